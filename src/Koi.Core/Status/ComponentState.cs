@@ -1,0 +1,10 @@
+namespace Koi.Core.Status;
+
+public enum ComponentState
+{
+    Disabled,
+    Starting,
+    Running,
+    Failed,
+    Stopped,
+}

@@ -1,0 +1,27 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Koi;
+
+internal static class BuildInfo
+{
+    public static string Version { get; } =
+        typeof(BuildInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static string Commit { get; } = Metadata("KoiCommit") ?? "unknown";
+
+    public static string Runtime { get; } = $"{RuntimeInformation.FrameworkDescription} {RuntimeInformation.RuntimeIdentifier}";
+
+    private static string? Metadata(string key)
+    {
+        foreach (var attribute in typeof(BuildInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>())
+        {
+            if (attribute.Key == key)
+            {
+                return attribute.Value;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json;
+using Koi.Core.Errors;
+using Koi.Core.Storage;
+
+namespace Koi.Cli;
+
+/// <summary>Binds a command's handler and maps every failure to one exit code and one error output.</summary>
+internal static class CliCommand
+{
+    public static void SetHandler(this Command command, CliEnvironment environment, Func<CliContext, CancellationToken, Task<int>> handler)
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var cli = environment.CreateContext(parse);
+            try
+            {
+                return await handler(cli, cancellationToken);
+            }
+            catch (UsageException ex)
+            {
+                return Fail(cli, KoiErrorCode.InvalidRequest, ex.Message, ExitCodes.Usage);
+            }
+            catch (DaemonUnreachableException ex)
+            {
+                return Fail(cli, "daemon_unreachable", ex.Message, ExitCodes.DaemonUnreachable);
+            }
+            catch (DaemonErrorException ex)
+            {
+                return Fail(cli, ex.Error.Error, ex.Error.Message, ex.ExitCode);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Fail(cli, "cancelled", "cancelled", ExitCodes.Failed);
+            }
+        });
+    }
+
+    public static int Fail(CliContext cli, string code, string message, int exitCode)
+    {
+        if (cli.Json)
+        {
+            cli.Stdout.WriteLine(JsonSerializer.Serialize(new KoiError(code, message), KoiJson.Options));
+        }
+
+        cli.Stderr.WriteLine($"error: {message}");
+        return exitCode;
+    }
+
+    public static void WriteJson(this CliContext cli, object value) =>
+        cli.Stdout.WriteLine(JsonSerializer.Serialize(value, value.GetType(), KoiJson.Indented));
+}

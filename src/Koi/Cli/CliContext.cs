@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Koi.Cli;
+
+/// <summary>What every command gets: parsed global options, where to write, and a daemon client on demand.</summary>
+internal sealed class CliContext(ParseResult parse, GlobalOptions globals, TextWriter stdout, TextWriter stderr)
+{
+    private DaemonClient? _client;
+
+    public ParseResult Parse { get; } = parse;
+
+    public bool Json => Parse.GetValue(globals.Json);
+
+    public string? DataDir => Parse.GetValue(globals.DataDir);
+
+    public TextWriter Stdout { get; } = stdout;
+
+    public TextWriter Stderr { get; } = stderr;
+
+    public IAnsiConsole Out { get; } = CreateConsole(stdout);
+
+    public IAnsiConsole Err { get; } = CreateConsole(stderr);
+
+    /// <summary>True when prompts can be asked: a terminal on stdin and no --json.</summary>
+    public bool Interactive => !Json && !Console.IsInputRedirected;
+
+    public DaemonClient Daemon => _client ??= DaemonClient.Create(
+        Parse.GetValue(globals.Endpoint),
+        Parse.GetValue(globals.Token),
+        DataDir,
+        Environment.GetEnvironmentVariable);
+
+    private static IAnsiConsole CreateConsole(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(writer),
+        Ansi = AnsiSupport.Detect,
+        ColorSystem = ColorSystemSupport.Detect,
+    });
+}

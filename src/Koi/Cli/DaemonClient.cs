@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Koi.Core.Errors;
+using Koi.Core.Paths;
+using Koi.Core.Storage;
+using Koi.Daemon;
+
+namespace Koi.Cli;
+
+/// <summary>
+/// The CLI's way to its daemon. The local daemon's token (from the breadcrumb) is only ever sent to a loopback
+/// endpoint; a remote daemon needs --token / KOI_TOKEN.
+/// </summary>
+internal sealed class DaemonClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    private DaemonClient(Uri endpoint, string? token)
+    {
+        Endpoint = endpoint;
+        _http = new HttpClient { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(100) };
+        if (token is not null)
+        {
+            _http.DefaultRequestHeaders.Add(DaemonToken.HeaderName, token);
+        }
+    }
+
+    public Uri Endpoint { get; }
+
+    public bool HasToken => _http.DefaultRequestHeaders.Contains(DaemonToken.HeaderName);
+
+    public static DaemonClient Create(string? endpointFlag, string? tokenFlag, string? dataDirFlag, Func<string, string?> environment)
+    {
+        var paths = KoiPaths.Resolve(dataDirFlag, environment);
+        var breadcrumb = Breadcrumb.TryRead(paths.DataDir);
+        var explicitEndpoint = Nonempty(endpointFlag) ?? Nonempty(environment("KOI_ENDPOINT"));
+        var endpointText = explicitEndpoint ?? breadcrumb?.Endpoint ?? $"http://127.0.0.1:{DaemonOptions.DefaultHttpPort}";
+        if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"'{endpointText}' is not an http(s) URL");
+        }
+
+        var token = Nonempty(tokenFlag) ?? Nonempty(environment("KOI_TOKEN"));
+        if (token is null && breadcrumb is not null && IsLoopback(endpoint))
+        {
+            token = breadcrumb.Token;
+        }
+
+        return new DaemonClient(endpoint, token);
+    }
+
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
+        SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
+
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, body, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(KoiJson.Options, cancellationToken)
+            ?? throw new InvalidOperationException($"empty answer from {path}");
+    }
+
+    public async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new DaemonUnreachableException(Endpoint.ToString(), ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DaemonUnreachableException(Endpoint.ToString(), ex);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw new DaemonErrorException((int)response.StatusCode, await ReadErrorAsync(response, cancellationToken));
+            }
+        }
+
+        return response;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static async Task<KoiError> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var error = await response.Content.ReadFromJsonAsync<KoiError>(KoiJson.Options, cancellationToken);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new KoiError(KoiErrorCode.Internal, $"daemon answered {(int)response.StatusCode} {response.ReasonPhrase}");
+    }
+
+    private static bool IsLoopback(Uri endpoint) =>
+        endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+    private static string? Nonempty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,10 @@
+namespace Koi.Cli;
+
+/// <summary>The CLI's exit codes; scripts rely on them.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int DaemonUnreachable = 3;
+}

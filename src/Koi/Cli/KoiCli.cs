@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Koi.Cli.Commands;
+
+namespace Koi.Cli;
+
+/// <summary>The `koi` command line: builds the command tree and runs one invocation.</summary>
+internal static class KoiCli
+{
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        // Seed 000 writes `koi --daemon`; it is the same as `koi daemon`.
+        if (args.Length > 0 && args[0] == "--daemon")
+        {
+            args = ["daemon", .. args[1..]];
+        }
+
+        var environment = new CliEnvironment(stdout, stderr);
+        var root = BuildRoot(environment);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await stderr.WriteLineAsync("Run `koi --help` for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(5),
+        });
+    }
+
+    public static RootCommand BuildRoot(CliEnvironment environment)
+    {
+        var root = new RootCommand("""
+            koi — a local network toolkit: discover, trust, name, watch and serve your LAN services.
+
+            Examples:
+              koi daemon                 run the daemon in the foreground
+              koi status                 one-screen summary of every capability
+              koi status --json          the same as one JSON document
+              koi version
+            """);
+        environment.Globals.AddTo(root);
+        root.Subcommands.Add(DaemonCommand.Create(environment));
+        root.Subcommands.Add(StatusCommand.Create(environment));
+        root.Subcommands.Add(VersionCommand.Create(environment));
+        root.Subcommands.Add(CeremonyCommand.Create(environment));
+        root.SetHandler(environment, (cli, ct) => CatalogCommand.RunAsync(cli, root, ct));
+        return root;
+    }
+}

@@ -1,0 +1,110 @@
+using Koi.Api;
+using Koi.Ceremonies;
+using Koi.Core.Capabilities;
+using Koi.Core.Ceremony;
+using Koi.Core.Events;
+using Koi.Core.Paths;
+using Koi.Core.Status;
+using Koi.Core.Storage;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Koi.Daemon;
+
+/// <summary>
+/// The daemon's composition root: the only place that knows every capability and wires them together.
+/// </summary>
+internal static class DaemonApp
+{
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    /// <summary>Every capability this build contains. Each capability issue adds its module here.</summary>
+    public static IReadOnlyList<IKoiCapability> BuiltInCapabilities() => [];
+
+    public static WebApplication Build(
+        DaemonOptions options,
+        DaemonToken token,
+        IReadOnlyList<IKoiCapability> capabilities,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? mapExtra = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.HttpBind, options.HttpPort);
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = options.ShutdownDrain;
+            // A capability that dies must not take the others down; it reports failed instead.
+            host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+
+        var paths = new KoiPaths(options.DataDir);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(paths);
+        builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
+        builder.Services.AddSingleton(sp => new CeremonyHost(sp.GetServices<ICeremonyRules>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
+        builder.Services.AddHostedService<HttpApiLifecycle>();
+
+        foreach (var capability in capabilities)
+        {
+            if (options.IsEnabled(capability.Name))
+            {
+                capability.AddServices(builder.Services);
+            }
+        }
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorResponseMiddleware>();
+        app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
+        app.UseMiddleware<TokenAuthMiddleware>();
+        app.Use(RejectOversizedBodies);
+
+        CoreEndpoints.Map(app);
+        mapExtra?.Invoke(app);
+        foreach (var capability in capabilities)
+        {
+            if (options.IsEnabled(capability.Name))
+            {
+                capability.MapEndpoints(app.MapGroup($"/v1/{capability.Name}"));
+            }
+        }
+
+        return app;
+    }
+
+    // Kestrel enforces the limit while streaming; this answers early when the length is declared up front.
+    private static Task RejectOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > MaxRequestBodyBytes)
+        {
+            throw new Core.Errors.KoiException(
+                Core.Errors.KoiErrorCode.PayloadTooLarge, $"request body is larger than {MaxRequestBodyBytes} bytes");
+        }
+
+        return next(context);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using Koi.Core.Capabilities;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Daemon;
+
+/// <summary>Everything `koi daemon` takes from flags and environment.</summary>
+internal sealed record DaemonOptions
+{
+    public const int DefaultHttpPort = 5641;
+
+    public required string DataDir { get; init; }
+
+    public IPAddress HttpBind { get; init; } = IPAddress.Loopback;
+
+    public int HttpPort { get; init; } = DefaultHttpPort;
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Capabilities switched off with --no-CAP or KOI_NO_CAP=1.</summary>
+    public IReadOnlySet<string> Disabled { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    public TimeSpan ShutdownDrain { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    public bool IsEnabled(string capability) => !Disabled.Contains(capability);
+
+    public static IReadOnlySet<string> DisabledFromEnvironment(Func<string, string?> environment)
+    {
+        var disabled = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in CapabilityNames.All)
+        {
+            var value = environment($"KOI_NO_{name.ToUpperInvariant()}");
+            if (value is "1" or "true" or "yes")
+            {
+                disabled.Add(name);
+            }
+        }
+
+        return disabled;
+    }
+}

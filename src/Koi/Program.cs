@@ -1,0 +1,3 @@
+using Koi.Cli;
+
+return await KoiCli.RunAsync(args);

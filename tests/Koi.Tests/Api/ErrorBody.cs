@@ -1,0 +1,3 @@
+namespace Koi.Tests.Api;
+
+internal sealed record ErrorBody(string Error, string Message);
