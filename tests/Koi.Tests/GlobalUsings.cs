@@ -1,1 +1,2 @@
+global using Koi.Testing;
 global using Microsoft.Extensions.DependencyInjection;

@@ -174,6 +174,7 @@ public sealed partial class CeremonyHost : IDisposable
             return;
         }
 
+        // Check everything before setting anything: a rejected request leaves the session as it was.
         foreach (var (key, value) in request.Data)
         {
             if (CeremonyBag.IsInternal(key) || key.Length > MaxKeyLength || !KeyPattern().IsMatch(key))
@@ -185,7 +186,10 @@ public sealed partial class CeremonyHost : IDisposable
             {
                 throw new KoiException(KoiErrorCode.InvalidRequest, $"value for '{key}' is too long");
             }
+        }
 
+        foreach (var (key, value) in request.Data)
+        {
             bag.Set(key, value);
         }
     }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Koi.Core.Events;
@@ -42,7 +41,7 @@ public sealed class EventBus(TimeProvider time, int historySize = 256, int subsc
         }
     }
 
-    public async IAsyncEnumerable<KoiEvent> Subscribe(long? afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public EventSubscription Subscribe(long? afterId)
     {
         var channel = Channel.CreateBounded<KoiEvent>(new BoundedChannelOptions(subscriberBuffer)
         {
@@ -65,19 +64,12 @@ public sealed class EventBus(TimeProvider time, int historySize = 256, int subsc
             _subscribers.Add(channel);
         }
 
-        try
-        {
-            await foreach (var evt in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return evt;
-            }
-        }
-        finally
+        return new EventSubscription(channel.Reader, () =>
         {
             lock (_gate)
             {
                 _subscribers.Remove(channel);
             }
-        }
+        });
     }
 }

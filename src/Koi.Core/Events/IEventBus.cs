@@ -5,8 +5,9 @@ public interface IEventBus
     KoiEvent Publish(string capability, string kind, object? data = null);
 
     /// <summary>
-    /// Subscribes from now on, or from just after <paramref name="afterId"/> while the bus still remembers it.
-    /// A subscriber that falls behind loses its oldest events rather than slowing publishers down.
+    /// Subscribes from this call on (not from first read, so nothing published in between is missed), or from just
+    /// after <paramref name="afterId"/> while the bus still remembers it. A subscriber that falls behind loses its
+    /// oldest events rather than slowing publishers down. Dispose the subscription to leave.
     /// </summary>
-    IAsyncEnumerable<KoiEvent> Subscribe(long? afterId, CancellationToken cancellationToken);
+    EventSubscription Subscribe(long? afterId);
 }

@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using Koi.Core.Ceremony;
 using Koi.Core.Events;
 using Koi.Core.Paths;
@@ -32,51 +30,10 @@ internal static class CoreEndpoints
         app.MapGet("/v1/events", (HttpContext context, IEventBus bus, IHostApplicationLifetime lifetime, string? capability) =>
         {
             long? after = long.TryParse(context.Request.Headers["Last-Event-ID"], out var id) ? id : null;
-            return TypedResults.ServerSentEvents(Stream(bus, after, capability, context.RequestAborted, lifetime.ApplicationStopping));
+            return new EventStreamResult(bus.Subscribe(after), capability, lifetime.ApplicationStopping);
         });
 
         app.MapPost("/v1/ceremony", (CeremonyRequest request, CeremonyHost host, CancellationToken cancellationToken) =>
             host.ProcessAsync(request, cancellationToken));
-    }
-
-    private static async IAsyncEnumerable<SseItem<KoiEvent>> Stream(
-        IEventBus bus,
-        long? after,
-        string? capability,
-        CancellationToken requestAborted,
-        CancellationToken stopping,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        // Ends with the client, or with the daemon so shutdown never waits on an open stream.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping, cancellationToken);
-        var events = bus.Subscribe(after, linked.Token).WithCancellation(linked.Token).ConfigureAwait(false);
-        var enumerator = events.GetAsyncEnumerator();
-        try
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!await enumerator.MoveNextAsync())
-                    {
-                        yield break;
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    yield break;
-                }
-
-                var evt = enumerator.Current;
-                if (capability is null || evt.Capability == capability)
-                {
-                    yield return new SseItem<KoiEvent>(evt, evt.Kind) { EventId = evt.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-                }
-            }
-        }
-        finally
-        {
-            await enumerator.DisposeAsync();
-        }
     }
 }

@@ -18,9 +18,9 @@ internal sealed class CliContext(ParseResult parse, GlobalOptions globals, TextW
 
     public TextWriter Stderr { get; } = stderr;
 
-    public IAnsiConsole Out { get; } = CreateConsole(stdout);
+    public IAnsiConsole Out { get; } = CreateConsole(stdout, Console.IsOutputRedirected);
 
-    public IAnsiConsole Err { get; } = CreateConsole(stderr);
+    public IAnsiConsole Err { get; } = CreateConsole(stderr, Console.IsErrorRedirected);
 
     /// <summary>True when prompts can be asked: a terminal on stdin and no --json.</summary>
     public bool Interactive => !Json && !Console.IsInputRedirected;
@@ -31,10 +31,15 @@ internal sealed class CliContext(ParseResult parse, GlobalOptions globals, TextW
         DataDir,
         Environment.GetEnvironmentVariable);
 
-    private static IAnsiConsole CreateConsole(TextWriter writer) => AnsiConsole.Create(new AnsiConsoleSettings
+    // Escape codes only for a terminal: piped output (scripts, grep, logs) stays plain, and NO_COLOR is honoured.
+    private static IAnsiConsole CreateConsole(TextWriter writer, bool redirected)
     {
-        Out = new AnsiConsoleOutput(writer),
-        Ansi = AnsiSupport.Detect,
-        ColorSystem = ColorSystemSupport.Detect,
-    });
+        var plain = redirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+    }
 }

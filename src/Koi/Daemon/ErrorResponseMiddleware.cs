@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Diagnostics;
 using Koi.Core.Errors;
 using Koi.Core.Storage;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace Koi.Daemon;
 

@@ -79,6 +79,17 @@ public sealed class CeremonyHostTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_OneBadKeyAmongGood_ChangesNothing()
+    {
+        var first = await Start();
+
+        await Assert.ThrowsAsync<KoiException>(() => _host.ProcessAsync(Request(first.SessionId, ("name", "ada"), ("_approved", "true")), Ct));
+        var again = await _host.ProcessAsync(Request(first.SessionId), Ct);
+
+        Assert.Equal("name", Assert.Single(again.Prompts).Key);
+    }
+
+    [Fact]
     public async Task ProcessAsync_UnknownCeremony_IsCeremonyNotFound()
     {
         var ex = await Assert.ThrowsAsync<KoiException>(() => _host.ProcessAsync(new CeremonyRequest(null, "nope", null), Ct));

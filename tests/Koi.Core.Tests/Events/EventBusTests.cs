@@ -25,17 +25,20 @@ public sealed class EventBusTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
 
         var kinds = new List<string>();
-        await foreach (var evt in _bus.Subscribe(two.Id - 1, cts.Token))
+        using (var subscription = _bus.Subscribe(two.Id - 1))
         {
-            kinds.Add(evt.Kind);
-            if (kinds.Count == 2)
+            await foreach (var evt in subscription.ReadAllAsync(cts.Token))
             {
-                _bus.Publish("mdns", "four");
-            }
+                kinds.Add(evt.Kind);
+                if (kinds.Count == 2)
+                {
+                    _bus.Publish("mdns", "four");
+                }
 
-            if (kinds.Count == 3)
-            {
-                break;
+                if (kinds.Count == 3)
+                {
+                    break;
+                }
             }
         }
 
@@ -47,16 +50,14 @@ public sealed class EventBusTests
     public async Task Subscribe_SlowSubscriber_LosesOldestNotNewest()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var stream = _bus.Subscribe(null, cts.Token).GetAsyncEnumerator(cts.Token);
-        var pending = stream.MoveNextAsync();
+        using var subscription = _bus.Subscribe(null);
+        var stream = subscription.ReadAllAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         for (var i = 0; i < 10; i++)
         {
             _bus.Publish("health", $"e{i}");
         }
 
         var seen = new List<string>();
-        Assert.True(await pending);
-        seen.Add(stream.Current.Kind);
         while (seen.Count < 3 && await stream.MoveNextAsync())
         {
             seen.Add(stream.Current.Kind);

@@ -20,10 +20,7 @@ internal static class CeremonyCommand
             Examples:
               koi ceremony demo
               koi ceremony demo --set name=Ada --set colour=blue --set secret=hunter22 --json
-            """)
-        {
-            Hidden = true,
-        };
+            """);
         command.Arguments.Add(name);
         command.Options.Add(set);
         command.SetHandler(environment, async (cli, ct) =>

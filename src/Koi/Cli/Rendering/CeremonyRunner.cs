@@ -33,7 +33,14 @@ internal sealed class CeremonyRunner(CliContext cli, PromptRenderer prompts)
 
             if (!cli.Interactive)
             {
-                throw new UsageException(DescribeMissing(response));
+                // Nobody to ask: a prompt's own default is the answer a user pressing Enter would have given.
+                data = Defaults(response);
+                if (data.Count == 0)
+                {
+                    throw new UsageException(DescribeMissing(response));
+                }
+
+                continue;
             }
 
             data = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -44,6 +51,20 @@ internal sealed class CeremonyRunner(CliContext cli, PromptRenderer prompts)
         }
 
         throw new InvalidOperationException($"ceremony '{ceremony}' did not finish after {MaxRounds} rounds");
+    }
+
+    private static Dictionary<string, JsonElement> Defaults(CeremonyResponse response)
+    {
+        var answers = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var prompt in response.Prompts)
+        {
+            if (prompt.Default is { } value)
+            {
+                answers[prompt.Key] = JsonSerializer.SerializeToElement(value);
+            }
+        }
+
+        return answers;
     }
 
     private static string DescribeMissing(CeremonyResponse response)

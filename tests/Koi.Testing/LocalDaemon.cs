@@ -1,0 +1,96 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Koi.Testing;
+
+/// <summary>
+/// A real <c>koi daemon</c> process on a free loopback port with its own data dir. mDNS is always off: a daemon in
+/// the host's network namespace must never multicast onto a real network.
+/// </summary>
+public sealed class LocalDaemon : IAsyncDisposable
+{
+    private readonly TempDirectory? _ownedDataDir;
+
+    private LocalDaemon(KoiProcess process, string dataDir, int port, TempDirectory? owned)
+    {
+        Process = process;
+        DataDir = dataDir;
+        Port = port;
+        _ownedDataDir = owned;
+    }
+
+    public KoiProcess Process { get; }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+
+    public static async Task<LocalDaemon> StartAsync(string binary, IEnumerable<string>? extraArgs = null, string? dataDir = null)
+    {
+        var owned = dataDir is null ? new TempDirectory() : null;
+        var dir = dataDir ?? owned!.Path;
+        var port = KoiProcess.FreeTcpPort();
+        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []]);
+        var daemon = new LocalDaemon(process, dir, port, owned);
+        await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        return daemon;
+    }
+
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"daemon exited early; stderr:\n{Process.Stderr}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Endpoint, "/healthz"));
+                if (response.IsSuccessStatusCode && File.Exists(Path.Combine(DataDir, "daemon.json")))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"daemon not healthy within {timeout}; stderr:\n{Process.Stderr}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = Endpoint, Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetFromJsonAsync<JsonElement>(path);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Terminate();
+            try
+            {
+                await Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        await Process.DisposeAsync();
+        _ownedDataDir?.Dispose();
+    }
+}
