@@ -85,7 +85,19 @@ public sealed record NsecRecordData : DnsRecordData
             var windowOffset = reader.Position;
             var window = reader.ReadByte();
             var length = reader.ReadByte();
-            if (window <= previousWindow || length is 0 or > MaxBitmapLength)
+            if (length > MaxBitmapLength)
+            {
+                throw new DnsFormatException(DnsFormatError.InvalidRecordData, windowOffset);
+            }
+
+            // python-zeroconf writes an empty window 0 before the real one. RFC 4034 forbids empty windows, but the
+            // record is still unambiguous, and rejecting it would drop the whole mDNS response it travels in.
+            if (length == 0)
+            {
+                continue;
+            }
+
+            if (window <= previousWindow)
             {
                 throw new DnsFormatException(DnsFormatError.InvalidRecordData, windowOffset);
             }

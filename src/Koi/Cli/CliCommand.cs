@@ -29,6 +29,11 @@ internal static class CliCommand
             {
                 return Fail(cli, ex.Error.Error, ex.Error.Message, ex.ExitCode);
             }
+            catch (KoiException ex)
+            {
+                // Raised in-process, e.g. by an mDNS engine the CLI runs itself when no daemon is there.
+                return Fail(cli, ex.Code, ex.Message, KoiErrorStatus.For(ex.Code) == 400 ? ExitCodes.Usage : ExitCodes.Failed);
+            }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return Fail(cli, "cancelled", "cancelled", ExitCodes.Failed);

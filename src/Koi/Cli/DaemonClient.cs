@@ -16,9 +16,10 @@ internal sealed class DaemonClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    private DaemonClient(Uri endpoint, string? token)
+    private DaemonClient(Uri endpoint, string? token, bool chosen)
     {
         Endpoint = endpoint;
+        Chosen = chosen;
         _http = new HttpClient { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(100) };
         if (token is not null)
         {
@@ -27,6 +28,9 @@ internal sealed class DaemonClient : IDisposable
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>The user named this endpoint (flag or KOI_ENDPOINT): never silently fall back to anything else.</summary>
+    public bool Chosen { get; }
 
     public bool HasToken => _http.DefaultRequestHeaders.Contains(DaemonToken.HeaderName);
 
@@ -47,7 +51,7 @@ internal sealed class DaemonClient : IDisposable
             token = breadcrumb.Token;
         }
 
-        return new DaemonClient(endpoint, token);
+        return new DaemonClient(endpoint, token, explicitEndpoint is not null);
     }
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
@@ -68,6 +72,12 @@ internal sealed class DaemonClient : IDisposable
             request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
         }
 
+        return await SendRawAsync(request, cancellationToken);
+    }
+
+    /// <summary>Sends as is and returns once the headers arrive, so streams (SSE) can be read as they come.</summary>
+    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {

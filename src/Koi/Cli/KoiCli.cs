@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Koi.Cli.Commands;
+using Koi.Cli.Commands.Mdns;
 
 namespace Koi.Cli;
 
@@ -53,7 +54,12 @@ internal static class KoiCli
         root.Subcommands.Add(DaemonCommand.Create(environment));
         root.Subcommands.Add(StatusCommand.Create(environment));
         root.Subcommands.Add(VersionCommand.Create(environment));
+        root.Subcommands.Add(MdnsCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
+        foreach (var legacy in MdnsCommand.Legacy(environment))
+        {
+            root.Subcommands.Add(legacy);
+        }
         root.SetHandler(environment, (cli, ct) => CatalogCommand.RunAsync(cli, root, ct));
         return root;
     }

@@ -6,6 +6,7 @@ using Koi.Core.Events;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Storage;
+using Koi.Mdns;
 using Microsoft.AspNetCore.Http.Json;
 
 namespace Koi.Daemon;
@@ -18,7 +19,18 @@ internal static class DaemonApp
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
     /// <summary>Every capability this build contains. Each capability issue adds its module here.</summary>
-    public static IReadOnlyList<IKoiCapability> BuiltInCapabilities() => [];
+    public static IReadOnlyList<IKoiCapability> BuiltInCapabilities(DaemonOptions options) =>
+    [
+        new MdnsCapability(new MdnsOptions
+        {
+            Interfaces = options.MdnsInterfaces,
+            // DNS names and machine health read the registry, so the daemon keeps it filled rather than waiting for a
+            // client to browse; the querier's back-off keeps that to a few packets a minute once settled.
+            BrowseAllInBackground = true,
+            // Other koi daemons (and people) find this one as _koi._tcp.
+            SelfAnnouncement = new KoiSelfAnnouncement(BuildInfo.Version, options.HttpPort),
+        }),
+    ];
 
     public static WebApplication Build(
         DaemonOptions options,

@@ -17,6 +17,9 @@ internal sealed record DaemonOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>Interfaces mDNS may use (--mdns-interface); empty means every multicast-capable LAN interface.</summary>
+    public IReadOnlyList<string> MdnsInterfaces { get; init; } = [];
+
     /// <summary>Capabilities switched off with --no-CAP or KOI_NO_CAP=1.</summary>
     public IReadOnlySet<string> Disabled { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 

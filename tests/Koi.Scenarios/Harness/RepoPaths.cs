@@ -17,4 +17,6 @@ internal static class RepoPaths
     public static string KoiBinary => Shared.PublishedBinary;
 
     public static string ZeroconfBrowser => Shared.Combine("tests", "lab", "zeroconf-browse.py");
+
+    public static string ZeroconfPublisher => Shared.Combine("tests", "lab", "zeroconf-publish.py");
 }

@@ -15,6 +15,7 @@ internal static class DaemonCommand
         var port = new Option<int>("--http-port") { Description = "HTTP API port", DefaultValueFactory = _ => DaemonOptions.DefaultHttpPort };
         var bind = new Option<string>("--http-bind") { Description = "HTTP API address", DefaultValueFactory = _ => "127.0.0.1" };
         var logLevel = new Option<string?>("--log-level") { Description = "trace|debug|info|warn|error (env KOI_LOG)" };
+        var mdnsInterfaces = new Option<string[]>("--mdns-interface") { Description = "Network interface for mDNS (repeatable; default: every multicast-capable LAN interface, container bridges excluded)" };
         var toggles = new Dictionary<string, Option<bool>>(StringComparer.Ordinal);
         var command = new Command("daemon", """
             Run the koi daemon in the foreground (Ctrl+C or SIGTERM stops it cleanly).
@@ -27,6 +28,7 @@ internal static class DaemonCommand
         command.Options.Add(port);
         command.Options.Add(bind);
         command.Options.Add(logLevel);
+        command.Options.Add(mdnsInterfaces);
         foreach (var name in CapabilityNames.All)
         {
             var toggle = new Option<bool>($"--no-{name}") { Description = $"Do not run the {name} capability (env KOI_NO_{name.ToUpperInvariant()}=1)" };
@@ -63,6 +65,7 @@ internal static class DaemonCommand
                 HttpPort = httpPort,
                 LogLevel = ParseLogLevel(cli.Parse.GetValue(logLevel) ?? Environment.GetEnvironmentVariable("KOI_LOG")),
                 Disabled = disabled,
+                MdnsInterfaces = cli.Parse.GetValue(mdnsInterfaces) ?? [],
             };
             return await RunAsync(cli, options, ct);
         });
@@ -95,7 +98,7 @@ internal static class DaemonCommand
         using (dataLock)
         {
             var token = DaemonToken.Generate();
-            await using var app = DaemonApp.Build(options, token, DaemonApp.BuiltInCapabilities());
+            await using var app = DaemonApp.Build(options, token, DaemonApp.BuiltInCapabilities(options));
             var endpointHost = options.HttpBind.Equals(IPAddress.Any) ? "127.0.0.1"
                 : options.HttpBind.Equals(IPAddress.IPv6Any) ? "[::1]"
                 : options.HttpBind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.HttpBind}]"

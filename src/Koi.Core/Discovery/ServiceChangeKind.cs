@@ -1,0 +1,13 @@
+namespace Koi.Core.Discovery;
+
+public enum ServiceChangeKind
+{
+    /// <summary>The instance appeared (its PTR record was received).</summary>
+    Found,
+
+    /// <summary>Host, port and address became known, or changed.</summary>
+    Resolved,
+
+    /// <summary>The instance said goodbye or its records expired.</summary>
+    Removed,
+}

@@ -1,0 +1,22 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Mdns;
+
+public sealed partial class MdnsEngine
+{
+    [LoggerMessage(EventId = 421, Level = LogLevel.Information, Message = "mDNS: running on {Interfaces} interfaces as {HostName}")]
+    private static partial void LogStarted(ILogger logger, int interfaces, string hostName);
+
+    [LoggerMessage(EventId = 422, Level = LogLevel.Error, Message = "mDNS: handling a packet from {Source} failed")]
+    private static partial void LogPacketFailed(ILogger logger, IPEndPoint source, Exception exception);
+
+    [LoggerMessage(EventId = 423, Level = LogLevel.Error, Message = "mDNS: a scheduled action failed")]
+    private static partial void LogSchedulerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 424, Level = LogLevel.Information, Message = "mDNS: announced this daemon as {FullName}")]
+    private static partial void LogSelfAnnounced(ILogger logger, string fullName);
+
+    [LoggerMessage(EventId = 425, Level = LogLevel.Error, Message = "mDNS: announcing this daemon as _koi._tcp failed")]
+    private static partial void LogSelfAnnounceFailed(ILogger logger, Exception exception);
+}

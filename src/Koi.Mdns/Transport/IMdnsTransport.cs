@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace Koi.Mdns.Transport;
+
+/// <summary>
+/// Moves mDNS datagrams and nothing else: it knows interfaces and sockets, never records. The engine above it decides
+/// what to send; <see cref="UdpMdnsTransport"/> is the real network, tests use a simulated link.
+/// </summary>
+internal interface IMdnsTransport : IAsyncDisposable
+{
+    /// <summary>The interfaces in use; fixed once <see cref="StartAsync"/> returns.</summary>
+    IReadOnlyList<MdnsInterface> Interfaces { get; }
+
+    /// <summary>The links (interface × address family) that can send and receive.</summary>
+    IReadOnlyList<MdnsLink> Links { get; }
+
+    /// <summary>Opens the links and starts delivering every datagram received to <paramref name="receive"/>.</summary>
+    Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken);
+
+    /// <summary>Sends to the link's mDNS group, or to <paramref name="unicast"/> when given. Failures are counted, not thrown.</summary>
+    void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet);
+}

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using Koi.Mdns;
+
+namespace Koi.Cli.Commands.Mdns;
+
+/// <summary>
+/// <c>koi mdns announce NAME TYPE PORT</c>: through the daemon a leased registration kept alive by heartbeats while
+/// the command runs (<c>--detach</c> leaves it with the daemon); without a daemon, a responder of its own.
+/// </summary>
+internal static class MdnsAnnounceCommand
+{
+    public static Command Create(CliEnvironment environment, Option<string[]> interfaces, string name = "announce")
+    {
+        var instance = new Argument<string>("name") { Description = "Instance name, e.g. \"My App\"" };
+        var type = new Argument<string>("type") { Description = "Service type, e.g. _http._tcp" };
+        var port = new Argument<int>("port") { Description = "Port 1-65535" };
+        var txt = new Option<string[]>("--txt") { Description = "TXT property key=value (repeatable)" };
+        var ip = new Option<string?>("--ip") { Description = "Announce this address instead of the machine's own" };
+        var host = new Option<string?>("--host") { Description = "Host label for the SRV target (HOST.local)" };
+        var detach = new Option<bool>("--detach") { Description = "Leave the registration with the daemon and exit" };
+        var command = new Command(name, """
+            Announce a service on the local network until Ctrl+C (then goodbye packets withdraw it).
+
+            Examples:
+              koi mdns announce "My App" _http._tcp 8080 --txt path=/ --txt version=2
+              koi mdns announce printer _ipp._tcp 631 --ip 192.168.1.40 --host printer
+              koi mdns announce grafana _http._tcp 3000 --detach     stays until `koi mdns unregister ID`
+            """);
+        command.Arguments.Add(instance);
+        command.Arguments.Add(type);
+        command.Arguments.Add(port);
+        command.Options.Add(txt);
+        command.Options.Add(ip);
+        command.Options.Add(host);
+        command.Options.Add(detach);
+        command.SetHandler(environment, async (cli, ct) =>
+        {
+            var request = new AnnounceBody(
+                cli.Parse.GetValue(instance)!,
+                cli.Parse.GetValue(type)!,
+                cli.Parse.GetValue(port),
+                ParseTxt(cli.Parse.GetValue(txt) ?? []),
+                cli.Parse.GetValue(ip),
+                cli.Parse.GetValue(host),
+                cli.Parse.GetValue(detach) ? 0 : null);
+            if (await MdnsLocalEngine.DaemonRunsMdnsAsync(cli, ct))
+            {
+                return await ThroughDaemonAsync(cli, request, ct);
+            }
+
+            if (request.LeaseSecs == 0)
+            {
+                throw new UsageException("--detach needs a running daemon with mDNS (koi daemon)");
+            }
+
+            return await OnItsOwnAsync(cli, cli.Parse.GetValue(interfaces) ?? [], request, ct);
+        });
+        return command;
+    }
+
+    internal static Dictionary<string, string> ParseTxt(IEnumerable<string> pairs)
+    {
+        var txt = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals == 0)
+            {
+                throw new UsageException($"--txt expects key=value, got '{pair}'");
+            }
+
+            // A key without '=' is a boolean attribute (RFC 6763 §6.4).
+            txt[equals < 0 ? pair : pair[..equals]] = equals < 0 ? string.Empty : pair[(equals + 1)..];
+        }
+
+        return txt;
+    }
+
+    private static async Task<int> ThroughDaemonAsync(CliContext cli, AnnounceBody request, CancellationToken ct)
+    {
+        var created = await cli.Daemon.SendAsync<AnnouncedBody>(HttpMethod.Post, "/v1/mdns/announce", request, ct);
+        Report(cli, created.Id, created.FullName, created.Host, created.Port, request.LeaseSecs == 0);
+        if (request.LeaseSecs == 0)
+        {
+            return ExitCodes.Ok;
+        }
+
+        // Heart-beat well inside the lease, so one slow beat never lets the service lapse.
+        var interval = TimeSpan.FromSeconds(Math.Max(1, created.LeaseSecs / 3));
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, ct);
+                await cli.Daemon.SendAsync<AnnouncedBody>(HttpMethod.Put, $"/v1/mdns/announce/{created.Id}/heartbeat", null, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            using var bye = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            using var response = await cli.Daemon.SendRawAsync(HttpMethod.Delete, $"/v1/mdns/announce/{created.Id}", null, bye.Token);
+            cli.Stderr.WriteLine($"withdrawn {created.FullName}");
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static async Task<int> OnItsOwnAsync(CliContext cli, IReadOnlyList<string> interfaces, AnnounceBody request, CancellationToken ct)
+    {
+        await using var engine = await MdnsLocalEngine.StartAsync(interfaces, ct);
+        var registration = await engine.RegisterAsync(
+            new ServiceRegistration
+            {
+                Name = request.Name,
+                Type = request.Type,
+                Port = request.Port,
+                Txt = request.Txt,
+                Host = request.Host,
+                Addresses = request.Ip is null ? null : [request.Ip],
+            },
+            ct);
+        Report(cli, registration.Id, registration.FullName, registration.Host, registration.Port, detached: false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Disposing the engine sends the goodbyes.
+        cli.Stderr.WriteLine($"withdrawn {registration.FullName}");
+        return ExitCodes.Ok;
+    }
+
+    private static void Report(CliContext cli, string id, string fullName, string host, int port, bool detached)
+    {
+        if (cli.Json)
+        {
+            cli.WriteJson(new { Id = id, FullName = fullName, Host = host, Port = port, Detached = detached });
+        }
+        else
+        {
+            cli.Stdout.WriteLine(detached
+                ? $"announced {fullName} -> {host}:{port} (id {id}; stays with the daemon until `koi mdns unregister {id}`)"
+                : $"announced {fullName} -> {host}:{port} (id {id}); Ctrl+C withdraws it");
+        }
+
+        cli.Stdout.Flush();
+    }
+
+    private sealed record AnnounceBody(string Name, string Type, int Port, Dictionary<string, string> Txt, string? Ip, string? Host, int? LeaseSecs);
+
+    private sealed record AnnouncedBody(string Id, string Name, string FullName, string Host, int Port, int LeaseSecs);
+}

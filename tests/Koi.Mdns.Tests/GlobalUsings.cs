@@ -1,0 +1,2 @@
+global using Koi.Mdns.Tests.Fakes;
+global using Koi.Testing;
