@@ -1,5 +1,6 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
+using Koi.Core.Naming;
 using Koi.Core.Status;
 using Koi.Mdns.Api;
 using Microsoft.AspNetCore.Routing;
@@ -39,6 +40,7 @@ public sealed class MdnsCapability : IKoiCapability
     {
         services.AddSingleton(_createEngine);
         services.AddSingleton<IServiceDirectory>(sp => sp.GetRequiredService<MdnsEngine>());
+        services.AddSingleton<IServiceAdvertiser>(sp => new MdnsServiceAdvertiser(sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton(sp => new LeaseKeeper(
             sp.GetRequiredService<MdnsEngine>(),
             sp.GetRequiredService<TimeProvider>(),

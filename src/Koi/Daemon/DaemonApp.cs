@@ -2,12 +2,16 @@ using Koi.Api;
 using Koi.Ceremonies;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
+using Koi.Core.Discovery;
 using Koi.Core.Events;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Storage;
+using Koi.Dns;
 using Koi.Mdns;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Koi.Daemon;
 
@@ -30,6 +34,7 @@ internal static class DaemonApp
             // Other koi daemons (and people) find this one as _koi._tcp.
             SelfAnnouncement = new KoiSelfAnnouncement(BuildInfo.Version, options.HttpPort),
         }),
+        new DnsCapability(),
     ];
 
     public static WebApplication Build(
@@ -86,6 +91,11 @@ internal static class DaemonApp
                 capability.AddServices(builder.Services);
             }
         }
+
+        // What a capability reads of another that is switched off: empty stand-ins, so nothing needs a null check.
+        builder.Services.TryAddSingleton<IServiceDirectory, EmptyServiceDirectory>();
+        builder.Services.TryAddSingleton<IServiceAdvertiser, NoServiceAdvertiser>();
+        builder.Services.TryAddSingleton<IMemberDirectory, EmptyMemberDirectory>();
 
         configure?.Invoke(builder);
 

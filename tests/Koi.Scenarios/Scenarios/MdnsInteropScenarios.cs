@@ -103,6 +103,29 @@ public sealed class MdnsInteropScenarios(MdnsFixture fixture) : LabScenarios<Mdn
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task LegacyDiscoverCommand_StillWorks_AndSaysItIsDeprecated()
+    {
+        var run = await KoiDaemon.CliAsync(Lab, "stone-b", Ct, "discover", MdnsFixture.AvahiType, "--timeout", "4", "--json");
+
+        Assert.Contains("deprecated", run.EnsureSuccess().Stderr, StringComparison.Ordinal);
+        Assert.Contains(MdnsFixture.AvahiInstance, Lines(run.Stdout).Select(l => l.GetProperty("name").GetString()));
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData("http", "80", "must have the form _name._tcp")]
+    [InlineData("_http._tcp", "70000", "port")]
+    [InlineData("_waytoolongservicename._tcp", "80", "15")]
+    public async Task Announce_BadInput_ExitsTwoNamingTheRule_AndAnnouncesNothing(string type, string port, string rule)
+    {
+        var run = await KoiDaemon.CliAsync(Lab, "stone-a", Ct, "mdns", "announce", "Bad Input", type, port, "--detach");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(rule, run.Stderr, StringComparison.Ordinal);
+        var status = await KoiDaemon.CliAsync(Lab, "stone-a", Ct, "mdns", "status", "--json");
+        Assert.DoesNotContain("Bad Input", status.EnsureSuccess().Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task LegacyUnicastQuery_DigToPort5353_AnsweredByKoi()
     {
         var dig = await Lab.RunUntilSuccessAsync(

@@ -14,6 +14,12 @@ internal static class MdnsLocalEngine
         try
         {
             await engine.StartAsync(cancellationToken);
+            if (engine.Stats.Interfaces.Count == 0)
+            {
+                // Not an error (a laptop offline), but silence would look like an empty network.
+                await Console.Error.WriteLineAsync("warning: no multicast-capable network interface is up; nothing can be seen or announced");
+            }
+
             return engine;
         }
         catch

@@ -1,0 +1,40 @@
+namespace Koi.Dns.Resolving;
+
+/// <summary>What happened to queries since the daemon started (<c>koi dns status</c>). Lock-free; read at any time.</summary>
+internal sealed class DnsCounters
+{
+    private long _answered;
+    private long _forwarded;
+    private long _refused;
+    private long _rateLimited;
+    private long _malformed;
+    private long _upstreamFailures;
+
+    /// <summary>Answered from the zone, NXDOMAIN and NODATA included.</summary>
+    public long Answered => Volatile.Read(ref _answered);
+
+    public long Forwarded => Volatile.Read(ref _forwarded);
+
+    /// <summary>REFUSED or NOTIMP: public clients, classes and types koi does not serve.</summary>
+    public long Refused => Volatile.Read(ref _refused);
+
+    public long RateLimited => Volatile.Read(ref _rateLimited);
+
+    /// <summary>Not a DNS query: undecodable, several questions, or a response sent to the resolver.</summary>
+    public long Malformed => Volatile.Read(ref _malformed);
+
+    /// <summary>Forwarded queries no upstream answered in time (the client got SERVFAIL).</summary>
+    public long UpstreamFailures => Volatile.Read(ref _upstreamFailures);
+
+    public void CountAnswered() => Interlocked.Increment(ref _answered);
+
+    public void CountForwarded() => Interlocked.Increment(ref _forwarded);
+
+    public void CountRefused() => Interlocked.Increment(ref _refused);
+
+    public void CountRateLimited() => Interlocked.Increment(ref _rateLimited);
+
+    public void CountMalformed() => Interlocked.Increment(ref _malformed);
+
+    public void CountUpstreamFailure() => Interlocked.Increment(ref _upstreamFailures);
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Sockets;
+using Koi.Dns.Protocol;
+using Koi.Dns.Resolving;
+using Koi.Dns.Safety;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Dns.Transport;
+
+/// <summary>
+/// DNS over TCP on one address (RFC 7766): several queries per connection, answered in order. Connections are bounded
+/// in number and closed when idle, when a frame stalls, or when a frame is not a query worth answering.
+/// </summary>
+internal sealed partial class TcpDnsListener : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Resolver _resolver;
+    private readonly TcpListenerLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private int _connections;
+
+    private TcpDnsListener(Socket socket, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger)
+    {
+        _socket = socket;
+        _resolver = resolver;
+        _limits = limits;
+        _time = time;
+        _logger = logger;
+        _accepting = Task.Run(AcceptLoopAsync);
+    }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public static TcpDnsListener Start(IPEndPoint endpoint, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(128);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new TcpDnsListener(socket, resolver, limits, time, logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        await _accepting;
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await _socket.AcceptAsync(token);
+            }
+            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode) || ex.SocketErrorCode == SocketError.ConnectionAborted)
+            {
+                continue;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                AcceptFailed(_logger, LocalEndPoint.ToString(), ex.SocketErrorCode.ToString());
+                return;
+            }
+
+            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
+            {
+                // Full: closing at once costs the client a retry, keeping one more would cost every client memory.
+                Interlocked.Decrement(ref _connections);
+                connection.Dispose();
+                continue;
+            }
+
+            _ = ServeAsync(connection, token);
+        }
+    }
+
+    private async Task ServeAsync(Socket connection, CancellationToken stopping)
+    {
+        using var socket = connection;
+        socket.NoDelay = true;
+        var query = new byte[TcpFraming.MaxFrame];
+        var response = new byte[TcpFraming.MaxFrame + 2];
+        var writer = new DnsMessageWriter(response.AsMemory(2));
+        var client = ClientAddress.From(((IPEndPoint)socket.RemoteEndPoint!).Address);
+        try
+        {
+            while (true)
+            {
+                int length;
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+                using (_time.CreateTimer(_ => idle.Cancel(), null, _limits.IdleTimeout, Timeout.InfiniteTimeSpan))
+                {
+                    length = await TcpFraming.ReadFrameAsync(socket, query, idle.Token);
+                }
+
+                if (length <= 0)
+                {
+                    // Closed by the peer, or a zero-length frame, which no client sends on purpose.
+                    return;
+                }
+
+                var handled = _resolver.Handler.Handle(query.AsSpan(0, length), client, DnsTransport.Tcp, writer, response.AsMemory(2));
+                int answerLength;
+                switch (handled.Outcome)
+                {
+                    case QueryOutcome.Respond:
+                        answerLength = handled.Length;
+                        break;
+                    case QueryOutcome.Forward:
+                        answerLength = (await _resolver.ForwardAsync(query.AsMemory(0, length), response.AsMemory(2), handled.ResponseLimit, stopping)).Length;
+                        break;
+                    default:
+                        return;
+                }
+
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)answerLength);
+                await socket.SendAsync(response.AsMemory(0, answerLength + 2), SocketFlags.None, stopping);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException or EndOfStreamException)
+        {
+            // Idle, stalled mid-frame, closed mid-frame, or shutting down: the connection ends, the listener goes on.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "DNS TCP listener on {Endpoint} stopped accepting: {Error}")]
+    private static partial void AcceptFailed(ILogger logger, string endpoint, string error);
+}
+
+/// <param name="IdleTimeout">How long a connection may wait for (the rest of) a frame (RFC 7766 §6.2.3 suggests seconds).</param>
+internal sealed record TcpListenerLimits(int MaxConnections, TimeSpan IdleTimeout);

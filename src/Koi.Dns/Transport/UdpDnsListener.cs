@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Sockets;
+using Koi.Dns.Protocol;
+using Koi.Dns.Resolving;
+using Koi.Dns.Safety;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Dns.Transport;
+
+/// <summary>
+/// DNS over UDP on one address. Several receive threads share the socket so one slow moment (a GC, a send that blocks)
+/// does not stall every client; each loop owns its buffers and writer, so answering from the zone allocates nothing
+/// here. Forwarded queries leave the loop at once and reply from their own task.
+/// </summary>
+internal sealed partial class UdpDnsListener : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Resolver _resolver;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Thread> _loops = [];
+
+    private UdpDnsListener(Socket socket, Resolver resolver, ILogger logger)
+    {
+        _socket = socket;
+        _resolver = resolver;
+        _logger = logger;
+    }
+
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+
+    /// <summary>Binds now (so a taken port fails here, for the caller to report) and starts <paramref name="loops"/> loops.</summary>
+    public static UdpDnsListener Start(IPEndPoint endpoint, int loops, Resolver resolver, ILogger logger)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                // An explicit "::" means IPv6 only; 0.0.0.0 is its own listener.
+                socket.DualMode = false;
+            }
+
+            socket.ReceiveBufferSize = 4 * 1024 * 1024;
+            socket.Bind(endpoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var listener = new UdpDnsListener(socket, resolver, logger);
+        for (var i = 0; i < Math.Max(1, loops); i++)
+        {
+            var thread = new Thread(listener.ReceiveLoop) { IsBackground = true, Name = $"koi-dns-udp-{i}" };
+            thread.Start();
+            listener._loops.Add(thread);
+        }
+
+        return listener;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        // Shutdown wakes threads blocked in ReceiveFrom; Dispose alone does not on every platform.
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
+        _socket.Dispose();
+        foreach (var thread in _loops)
+        {
+            thread.Join(TimeSpan.FromSeconds(2));
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>
+    /// A dedicated thread with blocking receive and send: for small datagrams this costs far less per query than the
+    /// async socket machinery, and a UDP send does not block for long. Disposing the socket ends the loop.
+    /// </summary>
+    private void ReceiveLoop()
+    {
+        var query = new byte[ushort.MaxValue];
+        var response = new byte[QueryHandler.MaxTcpSize];
+        var writer = new DnsMessageWriter(response);
+        var remote = new SocketAddress(_socket.AddressFamily);
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = _socket.ReceiveFrom(query, SocketFlags.None, remote);
+            }
+            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
+            {
+                continue;
+            }
+            catch (SocketException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                ReceiveFailed(_logger, LocalEndPoint.ToString(), ex.SocketErrorCode.ToString());
+                return;
+            }
+
+            try
+            {
+                var client = ClientAddress.From(remote);
+                var handled = _resolver.Handler.Handle(query.AsSpan(0, received), client, DnsTransport.Udp, writer, response);
+                switch (handled.Outcome)
+                {
+                    case QueryOutcome.Respond:
+                        _socket.SendTo(response.AsSpan(0, handled.Length), SocketFlags.None, remote);
+                        break;
+                    case QueryOutcome.Forward:
+                        _ = ForwardAsync(query.AsSpan(0, received).ToArray(), Clone(remote), handled.ResponseLimit, token);
+                        break;
+                }
+            }
+            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
+            {
+                // The reply could not go out to this one client; the others are unaffected.
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ForwardAsync(byte[] query, SocketAddress client, int responseLimit, CancellationToken token)
+    {
+        try
+        {
+            var response = new byte[responseLimit];
+            var result = await _resolver.ForwardAsync(query, response, responseLimit, token);
+            await _socket.SendToAsync(response.AsMemory(0, result.Length), SocketFlags.None, client, token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Shutting down, or the client is gone: nobody is left to answer.
+        }
+    }
+
+    private static SocketAddress Clone(SocketAddress address)
+    {
+        var copy = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
+        return copy;
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "DNS UDP listener on {Endpoint} stopped receiving: {Error}")]
+    private static partial void ReceiveFailed(ILogger logger, string endpoint, string error);
+}

@@ -1,0 +1,17 @@
+namespace Koi.Dns.Zone;
+
+/// <summary>Where a name in the zone comes from, highest priority first (seed 001 §5.2).</summary>
+internal enum ZoneSource
+{
+    /// <summary><c>koi dns add</c>.</summary>
+    Static,
+
+    /// <summary>A certmesh member's host name and SANs.</summary>
+    Certmesh,
+
+    /// <summary>Host names, service aliases and SRV records from the mDNS registry.</summary>
+    Mdns,
+
+    /// <summary>The zone's own SOA and NS records.</summary>
+    Server,
+}

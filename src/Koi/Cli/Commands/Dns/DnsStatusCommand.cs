@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Koi.Cli.Commands.Dns;
+
+internal static class DnsStatusCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var command = new Command("status", "Zone, listen addresses, upstreams, names by source and query counters.");
+        command.SetHandler(environment, async (cli, ct) =>
+        {
+            Print(cli, await cli.Daemon.GetAsync<DnsStatus>("/v1/dns/status", ct));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static void Print(CliContext cli, DnsStatus status)
+    {
+        if (cli.Json)
+        {
+            cli.WriteJson(status);
+            return;
+        }
+
+        var console = cli.Out;
+        console.MarkupLine(status.Serving
+            ? $"[green]serving[/] zone [bold]{Markup.Escape(status.Zone)}[/] on {Markup.Escape(string.Join(", ", status.Listen))}"
+            : $"[yellow]not serving[/] (zone {Markup.Escape(status.Zone)}){(status.Error is null ? string.Empty : " — " + Markup.Escape(status.Error))}");
+        var upstreams = status.Upstreams.Count == 0 ? "none" : string.Join(", ", status.Upstreams);
+        console.WriteLine($"upstreams:  {upstreams} ({status.UpstreamSource})");
+        console.WriteLine($"names:      {status.Names.Total} (static {status.Names.Static}, certmesh {status.Names.Certmesh}, mdns {(status.MdnsSource ? status.Names.Mdns.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")})");
+        console.WriteLine($"clients:    {(status.AllowPublicClients ? "any" : "private addresses only")}, {status.RateLimit.Qps} qps (burst {status.RateLimit.Burst}) each");
+        var c = status.Counters;
+        console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited}, malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
+        foreach (var shadow in status.Shadowed)
+        {
+            console.MarkupLine($"[yellow]warning:[/] static entry {Markup.Escape(shadow.Name)} shadows a name from {Markup.Escape(shadow.Hidden)}");
+        }
+    }
+}

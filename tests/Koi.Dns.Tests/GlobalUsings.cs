@@ -1,0 +1,4 @@
+global using System.Net;
+global using Koi.Dns.Protocol;
+global using Koi.Dns.Protocol.Records;
+global using Koi.Testing;

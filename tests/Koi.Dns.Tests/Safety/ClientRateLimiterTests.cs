@@ -1,0 +1,120 @@
+using Koi.Dns.Safety;
+
+namespace Koi.Dns.Tests.Safety;
+
+public sealed class ClientRateLimiterTests
+{
+    private static readonly ClientAddress A = ClientAddress.From(IPAddress.Parse("192.168.1.10"));
+    private static readonly ClientAddress B = ClientAddress.From(IPAddress.Parse("192.168.1.11"));
+
+    [Fact]
+    public void Check_BurstSpent_RefusesUntilTokensRefill()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+
+        var allowed = Enumerable.Range(0, 400).Count(_ => limiter.Check(A) == RateLimitDecision.Allowed);
+
+        Assert.Equal(400, allowed);
+        Assert.Equal(RateLimitDecision.OverRate, limiter.Check(A));
+        clock.Advance(TimeSpan.FromMilliseconds(5)); // 200 qps: one token every 5 ms
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(A));
+        Assert.Equal(RateLimitDecision.OverRate, limiter.Check(A));
+    }
+
+    [Fact]
+    public void Check_OneClientOverRate_OtherClientUnaffected()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        for (var i = 0; i < 1000; i++)
+        {
+            limiter.Check(A);
+        }
+
+        Assert.Equal(RateLimitDecision.OverRate, limiter.Check(A));
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(B));
+    }
+
+    [Fact]
+    public void Check_SustainedAtRate_AllAllowed()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        var refused = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(5));
+            refused += limiter.Check(A) == RateLimitDecision.Allowed ? 0 : 1;
+        }
+
+        Assert.Equal(0, refused);
+    }
+
+    [Fact]
+    public void Check_IdleLongEnough_BurstRefillsButNotBeyond()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        for (var i = 0; i < 400; i++)
+        {
+            limiter.Check(A);
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(400, Enumerable.Range(0, 1000).Count(_ => limiter.Check(A) == RateLimitDecision.Allowed));
+    }
+
+    [Fact]
+    public void Check_TableFullOfBusyClients_NewClientRefused()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 3, clock);
+        for (uint i = 1; i <= 3; i++)
+        {
+            limiter.Check(ClientAddress.FromIPv4(0x0A000000 + i)); // each has spent a token: not idle
+        }
+
+        Assert.Equal(RateLimitDecision.TableFull, limiter.Check(ClientAddress.FromIPv4(0x0A0000FF)));
+        Assert.Equal(3, limiter.TrackedClients);
+    }
+
+    [Fact]
+    public void Check_TableFullOfIdleClients_EvictsThemForNewClient()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 3, clock);
+        for (uint i = 1; i <= 3; i++)
+        {
+            limiter.Check(ClientAddress.FromIPv4(0x0A000000 + i));
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(3)); // 400 tokens at 200 qps: full again after 2 s
+
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(ClientAddress.FromIPv4(0x0A0000FF)));
+        Assert.True(limiter.TrackedClients <= 3);
+    }
+
+    [Fact]
+    public async Task Check_ManyThreadsOneClient_NeverMoreThanBurst()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        var allowed = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                if (limiter.Check(A) == RateLimitDecision.Allowed)
+                {
+                    Interlocked.Increment(ref allowed);
+                }
+            }
+        })));
+
+        Assert.Equal(400, allowed);
+        Assert.Equal(1, limiter.TrackedClients);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Koi.Core.Discovery;
+
+namespace Koi.Dns.Tests.Support;
+
+/// <summary>An mDNS registry the test fills by hand; watchers see each change.</summary>
+internal sealed class FakeServiceDirectory : IServiceDirectory
+{
+    private readonly Lock _gate = new();
+    private readonly List<DiscoveredService> _services = [];
+    private readonly List<Channel<ServiceChange>> _watchers = [];
+
+    public static DiscoveredService Service(string instance, string type, string host, int port, params string[] addresses) => new(
+        instance,
+        type,
+        $"{instance}.{type}.local",
+        $"{host}.local",
+        port,
+        addresses.Select(IPAddress.Parse).ToList(),
+        new Dictionary<string, string> { ["path"] = "/" },
+        DateTimeOffset.UnixEpoch,
+        DateTimeOffset.UnixEpoch,
+        IsResolved: true,
+        IsStale: false);
+
+    public void Add(DiscoveredService service)
+    {
+        lock (_gate)
+        {
+            _services.RemoveAll(s => s.FullName == service.FullName);
+            _services.Add(service);
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryWrite(new ServiceChange(ServiceChangeKind.Resolved, service));
+            }
+        }
+    }
+
+    public IReadOnlyList<DiscoveredService> Services(string? serviceType = null)
+    {
+        lock (_gate)
+        {
+            return _services.Where(s => serviceType is null || s.Type == serviceType).ToList();
+        }
+    }
+
+    public DiscoveredService? Find(string fullName)
+    {
+        lock (_gate)
+        {
+            return _services.FirstOrDefault(s => s.FullName == fullName);
+        }
+    }
+
+    public async IAsyncEnumerable<ServiceChange> WatchAsync(string? serviceType, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<ServiceChange>();
+        lock (_gate)
+        {
+            foreach (var service in _services)
+            {
+                channel.Writer.TryWrite(new ServiceChange(ServiceChangeKind.Found, service));
+            }
+
+            _watchers.Add(channel);
+        }
+
+        await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return change;
+        }
+    }
+}
