@@ -22,6 +22,7 @@ internal sealed partial class DnsService : IAsyncDisposable
     private const int MaxStaticEntries = 10_000;
     private const string AdvertisedType = "_dns._udp";
 
+    private int _disposed;
     private readonly DnsStateStore _store;
     private readonly DnsCapabilityOptions _options;
     private readonly IServiceAdvertiser _advertiser;
@@ -317,6 +318,11 @@ internal sealed partial class DnsService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _gate.WaitAsync();
         try
         {

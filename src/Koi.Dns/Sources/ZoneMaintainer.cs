@@ -18,6 +18,7 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
 {
     private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromSeconds(5);
 
+    private int _disposed;
     private readonly DnsStateStore _store;
     private readonly IMemberDirectory _members;
     private readonly IServiceDirectory? _services;
@@ -117,6 +118,12 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
+        // Both the hosted service and the container dispose the DNS service; the second call must be harmless.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _members.Changed -= OnMembersChanged;
         _requests.Writer.TryComplete();
         await _stop.CancelAsync();

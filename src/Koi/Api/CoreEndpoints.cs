@@ -9,10 +9,10 @@ namespace Koi.Api;
 /// <summary>Routes that belong to the daemon itself rather than to one capability.</summary>
 internal static class CoreEndpoints
 {
-    private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
-
     public static void Map(WebApplication app)
     {
+        // Captured now, while the daemon starts; a static field would only be set by the first status request.
+        var startedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
             .WithMetadata(PublicEndpoint.Instance);
 
@@ -22,7 +22,7 @@ internal static class CoreEndpoints
                 BuildInfo.Commit,
                 Environment.MachineName,
                 Environment.ProcessId,
-                (long)(time.GetUtcNow() - StartedAt).TotalSeconds,
+                (long)(time.GetUtcNow() - startedAt).TotalSeconds,
                 paths.DataDir,
                 capabilities.Describe(services, registry),
                 registry.Snapshot("core"))));

@@ -25,6 +25,18 @@ public sealed class StatusEndpointTests
     }
 
     [Fact]
+    public async Task Status_AfterNinetySeconds_UptimeCountsFromDaemonStart()
+    {
+        var time = new ManualTimeProvider();
+        await using var daemon = await TestDaemon.StartAsync(time: time);
+        time.Advance(TimeSpan.FromSeconds(90));
+
+        var status = await daemon.Client().GetFromJsonAsync<JsonElement>("/v1/status", TestContext.Current.CancellationToken);
+
+        Assert.Equal(90, status.GetProperty("uptime_secs").GetInt64());
+    }
+
+    [Fact]
     public async Task Status_CoreComponents_ReportRunningOnlyAfterStart()
     {
         await using var daemon = await TestDaemon.StartAsync();

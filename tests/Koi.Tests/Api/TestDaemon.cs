@@ -35,7 +35,8 @@ internal sealed class TestDaemon : IAsyncDisposable
     public static async Task<TestDaemon> StartAsync(
         IReadOnlyList<IKoiCapability>? capabilities = null,
         Action<WebApplication>? mapExtra = null,
-        IReadOnlySet<string>? disabled = null)
+        IReadOnlySet<string>? disabled = null,
+        TimeProvider? time = null)
     {
         var token = DaemonToken.Generate();
         var dir = new TempDirectory();
@@ -44,6 +45,10 @@ internal sealed class TestDaemon : IAsyncDisposable
         {
             builder.WebHost.UseTestServer();
             builder.Services.AddSingleton<IStartupFilter, RemoteAddressFromHeader>();
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
         }, mapExtra);
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestDaemon(app, token, dir);
