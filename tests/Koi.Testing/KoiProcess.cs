@@ -75,6 +75,9 @@ public sealed partial class KoiProcess : IAsyncDisposable
         }
 
         info.Environment["NO_COLOR"] = "1";
+
+        // Tests run as root on a developer's machine: a CA created by a test must never land in its trust stores.
+        info.Environment["KOI_CERTMESH_NO_TRUST_STORES"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string?>())
         {
             info.Environment[key] = value;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Koi.Cli.Commands;
+using Koi.Cli.Commands.Certmesh;
 using Koi.Cli.Commands.Dns;
 using Koi.Cli.Commands.Mdns;
 
@@ -56,6 +57,7 @@ internal static class KoiCli
         root.Subcommands.Add(StatusCommand.Create(environment));
         root.Subcommands.Add(VersionCommand.Create(environment));
         root.Subcommands.Add(MdnsCommand.Create(environment));
+        root.Subcommands.Add(CertmeshCommand.Create(environment));
         root.Subcommands.Add(DnsCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
         foreach (var legacy in MdnsCommand.Legacy(environment))

@@ -8,6 +8,7 @@ using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Storage;
+using Koi.Certmesh;
 using Koi.Dns;
 using Koi.Mdns;
 using Microsoft.AspNetCore.Http.Json;
@@ -34,6 +35,7 @@ internal static class DaemonApp
             // Other koi daemons (and people) find this one as _koi._tcp.
             SelfAnnouncement = new KoiSelfAnnouncement(BuildInfo.Version, options.HttpPort),
         }),
+        new CertmeshCapability(new CertmeshOptions { AnnouncePort = options.HttpPort }),
         new DnsCapability(),
     ];
 

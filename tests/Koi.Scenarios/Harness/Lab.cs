@@ -30,6 +30,18 @@ internal sealed class Lab : IAsyncDisposable
 
     public IReadOnlyCollection<string> Hosts => _addresses.Keys;
 
+    /// <summary>Every background process this lab started, in order (finished ones included).</summary>
+    public IReadOnlyList<LabProcess> Started
+    {
+        get
+        {
+            lock (_startedLock)
+            {
+                return [.. _started];
+            }
+        }
+    }
+
     public static bool KeepRequested => Environment.GetEnvironmentVariable(KeepVariable) == "1";
 
     /// <summary>Starts a lab with hosts stone-a, stone-b, … named after the scenario and this process.</summary>

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Crypto;
+using Koi.Core.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Koi.Certmesh.Api;
+
+/// <summary>The routes under <c>/v1/certmesh</c> (seed 000's table). Every failure is a <see cref="KoiException"/>.</summary>
+internal static class CertmeshEndpoints
+{
+    public const string DestroyConfirmation = "DESTROY";
+
+    public static void Map(IEndpointRouteBuilder group)
+    {
+        group.MapGet("/status", (CertmeshAuthority ca, CancellationToken ct) => ca.StatusAsync(ct));
+        group.MapPost("/create", CreateAsync);
+        group.MapPost("/unlock", UnlockAsync);
+        group.MapPost("/lock", (CertmeshAuthority ca, CancellationToken ct) => ca.LockAsync(ct));
+        group.MapGet("/roster", (CertmeshAuthority ca) => ca.RosterDocument());
+        group.MapGet("/log", Log);
+        group.MapGet("/compliance", (CertmeshAuthority ca, CancellationToken ct) => ca.ComplianceAsync(ct));
+        group.MapPost("/open-enrollment", OpenEnrollmentAsync);
+        group.MapPost("/close-enrollment", (CertmeshAuthority ca, CancellationToken ct) => ca.CloseEnrollmentAsync("operator", ct));
+        group.MapPost("/rotate-totp", (CertmeshAuthority ca, RotateTotpRequest? body, CancellationToken ct) => ca.RotateTotpAsync(body?.Entropy, ct));
+        group.MapPut("/set-policy", (CertmeshAuthority ca, SetPolicyRequest body, CancellationToken ct) => ca.SetPolicyAsync(body.LifetimeDays, body.RenewAtDay, ct));
+        group.MapPost("/destroy", DestroyAsync);
+        group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file"));
+        group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
+        group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
+        group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
+    }
+
+    private static async Task<CreateResult> CreateAsync(CertmeshAuthority ca, CreateRequest body, CancellationToken ct)
+    {
+        var profile = CreatePlan.ParseProfile(body.Profile ?? throw Missing("profile"));
+        var plan = CreatePlan.Build(
+            profile,
+            body.Operator,
+            CreatePlan.ParseEnrollment(body.Enrollment),
+            body.RequireApproval,
+            body.Domain,
+            body.Subnet,
+            ca.InferSubnet);
+        plan = plan with { AutoUnlock = body.AutoUnlock == true };
+        var passphrase = body.Passphrase ?? throw Missing("passphrase");
+        if (PassphraseGenerator.CheckManual(passphrase) is { } problem)
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, problem);
+        }
+
+        return await ca.CreateAsync(plan, passphrase, body.Entropy, CertmeshAuthority.NewTotpSecret(body.Entropy), ct);
+    }
+
+    private static Task<UnlockResult> UnlockAsync(CertmeshAuthority ca, UnlockRequest body, CancellationToken ct) =>
+        ca.UnlockAsync(string.IsNullOrEmpty(body.Passphrase) ? throw Missing("passphrase") : body.Passphrase, ct);
+
+    private static LogView Log(CertmeshAuthority ca, string? since, string? verify)
+    {
+        DateTimeOffset? from = null;
+        if (!string.IsNullOrEmpty(since))
+        {
+            from = DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : DateTimeOffset.UtcNow - DurationText.Parse(since);
+        }
+
+        return ca.Log(from, verify is "1" or "true" or "yes");
+    }
+
+    private static Task<EnrollmentView> OpenEnrollmentAsync(CertmeshAuthority ca, OpenEnrollmentRequest? body, CancellationToken ct) =>
+        ca.OpenEnrollmentAsync(string.IsNullOrWhiteSpace(body?.Duration) ? null : DurationText.Parse(body.Duration), ct);
+
+    private static async Task<IResult> DestroyAsync(CertmeshAuthority ca, DestroyRequest body, CancellationToken ct)
+    {
+        if (body.Confirm != DestroyConfirmation)
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, $"destroy needs \"confirm\": \"{DestroyConfirmation}\"");
+        }
+
+        await ca.DestroyAsync(ct);
+        return Results.Ok(new { destroyed = true });
+    }
+
+    private static CertmeshAuthority RequireCa(CertmeshAuthority ca) => ca.Initialized ? ca : throw CertmeshAuthority.NotInitialized();
+
+    private static KoiException Missing(string field) => new(KoiErrorCode.InvalidRequest, $"missing required field: {field}");
+}

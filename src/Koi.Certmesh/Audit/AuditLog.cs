@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using System.Text;
+using Koi.Core.Storage;
+
+namespace Koi.Certmesh.Audit;
+
+/// <summary>
+/// <c>certmesh/audit.log</c>, append-only and tamper-evident: every line carries the SHA-256 of the line before it
+/// and an ECDSA signature by the audit key. A dedicated key (not the CA key) signs, because denials such as
+/// <c>unlock_failed</c> must be recorded while the CA is locked.
+/// </summary>
+internal sealed class AuditLog : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly string _path;
+    private readonly TimeProvider _time;
+    private readonly ECDsa _key;
+    private string _lastHash = AuditLine.GenesisHash;
+    private long _lastSeq;
+
+    private AuditLog(string path, ECDsa key, TimeProvider time)
+    {
+        _path = path;
+        _key = key;
+        _time = time;
+        ReadTail();
+    }
+
+    public string Path => _path;
+
+    /// <summary>Opens the log, creating the audit key (0600) beside it the first time.</summary>
+    public static AuditLog Open(string logPath, string keyPath, TimeProvider time)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (File.Exists(keyPath))
+        {
+            key.ImportFromPem(File.ReadAllText(keyPath));
+        }
+        else
+        {
+            AtomicFile.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem(), AtomicFile.SecretMode);
+        }
+
+        return new AuditLog(logPath, key, time);
+    }
+
+    public string Append(string eventName, params (string Key, string? Value)[] fields)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var (key, value) in fields)
+        {
+            if (value is not null)
+            {
+                pairs.Add(new(key, value));
+            }
+        }
+
+        lock (_gate)
+        {
+            var body = AuditLine.Body(_time.GetUtcNow(), eventName, pairs, _lastSeq + 1, _lastHash);
+            var signature = Convert.ToBase64String(_key.SignData(Encoding.UTF8.GetBytes(body), HashAlgorithmName.SHA256))
+                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            var line = $"{body} sig={signature}";
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = AtomicFile.SecretMode;
+            }
+
+            using (var stream = new FileStream(_path, options))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                stream.Flush(flushToDisk: true);
+            }
+
+            _lastHash = Hash(line);
+            _lastSeq++;
+            return line;
+        }
+    }
+
+    public IReadOnlyList<AuditLine> Read(DateTimeOffset? since = null)
+    {
+        var list = new List<AuditLine>();
+        foreach (var text in ReadLines())
+        {
+            if (AuditLine.TryParse(text) is { } line && (since is null || line.At >= since))
+            {
+                list.Add(line);
+            }
+        }
+
+        return list;
+    }
+
+    public AuditVerification Verify() => AuditVerifier.Verify(ReadLines(), _key);
+
+    public void Dispose() => _key.Dispose();
+
+    internal static string Hash(string line) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+
+    private List<string> ReadLines()
+    {
+        lock (_gate)
+        {
+            if (!File.Exists(_path))
+            {
+                return [];
+            }
+
+            var lines = new List<string>(File.ReadAllLines(_path));
+            lines.RemoveAll(string.IsNullOrEmpty);
+            return lines;
+        }
+    }
+
+    private void ReadTail()
+    {
+        var lines = ReadLines();
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        var last = lines[^1];
+        _lastHash = Hash(last);
+        _lastSeq = AuditLine.TryParse(last)?.Seq ?? lines.Count;
+    }
+}

@@ -1,0 +1,75 @@
+using Koi.Core.Naming;
+using Koi.Core.Status;
+
+namespace Koi.Certmesh.Authority;
+
+/// <summary>
+/// Announces <c>_certmesh._tcp</c> while the CA can enroll (created or unlocked) and withdraws it on lock, destroy
+/// and shutdown. Without mDNS the advertiser is a no-op and the component says so.
+/// </summary>
+internal sealed class CertmeshAnnouncer(IServiceAdvertiser advertiser, int port, ComponentHealth health) : IAsyncDisposable
+{
+    public const string ServiceType = "_certmesh._tcp";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IAsyncDisposable? _current;
+
+    public async Task AnnounceAsync(string hostname, string fingerprint, string profile, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_current is not null)
+            {
+                await _current.DisposeAsync();
+                _current = null;
+            }
+
+            var txt = new Dictionary<string, string>
+            {
+                ["role"] = "primary",
+                ["fingerprint"] = fingerprint,
+                ["profile"] = profile,
+                ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            try
+            {
+                _current = await advertiser.AdvertiseAsync(new AdvertisedService($"{hostname} Certmesh CA", ServiceType, port, txt), cancellationToken);
+                health.Running(advertiser is NoServiceAdvertiser ? "not announced: mDNS is off" : $"announcing {ServiceType} on port {port}");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                health.Failed($"announcing {ServiceType} failed: {ex.Message}");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task WithdrawAsync(string reason)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_current is not null)
+            {
+                await _current.DisposeAsync();
+                _current = null;
+            }
+
+            health.Running($"not announced: {reason}");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await WithdrawAsync("daemon stopping");
+        health.Stopped("daemon stopped");
+    }
+}

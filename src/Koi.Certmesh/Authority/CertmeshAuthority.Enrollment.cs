@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Koi.Certmesh.Crypto;
+using Koi.Certmesh.Roster;
+using Koi.Core.Errors;
+using Koi.Core.Storage;
+
+namespace Koi.Certmesh.Authority;
+
+internal sealed partial class CertmeshAuthority
+{
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(30);
+
+    /// <summary>Opens enrollment, for <paramref name="duration"/> if given (the window closes itself, audited).</summary>
+    public async Task<EnrollmentView> OpenEnrollmentAsync(TimeSpan? duration, CancellationToken cancellationToken)
+    {
+        if (duration is { } d && (d <= TimeSpan.Zero || d > MaxWindow))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, "duration must be more than 0 and at most 30 days");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            RequireInitialized();
+            var now = _time.GetUtcNow();
+            DateTimeOffset? closesAt = duration is { } span ? now + span : null;
+            var roster = Roster.Update(r => r! with
+            {
+                Metadata = r.Metadata with { EnrollmentState = EnrollmentState.Open, EnrollmentClosesAt = closesAt, EnrollmentLastOpened = now },
+            });
+            Audit("enrollment_opened", ("until", closesAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+            ReconcileWindow(roster);
+            LogEnrollment(_logger, "opened");
+            _events?.Publish(Capability, "enrollment_opened", new { closes_at = closesAt });
+            return new EnrollmentView(EnrollmentState.Open, closesAt);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<EnrollmentView> CloseEnrollmentAsync(string reason, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            RequireInitialized();
+            CloseCore(reason);
+            return new EnrollmentView(EnrollmentState.Closed, null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>New TOTP secret; codes from the old one fail from this moment on.</summary>
+    public async Task<TotpResult> RotateTotpAsync(string? entropy, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var secrets = RequireUnlocked("rotate_totp");
+            var secret = NewTotpSecret(entropy);
+            AtomicFile.WriteAllText(_files.TotpSecret, KeyVault.Serialize(KeyVault.Seal(secret, secrets.SealingKey, secrets.Salt)), AtomicFile.SecretMode);
+            secrets.ReplaceTotp(secret);
+            var now = _time.GetUtcNow();
+            Roster.Update(r => r! with
+            {
+                Metadata = r.Metadata with { TotpSecretHash = Convert.ToHexStringLower(SHA256.HashData(secret)), TotpRotatedAt = now },
+            });
+            Audit("totp_rotated");
+            _events?.Publish(Capability, "totp_rotated", null);
+            var uri = TotpUri(secret);
+            return new TotpResult(uri, TotpQr.PngDataUri(uri), now);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Checks a TOTP code (enrollment uses this): constant time, rate limited, every failure audited.</summary>
+    public bool VerifyTotp(string code, FailureLimiter limiter, string who)
+    {
+        var secrets = RequireUnlocked("verify_totp");
+        if (limiter.RetryAfterSeconds() is not null)
+        {
+            Audit("denied", ("action", "totp"), ("reason", "rate_limited"), ("from", who));
+            limiter.ThrowIfLocked("TOTP");
+        }
+
+        if (Totp.Verify(secrets.TotpSecret, code, _time.GetUtcNow()))
+        {
+            limiter.Succeed();
+            return true;
+        }
+
+        limiter.Fail();
+        Audit("totp_failed", ("from", who));
+        return false;
+    }
+
+    public async Task<CertPolicy> SetPolicyAsync(int? lifetimeDays, int? renewAtDay, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var current = RequireInitialized().Metadata.Policy;
+            var next = new CertPolicy
+            {
+                LifetimeDays = lifetimeDays ?? current.LifetimeDays,
+                RenewAtDay = renewAtDay ?? current.RenewAtDay,
+            };
+            if (next.LifetimeDays is < 1 or > 397)
+            {
+                throw new KoiException(KoiErrorCode.InvalidRequest, "lifetime_days must be 1 to 397");
+            }
+
+            if (next.RenewAtDay < 1 || next.RenewAtDay >= next.LifetimeDays)
+            {
+                throw new KoiException(KoiErrorCode.InvalidRequest, "renew_at_day must be at least 1 and less than lifetime_days");
+            }
+
+            Roster.Update(r => r! with { Metadata = r.Metadata with { Policy = next } });
+            Audit("policy_changed", ("lifetime_days", next.LifetimeDays.ToString(CultureInfo.InvariantCulture)), ("renew_at_day", next.RenewAtDay.ToString(CultureInfo.InvariantCulture)));
+            return next;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Schedules the auto-close of a timed window, or closes one that ran out while the daemon was down.</summary>
+    private void ReconcileWindow(RosterDocument roster)
+    {
+        _windowTimer?.Dispose();
+        _windowTimer = null;
+        var meta = roster.Metadata;
+        if (meta.EnrollmentState != EnrollmentState.Open)
+        {
+            _windowHealth.Running("enrollment closed");
+            return;
+        }
+
+        if (meta.EnrollmentClosesAt is not { } closesAt)
+        {
+            _windowHealth.Running("enrollment open, no time limit");
+            return;
+        }
+
+        var remaining = closesAt - _time.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            CloseCore("window_expired");
+            return;
+        }
+
+        _windowTimer = _time.CreateTimer(_ => _ = OnWindowExpiredAsync(), null, remaining, Timeout.InfiniteTimeSpan);
+        _windowHealth.Running($"enrollment open until {closesAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+    }
+
+    private async Task OnWindowExpiredAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (Roster.Current is { Metadata.EnrollmentState: EnrollmentState.Open, Metadata.EnrollmentClosesAt: { } at } && at <= _time.GetUtcNow())
+            {
+                CloseCore("window_expired");
+            }
+        }
+        catch (IOException ex)
+        {
+            _windowHealth.Failed($"could not close the enrollment window: {ex.Message}");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void CloseCore(string reason)
+    {
+        _windowTimer?.Dispose();
+        _windowTimer = null;
+        Roster.Update(r => r! with { Metadata = r.Metadata with { EnrollmentState = EnrollmentState.Closed, EnrollmentClosesAt = null } });
+        Audit("enrollment_closed", ("reason", reason));
+        _windowHealth.Running("enrollment closed");
+        LogEnrollment(_logger, "closed");
+        _events?.Publish(Capability, "enrollment_closed", new { reason });
+    }
+}

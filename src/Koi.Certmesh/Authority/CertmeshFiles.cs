@@ -1,0 +1,29 @@
+namespace Koi.Certmesh.Authority;
+
+/// <summary>Where certmesh keeps its state inside the data directory (docs/certmesh.md lists the same).</summary>
+internal sealed class CertmeshFiles(string certmeshDir, string certsDir)
+{
+    public string Dir { get; } = certmeshDir;
+
+    public string CaDir => Path.Combine(Dir, "ca");
+
+    public string CaKey => Path.Combine(CaDir, "ca-key.enc");
+
+    public string CaCert => Path.Combine(CaDir, "ca-cert.pem");
+
+    public string TotpSecret => Path.Combine(CaDir, "totp-secret.enc");
+
+    public string AutoUnlock => Path.Combine(CaDir, "auto-unlock.enc");
+
+    public string AuditKey => Path.Combine(CaDir, "audit-key.pem");
+
+    public string Roster => Path.Combine(Dir, "roster.json");
+
+    public string AuditLog => Path.Combine(Dir, "audit.log");
+
+    public string TrustRecord => Path.Combine(Dir, "trust.json");
+
+    public string CertsDir { get; } = certsDir;
+
+    public string CertPath(string hostname) => Path.Combine(CertsDir, hostname);
+}

@@ -1,0 +1,54 @@
+using Koi.Certmesh.Audit;
+using Koi.Certmesh.Roster;
+using Koi.Certmesh.Trust;
+
+namespace Koi.Certmesh.Authority;
+
+/// <summary>What <c>create</c> returns: enough to use the mesh and to set up the authenticator app.</summary>
+internal sealed record CreateResult(
+    string Profile,
+    string CaFingerprint,
+    int Members,
+    string CertPath,
+    string TotpUri,
+    string TotpQrPng,
+    IReadOnlyList<TrustResult> Trust);
+
+internal sealed record CertmeshStatus(
+    bool Initialized,
+    bool Locked,
+    string? Profile,
+    string? Operator,
+    string? CaFingerprint,
+    EnrollmentState? EnrollmentState,
+    DateTimeOffset? EnrollmentClosesAt,
+    bool? RequireApproval,
+    string? DomainScope,
+    string? SubnetScope,
+    CertPolicy? Policy,
+    IReadOnlyList<MemberView> Members,
+    IReadOnlyList<TrustResult> Trust,
+    IReadOnlyList<string> Warnings);
+
+internal sealed record MemberView(
+    string Hostname,
+    MemberRole Role,
+    MemberStatus Status,
+    string CertFingerprint,
+    DateTimeOffset CertExpires,
+    string CertPath,
+    IReadOnlyList<string> CertSans);
+
+internal sealed record TotpResult(string TotpUri, string TotpQrPng, DateTimeOffset RotatedAt);
+
+internal sealed record EnrollmentView(EnrollmentState EnrollmentState, DateTimeOffset? EnrollmentClosesAt);
+
+internal sealed record ComplianceView(string Profile, bool Healthy, IReadOnlyList<ComplianceItem> Items, string Text);
+
+internal sealed record ComplianceItem(string Label, string Value);
+
+internal sealed record LogView(IReadOnlyList<LogEntry> Entries, AuditVerification? Verification);
+
+internal sealed record LogEntry(DateTimeOffset At, string Event, long Seq, IReadOnlyDictionary<string, string> Fields, string Line);
+
+internal sealed record UnlockResult(bool Locked, string CaFingerprint);

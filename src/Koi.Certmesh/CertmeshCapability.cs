@@ -1,0 +1,69 @@
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Ceremonies;
+using Koi.Certmesh.Naming;
+using Koi.Core.Capabilities;
+using Koi.Core.Ceremony;
+using Koi.Core.Events;
+using Koi.Core.Naming;
+using Koi.Core.Paths;
+using Koi.Core.Status;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Koi.Certmesh;
+
+/// <summary>
+/// The certmesh capability (seed 001 §4): the CA on this machine, its roster and audit log, the <c>init</c> and
+/// <c>unlock</c> ceremonies, the routes under <c>/v1/certmesh</c>, and the roster as <see cref="IMemberDirectory"/>.
+/// Needs <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="TimeProvider"/>; uses, when registered,
+/// <see cref="IEventBus"/> and <see cref="IServiceAdvertiser"/> (to announce <c>_certmesh._tcp</c>).
+/// </summary>
+public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCapability
+{
+    private readonly CertmeshOptions _options = options ?? new CertmeshOptions();
+
+    public string Name => CapabilityNames.Certmesh;
+
+    public void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var paths = sp.GetRequiredService<KoiPaths>();
+            var status = sp.GetRequiredService<StatusRegistry>();
+            var announcer = new CertmeshAnnouncer(
+                sp.GetService<IServiceAdvertiser>() ?? new NoServiceAdvertiser(),
+                _options.AnnouncePort,
+                status.Register(CapabilityNames.Certmesh, "announcement"));
+            return new CertmeshAuthority(
+                new CertmeshFiles(paths.CertmeshDir, paths.CertsDir),
+                _options,
+                announcer,
+                status,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh") ?? NullLogger.Instance,
+                sp.GetService<IEventBus>());
+        });
+        services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
+            sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddHostedService<CertmeshHostedService>();
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);
+
+    public IReadOnlyDictionary<string, object?> Summarize(IServiceProvider services)
+    {
+        var authority = services.GetRequiredService<CertmeshAuthority>();
+        var roster = authority.Roster.Current;
+        return new Dictionary<string, object?>
+        {
+            ["ca"] = roster is null ? "none" : authority.Locked ? "locked" : "unlocked",
+            ["members"] = roster?.Members.Count ?? 0,
+            ["enrollment"] = roster?.Metadata.EnrollmentState.ToString().ToLowerInvariant(),
+        };
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using Koi.Certmesh.Trust;
+
+namespace Koi.Certmesh;
+
+/// <summary>How the daemon configures certmesh. Defaults fit a real machine; tests replace the machine-facing parts.</summary>
+public sealed class CertmeshOptions
+{
+    /// <summary>The local DNS zone whose <c>host.zone</c> name every certificate carries.</summary>
+    public string Zone { get; init; } = "lan";
+
+    /// <summary>The port announced in <c>_certmesh._tcp</c>: the daemon's HTTP API, where enrollment happens.</summary>
+    public int AnnouncePort { get; init; } = 5641;
+
+    /// <summary>This machine's host label; default the system host name's first label, lowercased.</summary>
+    public Func<string>? Hostname { get; init; }
+
+    /// <summary>This machine's LAN addresses for certificate SANs; default <see cref="LanAddresses.Discover"/>.</summary>
+    public Func<IReadOnlyList<IPAddress>>? Addresses { get; init; }
+
+    /// <summary>Environment switch that keeps koi out of every trust store (tests on a developer's own machine).</summary>
+    public const string NoTrustStoresVariable = "KOI_CERTMESH_NO_TRUST_STORES";
+
+    /// <summary>
+    /// Install the CA into this machine's trust stores on create (and remove on destroy). Default: yes, unless
+    /// <c>KOI_CERTMESH_NO_TRUST_STORES=1</c>.
+    /// </summary>
+    public bool ManageTrustStores { get; init; } = Environment.GetEnvironmentVariable(NoTrustStoresVariable) is not ("1" or "true" or "yes");
+
+    /// <summary>Failed unlocks (and TOTP codes) allowed before a lockout (seed 001 §4.8: 3 → 5 minutes).</summary>
+    public int MaxFailures { get; init; } = 3;
+
+    public TimeSpan Lockout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The machine identity auto-unlock is sealed to; default <c>/etc/machine-id</c>.</summary>
+    public Func<string?>? MachineId { get; init; }
+
+    /// <summary>Test seam: where trust is installed; default <see cref="TrustStoreLocator.Default"/>.</summary>
+    internal Func<IReadOnlyList<ITrustStore>>? TrustStores { get; init; }
+
+    internal string ResolveHostname() =>
+        (Hostname?.Invoke() ?? Dns.GetHostName()).Split('.')[0].ToLowerInvariant();
+
+    internal IReadOnlyList<IPAddress> ResolveAddresses() => Addresses?.Invoke() ?? LanAddresses.Discover();
+
+    internal string? ResolveMachineId() => MachineId is null ? Authority.AutoUnlock.DefaultMachineId() : MachineId();
+
+    internal IReadOnlyList<ITrustStore> ResolveTrustStores() =>
+        !ManageTrustStores ? [] : TrustStores?.Invoke() ?? TrustStoreLocator.Default();
+}

@@ -1,0 +1,127 @@
+using System.Text.Json.Serialization;
+
+namespace Koi.Certmesh.Roster;
+
+/// <summary>
+/// <c>certmesh/roster.json</c>: the CA's source of truth (seed 001 §9.1). Design-time fields exist from day one and
+/// are written even when empty (null), so a later version never has to guess whether a field was forgotten.
+/// </summary>
+internal sealed record RosterDocument
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public required RosterMetadata Metadata { get; init; }
+
+    public List<RosterMember> Members { get; init; } = [];
+
+    public List<RevocationEntry> RevocationList { get; init; } = [];
+
+    public List<ProxyEntry> ProxyEntries { get; init; } = [];
+}
+
+internal sealed record RosterMetadata
+{
+    public required DateTimeOffset Created { get; init; }
+
+    public required TrustProfile TrustProfile { get; init; }
+
+    public required string Operator { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? DomainScope { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? SubnetScope { get; init; }
+
+    /// <summary>SHA-256 of the TOTP secret, so rotation is detectable without the secret.</summary>
+    public required string TotpSecretHash { get; init; }
+
+    public required DateTimeOffset TotpRotatedAt { get; init; }
+
+    public required EnrollmentState EnrollmentState { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? EnrollmentClosesAt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? EnrollmentLastOpened { get; init; }
+
+    public required bool RequireApproval { get; init; }
+
+    public required string CaFingerprint { get; init; }
+
+    public string Zone { get; init; } = "lan";
+
+    public bool AutoUnlock { get; init; }
+
+    public CertPolicy Policy { get; init; } = new();
+}
+
+internal sealed record CertPolicy
+{
+    public int LifetimeDays { get; init; } = 30;
+
+    public int RenewAtDay { get; init; } = 20;
+}
+
+internal sealed record RosterMember
+{
+    public required string Hostname { get; init; }
+
+    public required MemberRole Role { get; init; }
+
+    public required DateTimeOffset EnrolledAt { get; init; }
+
+    public required string EnrolledBy { get; init; }
+
+    public required string CertFingerprint { get; init; }
+
+    public required DateTimeOffset CertExpires { get; init; }
+
+    public required List<string> CertSans { get; init; }
+
+    public required string CertPath { get; init; }
+
+    public required string PinnedCaFingerprint { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? LastSeen { get; init; }
+
+    public MemberStatus Status { get; init; } = MemberStatus.Active;
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? ReloadHook { get; init; }
+}
+
+internal sealed record RevocationEntry(string Hostname, DateTimeOffset RevokedAt, string RevokedBy, string? Reason);
+
+internal sealed record ProxyEntry(string Name, int ListenPort, string Backend, bool BackendRemote, string CertSource);
+
+internal enum TrustProfile
+{
+    Personal,
+    Team,
+    Organization,
+    Custom,
+}
+
+internal enum EnrollmentState
+{
+    Open,
+    Closed,
+}
+
+internal enum MemberRole
+{
+    Primary,
+    Standby,
+    Member,
+}
+
+internal enum MemberStatus
+{
+    Active,
+    Revoked,
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace Koi.Certmesh.Trust;
+
+/// <summary>Runs a trust-store tool with a deadline; a tool that hangs is killed (it is ours, we started it).</summary>
+internal static class CommandRunner
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (127, $"{file}: {ex.Message}");
+        }
+
+        using (process)
+        {
+            process.StandardInput.Close();
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(Timeout);
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+                return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                return (124, $"{file} did not finish within {Timeout.TotalSeconds:0} s");
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+
+namespace Koi.Cli.Commands.Certmesh;
+
+/// <summary>
+/// <c>koi certmesh …</c>: the private CA (seed 001 §4), through the daemon's <c>/v1/certmesh</c> API. Ceremonies
+/// (create, unlock) run through the generic render loop; every decision is the daemon's.
+/// </summary>
+internal static class CertmeshCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var command = new Command("certmesh", """
+            A private certificate authority for the LAN: create it, unlock it after a reboot, watch it.
+
+            Examples:
+              koi certmesh create
+              koi certmesh create --profile just-me --passphrase-file pass.txt --json
+              koi certmesh status
+              echo "$PASS" | koi certmesh unlock --passphrase-stdin
+              koi certmesh log --verify
+            """);
+        command.Subcommands.Add(CertmeshCreateCommand.Create(environment));
+        command.Subcommands.Add(CertmeshStatusCommand.Create(environment));
+        command.Subcommands.Add(CertmeshUnlockCommand.CreateUnlock(environment));
+        command.Subcommands.Add(CertmeshUnlockCommand.CreateLock(environment));
+        command.Subcommands.Add(CertmeshReadCommands.CreateRoster(environment));
+        command.Subcommands.Add(CertmeshReadCommands.CreateLog(environment));
+        command.Subcommands.Add(CertmeshReadCommands.CreateCompliance(environment));
+        command.Subcommands.Add(CertmeshPolicyCommands.CreateOpenEnrollment(environment));
+        command.Subcommands.Add(CertmeshPolicyCommands.CreateCloseEnrollment(environment));
+        command.Subcommands.Add(CertmeshPolicyCommands.CreateRotateTotp(environment));
+        command.Subcommands.Add(CertmeshPolicyCommands.CreateSetPolicy(environment));
+        command.Subcommands.Add(CertmeshPolicyCommands.CreateDestroy(environment));
+        command.Subcommands.Add(CertmeshTrustCommand.Create(environment));
+        return command;
+    }
+}

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Koi.Cli.Commands.Certmesh;
+
+/// <summary><c>koi certmesh roster</c>, <c>log</c> and <c>compliance</c>: reads, rendered as the daemon sends them.</summary>
+internal static class CertmeshReadCommands
+{
+    public static Command CreateRoster(CliEnvironment environment)
+    {
+        var command = new Command("roster", """
+            The full roster (roster.json) as the daemon holds it.
+
+            Examples:
+              koi certmesh roster
+              koi certmesh roster --json | jq .metadata
+            """);
+        command.SetHandler(environment, async (cli, ct) =>
+        {
+            var roster = await cli.Daemon.GetAsync<JsonElement>("/v1/certmesh/roster", ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(roster);
+                return ExitCodes.Ok;
+            }
+
+            var meta = roster.GetProperty("metadata");
+            cli.Stdout.WriteLine($"profile {CertmeshStatusCommand.Text(meta, "trust_profile")}, operator {CertmeshStatusCommand.Text(meta, "operator")}, enrollment {CertmeshStatusCommand.Text(meta, "enrollment_state")}");
+            foreach (var member in roster.GetProperty("members").EnumerateArray())
+            {
+                var sans = string.Join(",", member.GetProperty("cert_sans").EnumerateArray().Select(e => e.GetString()));
+                cli.Stdout.WriteLine($"{CertmeshStatusCommand.Text(member, "hostname"),-20} {CertmeshStatusCommand.Text(member, "role"),-8} {CertmeshStatusCommand.Text(member, "status"),-8} expires {CertmeshStatusCommand.Text(member, "cert_expires")}  {sans}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command CreateLog(CliEnvironment environment)
+    {
+        var since = new Option<string?>("--since") { Description = "Only entries at or after this time (ISO 8601) or this long ago (2h, 7d)" };
+        var verify = new Option<bool>("--verify") { Description = "Check the hash chain and signatures; exit 1 naming the first bad line" };
+        var command = new Command("log", """
+            The certmesh audit log; --verify proves nothing was edited, deleted, inserted or reordered.
+
+            Examples:
+              koi certmesh log
+              koi certmesh log --since 24h
+              koi certmesh log --verify
+            """);
+        command.Options.Add(since);
+        command.Options.Add(verify);
+        command.SetHandler(environment, async (cli, ct) =>
+        {
+            var query = new List<string>();
+            if (cli.Parse.GetValue(since) is { } from)
+            {
+                query.Add("since=" + Uri.EscapeDataString(from));
+            }
+
+            var check = cli.Parse.GetValue(verify);
+            if (check)
+            {
+                query.Add("verify=true");
+            }
+
+            var log = await cli.Daemon.GetAsync<JsonElement>("/v1/certmesh/log" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty), ct);
+            var verification = log.TryGetProperty("verification", out var v) && v.ValueKind == JsonValueKind.Object ? v : (JsonElement?)null;
+            var valid = verification is not { } result || result.GetProperty("valid").GetBoolean();
+            if (cli.Json)
+            {
+                cli.WriteJson(log);
+            }
+            else
+            {
+                foreach (var entry in log.GetProperty("entries").EnumerateArray())
+                {
+                    cli.Stdout.WriteLine(entry.GetProperty("line").GetString());
+                }
+
+                if (verification is { } r)
+                {
+                    cli.Stdout.WriteLine(valid
+                        ? $"audit log verified: {r.GetProperty("lines")} lines, chain and signatures intact"
+                        : $"audit log BROKEN at line {r.GetProperty("first_bad_line")}: {r.GetProperty("problem").GetString()}");
+                }
+            }
+
+            return valid ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    public static Command CreateCompliance(CliEnvironment environment)
+    {
+        var command = new Command("compliance", """
+            Security summary, adapted to the trust profile (a health line for Just Me, audit-ready otherwise).
+
+            Examples:
+              koi certmesh compliance
+            """);
+        command.SetHandler(environment, async (cli, ct) =>
+        {
+            var view = await cli.Daemon.GetAsync<JsonElement>("/v1/certmesh/compliance", ct);
+            if (cli.Json)
+            {
+                cli.WriteJson(view);
+            }
+            else
+            {
+                cli.Stdout.Write(view.GetProperty("text").GetString());
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

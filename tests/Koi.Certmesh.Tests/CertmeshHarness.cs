@@ -1,0 +1,118 @@
+using System.Net;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Roster;
+using Koi.Certmesh.Trust;
+using Koi.Core.Naming;
+using Koi.Core.Status;
+using Koi.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Koi.Certmesh.Tests;
+
+/// <summary>
+/// A CA in a temp data dir with a manual clock, a recording advertiser and a temp "system" trust store; it never
+/// touches the machine's own trust store.
+/// </summary>
+internal sealed class CertmeshHarness : IAsyncDisposable
+{
+    public const string Passphrase = "harness passphrase 42";
+
+    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null)
+    {
+        Directory = directory ?? new TempDirectory();
+        Time = time ?? new ManualTimeProvider(DateTimeOffset.UtcNow);
+        Status = new StatusRegistry(Time);
+        Anchors = Directory.Combine("anchors");
+        TrustStores = trustStores ?? [new SystemTrustStore(Anchors, null)];
+        Options = new CertmeshOptions
+        {
+            Hostname = () => "stone-a",
+            Addresses = () => [IPAddress.Parse("10.77.0.11"), IPAddress.Parse("fd77::11")],
+            TrustStores = () => TrustStores,
+            MachineId = () => MachineId,
+            AnnouncePort = 5641,
+        };
+        Files = new CertmeshFiles(Directory.Combine("data", "certmesh"), Directory.Combine("data", "certs"));
+        Authority = NewAuthority();
+    }
+
+    public TempDirectory Directory { get; }
+
+    public string? MachineId { get; set; } = "machine-a";
+
+    public ManualTimeProvider Time { get; }
+
+    public StatusRegistry Status { get; }
+
+    public string Anchors { get; }
+
+    public IReadOnlyList<ITrustStore> TrustStores { get; }
+
+    public CertmeshOptions Options { get; }
+
+    public CertmeshFiles Files { get; }
+
+    public RecordingAdvertiser Advertiser { get; } = new();
+
+    public CertmeshAuthority Authority { get; private set; }
+
+    public static CreatePlan Plan(TrustProfile profile = TrustProfile.Personal) =>
+        CreatePlan.Build(profile, profile == TrustProfile.Organization ? "Maria Santos" : null, null, null,
+            profile == TrustProfile.Organization ? "lab.test" : null, profile == TrustProfile.Organization ? "10.77.0.0/24" : null, () => "10.77.0.0/24");
+
+    public async Task<CreateResult> CreateAsync(TrustProfile profile = TrustProfile.Personal) =>
+        await Authority.CreateAsync(Plan(profile), Passphrase, "a:1;b:2;", CertmeshAuthority.NewTotpSecret(null), CancellationToken.None);
+
+    /// <summary>Simulates a daemon restart: a fresh authority on the same files.</summary>
+    public async Task RestartAsync()
+    {
+        await Authority.DisposeAsync();
+        Authority = NewAuthority();
+        await Authority.LoadAsync(CancellationToken.None);
+    }
+
+    public string[] AuditEvents() =>
+        [.. File.ReadAllLines(Files.AuditLog).Select(line => line.Split(' ')[1])];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Authority.DisposeAsync();
+        Directory.Dispose();
+    }
+
+    private CertmeshAuthority NewAuthority() => new(
+        Files,
+        Options,
+        new CertmeshAnnouncer(Advertiser, Options.AnnouncePort, Status.Register("certmesh", "announcement")),
+        Status,
+        Time,
+        NullLogger.Instance);
+}
+
+internal sealed class RecordingAdvertiser : IServiceAdvertiser
+{
+    public List<AdvertisedService> Active { get; } = [];
+
+    public Task<IAsyncDisposable> AdvertiseAsync(AdvertisedService service, CancellationToken cancellationToken)
+    {
+        lock (Active)
+        {
+            Active.Add(service);
+        }
+
+        return Task.FromResult<IAsyncDisposable>(new Withdrawal(this, service));
+    }
+
+    private sealed class Withdrawal(RecordingAdvertiser owner, AdvertisedService service) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            lock (owner.Active)
+            {
+                owner.Active.Remove(service);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}
