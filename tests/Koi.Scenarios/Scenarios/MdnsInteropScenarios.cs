@@ -103,6 +103,28 @@ public sealed class MdnsInteropScenarios(MdnsFixture fixture) : LabScenarios<Mdn
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task KoiAnnounce_WithoutDaemon_OwnResponderUntilStopped_ThenGoodbye()
+    {
+        // The zeroconf host runs no koi daemon: the CLI announces with an engine of its own while it runs.
+        var watch = await Lab.StartBackgroundAsync(MdnsFixture.Observer, "browse-solo", ["stdbuf", "-oL", "avahi-browse", "-p", "-r", "_solo._tcp"], Ct);
+        var announcer = await Lab.StartBackgroundAsync(
+            MdnsFixture.Zeroconf, "announce-solo", [KoiDaemon.Binary, "mdns", "announce", "Solo", "_solo._tcp", "7300", "--data-dir", "/tmp/koi-no-daemon"], Ct);
+
+        await Poll.UntilAsync(
+            () => Task.FromResult(AvahiLine.Parse(watch.ReadLog()).Any(l => l.Event == '=' && l.Instance == "Solo" && l.Port == 7300)),
+            s_converge,
+            "avahi-browse to resolve the CLI's own announcement",
+            Ct);
+        await Lab.StopAsync(announcer, Ct);
+        await Poll.UntilAsync(
+            () => Task.FromResult(AvahiLine.Parse(watch.ReadLog()).Any(l => l.Event == '-' && l.Instance == "Solo")),
+            TimeSpan.FromSeconds(5),
+            "avahi-browse to see the goodbye after the CLI stopped",
+            Ct);
+        Assert.Contains("withdrawn", announcer.ReadLog(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task LegacyDiscoverCommand_StillWorks_AndSaysItIsDeprecated()
     {
         var run = await KoiDaemon.CliAsync(Lab, "stone-b", Ct, "discover", MdnsFixture.AvahiType, "--timeout", "4", "--json");
