@@ -1,10 +1,12 @@
 using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Ceremonies;
+using Koi.Certmesh.Health;
 using Koi.Certmesh.Naming;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Events;
+using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
@@ -48,6 +50,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         });
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
             sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IMeshTrustAnchors>(sp => new CertmeshTrustAnchors(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddHostedService<CertmeshHostedService>();

@@ -27,6 +27,15 @@ public sealed class CertmeshOptions
     /// </summary>
     public bool ManageTrustStores { get; init; } = Environment.GetEnvironmentVariable(NoTrustStoresVariable) is not ("1" or "true" or "yes");
 
+    /// <summary>Certificate lifetime of a mesh created from now on (config.yaml <c>certmesh.cert_lifetime_days</c>); default 30.</summary>
+    public int? DefaultLifetimeDays { get; init; }
+
+    /// <summary>Day of that lifetime when renewal starts (config.yaml <c>certmesh.renew_at_day</c>); default 20.</summary>
+    public int? DefaultRenewAtDay { get; init; }
+
+    /// <summary>Null when the two defaults together make a valid policy, else the broken rule.</summary>
+    public static string? CheckPolicy(int lifetimeDays, int renewAtDay) => Roster.CertPolicy.Check(lifetimeDays, renewAtDay);
+
     /// <summary>Failed unlocks (and TOTP codes) allowed before a lockout (seed 001 §4.8: 3 → 5 minutes).</summary>
     public int MaxFailures { get; init; } = 3;
 

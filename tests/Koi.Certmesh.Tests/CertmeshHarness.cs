@@ -17,7 +17,7 @@ internal sealed class CertmeshHarness : IAsyncDisposable
 {
     public const string Passphrase = "harness passphrase 42";
 
-    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null)
+    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null, (int Lifetime, int RenewAt)? policy = null)
     {
         Directory = directory ?? new TempDirectory();
         Time = time ?? new ManualTimeProvider(DateTimeOffset.UtcNow);
@@ -31,6 +31,8 @@ internal sealed class CertmeshHarness : IAsyncDisposable
             TrustStores = () => TrustStores,
             MachineId = () => MachineId,
             AnnouncePort = 5641,
+            DefaultLifetimeDays = policy?.Lifetime,
+            DefaultRenewAtDay = policy?.RenewAt,
         };
         Files = new CertmeshFiles(Directory.Combine("data", "certmesh"), Directory.Combine("data", "certs"));
         Authority = NewAuthority();

@@ -65,7 +65,11 @@ internal sealed partial class CertmeshAuthority
                 ("ca_fingerprint", fingerprint), ("enrollment", plan.Enrollment.ToString().ToLowerInvariant()),
                 ("require_approval", plan.RequireApproval ? "true" : "false"), ("domain", plan.DomainScope), ("subnet", plan.SubnetScope));
 
-            var policy = new CertPolicy();
+            var policy = new CertPolicy
+            {
+                LifetimeDays = _options.DefaultLifetimeDays ?? new CertPolicy().LifetimeDays,
+                RenewAtDay = _options.DefaultRenewAtDay ?? new CertPolicy().RenewAtDay,
+            };
             var member = IssueOwnCertificate(caCert, caKey, hostname, plan.Operator, plan.DomainScope, plan.SubnetScope, policy, now, fingerprint);
             var roster = new RosterDocument
             {

@@ -114,14 +114,9 @@ internal sealed partial class CertmeshAuthority
                 LifetimeDays = lifetimeDays ?? current.LifetimeDays,
                 RenewAtDay = renewAtDay ?? current.RenewAtDay,
             };
-            if (next.LifetimeDays is < 1 or > 397)
+            if (CertPolicy.Check(next.LifetimeDays, next.RenewAtDay) is { } broken)
             {
-                throw new KoiException(KoiErrorCode.InvalidRequest, "lifetime_days must be 1 to 397");
-            }
-
-            if (next.RenewAtDay < 1 || next.RenewAtDay >= next.LifetimeDays)
-            {
-                throw new KoiException(KoiErrorCode.InvalidRequest, "renew_at_day must be at least 1 and less than lifetime_days");
+                throw new KoiException(KoiErrorCode.InvalidRequest, broken);
             }
 
             Roster.Update(r => r! with { Metadata = r.Metadata with { Policy = next } });

@@ -64,6 +64,12 @@ internal sealed record CertPolicy
     public int LifetimeDays { get; init; } = 30;
 
     public int RenewAtDay { get; init; } = 20;
+
+    /// <summary>The rule every policy obeys, wherever it comes from (set-policy or config.yaml): null when it holds.</summary>
+    public static string? Check(int lifetimeDays, int renewAtDay) =>
+        lifetimeDays is < 1 or > 397 ? "lifetime_days must be 1 to 397"
+        : renewAtDay < 1 || renewAtDay >= lifetimeDays ? "renew_at_day must be at least 1 and less than lifetime_days"
+        : null;
 }
 
 internal sealed record RosterMember

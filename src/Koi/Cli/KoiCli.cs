@@ -2,6 +2,7 @@ using System.CommandLine;
 using Koi.Cli.Commands;
 using Koi.Cli.Commands.Certmesh;
 using Koi.Cli.Commands.Dns;
+using Koi.Cli.Commands.Health;
 using Koi.Cli.Commands.Mdns;
 
 namespace Koi.Cli;
@@ -59,6 +60,7 @@ internal static class KoiCli
         root.Subcommands.Add(MdnsCommand.Create(environment));
         root.Subcommands.Add(CertmeshCommand.Create(environment));
         root.Subcommands.Add(DnsCommand.Create(environment));
+        root.Subcommands.Add(HealthCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
         foreach (var legacy in MdnsCommand.Legacy(environment))
         {

@@ -1,15 +1,17 @@
 using Koi.Api;
 using Koi.Ceremonies;
+using Koi.Certmesh;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
+using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Storage;
-using Koi.Certmesh;
 using Koi.Dns;
+using Koi.Health;
 using Koi.Mdns;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,8 +37,14 @@ internal static class DaemonApp
             // Other koi daemons (and people) find this one as _koi._tcp.
             SelfAnnouncement = new KoiSelfAnnouncement(BuildInfo.Version, options.HttpPort),
         }),
-        new CertmeshCapability(new CertmeshOptions { AnnouncePort = options.HttpPort }),
+        new CertmeshCapability(new CertmeshOptions
+        {
+            AnnouncePort = options.HttpPort,
+            DefaultLifetimeDays = options.Config.Certmesh?.CertLifetimeDays,
+            DefaultRenewAtDay = options.Config.Certmesh?.RenewAtDay,
+        }),
         new DnsCapability(),
+        new HealthCapability(),
     ];
 
     public static WebApplication Build(
@@ -98,6 +106,9 @@ internal static class DaemonApp
         builder.Services.TryAddSingleton<IServiceDirectory, EmptyServiceDirectory>();
         builder.Services.TryAddSingleton<IServiceAdvertiser, NoServiceAdvertiser>();
         builder.Services.TryAddSingleton<IMemberDirectory, EmptyMemberDirectory>();
+        builder.Services.TryAddSingleton<ICertificateFacts, EmptyCertificateFacts>();
+        builder.Services.TryAddSingleton<IMeshTrustAnchors, EmptyMeshTrustAnchors>();
+        builder.Services.TryAddSingleton<INameResolutionFacts, EmptyNameResolutionFacts>();
 
         configure?.Invoke(builder);
 

@@ -23,6 +23,9 @@ internal sealed record DaemonOptions
     /// <summary>Capabilities switched off with --no-CAP or KOI_NO_CAP=1.</summary>
     public IReadOnlySet<string> Disabled { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>What <c>config.yaml</c> in the data dir says (empty when there is none).</summary>
+    public DaemonConfigFile Config { get; init; } = DaemonConfigFile.Empty;
+
     public TimeSpan ShutdownDrain { get; init; } = TimeSpan.FromMilliseconds(1500);
 
     public bool IsEnabled(string capability) => !Disabled.Contains(capability);

@@ -61,6 +61,20 @@ public sealed class EnrollmentWindowTests
         Assert.Equal(40, policy.RenewAtDay);
     }
 
+    [Fact]
+    public async Task Create_WithConfiguredDefaultPolicy_OwnCertificateUsesIt()
+    {
+        await using var h = new CertmeshHarness(policy: (90, 60));
+
+        await h.CreateAsync();
+
+        Assert.Equal(90, h.Authority.Roster.Current!.Metadata.Policy.LifetimeDays);
+        Assert.Equal(60, h.Authority.Roster.Current.Metadata.Policy.RenewAtDay);
+        using var cert = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(
+            File.ReadAllText(Path.Combine(h.Files.CertPath("stone-a"), "cert.pem")));
+        Assert.InRange((cert.NotAfter - cert.NotBefore).TotalDays, 89.9, 90.1);
+    }
+
     private static async Task Poll(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)

@@ -55,6 +55,20 @@ public sealed class CertmeshScenarios(CertmeshFixture fixture) : LabScenarios<Ce
         Assert.Contains("s_server", chromium.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("not private", chromium.Stdout, StringComparison.OrdinalIgnoreCase);
 
+        // The other capabilities see the mesh: DNS names the member from its certificate, and a health check of the
+        // certmesh-served endpoint is up with no extra flags.
+        (await KoiDaemon.CliAsync(Lab, Host, Ct, "dns", "serve", "--port", "53", "--upstream", "10.77.0.99")).EnsureSuccess();
+        var named = await Lab.RunUntilSuccessAsync(Host, ["sh", "-c", $"dig +short @127.0.0.1 {Host}.lan A | grep -Fx {Lab.AddressOf(Host)}"], TimeSpan.FromSeconds(15), Ct);
+        Assert.Equal(Lab.AddressOf(Host), named.Stdout.Trim());
+        (await KoiDaemon.CliAsync(Lab, Host, Ct, "health", "add", "tls", "--http", $"https://{Host}.lan:8443/", "--interval", "2s", "--timeout", "2s")).EnsureSuccess();
+        await Poll.UntilAsync(
+            async () => JsonDocument.Parse((await KoiDaemon.CliAsync(Lab, Host, Ct, "health", "status", "--json")).EnsureSuccess().Stdout).RootElement
+                .GetProperty("services").EnumerateArray()
+                .Any(s => s.GetProperty("name").GetString() == "tls" && s.GetProperty("state").GetString() == "up"),
+            TimeSpan.FromSeconds(20),
+            "the HTTPS health check of the certmesh-served endpoint to be up",
+            Ct);
+
         // Locked at boot: signing answers 503 ca_locked until unlock.
         await RestartDaemonAsync();
         var locked = await KoiDaemon.CliAsync(Lab, Host, Ct, "certmesh", "rotate-totp", "--json");

@@ -58,9 +58,11 @@ internal static class DaemonCommand
                 }
             }
 
+            var dataDir = KoiPaths.Resolve(cli.DataDir).DataDir;
             var options = new DaemonOptions
             {
-                DataDir = KoiPaths.Resolve(cli.DataDir).DataDir,
+                DataDir = dataDir,
+                Config = DaemonConfigFile.Load(dataDir),
                 HttpBind = address,
                 HttpPort = httpPort,
                 LogLevel = ParseLogLevel(cli.Parse.GetValue(logLevel) ?? Environment.GetEnvironmentVariable("KOI_LOG")),

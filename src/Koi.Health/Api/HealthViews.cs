@@ -1,0 +1,48 @@
+using Koi.Health.Checks;
+
+namespace Koi.Health.Api;
+
+/// <summary><c>GET /v1/health/status</c>: machines and services as seed 001 §6.4 lists them.</summary>
+/// <param name="Now">The daemon's clock, so a client computes "12s ago" without trusting its own.</param>
+internal sealed record HealthStatusView(
+    DateTimeOffset Now,
+    double MachineDownAfterSecs,
+    IReadOnlyList<MachineView> Machines,
+    IReadOnlyList<ServiceView> Services,
+    string? Problem);
+
+/// <param name="State"><c>up</c>, <c>down</c>, or <c>unknown</c> until presence has been decided.</param>
+/// <param name="Member">An active certmesh member.</param>
+internal sealed record MachineView(
+    string Name,
+    string State,
+    DateTimeOffset? LastSeen,
+    DateTimeOffset? Since,
+    bool Member,
+    IReadOnlyList<string> Addresses,
+    CertificateView? Cert,
+    DnsView? Dns);
+
+internal sealed record CertificateView(int DaysRemaining, DateTimeOffset NotAfter, bool ChainValid, string? Problem);
+
+internal sealed record DnsView(IReadOnlyList<string> Names, bool Resolves, string? Problem);
+
+/// <param name="State"><c>up</c>, <c>down</c>, or <c>unknown</c> before the first result.</param>
+/// <param name="Label">What the seed's table shows: <c>200</c>, <c>502</c>, <c>open</c>, <c>closed</c>, <c>timeout</c>…</param>
+/// <param name="Endpoint"><c>host:port</c> of the target.</param>
+internal sealed record ServiceView(
+    string Name,
+    CheckKind Kind,
+    string Target,
+    string Endpoint,
+    string State,
+    string? Label,
+    string? Detail,
+    DateTimeOffset? CheckedAt,
+    DateTimeOffset? Since,
+    long? LatencyMs,
+    double IntervalSecs,
+    double TimeoutSecs);
+
+/// <summary>The answer to <c>DELETE /v1/health/checks/{name}</c>.</summary>
+internal sealed record CheckRemovedView(string Name, bool Removed);

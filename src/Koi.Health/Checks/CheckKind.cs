@@ -1,0 +1,11 @@
+namespace Koi.Health.Checks;
+
+/// <summary>The two probes of seed 001 §6.2.</summary>
+public enum CheckKind
+{
+    /// <summary>GET a URL; any 2xx answer is up.</summary>
+    Http,
+
+    /// <summary>Connect to a port; an accepted connection is up.</summary>
+    Tcp,
+}

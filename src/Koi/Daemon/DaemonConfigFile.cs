@@ -1,0 +1,61 @@
+using Koi.Certmesh;
+using Koi.Cli;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Koi.Daemon;
+
+/// <summary>
+/// <c>config.yaml</c> in the data dir: settings an operator keeps in a file rather than passing as flags. Optional;
+/// an unknown key or a bad value stops the daemon with a message naming it (a typo must not be silently ignored).
+/// </summary>
+internal sealed class DaemonConfigFile
+{
+    public const string FileName = "config.yaml";
+
+    public static DaemonConfigFile Empty { get; } = new();
+
+    public CertmeshSection? Certmesh { get; set; }
+
+    public static DaemonConfigFile Load(string dataDir)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        if (!File.Exists(path))
+        {
+            return Empty;
+        }
+
+        DaemonConfigFile? config;
+        try
+        {
+            config = new DeserializerBuilder()
+                .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .Build()
+                .Deserialize<DaemonConfigFile?>(File.ReadAllText(path));
+        }
+        catch (YamlException ex)
+        {
+            // YamlDotNet's innermost message names the key ("Property 'x' not found on type …").
+            var reason = ex.InnerException?.Message ?? ex.Message;
+            throw new UsageException($"{path} line {ex.Start.Line}: {reason}");
+        }
+
+        config ??= Empty;
+        if (config.Certmesh is { } certmesh && CertmeshOptions.CheckPolicy(
+                certmesh.CertLifetimeDays ?? 30, certmesh.RenewAtDay ?? 20) is { } broken)
+        {
+            throw new UsageException($"{path}: certmesh: {broken.Replace("lifetime_days", "cert_lifetime_days", StringComparison.Ordinal)}");
+        }
+
+        return config;
+    }
+
+    internal sealed class CertmeshSection
+    {
+        /// <summary>Lifetime of certificates in a mesh created from now on; <c>koi certmesh set-policy</c> changes a live one.</summary>
+        public int? CertLifetimeDays { get; set; }
+
+        public int? RenewAtDay { get; set; }
+    }
+}
