@@ -1,3 +1,5 @@
+using Koi.Core.Health;
+using Koi.Dns.Health;
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Naming;
@@ -46,6 +48,7 @@ public sealed class DnsCapability(DnsCapabilityOptions? options = null) : IKoiCa
                 logger);
         });
         services.AddSingleton<IMemberAliasSource>(sp => sp.GetRequiredService<DnsService>().Maintainer);
+        services.AddSingleton<INameResolutionFacts>(sp => new ZoneNameResolutionFacts(sp.GetRequiredService<DnsService>()));
         services.AddHostedService<DnsHostedService>();
     }
 

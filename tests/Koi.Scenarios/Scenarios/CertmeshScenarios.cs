@@ -68,6 +68,15 @@ public sealed class CertmeshScenarios(CertmeshFixture fixture) : LabScenarios<Ce
             TimeSpan.FromSeconds(20),
             "the HTTPS health check of the certmesh-served endpoint to be up",
             Ct);
+        await Poll.UntilAsync(
+            async () => JsonDocument.Parse((await KoiDaemon.CliAsync(Lab, Host, Ct, "health", "status", "--json")).EnsureSuccess().Stdout).RootElement
+                .GetProperty("machines").EnumerateArray()
+                .Any(m => m.GetProperty("name").GetString() == Host
+                    && m.TryGetProperty("cert", out var cert) && cert.ValueKind == JsonValueKind.Object && cert.GetProperty("chain_valid").GetBoolean()
+                    && m.TryGetProperty("dns", out var dns) && dns.ValueKind == JsonValueKind.Object && dns.GetProperty("resolves").GetBoolean()),
+            TimeSpan.FromSeconds(20),
+            "machine health to show the member's certificate (from certmesh) and its .lan name resolving (from DNS)",
+            Ct);
 
         // Locked at boot: signing answers 503 ca_locked until unlock.
         await RestartDaemonAsync();
