@@ -1,11 +1,11 @@
-using Koi.Core.Health;
-using Koi.Dns.Health;
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
+using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Dns.Api;
+using Koi.Dns.Health;
 using Koi.Dns.Hosting;
 using Koi.Dns.Settings;
 using Koi.Dns.Sources;

@@ -32,7 +32,8 @@ internal static class Eventually
 
             time.Advance(stride);
             moved += stride;
-            await Task.Delay(2, TestContext.Current.CancellationToken);
+            // Give loops woken by this step time to re-arm before the next one (busy CI machines are slow to schedule).
+            await Task.Delay(5, TestContext.Current.CancellationToken);
         }
     }
 }
