@@ -90,31 +90,3 @@ internal sealed class CertmeshHarness : IAsyncDisposable
         Time,
         NullLogger.Instance);
 }
-
-internal sealed class RecordingAdvertiser : IServiceAdvertiser
-{
-    public List<AdvertisedService> Active { get; } = [];
-
-    public Task<IAsyncDisposable> AdvertiseAsync(AdvertisedService service, CancellationToken cancellationToken)
-    {
-        lock (Active)
-        {
-            Active.Add(service);
-        }
-
-        return Task.FromResult<IAsyncDisposable>(new Withdrawal(this, service));
-    }
-
-    private sealed class Withdrawal(RecordingAdvertiser owner, AdvertisedService service) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            lock (owner.Active)
-            {
-                owner.Active.Remove(service);
-            }
-
-            return ValueTask.CompletedTask;
-        }
-    }
-}

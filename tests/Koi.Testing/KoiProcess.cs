@@ -94,9 +94,6 @@ public sealed partial class KoiProcess : IAsyncDisposable
         return new KoiRun(code, process.Stdout, process.Stderr);
     }
 
-    public Task<KoiRun> RunOutputAsync(TimeSpan timeout) =>
-        WaitForExitAsync(timeout).ContinueWith(t => new KoiRun(t.Result, Stdout, Stderr), TaskScheduler.Default);
-
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -117,20 +114,6 @@ public sealed partial class KoiProcess : IAsyncDisposable
 
     /// <summary>Sends SIGTERM, as systemd or Ctrl+C in a service manager would.</summary>
     public void Terminate() => _ = SysKill(_process.Id, 15);
-
-    public async Task WaitForOutputAsync(Func<string, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition(Stdout + Stderr))
-        {
-            if (_process.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"expected output did not appear; stdout:\n{Stdout}\nstderr:\n{Stderr}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 
     public static int FreeTcpPort()
     {

@@ -2,8 +2,8 @@ using Koi.Core.Discovery;
 
 namespace Koi.Mdns.Api;
 
-/// <summary>A discovered service as the API shows it (addresses as text).</summary>
-internal sealed record ServiceView(
+/// <summary>A discovered service as the API shows it (addresses as text); the CLI reads the same shape back.</summary>
+public sealed record ServiceView(
     string Name,
     string Type,
     string FullName,

@@ -3,6 +3,7 @@ using Koi.Dns.Api;
 using Koi.Dns.Hosting;
 using Koi.Dns.Settings;
 using Koi.Dns.Sources;
+using Koi.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Koi.Dns.Tests.Support;

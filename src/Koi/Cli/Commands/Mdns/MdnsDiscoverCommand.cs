@@ -4,6 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Koi.Core.Discovery;
 using Koi.Core.Storage;
+using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
 
@@ -93,7 +94,7 @@ internal static class MdnsDiscoverCommand
                 yield break;
             }
 
-            var service = JsonSerializer.Deserialize<MdnsServiceInfo>(item.Data, KoiJson.Options);
+            var service = JsonSerializer.Deserialize<ServiceView>(item.Data, KoiJson.Options);
             if (service is not null && item.EventType is "resolved" or "removed")
             {
                 yield return new MdnsServiceEvent(item.EventType, service);
@@ -109,7 +110,7 @@ internal static class MdnsDiscoverCommand
         {
             if (change.Kind is ServiceChangeKind.Resolved or ServiceChangeKind.Removed)
             {
-                yield return new MdnsServiceEvent(change.Kind == ServiceChangeKind.Resolved ? "resolved" : "removed", MdnsServiceInfo.Of(change.Service));
+                yield return new MdnsServiceEvent(change.Kind == ServiceChangeKind.Resolved ? "resolved" : "removed", ServiceView.Of(change.Service));
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Koi.Core.Storage;
+using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
 
@@ -28,7 +29,7 @@ internal static class MdnsOutput
         cli.Stdout.WriteLine($"{change.Event,-9}{Describe(change.Service)}");
     }
 
-    public static string Describe(MdnsServiceInfo service)
+    public static string Describe(ServiceView service)
     {
         var line = new StringBuilder(service.FullName);
         if (service.Host is not null)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
 
@@ -28,17 +29,17 @@ internal static class MdnsResolveCommand
                 throw new UsageException("--timeout must be above 0 and at most 3600 seconds");
             }
 
-            MdnsServiceInfo? service;
+            ServiceView? service;
             if (await MdnsLocalEngine.DaemonRunsMdnsAsync(cli, ct))
             {
                 var path = $"/v1/mdns/resolve?name={Uri.EscapeDataString(name)}&timeout={seconds.ToString(CultureInfo.InvariantCulture)}";
-                service = await cli.Daemon.SendAsync<MdnsServiceInfo>(HttpMethod.Get, path, null, ct);
+                service = await cli.Daemon.SendAsync<ServiceView>(HttpMethod.Get, path, null, ct);
             }
             else
             {
                 await using var engine = await MdnsLocalEngine.StartAsync(cli.Parse.GetValue(interfaces) ?? [], ct);
                 var found = await engine.ResolveAsync(name, TimeSpan.FromSeconds(seconds), ct);
-                service = found is null ? null : MdnsServiceInfo.Of(found);
+                service = found is null ? null : ServiceView.Of(found);
             }
 
             if (service is null)

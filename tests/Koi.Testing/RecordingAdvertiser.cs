@@ -1,8 +1,9 @@
 using Koi.Core.Naming;
 
-namespace Koi.Dns.Tests.Support;
+namespace Koi.Testing;
 
-internal sealed class RecordingAdvertiser : IServiceAdvertiser
+/// <summary>An <see cref="IServiceAdvertiser"/> that remembers what is announced right now, for capability tests.</summary>
+public sealed class RecordingAdvertiser : IServiceAdvertiser
 {
     public List<AdvertisedService> Active { get; } = [];
 
@@ -13,10 +14,10 @@ internal sealed class RecordingAdvertiser : IServiceAdvertiser
             Active.Add(service);
         }
 
-        return Task.FromResult<IAsyncDisposable>(new Withdraw(this, service));
+        return Task.FromResult<IAsyncDisposable>(new Withdrawal(this, service));
     }
 
-    private sealed class Withdraw(RecordingAdvertiser owner, AdvertisedService service) : IAsyncDisposable
+    private sealed class Withdrawal(RecordingAdvertiser owner, AdvertisedService service) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
