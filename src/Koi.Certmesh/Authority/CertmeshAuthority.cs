@@ -77,6 +77,8 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             {
                 _health.Running("no CA yet: koi certmesh create");
                 _windowHealth.Running("no CA");
+                // Nothing to announce is a settled state, not a start that never finishes.
+                await _announcer.WithdrawAsync("no CA");
                 return;
             }
 
@@ -84,6 +86,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             _audit = AuditLog.Open(_files.AuditLog, _files.AuditKey, _time);
             ReconcileWindow(roster);
             _health.Running("locked: koi certmesh unlock");
+            await _announcer.WithdrawAsync("CA locked");
             LogLoaded(_logger, roster.Members.Count, roster.Metadata.CaFingerprint);
             if (roster.Metadata.AutoUnlock)
             {
