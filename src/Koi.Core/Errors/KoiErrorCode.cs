@@ -20,4 +20,9 @@ public static class KoiErrorCode
     public const string EnrollmentClosed = "enrollment_closed";
     public const string CeremonyNotFound = "ceremony_not_found";
     public const string SessionExpired = "session_expired";
+    public const string OutOfScope = "out_of_scope";
+    public const string Revoked = "revoked";
+    public const string JoinDenied = "join_denied";
+    public const string CaFingerprintMismatch = "ca_fingerprint_mismatch";
+    public const string CaUnreachable = "ca_unreachable";
 }
