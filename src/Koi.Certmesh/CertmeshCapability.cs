@@ -2,9 +2,11 @@ using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Ceremonies;
 using Koi.Certmesh.Health;
+using Koi.Certmesh.Membership;
 using Koi.Certmesh.Naming;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
+using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Naming;
@@ -55,6 +57,39 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddHostedService<CertmeshHostedService>();
+        AddMembership(services);
+    }
+
+    /// <summary>The joiner side: this machine joining another machine's CA, and the pin check afterwards.</summary>
+    private void AddMembership(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var paths = sp.GetRequiredService<KoiPaths>();
+            return new MemberFiles(paths.CertmeshDir, paths.CertsDir);
+        });
+        services.AddSingleton(sp => new MembershipStore(sp.GetRequiredService<MemberFiles>().Membership));
+        services.AddHttpClient(nameof(CaClient));
+        services.AddSingleton(sp => new CaClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(CaClient))));
+        services.AddSingleton(sp => new MemberJoiner(
+            sp.GetRequiredService<CertmeshAuthority>(),
+            sp.GetRequiredService<MembershipStore>(),
+            sp.GetRequiredService<CaClient>(),
+            sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(),
+            sp.GetRequiredService<MemberFiles>(),
+            _options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            sp.GetService<IEventBus>()));
+        services.AddSingleton(sp => new CaPinMonitor(
+            sp.GetRequiredService<MemberJoiner>(),
+            sp.GetRequiredService<MemberFiles>(),
+            _options,
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            sp.GetService<IEventBus>()));
+        services.AddHostedService(sp => sp.GetRequiredService<CaPinMonitor>());
     }
 
     public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);

@@ -9,8 +9,14 @@ public sealed class CertmeshOptions
     /// <summary>The local DNS zone whose <c>host.zone</c> name every certificate carries.</summary>
     public string Zone { get; init; } = "lan";
 
+    /// <summary>The daemon's default HTTP port, where a CA takes enrollments from the LAN.</summary>
+    public const int DefaultEnrollmentPort = 5641;
+
     /// <summary>The port announced in <c>_certmesh._tcp</c>: the daemon's HTTP API, where enrollment happens.</summary>
-    public int AnnouncePort { get; init; } = 5641;
+    public int AnnouncePort { get; init; } = DefaultEnrollmentPort;
+
+    /// <summary>How often a member proves its CA is still the one it pinned (config.yaml <c>certmesh.ca_check_secs</c>).</summary>
+    public TimeSpan CaCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>This machine's host label; default the system host name's first label, lowercased.</summary>
     public Func<string>? Hostname { get; init; }

@@ -32,7 +32,7 @@ public sealed class LocalDaemon : IAsyncDisposable
         var owned = dataDir is null ? new TempDirectory() : null;
         var dir = dataDir ?? owned!.Path;
         var port = KoiProcess.FreeTcpPort();
-        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []]);
+        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []]);
         var daemon = new LocalDaemon(process, dir, port, owned);
         await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
         return daemon;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Crypto;
+using Koi.Certmesh.Membership;
 using Koi.Core.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +16,7 @@ internal static class CertmeshEndpoints
 
     public static void Map(IEndpointRouteBuilder group)
     {
-        group.MapGet("/status", (CertmeshAuthority ca, CancellationToken ct) => ca.StatusAsync(ct));
+        group.MapGet("/status", StatusAsync);
         group.MapPost("/create", CreateAsync);
         group.MapPost("/unlock", UnlockAsync);
         group.MapPost("/lock", (CertmeshAuthority ca, CancellationToken ct) => ca.LockAsync(ct));
@@ -31,6 +32,21 @@ internal static class CertmeshEndpoints
         group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
         group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
+        MemberEndpoints.Map(group);
+    }
+
+    /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
+    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberJoiner joiner, CancellationToken ct)
+    {
+        var status = await ca.StatusAsync(ct);
+        if (joiner.Membership.Current is not { } member)
+        {
+            return status;
+        }
+
+        List<string> warnings = member.Alert is { Active: true } alert ? [$"{alert.Message} — {alert.Remedy}"] : [];
+        warnings.AddRange(status.Initialized ? status.Warnings : []);
+        return status with { Member = member, Warnings = warnings };
     }
 
     private static async Task<CreateResult> CreateAsync(CertmeshAuthority ca, CreateRequest body, CancellationToken ct)

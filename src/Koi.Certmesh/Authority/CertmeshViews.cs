@@ -28,7 +28,11 @@ internal sealed record CertmeshStatus(
     CertPolicy? Policy,
     IReadOnlyList<MemberView> Members,
     IReadOnlyList<TrustResult> Trust,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>On a member: the CA it joined, the pinned fingerprint and the last pin alert.</summary>
+    public Membership.MembershipDocument? Member { get; init; }
+}
 
 internal sealed record MemberView(
     string Hostname,

@@ -21,6 +21,10 @@ internal static class CliCommand
             {
                 return Fail(cli, KoiErrorCode.InvalidRequest, ex.Message, ExitCodes.Usage);
             }
+            catch (CliFailure ex)
+            {
+                return Fail(cli, ex.Code, ex.Message, ExitCodes.Failed);
+            }
             catch (DaemonUnreachableException ex)
             {
                 return Fail(cli, "daemon_unreachable", ex.Message, ExitCodes.DaemonUnreachable);

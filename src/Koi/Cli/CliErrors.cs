@@ -22,3 +22,9 @@ internal sealed class DaemonErrorException(int status, KoiError error) : Excepti
     /// <summary>Bad input is the caller's to fix (exit 2); everything else is a failed operation (exit 1).</summary>
     public int ExitCode => Status == 400 || Error.Error == KoiErrorCode.InvalidRequest ? ExitCodes.Usage : ExitCodes.Failed;
 }
+
+/// <summary>The CLI itself cannot finish (e.g. no CA found); exit 1 with a CLI-side error code.</summary>
+internal sealed class CliFailure(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}

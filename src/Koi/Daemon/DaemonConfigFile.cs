@@ -48,6 +48,11 @@ internal sealed class DaemonConfigFile
             throw new UsageException($"{path}: certmesh: {broken.Replace("lifetime_days", "cert_lifetime_days", StringComparison.Ordinal)}");
         }
 
+        if (config.Certmesh?.CaCheckSecs is < 5 or > 86_400)
+        {
+            throw new UsageException($"{path}: certmesh: ca_check_secs must be 5 to 86400");
+        }
+
         return config;
     }
 
@@ -57,5 +62,8 @@ internal sealed class DaemonConfigFile
         public int? CertLifetimeDays { get; set; }
 
         public int? RenewAtDay { get; set; }
+
+        /// <summary>On a member: seconds between proofs that the CA endpoint is still the pinned CA (default 300).</summary>
+        public int? CaCheckSecs { get; set; }
     }
 }

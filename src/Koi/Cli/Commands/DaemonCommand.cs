@@ -13,7 +13,11 @@ internal static class DaemonCommand
     public static Command Create(CliEnvironment environment)
     {
         var port = new Option<int>("--http-port") { Description = "HTTP API port", DefaultValueFactory = _ => DaemonOptions.DefaultHttpPort };
-        var bind = new Option<string>("--http-bind") { Description = "HTTP API address", DefaultValueFactory = _ => "127.0.0.1" };
+        var bind = new Option<string>("--http-bind")
+        {
+            Description = "Address of the HTTP port (default 0.0.0.0: the management API still answers loopback callers only; other machines reach only LAN routes such as certmesh enrollment; 127.0.0.1 keeps the port off the LAN)",
+            DefaultValueFactory = _ => "0.0.0.0",
+        };
         var logLevel = new Option<string?>("--log-level") { Description = "trace|debug|info|warn|error (env KOI_LOG)" };
         var mdnsInterfaces = new Option<string[]>("--mdns-interface") { Description = "Network interface for mDNS (repeatable; default: every multicast-capable LAN interface, container bridges excluded)" };
         var toggles = new Dictionary<string, Option<bool>>(StringComparer.Ordinal);

@@ -19,6 +19,8 @@ internal static class CertmeshCommand
               koi certmesh status
               echo "$PASS" | koi certmesh unlock --passphrase-stdin
               koi certmesh log --verify
+              koi certmesh join --code 123456
+              koi certmesh approve stone-05
             """);
         command.Subcommands.Add(CertmeshCreateCommand.Create(environment));
         command.Subcommands.Add(CertmeshStatusCommand.Create(environment));
@@ -33,6 +35,12 @@ internal static class CertmeshCommand
         command.Subcommands.Add(CertmeshPolicyCommands.CreateSetPolicy(environment));
         command.Subcommands.Add(CertmeshPolicyCommands.CreateDestroy(environment));
         command.Subcommands.Add(CertmeshTrustCommand.Create(environment));
+        command.Subcommands.Add(CertmeshJoinCommand.Create(environment));
+        command.Subcommands.Add(CertmeshApprovalCommands.CreatePending(environment));
+        command.Subcommands.Add(CertmeshApprovalCommands.CreateApprove(environment));
+        command.Subcommands.Add(CertmeshApprovalCommands.CreateDeny(environment));
+        command.Subcommands.Add(CertmeshApprovalCommands.CreateRevoke(environment));
+        command.Subcommands.Add(CertmeshApprovalCommands.CreateVerifyCa(environment));
         return command;
     }
 }

@@ -35,9 +35,16 @@ internal static class CertmeshStatusCommand
     private static void Render(TextWriter o, JsonElement s)
     {
         o.WriteLine("Certificate Mesh Status");
+        if (s.TryGetProperty("member", out var membership) && membership.ValueKind == JsonValueKind.Object)
+        {
+            RenderMembership(o, membership);
+            RenderWarnings(o, s);
+            return;
+        }
+
         if (!s.GetProperty("initialized").GetBoolean())
         {
-            o.WriteLine("  No CA on this machine yet: koi certmesh create");
+            o.WriteLine("  No CA on this machine yet: koi certmesh create (or join one: koi certmesh join)");
             return;
         }
 
@@ -66,6 +73,25 @@ internal static class CertmeshStatusCommand
             }
         }
 
+        RenderWarnings(o, s);
+    }
+
+    private static void RenderMembership(TextWriter o, JsonElement m)
+    {
+        o.WriteLine($"  Member:      {Text(m, "hostname")} (joined {Text(m, "joined_at")})");
+        o.WriteLine($"  CA:          {Text(m, "ca_hostname")} at {Text(m, "ca_endpoint")} (profile {Text(m, "profile")})");
+        o.WriteLine($"  Pinned:      {Text(m, "pinned_ca_fingerprint")}");
+        o.WriteLine($"  Verified:    {Text(m, "last_verified")}");
+        o.WriteLine($"  Expires:     {Text(m, "cert_expires")}");
+        o.WriteLine($"  Cert path:   {Text(m, "cert_path")}");
+        if (m.TryGetProperty("alert", out var alert) && alert.ValueKind == JsonValueKind.Object && !alert.GetProperty("active").GetBoolean())
+        {
+            o.WriteLine($"  Last alert:  {Text(alert, "detected_at")} {Text(alert, "message")} (a later check passed)");
+        }
+    }
+
+    private static void RenderWarnings(TextWriter o, JsonElement s)
+    {
         if (s.GetProperty("warnings").GetArrayLength() > 0)
         {
             o.WriteLine();

@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Audit;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Trust;
+using Koi.Core.Discovery;
+using Koi.Core.Errors;
+using Koi.Core.Events;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Certmesh.Membership;
+
+/// <summary>
+/// This machine joining a CA (seed 000 "Joining", seed 004): verify who answers, generate the key here, send only a
+/// CSR, check what comes back against the pinned CA, then write the files, trust the CA and remember the pin.
+/// A join that waits for approval keeps its key in memory only, under the CA's request id.
+/// </summary>
+internal sealed partial class MemberJoiner(
+    CertmeshAuthority authority,
+    MembershipStore membership,
+    CaClient ca,
+    IServiceDirectory directory,
+    MemberFiles files,
+    CertmeshOptions options,
+    TimeProvider time,
+    ILogger logger,
+    IEventBus? events = null) : IDisposable
+{
+    public const string CertmeshServiceType = "_certmesh._tcp";
+    public static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
+
+    private readonly ConcurrentDictionary<string, PendingJoin> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public MembershipStore Membership => membership;
+
+    /// <summary>The CAs mDNS knows of, live ones first.</summary>
+    public IReadOnlyList<DiscoveredCa> DiscoverCas() =>
+        [.. directory.Services(CertmeshServiceType)
+            .Where(s => s.IsResolved && s.Addresses.Count > 0)
+            .OrderBy(s => s.IsStale)
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .Select(s => new DiscoveredCa(
+                s.Name,
+                s.Host ?? s.Name,
+                EndpointOf(s),
+                s.Txt.GetValueOrDefault("fingerprint"),
+                s.Txt.GetValueOrDefault("profile"),
+                s.IsStale))];
+
+    /// <summary>Who answers at <paramref name="endpoint"/>, proven by a signed nonce; nothing is written.</summary>
+    public async Task<CaIdentity> IdentifyAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        endpoint = CaClient.NormalizeEndpoint(endpoint);
+        var nonce = HelloVerifier.NewNonce();
+        var hello = await ca.HelloAsync(endpoint, nonce, cancellationToken);
+        if (HelloVerifier.Problem(hello, nonce, time.GetUtcNow()) is { } problem)
+        {
+            Audit("ca_identity_rejected", ("endpoint", endpoint), ("reason", problem));
+            throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the machine at {endpoint} failed the CA identity check: {problem}");
+        }
+
+        return new CaIdentity(endpoint, hello.Hostname, hello.CaFingerprint, hello.Profile, hello.Enrollment, hello.EnrollmentClosesAt, hello.RequiresApproval);
+    }
+
+    public async Task<MemberJoinResult> JoinAsync(MemberJoinRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Endpoint))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, "missing required field: endpoint");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.TotpCode))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, "missing required field: totp_code");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            RequireNotEnrolled();
+            var identity = await IdentifyAsync(request.Endpoint, cancellationToken);
+            CheckExpected(identity, request.ExpectedFingerprint, "the fingerprint you gave (--fingerprint)");
+            CheckExpected(identity, request.AdvertisedFingerprint, "the fingerprint the CA announces over mDNS");
+
+            var hostname = authority.Hostname;
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var csr = new CertificateRequest($"CN={hostname}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+            var addresses = options.ResolveAddresses().Select(a => a.ToString()).ToList();
+            var answer = await ca.JoinAsync(identity.Endpoint, new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses), cancellationToken);
+            if (answer.ServiceCert is null)
+            {
+                var id = answer.RequestId ?? throw new KoiException(KoiErrorCode.CaUnreachable, "the CA answered neither a certificate nor a request id");
+                SweepPending();
+                _pending[id] = new PendingJoin(identity, key.ExportPkcs8PrivateKeyPem(), hostname, time.GetUtcNow());
+                LogPending(logger, hostname, identity.Hostname, id);
+                return MemberJoinResult.Waiting(id, hostname, identity);
+            }
+
+            return await FinishAsync(identity, hostname, key, answer, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Asks the CA about a join that waits for approval; completes it once approved.</summary>
+    public async Task<MemberJoinResult> PollAsync(string requestId, CancellationToken cancellationToken)
+    {
+        if (!_pending.TryGetValue(requestId, out var pending))
+        {
+            throw new KoiException(KoiErrorCode.NotFound, $"no join waiting under request id '{requestId}' (it finished, was cancelled or the daemon restarted)");
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            CaJoinResponse answer;
+            try
+            {
+                answer = await ca.PollAsync(pending.Identity.Endpoint, requestId, cancellationToken);
+            }
+            catch (KoiException ex) when (ex.Code is KoiErrorCode.JoinDenied or KoiErrorCode.NotFound)
+            {
+                _pending.TryRemove(requestId, out _);
+                Audit("join_denied", ("ca", pending.Identity.Hostname), ("request_id", requestId), ("reason", ex.Message));
+                throw;
+            }
+
+            if (answer.ServiceCert is null)
+            {
+                return MemberJoinResult.Waiting(requestId, pending.Hostname, pending.Identity);
+            }
+
+            using var key = ECDsa.Create();
+            key.ImportFromPem(pending.KeyPem);
+            var result = await FinishAsync(pending.Identity, pending.Hostname, key, answer, cancellationToken);
+            _pending.TryRemove(requestId, out _);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Forgets a waiting join (the user pressed Ctrl+C); the key it held is gone with it.</summary>
+    public bool Cancel(string requestId) => _pending.TryRemove(requestId, out _);
+
+    private async Task<MemberJoinResult> FinishAsync(CaIdentity identity, string hostname, ECDsa key, CaJoinResponse answer, CancellationToken cancellationToken)
+    {
+        using var caCert = X509Certificate2.CreateFromPem(answer.CaCert ?? throw new KoiException(KoiErrorCode.CaUnreachable, "the CA sent a certificate without its CA certificate"));
+        using var leaf = X509Certificate2.CreateFromPem(answer.ServiceCert!);
+        if (!string.Equals(HelloVerifier.Fingerprint(caCert), identity.CaFingerprint, StringComparison.Ordinal))
+        {
+            Audit("ca_fingerprint_mismatch", ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("seen", HelloVerifier.Fingerprint(caCert)));
+            throw new KoiException(KoiErrorCode.CaFingerprintMismatch, "the certificate came with a CA other than the one that proved its identity — possible MITM; nothing was written");
+        }
+
+        if (HelloVerifier.ChainProblem(leaf, caCert, time.GetUtcNow()) is { } chain)
+        {
+            throw new KoiException(KoiErrorCode.CaUnreachable, $"the CA's certificate for this machine does not verify: {chain}");
+        }
+
+        using (var leafKey = leaf.GetECDsaPublicKey())
+        {
+            if (leafKey is null || !leafKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+            {
+                throw new KoiException(KoiErrorCode.CaUnreachable, "the CA returned a certificate for another key; nothing was written");
+            }
+        }
+
+        var certDir = files.CertPath(hostname);
+        var caPem = caCert.ExportCertificatePem() + "\n";
+        CertFileSet.Write(certDir, leaf.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n", caPem);
+        var trust = await InstallTrustAsync(caPem, identity.CaFingerprint, cancellationToken);
+        var sans = answer.Sans ?? [];
+        var now = time.GetUtcNow();
+        membership.Save(new MembershipDocument
+        {
+            Hostname = hostname,
+            CaEndpoint = identity.Endpoint,
+            CaHostname = identity.Hostname,
+            PinnedCaFingerprint = identity.CaFingerprint,
+            Profile = identity.Profile,
+            RequiresApproval = identity.RequiresApproval,
+            JoinedAt = now,
+            CertPath = certDir,
+            Sans = sans,
+            CertExpires = leaf.NotAfter.ToUniversalTime(),
+            LastVerified = now,
+        });
+        Audit("joined", ("ca", identity.Hostname), ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("hostname", hostname));
+        LogJoined(logger, hostname, identity.Hostname, identity.CaFingerprint);
+        events?.Publish(CertmeshAuthority.Capability, "joined", new { hostname, ca = identity.Hostname, ca_fingerprint = identity.CaFingerprint });
+        return MemberJoinResult.Enrolled(hostname, identity, certDir, sans, leaf.NotAfter.ToUniversalTime(), trust);
+    }
+
+    /// <summary>Trusts the CA on this machine too, so its browsers and tools accept mesh certificates; failures are audited.</summary>
+    private async Task<IReadOnlyList<TrustResult>> InstallTrustAsync(string caPem, string fingerprint, CancellationToken cancellationToken)
+    {
+        var results = new List<TrustResult>();
+        foreach (var store in options.ResolveTrustStores())
+        {
+            var result = await store.InstallAsync(caPem, fingerprint, cancellationToken);
+            results.Add(result);
+            Audit(result.State == TrustState.Installed ? "trust_installed" : "trust_install_failed", ("store", store.Name), ("detail", result.Detail));
+        }
+
+        return results;
+    }
+
+    private void RequireNotEnrolled()
+    {
+        if (authority.Initialized)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, "this machine is a CA itself; a CA does not join another mesh");
+        }
+
+        if (membership.Current is { } current)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, $"this machine is already a member of the mesh of {current.CaHostname} ({current.CaEndpoint}), pinned to {current.PinnedCaFingerprint}");
+        }
+    }
+
+    private void CheckExpected(CaIdentity identity, string? expected, string what)
+    {
+        if (string.IsNullOrWhiteSpace(expected))
+        {
+            return;
+        }
+
+        var normalized = expected.Replace(":", string.Empty, StringComparison.Ordinal).Trim().ToLowerInvariant();
+        if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(normalized), System.Text.Encoding.ASCII.GetBytes(identity.CaFingerprint)))
+        {
+            Audit("ca_fingerprint_mismatch", ("endpoint", identity.Endpoint), ("expected", normalized), ("seen", identity.CaFingerprint));
+            LogFingerprintMismatch(logger, identity.Endpoint, normalized, identity.CaFingerprint);
+            throw new KoiException(
+                KoiErrorCode.CaFingerprintMismatch,
+                $"the CA at {identity.Endpoint} has fingerprint {identity.CaFingerprint}, not {what} ({normalized}) — possible MITM; not joining");
+        }
+    }
+
+    private void SweepPending()
+    {
+        var cutoff = time.GetUtcNow() - PendingLifetime;
+        foreach (var (id, pending) in _pending)
+        {
+            if (pending.StartedAt < cutoff)
+            {
+                _pending.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private void Audit(string eventName, params (string Key, string? Value)[] fields)
+    {
+        using var log = AuditLog.Open(files.MemberAuditLog, files.MemberAuditKey, time);
+        log.Append(eventName, fields);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private static string EndpointOf(DiscoveredService service)
+    {
+        var address = service.Addresses[0];
+        var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        return $"http://{host}:{(service.Port > 0 ? service.Port : CertmeshOptions.DefaultEnrollmentPort)}";
+    }
+
+    private sealed record PendingJoin(CaIdentity Identity, string KeyPem, string Hostname, DateTimeOffset StartedAt);
+}

@@ -1,0 +1,312 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Koi.Scenarios.Fixtures;
+using Koi.Scenarios.Harness;
+
+namespace Koi.Scenarios.Scenarios;
+
+/// <summary>
+/// Joining a mesh across machines (issue 6): by mDNS and by endpoint with oathtool codes, the key never on the wire,
+/// replay, lockout across a restart, closed and timed windows, revocation, LAN-only routes, a rogue CA and a
+/// MITM at the CA's address, and the team profile's approval. Each story reads as operators would live it.
+/// </summary>
+public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : LabScenarios<EnrollmentFixture>(fixture)
+{
+    private const string A = EnrollmentFixture.Ca;
+    private const string B = EnrollmentFixture.ByMdns;
+    private const string C = EnrollmentFixture.ByEndpoint;
+    private const string D = EnrollmentFixture.Rogue;
+    private const string E = EnrollmentFixture.TeamCa;
+    private const string F = EnrollmentFixture.Newcomer;
+
+    private readonly Dictionary<string, string> _lastCode = new(StringComparer.Ordinal);
+
+    [Fact(Timeout = 600_000)]
+    public async Task JoinReplayLockoutRevokeWindowsAndPinning_AsOperatorsWould()
+    {
+        var (fingerprint, secret) = await CreateCaAsync(A, "just-me");
+        var endpointA = $"http://{Lab.AddressOf(A)}:{KoiDaemon.HttpPort}";
+
+        // C joins by explicit endpoint.
+        var codeC = await FreshCodeAsync(A, secret);
+        var joinC = await Koi(C, "certmesh", "join", endpointA, "--code", codeC, "--json");
+        var joinedC = Json(joinC.EnsureSuccess().Stdout);
+        Assert.Equal("enrolled", joinedC.GetProperty("status").GetString());
+        Assert.Equal(C, joinedC.GetProperty("hostname").GetString());
+        Assert.Equal(fingerprint, joinedC.GetProperty("ca_fingerprint").GetString());
+        await AssertMemberFilesAsync(C, fingerprint);
+
+        // An eavesdropper replays C's code at once: refused, with the reason, and it does not count as a failure.
+        var replay = await RawJoinAsync(D, A, "stone-x", codeC);
+        Assert.Equal(401, replay.Status);
+        Assert.Contains("already used", replay.Body, StringComparison.Ordinal);
+
+        // Three bad codes from C's address, then C is refused even with a good code; the lockout survives a restart.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(401, (await RawJoinAsync(C, A, "stone-c2", WrongCode(await CodeAsync(A, secret)))).Status);
+        }
+
+        var locked = await RawJoinAsync(C, A, "stone-c2", await CodeAsync(A, secret));
+        Assert.Equal(429, locked.Status);
+        Assert.Contains("rate_limited", locked.Body, StringComparison.Ordinal);
+
+        // B, another source, still enrolls: found over mDNS, while its traffic to the CA is captured on the CA.
+        var pcap = Path.Combine(Lab.LogsDirectory, A, "join-b.pcap");
+        var capture = await Lab.StartBackgroundAsync(A, "tcpdump", ["tcpdump", "-i", "eth0", "-U", "-s", "0", "-w", pcap, "tcp", "port", $"{KoiDaemon.HttpPort}"], Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        var codeB = await FreshCodeAsync(A, secret);
+        var joinB = await Koi(B, "certmesh", "join", "--code", codeB);
+        Assert.Contains("Found CA:", joinB.EnsureSuccess().Stdout, StringComparison.Ordinal);
+        Assert.Contains($"Enrolled as: {B}", joinB.Stdout, StringComparison.Ordinal);
+        Assert.Contains(fingerprint, joinB.Stdout, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        await Lab.StopAsync(capture, Ct);
+        await AssertMemberFilesAsync(B, fingerprint);
+        var wire = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(pcap, Ct));
+        var keyB = (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certs/{B}/key.pem"], Ct)).EnsureSuccess().Stdout;
+        Assert.Contains("CERTIFICATE REQUEST", wire, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", wire, StringComparison.Ordinal);
+        foreach (var line in keyB.Split('\n').Where(l => l.Length > 20 && !l.StartsWith("-----", StringComparison.Ordinal)))
+        {
+            Assert.DoesNotContain(line, wire, StringComparison.Ordinal);
+        }
+
+        // Restart the CA: it comes back locked, and once unlocked C is still locked out.
+        await RestartDaemonAsync(A);
+        Assert.Equal(503, (await RawJoinAsync(C, A, "stone-c2", await CodeAsync(A, secret))).Status);
+        (await Koi(A, "certmesh", "unlock", "--passphrase-file", EnrollmentFixture.PassphraseFile)).EnsureSuccess();
+        Assert.Equal(429, (await RawJoinAsync(C, A, "stone-c2", await CodeAsync(A, secret))).Status);
+
+        // The management API is loopback-only: from B only the LAN routes answer.
+        Assert.Equal("403", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{endpointA}/v1/certmesh/roster"], Ct)).Stdout.Trim());
+        Assert.Equal("403", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "content-type: application/json", "-d", "{}", $"{endpointA}/v1/certmesh/open-enrollment"], Ct)).Stdout.Trim());
+        Assert.Equal("403", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{endpointA}/v1/status"], Ct)).Stdout.Trim());
+        Assert.Equal("200", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{endpointA}/v1/certmesh/ca.pem"], Ct)).Stdout.Trim());
+
+        // Revoked: C cannot come back.
+        (await Koi(A, "certmesh", "revoke", C, "--reason", "lab: laptop stolen")).EnsureSuccess();
+        var revoked = await RawJoinAsync(D, A, C, await FreshCodeAsync(A, secret));
+        Assert.Equal(403, revoked.Status);
+        Assert.Contains("revoked", revoked.Body, StringComparison.Ordinal);
+
+        // Closed enrollment, then a one-minute window that closes by itself.
+        (await Koi(A, "certmesh", "close-enrollment")).EnsureSuccess();
+        var closed = await RawJoinAsync(D, A, "stone-y", await CodeAsync(A, secret));
+        Assert.Equal(403, closed.Status);
+        Assert.Contains("enrollment_closed", closed.Body, StringComparison.Ordinal);
+        (await Koi(A, "certmesh", "open-enrollment", "--duration", "1m")).EnsureSuccess();
+        await Poll.UntilAsync(
+            async () => Json((await Koi(A, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("enrollment_state").GetString() == "closed",
+            TimeSpan.FromSeconds(90),
+            "the one-minute enrollment window to close by itself",
+            Ct);
+        Assert.Equal(403, (await RawJoinAsync(D, A, "stone-y", await CodeAsync(A, secret))).Status);
+        var log = (await Koi(A, "certmesh", "log", "--verify", "--json")).EnsureSuccess().Stdout;
+        Assert.Contains("member_revoked", log, StringComparison.Ordinal);
+        Assert.Contains("window_expired", log, StringComparison.Ordinal);
+
+        // D impersonates A's address with another CA: B's pin check raises the MITM alert, and clears once A is back.
+        await EnsureCaAsync(D, "just-me");
+        await MoveAddressAsync(from: A, to: D, Lab.AddressOf(A));
+        var alert = await Koi(B, "certmesh", "verify-ca");
+        Assert.Equal(1, alert.ExitCode);
+        Assert.Contains("CA fingerprint changed — possible MITM", alert.Stderr, StringComparison.Ordinal);
+        var statusB = await Koi(B, "certmesh", "status");
+        Assert.Contains("possible MITM", statusB.EnsureSuccess().Stdout, StringComparison.Ordinal);
+        Assert.Contains("ca_pin_mismatch", (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certmesh/member-audit.log"], Ct)).Stdout, StringComparison.Ordinal);
+        await MoveAddressAsync(from: D, to: A, Lab.AddressOf(A));
+        var back = await Koi(B, "certmesh", "verify-ca");
+        Assert.Contains("verified", back.EnsureSuccess().Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 420_000)]
+    public async Task RogueCaAndTeamApproval_AsOperatorsWould()
+    {
+        // Two CAs announce themselves (A's may also be up from the other story): the newcomer must choose, and
+        // --fingerprint exposes the rogue one.
+        try
+        {
+            await RogueCaAndTeamApprovalAsync();
+        }
+        finally
+        {
+            // The other story finds its CA over mDNS and expects it to be the only one announced.
+            await Koi(D, "certmesh", "destroy", "--yes");
+            await Koi(E, "certmesh", "destroy", "--yes");
+        }
+    }
+
+    private async Task RogueCaAndTeamApprovalAsync()
+    {
+        var (rogueFingerprint, _) = await EnsureCaAsync(D, "just-me");
+        var (teamFingerprint, teamSecret) = await CreateCaAsync(E, "team", "--operator", "lab-ops");
+        Assert.NotEqual(rogueFingerprint, teamFingerprint);
+        await Poll.UntilAsync(
+            async () => Json((await Lab.RunAsync(F, ["curl", "-s", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/certmesh/cas"], Ct)).Stdout).GetProperty("cas").GetArrayLength() >= 2,
+            TimeSpan.FromSeconds(30),
+            "the newcomer to see both CAs over mDNS",
+            Ct);
+        var several = await Koi(F, "certmesh", "join", "--code", "000000");
+        Assert.Equal(1, several.ExitCode);
+        Assert.Contains("several CAs", several.Stderr, StringComparison.Ordinal);
+        var rogue = await Koi(F, "certmesh", "join", $"http://{Lab.AddressOf(D)}:{KoiDaemon.HttpPort}", "--code", "000000", "--fingerprint", teamFingerprint);
+        Assert.Equal(1, rogue.ExitCode);
+        Assert.Contains("possible MITM", rogue.Stderr, StringComparison.Ordinal);
+        Assert.False((await Lab.RunAsync(F, ["test", "-e", $"{KoiDaemon.DataDir}/certmesh/membership.json"], Ct)).Succeeded);
+
+        // The team CA needs approval: a denied request fails the join, an approved one completes it.
+        var endpointE = $"http://{Lab.AddressOf(E)}:{KoiDaemon.HttpPort}";
+        var denied = await StartJoinAsync(F, endpointE, await FreshCodeAsync(E, teamSecret), teamFingerprint);
+        await WaitForPendingAsync(E, F);
+        var pending = (await Koi(E, "certmesh", "pending")).EnsureSuccess().Stdout;
+        Assert.Contains(Lab.AddressOf(F), pending, StringComparison.Ordinal);
+        (await Koi(E, "certmesh", "deny", F, "--reason", "lab: not yet")).EnsureSuccess();
+        await Poll.UntilAsync(() => Task.FromResult(!denied.IsRunning), TimeSpan.FromSeconds(20), "the denied join to end", Ct);
+        Assert.Contains("join_denied", denied.ReadLog(), StringComparison.Ordinal);
+        Assert.False((await Lab.RunAsync(F, ["test", "-e", $"{KoiDaemon.DataDir}/certmesh/membership.json"], Ct)).Succeeded);
+
+        var approved = await StartJoinAsync(F, endpointE, await FreshCodeAsync(E, teamSecret), teamFingerprint);
+        await WaitForPendingAsync(E, F);
+        Assert.Contains("Waiting for approval", approved.ReadLog(), StringComparison.Ordinal);
+        (await Koi(E, "certmesh", "approve", F)).EnsureSuccess();
+        await Poll.UntilAsync(() => Task.FromResult(!approved.IsRunning), TimeSpan.FromSeconds(20), "the approved join to finish", Ct);
+        Assert.Contains($"Enrolled as: {F}", approved.ReadLog(), StringComparison.Ordinal);
+        await AssertMemberFilesAsync(F, teamFingerprint);
+        var roster = Json((await Koi(E, "certmesh", "roster")).EnsureSuccess().Stdout);
+        var member = roster.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("hostname").GetString() == F);
+        Assert.Equal("member", member.GetProperty("role").GetString());
+        Assert.Contains("approved_by=lab-ops", (await Koi(E, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+    }
+
+    private async Task<(string Fingerprint, string Secret)> CreateCaAsync(string host, string profile, params string[] extra)
+    {
+        var create = await Koi(host, ["certmesh", "create", "--profile", profile, "--passphrase-file", EnrollmentFixture.PassphraseFile, "--json", .. extra]);
+        var created = Json(create.EnsureSuccess().Stdout);
+        var fingerprint = Find(created, "ca_fingerprint")!;
+        var secret = SecretPattern().Match(Find(created, "totp_uri")!).Groups[1].Value;
+        Assert.NotEmpty(secret);
+        return (fingerprint, secret);
+    }
+
+    private async Task<(string Fingerprint, string? Secret)> EnsureCaAsync(string host, string profile)
+    {
+        var status = Json((await Koi(host, "certmesh", "status", "--json")).EnsureSuccess().Stdout);
+        if (status.GetProperty("initialized").GetBoolean())
+        {
+            return (status.GetProperty("ca_fingerprint").GetString()!, null);
+        }
+
+        var (fingerprint, secret) = await CreateCaAsync(host, profile);
+        return (fingerprint, secret);
+    }
+
+    private async Task<LabProcess> StartJoinAsync(string host, string endpoint, string code, string fingerprint) =>
+        await Lab.StartBackgroundAsync(host, $"join-{Guid.NewGuid():N}", ["env", $"KOI_DATA_DIR={KoiDaemon.DataDir}", KoiDaemon.Binary, "certmesh", "join", endpoint, "--code", code, "--fingerprint", fingerprint], Ct);
+
+    private Task WaitForPendingAsync(string ca, string joiner) =>
+        Poll.UntilAsync(
+            async () => Json((await Koi(ca, "certmesh", "pending", "--json")).EnsureSuccess().Stdout).GetProperty("requests").EnumerateArray()
+                .Any(r => r.GetProperty("hostname").GetString() == joiner),
+            TimeSpan.FromSeconds(30),
+            $"{joiner}'s join request to wait on {ca}",
+            Ct);
+
+    /// <summary>The member's files: chain to the pinned CA, its own names and address, a private key.</summary>
+    private async Task AssertMemberFilesAsync(string host, string fingerprint)
+    {
+        var certs = $"{KoiDaemon.DataDir}/certs/{host}";
+        (await Lab.RunAsync(host, ["openssl", "verify", "-CAfile", $"{certs}/ca.pem", $"{certs}/cert.pem"], Ct)).EnsureSuccess();
+        var caDer = (await Lab.RunAsync(host, ["sh", "-c", $"openssl x509 -in {certs}/ca.pem -outform DER | sha256sum | cut -d' ' -f1"], Ct)).EnsureSuccess().Stdout.Trim();
+        Assert.Equal(fingerprint, caDer);
+        var sans = (await Lab.RunAsync(host, ["openssl", "x509", "-in", $"{certs}/cert.pem", "-noout", "-ext", "subjectAltName"], Ct)).EnsureSuccess().Stdout;
+        foreach (var san in new[] { $"DNS:{host}", $"DNS:{host}.local", $"DNS:{host}.lan", $"IP Address:{Lab.AddressOf(host)}" })
+        {
+            Assert.Contains(san, sans, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("600", (await Lab.RunAsync(host, ["stat", "-c", "%a", $"{certs}/key.pem"], Ct)).EnsureSuccess().Stdout.Trim());
+        var member = Json((await Koi(host, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("member");
+        Assert.Equal(fingerprint, member.GetProperty("pinned_ca_fingerprint").GetString());
+
+        // The member trusts the CA through its own system store: curl needs no --cacert for a mesh certificate.
+        var store = (await Lab.RunAsync(host, ["sh", "-c", $"openssl verify {certs}/cert.pem"], Ct)).EnsureSuccess();
+        Assert.Contains("OK", store.Stdout, StringComparison.Ordinal);
+    }
+
+    private async Task RestartDaemonAsync(string host)
+    {
+        var running = Lab.Started.Last(p => p.Host == host && p.Name == "koi" && p.IsRunning);
+        await Lab.StopAsync(running, Ct);
+        await KoiDaemon.StartAsync(Lab, host, Ct);
+    }
+
+    /// <summary>Takes <paramref name="address"/> off one host and puts it on another, as an attacker on the LAN would.</summary>
+    private async Task MoveAddressAsync(string from, string to, string address)
+    {
+        (await Lab.RunAsync(from, ["ip", "addr", "del", $"{address}/24", "dev", "eth0"], Ct)).EnsureSuccess();
+        (await Lab.RunAsync(to, ["ip", "addr", "add", $"{address}/24", "dev", "eth0"], Ct)).EnsureSuccess();
+        foreach (var host in EnrollmentFixture.Hosts)
+        {
+            await Lab.RunAsync(host, ["ip", "neigh", "flush", "all"], Ct);
+        }
+    }
+
+    private async Task<(int Status, string Body)> RawJoinAsync(string from, string ca, string hostname, string code)
+    {
+        var result = (await Lab.RunAsync(from, ["python3", RepoPaths.RawJoin, $"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}", hostname, code], Ct)).EnsureSuccess();
+        var lines = result.Stdout.Split('\n', 2);
+        return (int.Parse(lines[0].Trim(), System.Globalization.CultureInfo.InvariantCulture), lines.Length > 1 ? lines[1] : string.Empty);
+    }
+
+    private async Task<string> CodeAsync(string ca, string secret) =>
+        (await Lab.RunAsync(ca, ["oathtool", "--totp", "-b", secret], Ct)).EnsureSuccess().Stdout.Trim();
+
+    /// <summary>A code from a time step not used yet against this CA: each code is accepted once.</summary>
+    private async Task<string> FreshCodeAsync(string ca, string secret)
+    {
+        var code = await CodeAsync(ca, secret);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        while (_lastCode.TryGetValue(ca, out var last) && last == code && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            code = await CodeAsync(ca, secret);
+        }
+
+        _lastCode[ca] = code;
+        return code;
+    }
+
+    private static string WrongCode(string right) => ((int.Parse(right, System.Globalization.CultureInfo.InvariantCulture) + 500_000) % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    private Task<LabCommandResult> Koi(string host, params string[] arguments) => KoiDaemon.CliAsync(Lab, host, Ct, arguments);
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    private static string? Find(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.NameEquals(name))
+            {
+                return property.Value.ToString();
+            }
+
+            if (Find(property.Value, name) is { } nested)
+            {
+                return nested;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex("secret=([A-Z2-7]+)")]
+    private static partial Regex SecretPattern();
+}
