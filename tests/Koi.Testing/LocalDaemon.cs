@@ -27,12 +27,12 @@ public sealed class LocalDaemon : IAsyncDisposable
 
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
 
-    public static async Task<LocalDaemon> StartAsync(string binary, IEnumerable<string>? extraArgs = null, string? dataDir = null)
+    public static async Task<LocalDaemon> StartAsync(string binary, IEnumerable<string>? extraArgs = null, string? dataDir = null, IReadOnlyDictionary<string, string?>? env = null)
     {
         var owned = dataDir is null ? new TempDirectory() : null;
         var dir = dataDir ?? owned!.Path;
         var port = KoiProcess.FreeTcpPort();
-        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []]);
+        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []], env);
         var daemon = new LocalDaemon(process, dir, port, owned);
         await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
         return daemon;

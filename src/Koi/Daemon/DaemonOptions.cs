@@ -26,6 +26,9 @@ internal sealed record DaemonOptions
     /// <summary>What <c>config.yaml</c> in the data dir says (empty when there is none).</summary>
     public DaemonConfigFile Config { get; init; } = DaemonConfigFile.Empty;
 
+    /// <summary>The name certmesh gives this machine instead of the system host name (env <c>KOI_HOSTNAME</c>).</summary>
+    public string? HostnameOverride { get; init; }
+
     public TimeSpan ShutdownDrain { get; init; } = TimeSpan.FromMilliseconds(1500);
 
     public bool IsEnabled(string capability) => !Disabled.Contains(capability);

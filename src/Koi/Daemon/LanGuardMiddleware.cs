@@ -5,14 +5,16 @@ namespace Koi.Daemon;
 
 /// <summary>
 /// The daemon's port may face the LAN so a CA can take enrollments, but the management API is loopback-only:
-/// a caller from another address reaches only routes marked <see cref="LanEndpoint"/>, token or not.
+/// a caller from another address reaches only routes marked <see cref="LanEndpoint"/> (and liveness,
+/// <see cref="PublicEndpoint"/>), token or not.
 /// </summary>
 internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<LanGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (remote is null || IsLoopback(remote) || context.GetEndpoint()?.Metadata.GetMetadata<LanEndpoint>() is not null)
+        var metadata = context.GetEndpoint()?.Metadata;
+        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
         {
             return next(context);
         }

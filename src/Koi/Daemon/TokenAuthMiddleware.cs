@@ -8,7 +8,9 @@ internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonTo
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<PublicEndpoint>() is not null)
+        // Liveness and the LAN routes (enrollment) are meant for callers that cannot hold this machine's token.
+        var metadata = context.GetEndpoint()?.Metadata;
+        if (metadata?.GetMetadata<PublicEndpoint>() is not null || metadata?.GetMetadata<Koi.Core.Capabilities.LanEndpoint>() is not null)
         {
             return next(context);
         }

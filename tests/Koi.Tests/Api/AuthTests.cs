@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using System.Net;
 using System.Net.Http.Json;
 
@@ -30,22 +31,47 @@ public sealed class AuthTests
     }
 
     [Fact]
-    public async Task Read_FromOtherAddressWithoutToken_Unauthorized()
+    public async Task Read_FromOtherAddressWithoutToken_ForbiddenLoopbackOnly()
     {
         await using var daemon = await TestDaemon.StartAsync();
 
         var response = await daemon.Client(remote: "10.77.0.9").GetAsync("/v1/status", Ct);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("unauthorized", (await response.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Error);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("loopback callers only", (await response.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Read_FromOtherAddressWithToken_Ok()
+    public async Task ManagementRoute_FromOtherAddressEvenWithToken_Forbidden()
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true, remote: "10.77.0.9").GetAsync("/v1/status", Ct);
+        var read = await daemon.Client(withToken: true, remote: "10.77.0.9").GetAsync("/v1/status", Ct);
+        var write = await daemon.Client(withToken: true, remote: "10.77.0.9").PostAsJsonAsync("/v1/ceremony", new { ceremony = "demo" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Equal(0, daemon.Services.GetRequiredService<Koi.Core.Ceremony.CeremonyHost>().SessionCount);
+    }
+
+    [Fact]
+    public async Task LanRoute_FromOtherAddressWithoutToken_Served()
+    {
+        await using var daemon = await TestDaemon.StartAsync(mapExtra: app =>
+            app.MapPost("/v1/test/lan", () => "lan").WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance));
+
+        var response = await daemon.Client(remote: "10.77.0.9").PostAsJsonAsync("/v1/test/lan", new { }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("lan", await response.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Read_FromIpv4MappedLoopback_TreatedAsLoopback()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+
+        var response = await daemon.Client(remote: "::ffff:127.0.0.1").GetAsync("/v1/status", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

@@ -72,6 +72,7 @@ internal static class DaemonCommand
                 LogLevel = ParseLogLevel(cli.Parse.GetValue(logLevel) ?? Environment.GetEnvironmentVariable("KOI_LOG")),
                 Disabled = disabled,
                 MdnsInterfaces = cli.Parse.GetValue(mdnsInterfaces) ?? [],
+                HostnameOverride = Environment.GetEnvironmentVariable("KOI_HOSTNAME") is { Length: > 0 } hostname ? hostname : null,
             };
             return await RunAsync(cli, options, ct);
         });

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Koi.Tests.Cli;
+
+/// <summary>
+/// Two real daemons on loopback (mDNS off, trust stores untouched): one creates a CA, the other joins it with a code
+/// from oathtool, as a user would. The lab repeats this across machines; this runs everywhere, quickly.
+/// </summary>
+public sealed class JoinProcessTests
+{
+    private const string Passphrase = "join process test passphrase 2026";
+    private static readonly string Koi = KoiProcess.BuiltBinary;
+
+    [Fact]
+    public async Task Join_ExplicitEndpointWithOathtoolCode_EnrolledPinnedAndKeyKeptLocal()
+    {
+        await using var ca = await LocalDaemon.StartAsync(Koi, env: Host("proc-ca"));
+        await using var joiner = await LocalDaemon.StartAsync(Koi, env: Host("proc-member"));
+        var created = await CliJsonAsync(ca, "certmesh", "create", "--profile", "just-me", "--passphrase", Passphrase);
+        var fingerprint = created.GetProperty("ca_fingerprint").GetString()!;
+        var secret = Secret(created.GetProperty("totp_uri").GetString()!);
+
+        var run = await KoiProcess.RunAsync(Koi, ["certmesh", "join", ca.Endpoint.ToString(), "--code", await OathtoolAsync(secret), "--fingerprint", fingerprint, "--json", "--data-dir", joiner.DataDir]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        Assert.DoesNotContain("PRIVATE KEY", run.Stdout, StringComparison.Ordinal);
+        var joined = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("enrolled", joined.GetProperty("status").GetString());
+        Assert.Equal("proc-member", joined.GetProperty("hostname").GetString());
+        var certs = Path.Combine(joiner.DataDir, "certs", "proc-member");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(certs, "key.pem")));
+        Assert.Contains("BEGIN CERTIFICATE", await File.ReadAllTextAsync(Path.Combine(certs, "fullchain.pem"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        var member = (await CliJsonAsync(joiner, "certmesh", "status")).GetProperty("member");
+        Assert.Equal(fingerprint, member.GetProperty("pinned_ca_fingerprint").GetString());
+        var roster = await CliJsonAsync(ca, "certmesh", "roster");
+        Assert.Contains(roster.GetProperty("members").EnumerateArray(), m => m.GetProperty("hostname").GetString() == "proc-member" && m.GetProperty("role").GetString() == "member");
+        var verified = await KoiProcess.RunAsync(Koi, ["certmesh", "verify-ca", "--data-dir", joiner.DataDir]);
+        Assert.Equal(0, verified.ExitCode);
+        Assert.Contains(fingerprint, verified.Stdout, StringComparison.Ordinal);
+
+        // A member joins once; the daemon says so before anything reaches the CA.
+        var again = await KoiProcess.RunAsync(Koi, ["certmesh", "join", ca.Endpoint.ToString(), "--code", "000000", "--data-dir", joiner.DataDir]);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already a member", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Join_WrongFingerprint_RefusedBeforeAnyCodeIsSentAndNothingWritten()
+    {
+        await using var ca = await LocalDaemon.StartAsync(Koi, env: Host("proc-ca2"));
+        await using var joiner = await LocalDaemon.StartAsync(Koi, env: Host("proc-member2"));
+        await CliJsonAsync(ca, "certmesh", "create", "--profile", "just-me", "--passphrase", Passphrase);
+
+        var run = await KoiProcess.RunAsync(Koi, ["certmesh", "join", ca.Endpoint.ToString(), "--code", "123456", "--fingerprint", new string('0', 64), "--data-dir", joiner.DataDir]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("possible MITM", run.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(joiner.DataDir, "certmesh", "membership.json")));
+        Assert.False(Directory.Exists(Path.Combine(joiner.DataDir, "certs", "proc-member2")));
+        var log = await CliJsonAsync(ca, "certmesh", "log");
+        Assert.DoesNotContain(log.GetProperty("entries").EnumerateArray(), e => e.GetProperty("event").GetString() == "totp_failed");
+    }
+
+    [Fact]
+    public async Task Join_JsonWithoutCode_UsageErrorExitTwo()
+    {
+        using var dir = new TempDirectory();
+
+        var run = await KoiProcess.RunAsync(Koi, ["certmesh", "join", "http://127.0.0.1:1", "--json", "--data-dir", dir.Path]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--code", run.Stdout + run.Stderr, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> Host(string name) => new() { ["KOI_HOSTNAME"] = name };
+
+    private static async Task<JsonElement> CliJsonAsync(LocalDaemon daemon, params string[] args)
+    {
+        var run = await KoiProcess.RunAsync(Koi, [.. args, "--json", "--data-dir", daemon.DataDir]);
+        Assert.True(run.ExitCode == 0, $"koi {string.Join(' ', args)} exited {run.ExitCode}: {run.Stderr}{run.Stdout}");
+        return JsonDocument.Parse(run.Stdout).RootElement;
+    }
+
+    private static string Secret(string totpUri) =>
+        System.Text.RegularExpressions.Regex.Match(totpUri, "secret=([A-Z2-7]+)").Groups[1].Value;
+
+    /// <summary>The code as any authenticator computes it: oathtool, not koi's own TOTP code.</summary>
+    private static async Task<string> OathtoolAsync(string secret)
+    {
+        using var process = Process.Start(new ProcessStartInfo("oathtool", ["--totp", "-b", secret]) { RedirectStandardOutput = true })!;
+        var code = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, process.ExitCode);
+        return code.Trim();
+    }
+}
