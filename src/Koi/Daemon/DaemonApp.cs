@@ -42,6 +42,8 @@ internal static class DaemonApp
             AnnouncePort = options.HttpPort,
             DefaultLifetimeDays = options.Config.Certmesh?.CertLifetimeDays,
             DefaultRenewAtDay = options.Config.Certmesh?.RenewAtDay,
+            CaCheckInterval = TimeSpan.FromSeconds(options.Config.Certmesh?.CaCheckSecs ?? 300),
+            Hostname = options.HostnameOverride is { } hostname ? () => hostname : null,
         }),
         new DnsCapability(),
         new HealthCapability(),
@@ -115,6 +117,7 @@ internal static class DaemonApp
         var app = builder.Build();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
+        app.UseMiddleware<LanGuardMiddleware>();
         app.UseMiddleware<TokenAuthMiddleware>();
         app.Use(RejectOversizedBodies);
 
