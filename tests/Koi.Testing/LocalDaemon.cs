@@ -57,8 +57,9 @@ public sealed class LocalDaemon : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // Not listening yet, or too busy to answer within the probe's timeout on a loaded machine.
             }
 
             if (DateTime.UtcNow > deadline)
