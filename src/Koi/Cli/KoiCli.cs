@@ -4,6 +4,7 @@ using Koi.Cli.Commands.Certmesh;
 using Koi.Cli.Commands.Dns;
 using Koi.Cli.Commands.Health;
 using Koi.Cli.Commands.Mdns;
+using Koi.Cli.Commands.Proxy;
 
 namespace Koi.Cli;
 
@@ -61,6 +62,7 @@ internal static class KoiCli
         root.Subcommands.Add(CertmeshCommand.Create(environment));
         root.Subcommands.Add(DnsCommand.Create(environment));
         root.Subcommands.Add(HealthCommand.Create(environment));
+        root.Subcommands.Add(ProxyCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
         foreach (var legacy in MdnsCommand.Legacy(environment))
         {

@@ -8,11 +8,13 @@ using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
+using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Core.Storage;
 using Koi.Dns;
 using Koi.Health;
 using Koi.Mdns;
+using Koi.Proxy;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -47,6 +49,7 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
+        new ProxyCapability(),
     ];
 
     public static WebApplication Build(
@@ -111,6 +114,7 @@ internal static class DaemonApp
         builder.Services.TryAddSingleton<ICertificateFacts, EmptyCertificateFacts>();
         builder.Services.TryAddSingleton<IMeshTrustAnchors, EmptyMeshTrustAnchors>();
         builder.Services.TryAddSingleton<INameResolutionFacts, EmptyNameResolutionFacts>();
+        builder.Services.TryAddSingleton<IProxyFacts, EmptyProxyFacts>();
 
         configure?.Invoke(builder);
 

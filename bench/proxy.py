@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""koi's TLS proxy next to nginx terminating TLS with the same certificate in front of the same backend, same run
+(issue 9).
+
+    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--connections 32]
+
+Loopback only, every process started here and stopped here by pid: a koi daemon with --no-mdns on 127.0.0.1 (its
+trust stores untouched), a backend nginx serving a 1 KiB static file on 127.0.0.1, and nginx as TLS terminator twice:
+the usual HTTP reverse proxy (proxy_pass with upstream keep-alive) and the stream module (a TLS-terminating TCP pipe,
+koi's own design). All three present one ECDSA P-256 certificate made here with openssl.
+
+wrk measures keep-alive throughput and latency (--latency: p50/p99) through each; wrk with "Connection: close"
+measures new TLS handshakes per second (every request is a new connection and a full handshake: wrk never resumes
+sessions). koi is warmed (JIT) with the same load first. Prints the load average before and after: other work on
+the machine moves these figures.
+"""
+import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+def start(cmd, **kw):
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **kw)
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+
+def wait_port(port, proc, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited: " + proc.stderr.read().decode())
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close(); return
+        except OSError: time.sleep(0.05)
+    raise TimeoutError(f"{what} not listening on {port}")
+
+def certificates(tmp):
+    run = lambda *c: subprocess.run(c, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{tmp}/ca.key",
+        "-out", f"{tmp}/ca.pem", "-days", "2", "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign")
+    certs = f"{tmp}/certs"; os.makedirs(certs)
+    run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{certs}/key.pem",
+        "-out", f"{tmp}/leaf.csr", "-subj", "/CN=localhost")
+    with open(f"{tmp}/ext", "w") as f: f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    run("openssl", "x509", "-req", "-in", f"{tmp}/leaf.csr", "-CA", f"{tmp}/ca.pem", "-CAkey", f"{tmp}/ca.key", "-set_serial", "0x42",
+        "-days", "2", "-extfile", f"{tmp}/ext", "-out", f"{certs}/cert.pem")
+    with open(f"{certs}/fullchain.pem", "w") as f:
+        f.write(open(f"{certs}/cert.pem").read() + open(f"{tmp}/ca.pem").read())
+    return certs
+
+def nginx(tmp, name, body):
+    conf = f"{tmp}/{name}.conf"
+    with open(conf, "w") as f:
+        f.write(f"""load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes auto; daemon off; master_process on; pid {tmp}/{name}.pid; error_log {tmp}/{name}.err warn;
+events {{ worker_connections 4096; }}
+{body}
+""")
+    return start(["nginx", "-c", conf, "-p", tmp])
+
+def wrk(url, seconds, connections, close=False):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
+    if close: cmd[1:1] = ["-H", "Connection: close"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    unit = lambda v, u: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
+    p50 = unit(*re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups())
+    p99 = unit(*re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups())
+    errors = re.search(r"Socket errors: (.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p50, p99, (errors.group(1) if errors else "none"), int(non2xx.group(1)) if non2xx else 0
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--koi", default=os.path.join(REPO, "artifacts/publish/koi"))
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--inline-completions", action="store_true", help="run koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1")
+    a = ap.parse_args()
+    for tool in ("wrk", "nginx", "openssl"):
+        if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
+    if not os.path.exists("/usr/lib/nginx/modules/ngx_stream_module.so"): sys.exit("nginx stream module missing (libnginx-mod-stream)")
+    koi = os.path.abspath(a.koi)
+    backend, koi_port, http_port, stream_port, api_port = (free_port() for _ in range(5))
+    procs = []
+    with tempfile.TemporaryDirectory(prefix="koi-bench-proxy-") as tmp:
+        try:
+            os.chmod(tmp, 0o755)  # nginx workers (www-data) read the static file
+            certs = certificates(tmp)
+            os.makedirs(f"{tmp}/www")
+            with open(f"{tmp}/www/index.html", "w") as f: f.write("<html>" + "koi " * 250 + "</html>\n")
+            ssl = f"ssl_certificate {certs}/fullchain.pem; ssl_certificate_key {certs}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+            procs.append(nginx(tmp, "backend", f"""http {{ access_log off; server {{ listen 127.0.0.1:{backend}; root {tmp}/www; }} }}"""))
+            procs.append(nginx(tmp, "terminators", f"""
+http {{ access_log off;
+  upstream be {{ server 127.0.0.1:{backend}; keepalive 64; }}
+  server {{ listen 127.0.0.1:{http_port} ssl; {ssl}
+           location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
+stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0.1:{backend}; }} }}"""))
+            data = f"{tmp}/koi-data"
+            env = dict(os.environ, KOI_CERTMESH_NO_TRUST_STORES="1")
+            if a.inline_completions: env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1"
+            daemon = start([koi, "daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", str(api_port), "--data-dir", data,
+                            "--log-level", "warn"], env=env); procs.append(daemon)
+            for port, proc, what in ((backend, procs[0], "backend nginx"), (http_port, procs[1], "nginx"), (api_port, daemon, "koi")):
+                wait_port(port, proc, what)
+            for _ in range(100):
+                if os.path.exists(f"{data}/daemon.json"): break
+                time.sleep(0.05)
+            add = subprocess.run([koi, "proxy", "add", "bench", "--listen", f"127.0.0.1:{koi_port}", "--backend", f"http://127.0.0.1:{backend}",
+                                  "--cert-path", certs, "--json", "--data-dir", data], capture_output=True, text=True, env=env)
+            if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
+            wait_port(koi_port, daemon, "koi proxy")
+
+            targets = {"koi": koi_port, "nginx http": http_port, "nginx stream": stream_port}
+            url = lambda port: f"https://127.0.0.1:{port}/index.html"
+            for port in targets.values():  # the same warm-up for all; koi's JIT needs it
+                wrk(url(port), 3, a.connections); wrk(url(port), 2, 8, close=True)
+            load_before = os.getloadavg()
+            keep = {name: wrk(url(port), a.seconds, a.connections) for name, port in targets.items()}
+            fresh = {name: wrk(url(port), a.seconds, 8, close=True) for name, port in targets.items()}
+            load_after = os.getloadavg()
+            with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/v1/proxy/status", timeout=5) as r:
+                entry = json.load(r)["entries"][0]
+            rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon.pid}/status").read()).group(1)) // 1024
+        finally:
+            for p in reversed(procs): stop(p)
+
+    print(f"nproc {os.cpu_count()}; wrk -t2, {a.seconds} s per run; keep-alive with {a.connections} connections, new connections with 8")
+    print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
+    print(f"{'':14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}  {'handshakes/s':>13}{'p99 ms':>9}  errors")
+    for name in targets:
+        rps, p50, p99, err, bad = keep[name]
+        hps, _, hp99, herr, hbad = fresh[name]
+        print(f"{name:14}{rps:10.0f}{p50:9.2f}{p99:9.2f}  {hps:13.0f}{hp99:9.2f}  keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
+    for other in ("nginx http", "nginx stream"):
+        print(f"koi / {other}: req/s {keep['koi'][0] / keep[other][0]:.2f} (target >= 1.0), handshakes/s {fresh['koi'][0] / fresh[other][0]:.2f}")
+    print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
+          f"{entry['backend_failures']} backend failures; daemon RSS after the run {rss} MiB")
+
+if __name__ == "__main__":
+    main()

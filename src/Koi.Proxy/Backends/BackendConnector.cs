@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using Koi.Core.Errors;
+
+namespace Koi.Proxy.Backends;
+
+/// <summary>
+/// Opens connections to one entry's backend. Names are resolved at most once per <see cref="ProxyOptions.BackendResolveTtl"/>
+/// (and again after a failure), and every resolution goes through <see cref="BackendRule"/>.
+/// </summary>
+internal sealed class BackendConnector(
+    BackendTarget target,
+    bool remote,
+    Func<string, CancellationToken, Task<IPAddress[]>> resolve,
+    ProxyOptions options,
+    TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private IPAddress[]? _addresses;
+    private long _resolvedAt;
+
+    public BackendTarget Target => target;
+
+    /// <summary>A connected socket (Nagle off), or <see cref="BackendUnavailableException"/> saying why not.</summary>
+    public async ValueTask<Socket> ConnectAsync(CancellationToken ct)
+    {
+        var addresses = await AddressesAsync(ct);
+        var failure = "no address to connect to";
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var timeout = new CancellationTokenSource(options.BackendConnectTimeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, target.Port), linked.Token);
+                return socket;
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                failure = $"{Describe(ex.SocketErrorCode)} ({address}:{target.Port})";
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                socket.Dispose();
+                failure = $"no answer within {options.BackendConnectTimeout.TotalSeconds:0.#}s ({address}:{target.Port})";
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        Forget();
+        throw new BackendUnavailableException(failure);
+    }
+
+    private async ValueTask<IPAddress[]> AddressesAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_addresses is not null && time.GetElapsedTime(_resolvedAt) < options.BackendResolveTtl)
+            {
+                return _addresses;
+            }
+        }
+
+        IPAddress[] resolved;
+        try
+        {
+            resolved = await BackendRule.ResolveAsync(target, resolve, ct);
+        }
+        catch (KoiException ex)
+        {
+            throw new BackendUnavailableException(ex.Message);
+        }
+
+        var permitted = BackendRule.Permitted(resolved, remote);
+        if (permitted.Length == 0)
+        {
+            throw new BackendUnavailableException(resolved.Length == 0
+                ? $"backend host '{target.Host}' does not resolve"
+                : $"backend host '{target.Host}' now resolves to {string.Join(", ", resolved.Select(a => a.ToString()))}, not a loopback address; refused (the entry has no --backend-remote)");
+        }
+
+        lock (_gate)
+        {
+            _addresses = permitted;
+            _resolvedAt = time.GetTimestamp();
+        }
+
+        return permitted;
+    }
+
+    private void Forget()
+    {
+        lock (_gate)
+        {
+            _addresses = null;
+        }
+    }
+
+    private static string Describe(SocketError error) => error switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable => "unreachable",
+        SocketError.TimedOut => "timed out",
+        SocketError.AddressNotAvailable => "address not available",
+        _ => error.ToString(),
+    };
+}

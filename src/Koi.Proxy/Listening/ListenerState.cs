@@ -1,0 +1,12 @@
+namespace Koi.Proxy.Listening;
+
+internal enum ListenerState
+{
+    Starting,
+    Listening,
+    Failed,
+    Stopped,
+}
+
+/// <summary>What a listener is doing and why, since when.</summary>
+internal sealed record ListenerStatus(ListenerState State, string? Detail, DateTimeOffset Since);

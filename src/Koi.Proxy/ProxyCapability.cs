@@ -1,0 +1,55 @@
+using Koi.Core.Capabilities;
+using Koi.Core.Events;
+using Koi.Core.Paths;
+using Koi.Core.Proxy;
+using Koi.Core.Status;
+using Koi.Proxy.Api;
+using Koi.Proxy.Facts;
+using Koi.Proxy.State;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Koi.Proxy;
+
+/// <summary>
+/// The proxy capability as the daemon composes it (seed 001 §7): TLS-terminating byte pipes from a port on this
+/// machine to a plain-HTTP backend, presenting certmesh's certificate files, and the routes under <c>/v1/proxy</c>.
+/// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>
+/// from the container; registers <see cref="IProxyFacts"/>. It reads certmesh's files, never certmesh itself.
+/// </summary>
+public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapability
+{
+    private readonly ProxyOptions _options = options ?? new ProxyOptions();
+
+    public string Name => CapabilityNames.Proxy;
+
+    public void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new ProxyService(
+            new ProxyStateStore(Path.Combine(sp.GetRequiredService<KoiPaths>().StateDir, "proxy.json")),
+            _options,
+            sp.GetRequiredService<KoiPaths>(),
+            sp.GetRequiredService<StatusRegistry>().Register(Name, "listeners"),
+            sp.GetRequiredService<IEventBus>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance));
+        services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
+        services.AddHostedService<ProxyHostedService>();
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder group) => ProxyEndpoints.Map(group);
+
+    public IReadOnlyDictionary<string, object?> Summarize(IServiceProvider services)
+    {
+        var (entries, listening, open, backendFailures) = services.GetRequiredService<ProxyService>().Counts();
+        return new Dictionary<string, object?>
+        {
+            ["entries"] = entries,
+            ["listening"] = listening,
+            ["connections_open"] = open,
+            ["backend_failures"] = backendFailures,
+        };
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net;
+
+namespace Koi.Proxy;
+
+/// <summary>
+/// Process-level knobs of the proxy. What users change (the entries) is not here but in <c>state/proxy.json</c>,
+/// which <c>koi proxy add</c> and <c>remove</c> maintain.
+/// </summary>
+public sealed record ProxyOptions
+{
+    /// <summary>A connection with no byte in either direction for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A client that has not finished its TLS handshake after this long is dropped.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a connection to the backend may take before the client is closed and the failure counted.</summary>
+    public TimeSpan BackendConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often an entry without traffic checks that its backend accepts connections (connect, close).</summary>
+    public TimeSpan BackendCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a resolved backend name is used before it is resolved (and the loopback rule applied) again.</summary>
+    public TimeSpan BackendResolveTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A listener that could not bind (port in use) or died tries again after this long.</summary>
+    public TimeSpan BindRetry { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often the certificate files are checked for a change (two stats) besides the file-system watcher, which
+    /// may miss events (e.g. on network file systems).
+    /// </summary>
+    public TimeSpan CertificateRecheck { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Bytes buffered per direction per connection; one TLS record holds at most 16 KiB.</summary>
+    public int BufferSize { get; init; } = 16 * 1024;
+
+    /// <summary>Open connections per entry at most; beyond it new clients are closed at once (and counted).</summary>
+    public int MaxConnectionsPerEntry { get; init; } = 1024;
+
+    /// <summary>Entries at most.</summary>
+    public int MaxEntries { get; init; } = 64;
+
+    /// <summary>Test seam: this machine's host name (default: the certmesh rule, see <see cref="Certificates.CertificateLocation"/>).</summary>
+    public Func<string>? Hostname { get; init; }
+
+    /// <summary>Test seam: name resolution of backend hosts (default: the system resolver).</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>>? Resolve { get; init; }
+}

@@ -1,0 +1,47 @@
+using System.Net.Sockets;
+
+namespace Koi.Proxy.Pumping;
+
+/// <summary>
+/// One client connection and, once made, its backend connection: when it last moved a byte (for the idle sweep) and
+/// a way to tear both down from outside (idle, entry removed, daemon stopping).
+/// </summary>
+internal sealed class ProxyConnection(Socket client, TimeProvider time)
+{
+    private long _lastActivity = time.GetTimestamp();
+    private Socket? _backend;
+    private int _aborted;
+
+    public Socket Client => client;
+
+    public bool Aborted => Volatile.Read(ref _aborted) != 0;
+
+    public TimeSpan Idle => time.GetElapsedTime(Volatile.Read(ref _lastActivity));
+
+    public void Touch() => Volatile.Write(ref _lastActivity, time.GetTimestamp());
+
+    /// <summary>Attaches the backend socket; false (and the socket closed) if the connection was aborted meanwhile.</summary>
+    public bool Attach(Socket backend)
+    {
+        Volatile.Write(ref _backend, backend);
+        if (Aborted)
+        {
+            backend.Dispose();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Closes both sockets; pending reads and writes on them end with an error. Idempotent.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        client.Dispose();
+        Volatile.Read(ref _backend)?.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Koi.Core.Events;
+using Koi.Core.Paths;
+using Koi.Core.Status;
+using Koi.Proxy.Api;
+using Koi.Proxy.Entries;
+using Koi.Proxy.State;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Koi.Proxy.Tests.Support;
+
+/// <summary>
+/// The proxy service on a private data dir, with a test CA's certificate written where certmesh would write it
+/// (<c>certs/stone-test/</c>), real sockets on 127.0.0.1, and short retry intervals.
+/// </summary>
+internal sealed class ProxyHarness : IAsyncDisposable
+{
+    public const string Host = "stone-test";
+
+    private readonly bool _ownsDir;
+
+    public ProxyHarness(ProxyOptions? options = null, TimeProvider? time = null, TempDirectory? dir = null, bool writeCertificate = true)
+    {
+        _ownsDir = dir is null;
+        Dir = dir ?? new TempDirectory();
+        Time = time ?? TimeProvider.System;
+        Options = (options ?? new ProxyOptions()) with { Hostname = () => Host };
+        if (options is null)
+        {
+            Options = Options with
+            {
+                BindRetry = TimeSpan.FromMilliseconds(200),
+                CertificateRecheck = TimeSpan.FromMilliseconds(200),
+                BackendCheckInterval = TimeSpan.FromHours(1),
+            };
+        }
+
+        Paths = new KoiPaths(Dir.Path);
+        Bus = new EventBus(Time);
+        Status = new StatusRegistry(Time);
+        if (writeCertificate)
+        {
+            Pki.WriteSet(CertDir, "01aa");
+        }
+
+        Service = Build();
+    }
+
+    public TempDirectory Dir { get; }
+
+    public TestPki Pki { get; } = new();
+
+    public TimeProvider Time { get; }
+
+    public ProxyOptions Options { get; }
+
+    public KoiPaths Paths { get; }
+
+    public EventBus Bus { get; }
+
+    public StatusRegistry Status { get; }
+
+    public ProxyService Service { get; private set; }
+
+    public string CertDir => Dir.Combine("certs", Host);
+
+    public string StatePath => Dir.Combine("state", "proxy.json");
+
+    public ComponentSnapshot Component => Status.Snapshot("proxy").Single();
+
+    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null) =>
+        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath);
+
+    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null) =>
+        Service.AddAsync(Request(name, port, backend, remote, certPath), TestContext.Current.CancellationToken);
+
+    public ProxyEntryStatusView StatusOf(string name) => Service.Status().Entries.Single(e => e.Name == name);
+
+    /// <summary>Stops the service as the daemon would, and starts a new one on the same data dir.</summary>
+    public async Task RestartAsync()
+    {
+        await Service.DisposeAsync();
+        Service = Build();
+        Service.Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Service.DisposeAsync();
+        Pki.Dispose();
+        if (_ownsDir)
+        {
+            Dir.Dispose();
+        }
+    }
+
+    private ProxyService Build() => new(
+        new ProxyStateStore(StatePath),
+        Options,
+        Paths,
+        Status.Register("proxy", "listeners"),
+        Bus,
+        Time,
+        NullLogger.Instance);
+}
