@@ -51,6 +51,10 @@ internal sealed class CaClient(HttpClient http)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(method, endpoint.TrimEnd('/') + path);
+
+        // A fresh connection per call: an identity proof must reach whoever holds the address now, not a pooled
+        // connection to whoever held it before (an impersonator, or the real CA before a move).
+        request.Headers.ConnectionClose = true;
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);

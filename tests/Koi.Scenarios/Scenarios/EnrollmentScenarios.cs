@@ -141,7 +141,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
     private async Task RogueCaAndTeamApprovalAsync()
     {
         var (rogueFingerprint, _) = await EnsureCaAsync(D, "just-me");
-        var (teamFingerprint, teamSecret) = await CreateCaAsync(E, "team", "--operator", "lab-ops");
+        var (teamFingerprint, teamSecret) = await CreateCaAsync(E, "team", "--operator", "lab-ops", "--domain", "lab.test");
         Assert.NotEqual(rogueFingerprint, teamFingerprint);
         await Poll.UntilAsync(
             async () => Json((await Lab.RunAsync(F, ["curl", "-s", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/certmesh/cas"], Ct)).Stdout).GetProperty("cas").GetArrayLength() >= 2,
@@ -164,7 +164,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Contains(Lab.AddressOf(F), pending, StringComparison.Ordinal);
         (await Koi(E, "certmesh", "deny", F, "--reason", "lab: not yet")).EnsureSuccess();
         await Poll.UntilAsync(() => Task.FromResult(!denied.IsRunning), TimeSpan.FromSeconds(20), "the denied join to end", Ct);
-        Assert.Contains("join_denied", denied.ReadLog(), StringComparison.Ordinal);
+        Assert.Contains("the operator denied this join", denied.ReadLog(), StringComparison.Ordinal);
         Assert.False((await Lab.RunAsync(F, ["test", "-e", $"{KoiDaemon.DataDir}/certmesh/membership.json"], Ct)).Succeeded);
 
         var approved = await StartJoinAsync(F, endpointE, await FreshCodeAsync(E, teamSecret), teamFingerprint);
@@ -178,6 +178,12 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var member = roster.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("hostname").GetString() == F);
         Assert.Equal("member", member.GetProperty("role").GetString());
         Assert.Contains("approved_by=lab-ops", (await Koi(E, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+
+        // The team CA's domain scope: a name outside lab.test is refused, and the refusal is audited.
+        var outside = await RawJoinAsync(D, E, "stone-z.other.test", await FreshCodeAsync(E, teamSecret));
+        Assert.Equal(403, outside.Status);
+        Assert.Contains("out_of_scope", outside.Body, StringComparison.Ordinal);
+        Assert.Contains("out_of_scope", (await Koi(E, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
     }
 
     private async Task<(string Fingerprint, string Secret)> CreateCaAsync(string host, string profile, params string[] extra)
