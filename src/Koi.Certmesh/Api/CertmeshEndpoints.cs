@@ -28,11 +28,12 @@ internal static class CertmeshEndpoints
         group.MapPost("/rotate-totp", (CertmeshAuthority ca, RotateTotpRequest? body, CancellationToken ct) => ca.RotateTotpAsync(body?.Entropy, ct));
         group.MapPut("/set-policy", (CertmeshAuthority ca, SetPolicyRequest body, CancellationToken ct) => ca.SetPolicyAsync(body.LifetimeDays, body.RenewAtDay, ct));
         group.MapPost("/destroy", DestroyAsync);
-        group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file"));
+        group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file")).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance);
         group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
         group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
         MemberEndpoints.Map(group);
+        EnrollmentEndpoints.Map(group);
     }
 
     /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>

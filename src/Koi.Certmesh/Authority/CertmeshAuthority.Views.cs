@@ -143,6 +143,7 @@ internal sealed partial class CertmeshAuthority
             _audit?.Dispose();
             _audit = null;
             _caCert = null;
+            ResetEnrollment();
             foreach (var member in roster.Members.Where(m => m.Role == MemberRole.Primary && m.CertPath.StartsWith(_files.CertsDir, StringComparison.Ordinal)))
             {
                 if (Directory.Exists(member.CertPath))
@@ -193,6 +194,18 @@ internal sealed partial class CertmeshAuthority
         if (roster.Metadata.AutoUnlock)
         {
             warnings.Add(AutoUnlock.Warning);
+        }
+
+        var (limits, pending) = JoinState();
+        if (pending.WaitingCount is > 0 and var waiting)
+        {
+            warnings.Add($"{waiting} join request(s) wait for approval: koi certmesh pending");
+        }
+
+        if (limits.BackstopTrippedAt is { } tripped && roster.Metadata.EnrollmentState == EnrollmentState.Closed
+            && (roster.Metadata.EnrollmentLastOpened is not { } opened || tripped > opened))
+        {
+            warnings.Add($"enrollment closed {tripped.UtcDateTime:yyyy-MM-dd HH:mm} UTC after too many wrong codes from the network: check koi certmesh log, then koi certmesh open-enrollment");
         }
 
         if (roster.Metadata.TrustProfile is TrustProfile.Team or TrustProfile.Organization && now - roster.Metadata.TotpRotatedAt > RotationReminder)

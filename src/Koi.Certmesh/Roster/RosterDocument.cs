@@ -99,6 +99,14 @@ internal sealed record RosterMember
 
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? ReloadHook { get; init; }
+
+    /// <summary>The operator who approved the join; null when the mesh required no approval (and for the primary).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? ApprovedBy { get; init; }
+
+    /// <summary>The address the join request came from; null for the primary.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? EnrolledFrom { get; init; }
 }
 
 internal sealed record RevocationEntry(string Hostname, DateTimeOffset RevokedAt, string RevokedBy, string? Reason);

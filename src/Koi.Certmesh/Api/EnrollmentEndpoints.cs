@@ -1,0 +1,48 @@
+using System.Net;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Enrollment;
+using Koi.Core.Capabilities;
+using Koi.Core.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Koi.Certmesh.Api;
+
+/// <summary>
+/// The CA's enrollment routes. <c>hello</c>, <c>join</c> and the join poll are <see cref="LanEndpoint"/>s: other
+/// machines reach them without a daemon token. <c>pending</c>, <c>approve</c>, <c>deny</c> and <c>revoke</c> are
+/// management routes (loopback, token).
+/// </summary>
+internal static class EnrollmentEndpoints
+{
+    public static void Map(IEndpointRouteBuilder group)
+    {
+        group.MapPost("/hello", (CertmeshAuthority ca, HelloChallenge? body, CancellationToken ct) => ca.HelloAsync(body?.Nonce, ct))
+            .WithMetadata(LanEndpoint.Instance);
+        group.MapPost("/join", JoinAsync).WithMetadata(LanEndpoint.Instance);
+        group.MapGet("/join/{requestId}", PollAsync).WithMetadata(LanEndpoint.Instance);
+        group.MapGet("/pending", (CertmeshAuthority ca, CancellationToken ct) => ca.PendingAsync(ct));
+        group.MapPost("/approve", (CertmeshAuthority ca, ApproveRequest body, CancellationToken ct) => ca.ApproveAsync(body.Hostname, body.ApprovedBy, ct));
+        group.MapPost("/deny", (CertmeshAuthority ca, DenyRequest body, CancellationToken ct) => ca.DenyAsync(body.Hostname, body.Reason, ct));
+        group.MapPost("/revoke", (CertmeshAuthority ca, RevokeRequest body, CancellationToken ct) => ca.RevokeAsync(body.Hostname, body.Reason, ct));
+    }
+
+    /// <summary>The caller's address as the CA judges it (IPv4-mapped IPv6 as IPv4; no address = this machine).</summary>
+    public static IPAddress Source(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } remote ? JoinAddresses.Normalize(remote) : IPAddress.Loopback;
+
+    private static async Task<IResult> JoinAsync(CertmeshAuthority ca, JoinRequest? body, HttpContext context, CancellationToken ct)
+    {
+        var outcome = await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), Source(context), ct);
+        return Answer(outcome);
+    }
+
+    private static async Task<IResult> PollAsync(CertmeshAuthority ca, string requestId, CancellationToken ct) =>
+        Answer(await ca.PollJoinAsync(requestId, ct));
+
+    private static IResult Answer(JoinOutcome outcome) =>
+        outcome.Issued is { } issued ? Results.Ok(issued)
+        : outcome.Pending is { } pending ? Results.Accepted(value: pending)
+        : throw new KoiException(KoiErrorCode.Internal, "join ended without an answer");
+}

@@ -1,0 +1,44 @@
+namespace Koi.Certmesh.Enrollment;
+
+/// <summary>
+/// The numbers behind the CA's join rules (seed 001 §4.5 step 2, §4.8): per-source lockout, the global backstop,
+/// how long a request waits for approval, and the bounds that keep a flood from growing memory or the audit log.
+/// </summary>
+internal sealed record EnrollmentPolicy
+{
+    /// <summary>Wrong codes from one source (an IPv4 address, an IPv6 /64) before it is locked out.</summary>
+    public int SourceMaxFailures { get; init; } = 3;
+
+    /// <summary>How long a locked-out source waits; also the window in which its failures add up.</summary>
+    public TimeSpan SourceLockout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wrong codes from all sources within <see cref="GlobalWindow"/> that close enrollment for everyone.</summary>
+    public int GlobalMaxFailures { get; init; } = 30;
+
+    public TimeSpan GlobalWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A request nobody approves or denies within this time expires.</summary>
+    public TimeSpan PendingLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a decided (or expired) request still answers its joiner's poll.</summary>
+    public TimeSpan DecidedRetention { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Requests held at once, waiting or decided. Single-use codes already keep this small (one join per step).</summary>
+    public int MaxPending { get; init; } = 64;
+
+    public int MaxClaimedAddresses { get; init; } = 16;
+
+    public int MaxCsrChars { get; init; } = 16 * 1024;
+
+    /// <summary>Refusals audited per source and <see cref="SourceLockout"/> window; the rest are counted, not written.</summary>
+    public int RefusalAuditsPerSource { get; init; } = 20;
+
+    /// <summary>Sources remembered at once (failures, lockouts, refusal counts); the stalest are forgotten first.</summary>
+    public int MaxSources { get; init; } = 4096;
+
+    public static EnrollmentPolicy From(CertmeshOptions options) => new()
+    {
+        SourceMaxFailures = options.MaxFailures,
+        SourceLockout = options.Lockout,
+    };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+
+namespace Koi.Certmesh.Enrollment;
+
+/// <summary><c>POST /v1/certmesh/join</c> (LAN): the joiner's name, its CSR, a current code, the addresses it claims.</summary>
+internal sealed record JoinRequest(string? Hostname, string? Csr, string? TotpCode, IReadOnlyList<string>? Addresses);
+
+/// <summary>A signed join: the CA and the joiner's certificate (never a key) and where the joiner keeps them.</summary>
+internal sealed record JoinIssued(
+    string Hostname,
+    string CaCert,
+    string ServiceCert,
+    string CaFingerprint,
+    string CertPath,
+    IReadOnlyList<string> Sans,
+    DateTimeOffset Expires);
+
+/// <summary>A join waiting for approval (202): the joiner polls <c>GET /join/{request_id}</c>.</summary>
+internal sealed record JoinPending(string RequestId, string Status, string Hostname);
+
+/// <summary>Either <see cref="Issued"/> (200) or <see cref="Pending"/> (202).</summary>
+internal sealed record JoinOutcome(JoinIssued? Issued, JoinPending? Pending);
+
+/// <summary><c>POST /v1/certmesh/hello</c> (LAN): a fresh random string the CA signs with its service key.</summary>
+internal sealed record HelloChallenge(string? Nonce);
+
+/// <summary>The public status subset, plus the signature that proves the answer comes from the CA's machine.</summary>
+internal sealed record HelloProof(
+    string Hostname,
+    string CaFingerprint,
+    string Profile,
+    string Enrollment,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? EnrollmentClosesAt,
+    bool RequiresApproval,
+    string CaCert,
+    string ServiceCert,
+    string Signature);
+
+internal sealed record PendingList(IReadOnlyList<PendingRequestView> Requests);
+
+/// <summary>
+/// One request waiting at the CA. Only requests with a valid code inside the scope are queued, so
+/// <see cref="TotpValid"/> and <see cref="InScope"/> are always true; they are shown because the operator decides on them.
+/// </summary>
+internal sealed record PendingRequestView(
+    string RequestId,
+    string Hostname,
+    string Address,
+    IReadOnlyList<string> Addresses,
+    bool TotpValid,
+    bool InScope,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset ExpiresAt);
+
+internal sealed record ApproveRequest(string? Hostname, string? ApprovedBy);
+
+internal sealed record DenyRequest(string? Hostname, string? Reason);
+
+internal sealed record RevokeRequest(string? Hostname, string? Reason);
+
+/// <summary>What <c>approve</c> did: the member it added and its certificate.</summary>
+internal sealed record ApprovalView(
+    string RequestId,
+    string Hostname,
+    string ApprovedBy,
+    string Address,
+    string CertFingerprint,
+    DateTimeOffset Expires,
+    IReadOnlyList<string> Sans);
+
+internal sealed record DenialView(string RequestId, string Hostname, string DeniedBy, string? Reason);
