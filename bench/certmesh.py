@@ -18,7 +18,7 @@ def timed(cmd, **kw):
     return time.monotonic() - t
 
 def start_daemon(koi, data, port, env):
-    proc = subprocess.Popen([koi, "daemon", "--no-mdns", "--http-port", str(port), "--data-dir", data, "--log-level", "warn"],
+    proc = subprocess.Popen([koi, "daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", str(port), "--data-dir", data, "--log-level", "warn"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:

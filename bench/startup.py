@@ -68,7 +68,7 @@ def measure(start, path, runs, idle_secs):
 def start_koi(binary):
     def start(port):
         data = tempfile.mkdtemp(prefix="koi-bench-")
-        proc = subprocess.Popen([binary, "daemon", "--no-mdns", "--http-port", str(port), "--data-dir", data,
+        proc = subprocess.Popen([binary, "daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", str(port), "--data-dir", data,
                                  "--log-level", "warn"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return proc, lambda: subprocess.run(["rm", "-rf", data])
     return start
