@@ -174,7 +174,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         await Poll.UntilAsync(() => Task.FromResult(!approved.IsRunning), TimeSpan.FromSeconds(20), "the approved join to finish", Ct);
         Assert.Contains($"Enrolled as: {F}", approved.ReadLog(), StringComparison.Ordinal);
         await AssertMemberFilesAsync(F, teamFingerprint);
-        var roster = Json((await Koi(E, "certmesh", "roster")).EnsureSuccess().Stdout);
+        var roster = Json((await Koi(E, "certmesh", "roster", "--json")).EnsureSuccess().Stdout);
         var member = roster.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("hostname").GetString() == F);
         Assert.Equal("member", member.GetProperty("role").GetString());
         Assert.Contains("approved_by=lab-ops", (await Koi(E, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
