@@ -103,6 +103,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             ["ca"] = roster is null ? "none" : authority.Locked ? "locked" : "unlocked",
             ["members"] = roster?.Members.Count ?? 0,
             ["enrollment"] = roster?.Metadata.EnrollmentState.ToString().ToLowerInvariant(),
+            ["member_of"] = services.GetRequiredService<MembershipStore>().Current?.CaHostname,
         };
     }
 }
