@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """koi's DNS resolver next to dnsmasq, same 100 local names, same machine, same load, same run (issue 7).
 
-    python3 bench/dns/run.py [--seconds 10] [--latency-qps 20000] [--host-dll PATH]
+    python3 bench/dns/run.py [--rounds 3] [--seconds 10] [--latency-qps 20000] [--latency-seconds 5] [--host-dll PATH]
 
 Loopback only: koi on 127.0.78.10, dnsmasq (local names) on 127.0.78.20, dnsmasq (forwarding target) on
 127.0.78.30, all on free high ports, none reading resolv.conf or hosts. Every process started here is stopped here,
 by pid. koi runs as bench/dns/host (the DNS capability behind its HTTP API, Release build); its per-client rate
 limit is raised for the run, since dnsperf is one client.
 
-Prints, for each: max qps (dnsperf, 10 s, 100 outstanding), lost queries, and p50/p99 latency at a fixed load
-(--latency-qps, from dnsperf -v); then koi/dnsmasq qps ratio, and the forwarding overhead: p99 of querying koi for a
-forwarded name minus p99 of querying the upstream directly.
+Each round measures, one after the other: koi and dnsmasq max qps (dnsperf, 100 outstanding), lost queries and
+p50/p99 latency at a fixed load (--latency-qps, from dnsperf -v); then the forwarding overhead, p99 of querying koi for
+a forwarded name minus p99 of querying the upstream directly, both running at the same time (each at most 5,000 qps). Prints every round with the load
+average, then the range of the koi/dnsmasq ratio and of the overhead across rounds. Beside max qps it prints the
+server's CPU time per answered query (from /proc, all threads) and how busy dnsperf itself was (in cores): when dnsperf
+uses a whole core, it, not the server, sets the max qps, and CPU per query is the fairer comparison.
 """
 import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -63,26 +66,51 @@ def wait_dns(address, port, name):
         time.sleep(0.05)
     raise TimeoutError(f"{address}:{port} does not answer {name}")
 
-def throughput(address, port, datafile, seconds):
-    out = subprocess.run(["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-q", "100",
-                          "-c", "4", "-T", "1", "-t", "2"], capture_output=True, text=True).stdout
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def throughput(address, port, datafile, seconds, server_pid=None):
+    """Max qps, lost, sent; and the CPU seconds the server and dnsperf each spent on it."""
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
+    proc = subprocess.Popen(["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-q", "100",
+                             "-c", "4", "-T", "1", "-t", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    server_cpu = (cpu_seconds(server_pid) - server_before) if server_pid else 0.0
     qps = float(re.search(r"Queries per second:\s+([\d.]+)", out).group(1))
     lost = int(re.search(r"Queries lost:\s+(\d+)", out).group(1))
     sent = int(re.search(r"Queries sent:\s+(\d+)", out).group(1))
-    return qps, lost, sent
+    return qps, lost, sent, server_cpu, usage.ru_utime + usage.ru_stime
 
-def latency(address, port, datafile, seconds, qps):
-    out = subprocess.run(["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-Q", str(qps),
-                          "-q", "200", "-t", "2", "-v"], capture_output=True, text=True).stdout
+def latency_args(address, port, datafile, seconds, qps):
+    return ["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-Q", str(qps),
+            "-q", "200", "-t", "2", "-v"]
+
+def percentiles(out):
     values = sorted(float(m.group(1)) for m in re.finditer(r"^> \S+ \S+ \S+ ([\d.]+)$", out, re.M))
     if not values: raise RuntimeError("dnsperf -v printed no latencies:\n" + out[-2000:])
     pick = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000
     return pick(0.50), pick(0.99), len(values)
 
+def latency(address, port, datafile, seconds, qps):
+    return percentiles(subprocess.run(latency_args(address, port, datafile, seconds, qps), capture_output=True, text=True).stdout)
+
+def latency_side_by_side(a, b, datafile, seconds, qps):
+    """Two dnsperf runs at the same time, so both see the same machine: a=(address, port), b=(address, port)."""
+    procs = [subprocess.Popen(latency_args(addr, port, datafile, seconds, qps), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for addr, port in (a, b)]
+    return [percentiles(p.communicate(timeout=seconds + 30)[0]) for p in procs]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--latency-qps", type=int, default=20000)
+    ap.add_argument("--latency-seconds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--host-dll", default=os.path.join(REPO, "bench/dns/host/bin/Release/net10.0/DnsBenchHost.dll"))
     a = ap.parse_args()
     for tool in ("dnsperf", "dig", "/usr/sbin/dnsmasq"):
@@ -110,26 +138,52 @@ def main():
             with open(local_file, "w") as f: f.writelines(f"{n} A\n" for n in NAMES)
             with open(fwd_file, "w") as f: f.writelines(f"n{i}.fwd.test A\n" for i in range(100))
 
-            # Warm koi's JIT the same way before measuring.
+            # Warm koi's JIT the same way before measuring: both the zone path and the forwarding path.
+            load_before = os.getloadavg()
             throughput(koi_addr, koi_port, local_file, 3)
-            rows = {}
-            for label, addr, port in (("koi", koi_addr, koi_port), ("dnsmasq", local_addr, local_port)):
-                qps, lost, sent = throughput(addr, port, local_file, a.seconds)
-                p50, p99, n = latency(addr, port, local_file, 5, a.latency_qps)
-                rows[label] = (qps, lost, sent, p50, p99, n)
-            up_p50, up_p99, _ = latency(up_addr, up_port, fwd_file, 5, min(a.latency_qps, 5000))
-            fw_p50, fw_p99, _ = latency(koi_addr, koi_port, fwd_file, 5, min(a.latency_qps, 5000))
+            throughput(koi_addr, koi_port, fwd_file, 2)
+            # Other load on the machine changes from minute to minute, so koi and dnsmasq take turns, round after
+            # round, and each round's ratio compares two measurements taken seconds apart.
+            rounds = []
+            for r in range(a.rounds):
+                row = {}
+                for label, addr, port, pid in (("koi", koi_addr, koi_port, host.pid), ("dnsmasq", local_addr, local_port, local.pid)):
+                    qps, lost, sent, server_cpu, dnsperf_cpu = throughput(addr, port, local_file, a.seconds, pid)
+                    p50, p99, n = latency(addr, port, local_file, a.latency_seconds, a.latency_qps)
+                    # CPU per answered query: what the server costs, whatever else the machine is doing.
+                    row[label] = (qps, lost, sent, p50, p99, n, server_cpu / max(1, sent - lost) * 1e6, dnsperf_cpu / a.seconds)
+                fwd_qps = min(a.latency_qps, 5000)
+                # Direct and via koi at the same time, each at the same rate: the difference is koi's, not the machine's.
+                row["upstream direct"], row["forwarded via koi"] = latency_side_by_side(
+                    (up_addr, up_port), (koi_addr, koi_port), fwd_file, a.latency_seconds, fwd_qps)
+                row["load"] = os.getloadavg()[0]
+                rounds.append(row)
             status = api(http_port, "GET", "/v1/dns/status")
+            load_after = os.getloadavg()
         finally:
             for p in reversed(procs): stop(p)
 
-    print(f"nproc {os.cpu_count()}, {a.seconds} s per throughput run, 100 outstanding; latency at {a.latency_qps} qps")
-    print(f"{'':10} {'max qps':>10} {'lost':>8} {'sent':>10} {'p50 ms':>8} {'p99 ms':>8}")
-    for label, (qps, lost, sent, p50, p99, n) in rows.items():
-        print(f"{label:10} {qps:10.0f} {lost:8d} {sent:10d} {p50:8.3f} {p99:8.3f}")
-    print(f"koi/dnsmasq qps ratio: {rows['koi'][0] / rows['dnsmasq'][0]:.2f} (target >= 1.2)")
-    print(f"forwarding: upstream direct p50 {up_p50:.3f} ms p99 {up_p99:.3f} ms; via koi p50 {fw_p50:.3f} ms p99 {fw_p99:.3f} ms; "
-          f"overhead p99 {fw_p99 - up_p99:.3f} ms (target <= 1 ms)")
+    fwd_qps = min(a.latency_qps, 5000)
+    print(f"nproc {os.cpu_count()}; {a.rounds} rounds; per round: max qps over {a.seconds} s (100 outstanding), "
+          f"latency over {a.latency_seconds} s at {a.latency_qps} qps (forwarding at {fwd_qps} qps)")
+    print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
+    print(f"{'round':>5} {'load':>5} {'':9} {'max qps':>9} {'lost':>6} {'p50 ms':>7} {'p99 ms':>7} {'cpu us/q':>8} {'dnsperf cpu':>11}")
+    ratios, overheads, cpu_ratios = [], [], []
+    for i, row in enumerate(rounds, 1):
+        for label in ("koi", "dnsmasq"):
+            qps, lost, sent, p50, p99, n, us_per_query, dnsperf_cores = row[label]
+            print(f"{i:5d} {row['load']:5.2f} {label:9} {qps:9.0f} {lost:6d} {p50:7.3f} {p99:7.3f} {us_per_query:8.2f} {dnsperf_cores:10.2f}c")
+        up, fw = row["upstream direct"], row["forwarded via koi"]
+        ratios.append(row["koi"][0] / row["dnsmasq"][0]); overheads.append(fw[1] - up[1])
+        cpu_ratios.append(row["dnsmasq"][6] / row["koi"][6])
+        print(f"{i:5d} {'':5} forwarding: direct p50 {up[0]:.3f} p99 {up[1]:.3f}; via koi p50 {fw[0]:.3f} p99 {fw[1]:.3f}; "
+              f"overhead p99 {overheads[-1]:.3f} ms; koi/dnsmasq {ratios[-1]:.2f}")
+    lost = sum(row[l][1] for row in rounds for l in ("koi", "dnsmasq"))
+    print(f"koi/dnsmasq qps ratio: min {min(ratios):.2f} median {statistics.median(ratios):.2f} max {max(ratios):.2f} (target >= 1.2)")
+    print(f"server CPU per query, dnsmasq/koi: min {min(cpu_ratios):.2f} median {statistics.median(cpu_ratios):.2f} max {max(cpu_ratios):.2f} "
+          f"(> 1: koi spends less CPU per answer)")
+    print(f"forwarding overhead p99: min {min(overheads):.3f} median {statistics.median(overheads):.3f} max {max(overheads):.3f} ms (target <= 1 ms)")
+    print(f"lost queries: {lost}")
     print(f"koi counters: {status['counters']}")
 
 if __name__ == "__main__":

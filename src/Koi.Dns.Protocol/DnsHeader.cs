@@ -27,43 +27,43 @@ public readonly record struct DnsHeader
 
     public bool IsResponse
     {
-        get => Flags.HasFlag(DnsHeaderFlags.Response);
+        get => Has(DnsHeaderFlags.Response);
         init => Flags = With(DnsHeaderFlags.Response, value);
     }
 
     public bool IsAuthoritativeAnswer
     {
-        get => Flags.HasFlag(DnsHeaderFlags.AuthoritativeAnswer);
+        get => Has(DnsHeaderFlags.AuthoritativeAnswer);
         init => Flags = With(DnsHeaderFlags.AuthoritativeAnswer, value);
     }
 
     public bool IsTruncated
     {
-        get => Flags.HasFlag(DnsHeaderFlags.Truncated);
+        get => Has(DnsHeaderFlags.Truncated);
         init => Flags = With(DnsHeaderFlags.Truncated, value);
     }
 
     public bool RecursionDesired
     {
-        get => Flags.HasFlag(DnsHeaderFlags.RecursionDesired);
+        get => Has(DnsHeaderFlags.RecursionDesired);
         init => Flags = With(DnsHeaderFlags.RecursionDesired, value);
     }
 
     public bool RecursionAvailable
     {
-        get => Flags.HasFlag(DnsHeaderFlags.RecursionAvailable);
+        get => Has(DnsHeaderFlags.RecursionAvailable);
         init => Flags = With(DnsHeaderFlags.RecursionAvailable, value);
     }
 
     public bool AuthenticData
     {
-        get => Flags.HasFlag(DnsHeaderFlags.AuthenticData);
+        get => Has(DnsHeaderFlags.AuthenticData);
         init => Flags = With(DnsHeaderFlags.AuthenticData, value);
     }
 
     public bool CheckingDisabled
     {
-        get => Flags.HasFlag(DnsHeaderFlags.CheckingDisabled);
+        get => Has(DnsHeaderFlags.CheckingDisabled);
         init => Flags = With(DnsHeaderFlags.CheckingDisabled, value);
     }
 
@@ -79,4 +79,7 @@ public readonly record struct DnsHeader
     };
 
     private DnsHeaderFlags With(DnsHeaderFlags flag, bool value) => value ? Flags | flag : Flags & ~flag;
+
+    // A mask rather than Enum.HasFlag, which boxes in unoptimised (Debug) code: reading a header allocates nothing.
+    private bool Has(DnsHeaderFlags flag) => (Flags & flag) != 0;
 }

@@ -85,6 +85,11 @@ public static class DnsMessageReader
 
     private static DnsResourceRecord[] ReadSection(ref DnsWireReader reader, int count, DnsSection section, ref OptRecord? edns)
     {
+        if (count == 0)
+        {
+            return [];
+        }
+
         var records = new List<DnsResourceRecord>(count);
         for (var i = 0; i < count; i++)
         {

@@ -60,11 +60,18 @@ public sealed class DnsMessageWriter
     public bool TryAddQuestion(DnsQuestion question)
     {
         ArgumentNullException.ThrowIfNull(question);
+        return TryAddQuestion(question.Name, question.Type, question.Class, question.UnicastResponse);
+    }
+
+    /// <summary>The same as <see cref="TryAddQuestion(DnsQuestion)"/>, for callers that hold the parts.</summary>
+    public bool TryAddQuestion(DnsName name, DnsType type, DnsClass @class = DnsClass.IN, bool unicastResponse = false)
+    {
+        ArgumentNullException.ThrowIfNull(name);
         EnterSection(0);
         _wire.BeginEntry();
-        _wire.WriteName(question.Name);
-        _wire.WriteUInt16((ushort)question.Type);
-        _wire.WriteUInt16(DnsClassBits.ToWire(question.Class, question.UnicastResponse));
+        _wire.WriteName(name);
+        _wire.WriteUInt16((ushort)type);
+        _wire.WriteUInt16(DnsClassBits.ToWire(@class, unicastResponse));
         return TryEndEntry(0);
     }
 

@@ -18,6 +18,7 @@ public sealed class DnsName : IEquatable<DnsName>
     private readonly byte[] _wire;
     private readonly int _offset;
     private int _hashCode; // 0 until first asked for; an int so that racing readers never see half a value
+    private DnsName? _parent; // made on first use; racing threads may each make one, all equal
 
     internal DnsName(byte[] wire, int offset)
     {
@@ -49,7 +50,7 @@ public sealed class DnsName : IEquatable<DnsName>
     /// <summary>The name without its first label.</summary>
     public DnsName Parent => IsRoot
         ? throw new InvalidOperationException("The root name has no parent.")
-        : new DnsName(_wire, _offset + _wire[_offset] + 1);
+        : _parent ??= new DnsName(_wire, _offset + _wire[_offset] + 1);
 
     internal ReadOnlySpan<byte> Wire => _wire.AsSpan(_offset);
 
@@ -131,9 +132,6 @@ public sealed class DnsName : IEquatable<DnsName>
         return DnsNameComparison.EqualsIgnoreCase(_wire.AsSpan(position), ancestor.Wire);
     }
 
-    /// <summary>This name without its first bytes; <paramref name="wireOffset"/> must start a label.</summary>
-    internal DnsName SuffixAt(int wireOffset) => wireOffset == 0 ? this : new DnsName(_wire, _offset + wireOffset);
-
     public override string ToString() => DnsNamePresentation.Format(Wire);
 
     public bool Equals(DnsName? other) =>
@@ -145,11 +143,17 @@ public sealed class DnsName : IEquatable<DnsName>
     {
         if (_hashCode == 0)
         {
-            var hash = DnsNameComparison.GetHashCodeIgnoreCase(Wire);
-            _hashCode = hash == 0 ? 1 : hash;
+            _hashCode = HashOfWire(Wire);
         }
 
         return _hashCode;
+    }
+
+    /// <summary>The hash of a name in wire form, equal for a <see cref="DnsName"/> and its wire bytes; never 0.</summary>
+    internal static int HashOfWire(ReadOnlySpan<byte> wire)
+    {
+        var hash = DnsNameComparison.GetHashCodeIgnoreCase(wire);
+        return hash == 0 ? 1 : hash;
     }
 
     public static bool operator ==(DnsName? left, DnsName? right) => left?.Equals(right) ?? right is null;

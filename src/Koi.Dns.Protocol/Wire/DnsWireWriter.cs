@@ -121,11 +121,12 @@ internal sealed class DnsWireWriter
     {
         var wire = name.Wire;
         var offset = 0;
+        // Parents are cached by the name, so writing a long-lived name (a zone's) allocates nothing.
+        var suffix = name;
         while (wire[offset] != 0)
         {
             if (Compression != DnsCompressionMode.None)
             {
-                var suffix = name.SuffixAt(offset);
                 if (compress && _nameOffsets.TryGetValue(suffix, out var target))
                 {
                     WriteUInt16((ushort)(0xC000 | target));
@@ -142,6 +143,7 @@ internal sealed class DnsWireWriter
             var labelLength = wire[offset] + 1;
             WriteBytes(wire.Slice(offset, labelLength));
             offset += labelLength;
+            suffix = suffix.Parent;
         }
 
         WriteByte(0);

@@ -13,7 +13,8 @@ internal sealed record ServeRequest(
     bool? ServiceAliases = null,
     bool? AllowPublicClients = null,
     int? RateLimitQps = null,
-    int? RateLimitBurst = null);
+    int? RateLimitBurst = null,
+    int? RateLimitSlip = null);
 
 /// <summary>Body of <c>POST /v1/dns/entries</c>.</summary>
 internal sealed record EntryRequest(string? Name, string? Address);
@@ -40,11 +41,12 @@ internal sealed record DnsStatusView(
     bool Advertised,
     string? Error);
 
-internal sealed record RateLimitView(int Qps, int Burst, int TrackedClients);
+/// <param name="Slip">0: over the rate is REFUSED; N: every Nth query over the rate gets a truncated reply.</param>
+internal sealed record RateLimitView(int Qps, int Burst, int Slip, int TrackedClients);
 
 internal sealed record NameCountsView(int Static, int Certmesh, int Mdns, int Total);
 
-internal sealed record CountersView(long Answered, long Forwarded, long Refused, long RateLimited, long Malformed, long UpstreamFailures);
+internal sealed record CountersView(long Answered, long Forwarded, long Refused, long RateLimited, long Slipped, long Malformed, long UpstreamFailures);
 
 internal sealed record LookupView(
     string Name,

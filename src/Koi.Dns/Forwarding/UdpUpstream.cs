@@ -1,129 +1,93 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Koi.Dns.Resolving;
 using Koi.Dns.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Koi.Dns.Forwarding;
 
+/// <summary>Called on an upstream's receive thread with each datagram it sent; the span is valid only for the call.</summary>
+internal delegate void UpstreamDatagram(int upstreamIndex, Span<byte> datagram);
+
 /// <summary>
-/// Queries one upstream over UDP from one connected socket (the kernel then drops datagrams from any other source).
-/// Each query gets a random id; an answer is accepted only for an outstanding id and with the very question asked.
+/// One upstream over UDP: one connected socket (the kernel then drops datagrams from any other source) and one
+/// dedicated thread in a blocking receive, which hands each datagram to the forwarder on that same thread. Sends come
+/// from whichever thread forwards; a UDP send is one datagram, so they need no lock.
 /// </summary>
-internal sealed class UdpUpstream : IAsyncDisposable
+internal sealed partial class UdpUpstream : IDisposable
 {
-    private const int MaxAttemptsForFreeId = 16;
-
-    private readonly ConcurrentDictionary<ushort, Pending> _pending = new();
     private readonly Socket _socket;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _receiving;
-    private readonly TimeProvider _time;
+    private readonly Thread _receiving;
+    private readonly int _index;
+    private readonly UpstreamDatagram _received;
+    private readonly ILogger _logger;
+    private volatile bool _stopping;
 
-    public UdpUpstream(IPEndPoint endpoint, TimeProvider time)
+    public UdpUpstream(IPEndPoint endpoint, int index, UpstreamDatagram received, ILogger logger)
     {
+        _logger = logger;
         Endpoint = endpoint;
-        _time = time;
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _index = index;
+        _received = received;
+        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1024 * 1024 };
         _socket.Connect(endpoint);
-        _receiving = Task.Run(ReceiveLoopAsync);
+        _receiving = new Thread(ReceiveLoop) { IsBackground = true, Name = $"koi-dns-upstream-{index}" };
+        _receiving.Start();
     }
 
     public IPEndPoint Endpoint { get; }
 
-    /// <summary>The upstream's answer (a new array), or null when none came within <paramref name="timeout"/>.</summary>
-    public async Task<byte[]?> QueryAsync(ReadOnlyMemory<byte> query, int questionEnd, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Sends one query; a SocketException means this upstream cannot be reached now (e.g. ICMP refused).</summary>
+    public void Send(ReadOnlySpan<byte> query) => _socket.Send(query, SocketFlags.None);
+
+    public void Dispose()
     {
-        var pending = new Pending(query, questionEnd);
-        ushort id = 0;
-        var registered = false;
-        for (var attempt = 0; attempt < MaxAttemptsForFreeId && !registered; attempt++)
-        {
-            id = QueryIds.Next();
-            registered = _pending.TryAdd(id, pending);
-        }
-
-        if (!registered)
-        {
-            return null;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(query.Length);
+        _stopping = true;
+        // Shutdown wakes the thread blocked in Receive; Dispose alone does not on every platform.
         try
         {
-            query.CopyTo(buffer);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer, id);
-            await _socket.SendAsync(buffer.AsMemory(0, query.Length), SocketFlags.None, cancellationToken);
-            return await pending.Answer.Task.WaitAsync(timeout, _time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            return null;
+            _socket.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
-            // Unreachable upstream (ICMP refused on the connected socket): the same as no answer.
-            return null;
         }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
         _socket.Dispose();
-        try
-        {
-            await _receiving;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
+        _receiving.Join(TimeSpan.FromSeconds(2));
     }
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         var buffer = new byte[ushort.MaxValue];
-        while (!_stop.IsCancellationRequested)
+        while (!_stopping)
         {
             int received;
             try
             {
-                received = await _socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                received = _socket.Receive(buffer, SocketFlags.None);
             }
-            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
+            catch (SocketException ex) when (!_stopping && SocketErrors.IsTransient(ex.SocketErrorCode))
             {
+                // ICMP "port unreachable" for an earlier query and the like: that query times out, the socket goes on.
                 continue;
             }
-            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException or SocketException)
+            catch (SocketException ex) when (!_stopping)
+            {
+                // Answers from this upstream can no longer arrive: its queries will time out into SERVFAIL.
+                ReceiveFailed(_logger, Endpoint.ToString(), ex.SocketErrorCode.ToString());
+                return;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 return;
             }
 
-            var packet = buffer.AsSpan(0, received);
-            if (received >= PacketInspection.HeaderSize &&
-                _pending.TryGetValue(PacketInspection.Id(packet), out var pending) &&
-                PacketInspection.AnswersQuestion(pending.Query.Span, pending.QuestionEnd, packet))
+            if (!_stopping)
             {
-                pending.Answer.TrySetResult(packet.ToArray());
+                _received(_index, buffer.AsSpan(0, received));
             }
         }
     }
 
-    private sealed class Pending(ReadOnlyMemory<byte> query, int questionEnd)
-    {
-        public ReadOnlyMemory<byte> Query { get; } = query;
-
-        public int QuestionEnd { get; } = questionEnd;
-
-        public TaskCompletionSource<byte[]> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "DNS upstream {Endpoint}: receiving stopped ({Error}); forwarded queries to it will fail")]
+    private static partial void ReceiveFailed(ILogger logger, string endpoint, string error);
 }

@@ -284,14 +284,14 @@ internal sealed partial class DnsService : IAsyncDisposable
             UpstreamSource: fromSystem ? "system" : "configured",
             ServiceAliases: settings.ServiceAliases,
             AllowPublicClients: settings.AllowPublicClients,
-            RateLimit: new RateLimitView(settings.RateLimitQps, settings.RateLimitBurst, limiter?.TrackedClients ?? 0),
+            RateLimit: new RateLimitView(settings.RateLimitQps, settings.RateLimitBurst, settings.RateLimitSlip, limiter?.TrackedClients ?? 0),
             Names: new NameCountsView(
                 counts.GetValueOrDefault(ZoneSource.Static),
                 counts.GetValueOrDefault(ZoneSource.Certmesh),
                 counts.GetValueOrDefault(ZoneSource.Mdns),
                 counts.GetValueOrDefault(ZoneSource.Static) + counts.GetValueOrDefault(ZoneSource.Certmesh) + counts.GetValueOrDefault(ZoneSource.Mdns)),
             Shadowed: zone.Shadowed,
-            Counters: new CountersView(Counters.Answered, Counters.Forwarded, Counters.Refused, Counters.RateLimited, Counters.Malformed, Counters.UpstreamFailures),
+            Counters: new CountersView(Counters.Answered, Counters.Forwarded, Counters.Refused, Counters.RateLimited, Counters.Slipped, Counters.Malformed, Counters.UpstreamFailures),
             Serial: zone.Serial,
             MdnsSource: Maintainer.WatchesMdns,
             Advertised: _advertisement is not null,
@@ -311,7 +311,7 @@ internal sealed partial class DnsService : IAsyncDisposable
         }
 
         var plan = ServePlan.From(Settings, _options);
-        return (new UpstreamForwarder(plan.Upstreams, _options.UpstreamTimeout, _time), true);
+        return (new UpstreamForwarder(plan.Upstreams, _options.UpstreamTimeout, _options.MaxForwardsInFlight, new DnsCounters(), _time, _logger), true);
     }
 
     internal ILogger Logger => _logger;
@@ -345,10 +345,10 @@ internal sealed partial class DnsService : IAsyncDisposable
             NoUpstreams(_logger);
         }
 
-        var limiter = new ClientRateLimiter(settings.RateLimitQps, settings.RateLimitBurst, _options.MaxTrackedClients, _time);
+        var limiter = new ClientRateLimiter(settings.RateLimitQps, settings.RateLimitBurst, _options.MaxTrackedClients, _time, settings.RateLimitSlip);
         var handler = new QueryHandler(Maintainer.Holder, new QueryPolicy(settings.AllowPublicClients, limiter), Counters, _logger);
-        var forwarder = new UpstreamForwarder(plan.Upstreams, _options.UpstreamTimeout, _time);
-        var resolver = new Resolver(handler, forwarder, Counters, _options.MaxForwardsInFlight);
+        var forwarder = new UpstreamForwarder(plan.Upstreams, _options.UpstreamTimeout, _options.MaxForwardsInFlight, Counters, _time, _logger);
+        var resolver = new Resolver(handler, forwarder, Counters);
         try
         {
             _run = await DnsServerRun.StartAsync(plan, resolver, _options, _time, _logger);
@@ -476,6 +476,7 @@ internal sealed partial class DnsService : IAsyncDisposable
             AllowPublicClients = request.AllowPublicClients ?? current.AllowPublicClients,
             RateLimitQps = request.RateLimitQps ?? current.RateLimitQps,
             RateLimitBurst = request.RateLimitBurst ?? current.RateLimitBurst,
+            RateLimitSlip = request.RateLimitSlip ?? current.RateLimitSlip,
         };
     }
 

@@ -30,6 +30,11 @@ internal sealed record ServePlan(
             throw Invalid("the rate limit needs at least 1 query per second and a burst of at least 1");
         }
 
+        if (settings.RateLimitSlip is < 0 or > DnsSettings.MaxRateLimitSlip)
+        {
+            throw Invalid($"the rate limit slip is 0 (off) or 1-{DnsSettings.MaxRateLimitSlip}: every Nth query over the rate gets a truncated reply");
+        }
+
         var listen = new List<IPEndPoint>();
         var addresses = settings.Listen.Count == 0 ? options.DefaultListen() : ParseListen(settings.Listen);
         foreach (var address in addresses)

@@ -7,6 +7,7 @@ internal sealed class DnsCounters
     private long _forwarded;
     private long _refused;
     private long _rateLimited;
+    private long _slipped;
     private long _malformed;
     private long _upstreamFailures;
 
@@ -18,7 +19,11 @@ internal sealed class DnsCounters
     /// <summary>REFUSED or NOTIMP: public clients, classes and types koi does not serve.</summary>
     public long Refused => Volatile.Read(ref _refused);
 
+    /// <summary>UDP queries over their client's rate: refused, or slipped.</summary>
     public long RateLimited => Volatile.Read(ref _rateLimited);
+
+    /// <summary>Of <see cref="RateLimited"/>, those that got a truncated reply instead of REFUSED.</summary>
+    public long Slipped => Volatile.Read(ref _slipped);
 
     /// <summary>Not a DNS query: undecodable, several questions, or a response sent to the resolver.</summary>
     public long Malformed => Volatile.Read(ref _malformed);
@@ -33,6 +38,8 @@ internal sealed class DnsCounters
     public void CountRefused() => Interlocked.Increment(ref _refused);
 
     public void CountRateLimited() => Interlocked.Increment(ref _rateLimited);
+
+    public void CountSlipped() => Interlocked.Increment(ref _slipped);
 
     public void CountMalformed() => Interlocked.Increment(ref _malformed);
 

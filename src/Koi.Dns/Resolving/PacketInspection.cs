@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Koi.Dns.Protocol;
 
 namespace Koi.Dns.Resolving;
 
@@ -19,26 +20,10 @@ internal static class PacketInspection
             return -1;
         }
 
-        var position = HeaderSize;
-        while (position < packet.Length)
-        {
-            var length = packet[position];
-            if (length == 0)
-            {
-                var end = position + 1 + 4;
-                return end <= packet.Length ? end : -1;
-            }
-
-            // Queries carry their question in full; a pointer or reserved label type here is not a query koi forwards.
-            if (length > 63)
-            {
-                return -1;
-            }
-
-            position += 1 + length;
-        }
-
-        return -1;
+        // Queries carry their question in full; a pointer or reserved label type here is not a query koi forwards.
+        var nameLength = DnsWireNames.Length(packet, HeaderSize);
+        var end = HeaderSize + nameLength + 4;
+        return nameLength > 0 && end <= packet.Length ? end : -1;
     }
 
     /// <summary>

@@ -46,36 +46,54 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
             return HandledQuery.Drop;
         }
 
-        if (transport != DnsTransport.Internal && Refuse(client) is { } refusal)
+        switch (transport == DnsTransport.Internal ? null : Refuse(client, transport))
         {
-            return refusal == RefusalReason.RateLimited
-                ? Bare(writer, response, header, DnsResponseCode.Refused, counters.CountRateLimited)
-                : Bare(writer, response, header, DnsResponseCode.Refused, counters.CountRefused);
+            case RefusalReason.PublicClient:
+                counters.CountRefused();
+                return Bare(writer, response, header, DnsResponseCode.Refused);
+            case RefusalReason.RateLimited:
+                counters.CountRateLimited();
+                return Bare(writer, response, header, DnsResponseCode.Refused);
+            case RefusalReason.Slip:
+                counters.CountRateLimited();
+                counters.CountSlipped();
+                return Slip(query, writer, response, header);
+        }
+
+        if (header.Opcode == DnsOpcode.Query && PlainQuery.TryRead(query, out var plain) &&
+            TryHandlePlain(plain, transport, header, writer, response, out var handled))
+        {
+            return handled;
         }
 
         if (!DnsMessageReader.TryRead(query, out var message, out _))
         {
-            return Bare(writer, response, header, DnsResponseCode.FormatError, counters.CountMalformed);
+            counters.CountMalformed();
+            return Bare(writer, response, header, DnsResponseCode.FormatError);
         }
 
         if (header.Opcode != DnsOpcode.Query)
         {
-            return Bare(writer, response, header, DnsResponseCode.NotImplemented, counters.CountRefused);
+            counters.CountRefused();
+            return Bare(writer, response, header, DnsResponseCode.NotImplemented);
         }
 
         if (message.Questions.Count != 1)
         {
             // RFC 9619: a query has exactly one question.
-            return Bare(writer, response, header, DnsResponseCode.FormatError, counters.CountMalformed);
+            counters.CountMalformed();
+            return Bare(writer, response, header, DnsResponseCode.FormatError);
         }
 
-        var limit = ResponseLimit(transport, message.Edns);
+        var limit = ResponseLimit(transport, message.Edns?.UdpPayloadSize);
         var question = message.Questions[0];
+        var asked = new Asked(question.Name, question.Type, question.Class, question.UnicastResponse);
+        var clientEdns = message.Edns is not null;
         var snapshot = zone.Current;
         if (message.Edns is { Version: > 0 })
         {
             counters.CountRefused();
-            return Respond(writer, response, limit, header, question, message.Edns, snapshot, DnsResponseCode.NoError, null, BadVersionEdns);
+            return Respond(writer, response, limit, header, asked, clientEdns, snapshot, DnsResponseCode.NoError, null, BadVersionEdns);
         }
 
         var node = snapshot.Find(question.Name);
@@ -86,7 +104,7 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
             if (!servedClass || IsMetaType(question.Type))
             {
                 counters.CountRefused();
-                return Respond(writer, response, limit, header, question, message.Edns, snapshot, DnsResponseCode.Refused, null);
+                return Respond(writer, response, limit, header, asked, clientEdns, snapshot, DnsResponseCode.Refused, null);
             }
 
             counters.CountForwarded();
@@ -97,35 +115,87 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         if (!servedClass)
         {
             counters.CountRefused();
-            return Respond(writer, response, limit, header, question, message.Edns, snapshot, DnsResponseCode.Refused, null);
+            return Respond(writer, response, limit, header, asked, clientEdns, snapshot, DnsResponseCode.Refused, null);
         }
 
         if (IsMetaType(question.Type))
         {
             // No zone transfers (seed 001 §5.2) and no obsolete mailbox queries.
             counters.CountRefused();
-            return Respond(writer, response, limit, header, question, message.Edns, snapshot, DnsResponseCode.NotImplemented, null);
+            return Respond(writer, response, limit, header, asked, clientEdns, snapshot, DnsResponseCode.NotImplemented, null);
         }
 
         counters.CountAnswered();
         LogAnswering(client, question, node);
-        return Respond(writer, response, limit, header, question, message.Edns, snapshot, node is null ? DnsResponseCode.NameError : DnsResponseCode.NoError, node);
+        return Respond(writer, response, limit, header, asked, clientEdns, snapshot, node is null ? DnsResponseCode.NameError : DnsResponseCode.NoError, node);
     }
 
-    private RefusalReason? Refuse(ClientAddress client)
+    /// <summary>
+    /// The common case without decoding into objects: a plain query (<see cref="PlainQuery"/>) for a name of the zone as
+    /// the zone spells it, or for a name to forward. Allocates nothing. Everything else (NXDOMAIN, which echoes the
+    /// name as asked, other spellings, classes, EDNS versions, debug logging) returns false for the decoding path.
+    /// </summary>
+    private bool TryHandlePlain(in PlainQuery query, DnsTransport transport, DnsHeader header, DnsMessageWriter writer, Memory<byte> response, out HandledQuery handled)
+    {
+        handled = default;
+        if (query.EdnsVersion > 0 || query.UnicastResponse || query.Class is not (DnsClass.IN or DnsClass.ANY) ||
+            IsMetaType(query.Type) || logger.IsEnabled(LogLevel.Debug))
+        {
+            return false;
+        }
+
+        var snapshot = zone.Current;
+        var node = snapshot.Find(query.Name);
+        var limit = ResponseLimit(transport, query.HasEdns ? query.UdpPayloadSize : null);
+        if (node is null)
+        {
+            if (snapshot.IsInZone(query.Name))
+            {
+                return false;
+            }
+
+            counters.CountForwarded();
+            handled = new HandledQuery(QueryOutcome.Forward, 0, limit);
+            return true;
+        }
+
+        if (!DnsWireNames.IsSpelledAs(query.Name, node.Name))
+        {
+            return false;
+        }
+
+        counters.CountAnswered();
+        handled = Respond(writer, response, limit, header, new Asked(node.Name, query.Type, query.Class, false), query.HasEdns, snapshot, DnsResponseCode.NoError, node);
+        return true;
+    }
+
+    /// <summary>
+    /// Public clients are refused over any transport. The rate limit is for UDP only: it exists against amplification,
+    /// which needs a forged source address, and a TCP client has completed a handshake from its own (TCP work is
+    /// bounded by the connection limit instead). That is also what lets a slipped client get its answer over TCP.
+    /// </summary>
+    private RefusalReason? Refuse(ClientAddress client, DnsTransport transport)
     {
         if (!policy.AllowPublicClients && !AddressPolicy.IsPrivate(client))
         {
             return RefusalReason.PublicClient;
         }
 
-        return policy.Limiter is { } limiter && limiter.Check(client) != RateLimitDecision.Allowed
-            ? RefusalReason.RateLimited
-            : null;
+        if (transport != DnsTransport.Udp || policy.Limiter is not { } limiter)
+        {
+            return null;
+        }
+
+        return limiter.Check(client) switch
+        {
+            RateLimitDecision.Allowed => null,
+            RateLimitDecision.Slip => RefusalReason.Slip,
+            _ => RefusalReason.RateLimited,
+        };
     }
 
-    private static int ResponseLimit(DnsTransport transport, OptRecord? edns) => transport == DnsTransport.Udp
-        ? Math.Clamp((int)(edns?.UdpPayloadSize ?? MinUdpSize), MinUdpSize, MaxUdpSize)
+    private static int ResponseLimit(DnsTransport transport, ushort? ednsUdpSize) => transport == DnsTransport.Udp
+        ? Math.Clamp((int)(ednsUdpSize ?? MinUdpSize), MinUdpSize, MaxUdpSize)
         : MaxTcpSize;
 
     // IXFR, AXFR, MAILB, MAILA: question-only types that ask for transfers, not records.
@@ -136,8 +206,8 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         Memory<byte> response,
         int limit,
         DnsHeader query,
-        DnsQuestion question,
-        OptRecord? clientEdns,
+        in Asked question,
+        bool clientEdns,
         ZoneSnapshot snapshot,
         DnsResponseCode code,
         ZoneNode? node,
@@ -145,7 +215,7 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
     {
         var authoritative = code is DnsResponseCode.NoError or DnsResponseCode.NameError && edns is null;
         writer.Reset(response[..Math.Min(limit, response.Length)]);
-        writer.TryAddQuestion(question);
+        writer.TryAddQuestion(question.Name, question.Type, question.Class, question.UnicastResponse);
         var truncated = false;
         if (authoritative)
         {
@@ -165,10 +235,10 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         {
             // RFC 2181 §9: a truncated answer is dropped whole; the client retries over TCP.
             writer.Reset(response[..Math.Min(limit, response.Length)]);
-            writer.TryAddQuestion(question);
+            writer.TryAddQuestion(question.Name, question.Type, question.Class, question.UnicastResponse);
         }
 
-        if (clientEdns is not null)
+        if (clientEdns)
         {
             writer.TryAddEdns(edns ?? ServerEdns);
         }
@@ -193,11 +263,12 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         switch (type)
         {
             case DnsType.ANY:
-                foreach (var records in (DnsResourceRecord[][])[node.Soa, node.Ns, node.A, node.Aaaa, node.Srv, node.Txt])
-                {
-                    added += AddRecords(writer, records, rotate: false, ref truncated);
-                }
-
+                added += AddRecords(writer, node.Soa, rotate: false, ref truncated);
+                added += AddRecords(writer, node.Ns, rotate: false, ref truncated);
+                added += AddRecords(writer, node.A, rotate: false, ref truncated);
+                added += AddRecords(writer, node.Aaaa, rotate: false, ref truncated);
+                added += AddRecords(writer, node.Srv, rotate: false, ref truncated);
+                added += AddRecords(writer, node.Txt, rotate: false, ref truncated);
                 break;
             default:
                 added = AddRecords(writer, node.Records(type), node.RotateAddresses, ref truncated);
@@ -232,29 +303,47 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
     {
         foreach (var srv in node.Srv)
         {
-            if (snapshot.Find(((SrvRecordData)srv.Data).Target) is not { } target)
+            if (snapshot.Find(((SrvRecordData)srv.Data).Target) is { } target &&
+                !(AddAdditional(writer, target.A) && AddAdditional(writer, target.Aaaa)))
             {
-                continue;
-            }
-
-            foreach (var records in (DnsResourceRecord[][])[target.A, target.Aaaa])
-            {
-                foreach (var record in records)
-                {
-                    // Additional data is optional: what does not fit is left out, without TC (RFC 2181 §9).
-                    if (!writer.TryAddRecord(DnsSection.Additional, record))
-                    {
-                        return;
-                    }
-                }
+                return;
             }
         }
     }
 
-    /// <summary>A header-only response: for what cannot be (or must not be) decoded further.</summary>
-    private static HandledQuery Bare(DnsMessageWriter writer, Memory<byte> response, DnsHeader query, DnsResponseCode code, Action count)
+    /// <summary>Additional data is optional: what does not fit is left out, without TC (RFC 2181 §9).</summary>
+    private static bool AddAdditional(DnsMessageWriter writer, DnsResourceRecord[] records)
     {
-        count();
+        foreach (var record in records)
+        {
+            if (!writer.TryAddRecord(DnsSection.Additional, record))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The slip reply to a client over its rate: its question, no answers, TC set, so a real client retries over TCP.
+    /// Never larger than the query (its OPT record is left out), so it amplifies nothing.
+    /// </summary>
+    private static HandledQuery Slip(ReadOnlySpan<byte> query, DnsMessageWriter writer, Memory<byte> response, DnsHeader header)
+    {
+        var questionEnd = PacketInspection.FirstQuestionEnd(query);
+        if (questionEnd < 0)
+        {
+            return Bare(writer, response, header, DnsResponseCode.Refused);
+        }
+
+        var length = PacketInspection.WriteHeaderOnlyResponse(query, questionEnd, response.Span, (byte)DnsResponseCode.NoError, truncated: true);
+        return new HandledQuery(QueryOutcome.Respond, length, MinUdpSize);
+    }
+
+    /// <summary>A header-only response: for what cannot be (or must not be) decoded further.</summary>
+    private static HandledQuery Bare(DnsMessageWriter writer, Memory<byte> response, DnsHeader query, DnsResponseCode code)
+    {
         writer.Reset(response);
         var length = writer.Complete(new DnsHeader
         {
@@ -268,9 +357,13 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         return new HandledQuery(QueryOutcome.Respond, length, MinUdpSize);
     }
 
+    /// <summary>The question as it will be echoed.</summary>
+    private readonly record struct Asked(DnsName Name, DnsType Type, DnsClass Class, bool UnicastResponse);
+
     private enum RefusalReason
     {
         PublicClient,
         RateLimited,
+        Slip,
     }
 }

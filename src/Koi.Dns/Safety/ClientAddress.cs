@@ -46,6 +46,11 @@ internal readonly record struct ClientAddress(UInt128 Value)
             : FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(buffer.Slice(4, 4)));
     }
 
+    /// <summary>A raw sockaddr as the kernel wrote it: sockaddr_in6 (28 bytes) or else sockaddr_in (16).</summary>
+    public static ClientAddress FromSockaddr(ReadOnlySpan<byte> sockaddr) => sockaddr.Length >= 24
+        ? new ClientAddress(BinaryPrimitives.ReadUInt128BigEndian(sockaddr.Slice(8, 16)))
+        : FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(sockaddr.Slice(4, 4)));
+
     public IPAddress ToIPAddress()
     {
         if (IsIPv4)

@@ -5,6 +5,8 @@ namespace Koi.Dns.Safety;
 /// <summary>
 /// A token bucket per client address (seed 001 §5.7: no amplification). The table is bounded: when it is full, clients
 /// whose buckets have refilled (idle ones) are evicted; if none can be, a new client is refused rather than tracked.
+/// With a slip of N, every Nth query a client makes over its rate is let through as <see cref="RateLimitDecision.Slip"/>
+/// (a truncated reply that sends a real client whose address is being spoofed over to TCP, as BIND's RRL does).
 /// </summary>
 internal sealed class ClientRateLimiter
 {
@@ -15,14 +17,17 @@ internal sealed class ClientRateLimiter
     private readonly long _burstTicks;
     private int _count;
 
-    public ClientRateLimiter(int queriesPerSecond, int burst, int maxClients, TimeProvider time)
+    /// <param name="slip">0: every query over the rate is refused; N: every Nth of them slips (gets a truncated reply).</param>
+    public ClientRateLimiter(int queriesPerSecond, int burst, int maxClients, TimeProvider time, int slip = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queriesPerSecond, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxClients, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(slip);
         QueriesPerSecond = queriesPerSecond;
         Burst = burst;
         MaxClients = maxClients;
+        Slip = slip;
         _time = time;
         // Time is kept as "the moment the bucket is empty": one token is worth this many timestamp ticks.
         _ticksPerToken = (double)time.TimestampFrequency / queriesPerSecond;
@@ -34,6 +39,9 @@ internal sealed class ClientRateLimiter
     public int Burst { get; }
 
     public int MaxClients { get; }
+
+    /// <summary>Every how many over-rate queries of one client one slips; 0 for never.</summary>
+    public int Slip { get; }
 
     public int TrackedClients => Volatile.Read(ref _count);
 
@@ -60,7 +68,12 @@ internal sealed class ClientRateLimiter
             }
         }
 
-        return bucket.TryTake(now, (long)_ticksPerToken, _burstTicks) ? RateLimitDecision.Allowed : RateLimitDecision.OverRate;
+        if (bucket.TryTake(now, (long)_ticksPerToken, _burstTicks, out var overRate))
+        {
+            return RateLimitDecision.Allowed;
+        }
+
+        return Slip > 0 && overRate % (uint)Slip == 0 ? RateLimitDecision.Slip : RateLimitDecision.OverRate;
     }
 
     /// <summary>Removes buckets that are full again; their clients lose nothing by being forgotten.</summary>
@@ -85,33 +98,34 @@ internal sealed class ClientRateLimiter
         }
     }
 
+    /// <summary>One client's bucket: lock-free, since every receive thread may take from it at once.</summary>
     private sealed class Bucket(long emptyAt)
     {
-        private readonly Lock _gate = new();
         private long _emptyAt = emptyAt;
+        private int _overRate;
 
-        public bool TryTake(long now, long ticksPerToken, long burstTicks)
+        /// <param name="overRate">When refused: how many queries over the rate this client has made, this one included.</param>
+        public bool TryTake(long now, long ticksPerToken, long burstTicks, out uint overRate)
         {
-            lock (_gate)
+            while (true)
             {
+                var current = Volatile.Read(ref _emptyAt);
                 // Tokens accumulate up to the burst: the "empty" moment never lies further back than burst tokens.
-                var emptyAt = Math.Max(_emptyAt, now - burstTicks);
+                var emptyAt = Math.Max(current, now - burstTicks);
                 if (emptyAt + ticksPerToken > now)
                 {
+                    overRate = (uint)Interlocked.Increment(ref _overRate);
                     return false;
                 }
 
-                _emptyAt = emptyAt + ticksPerToken;
-                return true;
+                if (Interlocked.CompareExchange(ref _emptyAt, emptyAt + ticksPerToken, current) == current)
+                {
+                    overRate = 0;
+                    return true;
+                }
             }
         }
 
-        public bool IsFull(long now, long burstTicks)
-        {
-            lock (_gate)
-            {
-                return _emptyAt <= now - burstTicks;
-            }
-        }
+        public bool IsFull(long now, long burstTicks) => Volatile.Read(ref _emptyAt) <= now - burstTicks;
     }
 }

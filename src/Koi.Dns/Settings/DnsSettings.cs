@@ -5,6 +5,7 @@ internal sealed record DnsSettings
 {
     public const int DefaultRateLimitQps = 200;
     public const int DefaultRateLimitBurst = 400;
+    public const int MaxRateLimitSlip = 10;
 
     /// <summary>True between <c>koi dns serve</c> and <c>koi dns stop</c>.</summary>
     public bool Serving { get; init; }
@@ -28,4 +29,7 @@ internal sealed record DnsSettings
     public int RateLimitQps { get; init; } = DefaultRateLimitQps;
 
     public int RateLimitBurst { get; init; } = DefaultRateLimitBurst;
+
+    /// <summary>0 (default): over the rate is REFUSED; N: every Nth query over the rate gets a truncated reply instead.</summary>
+    public int RateLimitSlip { get; init; }
 }

@@ -46,7 +46,14 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
                 socket.DualMode = false;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // Not SocketOptionName.ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a
+            // second program bind port 53 beside koi and silently take part of the connections. Plain SO_REUSEADDR
+            // (a restart may rebind while old connections sit in TIME_WAIT) is set raw.
+            if (OperatingSystem.IsLinux())
+            {
+                socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1)); // SOL_SOCKET, SO_REUSEADDR
+            }
+
             socket.Bind(endpoint);
             socket.Listen(128);
         }
@@ -136,7 +143,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
                         answerLength = handled.Length;
                         break;
                     case QueryOutcome.Forward:
-                        answerLength = (await _resolver.ForwardAsync(query.AsMemory(0, length), response.AsMemory(2), handled.ResponseLimit, stopping)).Length;
+                        answerLength = (await _resolver.Forwarder.ForwardAsync(query.AsMemory(0, length), response.AsMemory(2), handled.ResponseLimit, stopping)).Length;
                         break;
                     default:
                         return;

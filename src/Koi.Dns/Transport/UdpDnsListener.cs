@@ -10,10 +10,16 @@ namespace Koi.Dns.Transport;
 /// <summary>
 /// DNS over UDP on one address. Several receive threads share the socket so one slow moment (a GC, a send that blocks)
 /// does not stall every client; each loop owns its buffers and writer, so answering from the zone allocates nothing
-/// here. Forwarded queries leave the loop at once and reply from their own task.
+/// here. Forwarded queries leave the loop as soon as they are sent upstream; the upstream's receive thread answers them.
 /// </summary>
 internal sealed partial class UdpDnsListener : IAsyncDisposable
 {
+    /// <summary>Datagrams one batched receive takes at most.</summary>
+    private const int BatchSize = 32;
+
+    /// <summary>Real queries are a header, one question and an OPT record, far below this; longer datagrams are dropped.</summary>
+    private const int MaxBatchedQuerySize = 4096;
+
     private readonly Socket _socket;
     private readonly Resolver _resolver;
     private readonly ILogger _logger;
@@ -84,9 +90,104 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
 
     /// <summary>
     /// A dedicated thread with blocking receive and send: for small datagrams this costs far less per query than the
-    /// async socket machinery, and a UDP send does not block for long. Disposing the socket ends the loop.
+    /// async socket machinery, and a UDP send does not block for long. Disposing the socket ends the loop. On Linux
+    /// each wake-up takes every waiting datagram at once and sends all their replies at once (<see cref="UdpBatch"/>).
     /// </summary>
     private void ReceiveLoop()
+    {
+        if (UdpBatch.Supported)
+        {
+            BatchReceiveLoop();
+        }
+        else
+        {
+            SingleReceiveLoop();
+        }
+    }
+
+    private void BatchReceiveLoop()
+    {
+        using var batch = new UdpBatch(BatchSize, MaxBatchedQuerySize, QueryHandler.MaxUdpSize);
+        var writer = new DnsMessageWriter(batch.ResponseBuffer(0));
+        var socket = _socket.SafeHandle;
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            int count;
+            SocketError error;
+            try
+            {
+                count = batch.Receive(socket, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (count < 0)
+            {
+                if (token.IsCancellationRequested || error == SocketError.OperationAborted)
+                {
+                    return;
+                }
+
+                if (SocketErrors.IsTransient(error))
+                {
+                    continue;
+                }
+
+                ReceiveFailed(_logger, LocalEndPoint.ToString(), error.ToString());
+                return;
+            }
+
+            for (var i = 0; i < count && !token.IsCancellationRequested; i++)
+            {
+                if (!batch.HasSender(i))
+                {
+                    continue;
+                }
+
+                if (!batch.TryGetQuery(i, out var query))
+                {
+                    // Longer than any real query; what arrived of it is not the whole message.
+                    _resolver.Counters.CountMalformed();
+                    continue;
+                }
+
+                var sender = batch.SenderAddress(i);
+                var response = batch.ResponseBuffer(i);
+                var handled = _resolver.Handler.Handle(query, ClientAddress.FromSockaddr(sender), DnsTransport.Udp, writer, response);
+                switch (handled.Outcome)
+                {
+                    case QueryOutcome.Respond:
+                        batch.QueueReply(i, handled.Length);
+                        break;
+                    case QueryOutcome.Forward:
+                        var immediate = _resolver.Forwarder.ForwardFromUdp(query, handled.ResponseLimit, _socket, sender, response.Span);
+                        if (immediate > 0)
+                        {
+                            batch.QueueReply(i, immediate);
+                        }
+
+                        break;
+                }
+            }
+
+            try
+            {
+                if (batch.SendQueued(socket) != SocketError.Success)
+                {
+                    return;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void SingleReceiveLoop()
     {
         var query = new byte[ushort.MaxValue];
         var response = new byte[QueryHandler.MaxTcpSize];
@@ -128,40 +229,25 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                         _socket.SendTo(response.AsSpan(0, handled.Length), SocketFlags.None, remote);
                         break;
                     case QueryOutcome.Forward:
-                        _ = ForwardAsync(query.AsSpan(0, received).ToArray(), Clone(remote), handled.ResponseLimit, token);
+                        var sender = remote.Buffer.Span[..remote.Size];
+                        var immediate = _resolver.Forwarder.ForwardFromUdp(query.AsSpan(0, received), handled.ResponseLimit, _socket, sender, response);
+                        if (immediate > 0)
+                        {
+                            _socket.SendTo(response.AsSpan(0, immediate), SocketFlags.None, remote);
+                        }
+
                         break;
                 }
             }
-            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
+            catch (SocketException)
             {
-                // The reply could not go out to this one client; the others are unaffected.
+                // The reply could not go out to this one client (unreachable, a firewall); the others are unaffected.
             }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
         }
-    }
-
-    private async Task ForwardAsync(byte[] query, SocketAddress client, int responseLimit, CancellationToken token)
-    {
-        try
-        {
-            var response = new byte[responseLimit];
-            var result = await _resolver.ForwardAsync(query, response, responseLimit, token);
-            await _socket.SendToAsync(response.AsMemory(0, result.Length), SocketFlags.None, client, token);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-        {
-            // Shutting down, or the client is gone: nobody is left to answer.
-        }
-    }
-
-    private static SocketAddress Clone(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span[..address.Size].CopyTo(copy.Buffer.Span);
-        return copy;
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "DNS UDP listener on {Endpoint} stopped receiving: {Error}")]

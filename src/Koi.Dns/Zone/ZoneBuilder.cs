@@ -214,7 +214,7 @@ internal static class ZoneBuilder
             ZoneText = context.Zone,
             Serial = inputs.Serial,
             Soa = soa,
-            Nodes = nodes.ToFrozenDictionary(),
+            Nodes = nodes.ToFrozenDictionary(DnsNameComparer.IgnoreCase),
             Entries = entries,
             Shadowed = context.Shadowed,
             MemberAliases = MemberAliases(nodes, inputs.Members),

@@ -19,7 +19,16 @@ internal sealed class ZoneSnapshot
     /// <summary>The apex SOA; its TTL and minimum are those of negative answers.</summary>
     public required DnsResourceRecord Soa { get; init; }
 
-    public required FrozenDictionary<DnsName, ZoneNode> Nodes { get; init; }
+    /// <summary>Built with <see cref="DnsNameComparer.IgnoreCase"/>, so names can be looked up straight from packets.</summary>
+    public required FrozenDictionary<DnsName, ZoneNode> Nodes
+    {
+        get;
+        init
+        {
+            field = value;
+            _byWire = value.GetAlternateLookup<ReadOnlySpan<byte>>();
+        }
+    }
 
     public IReadOnlyList<ZoneEntry> Entries { get; init; } = [];
 
@@ -35,9 +44,16 @@ internal sealed class ZoneSnapshot
     /// <summary>Addresses a source offered that were public and so left out (seed 001 §5.7).</summary>
     public int PublicAddressesDropped { get; init; }
 
+    private FrozenDictionary<DnsName, ZoneNode>.AlternateLookup<ReadOnlySpan<byte>> _byWire;
+
     public ZoneNode? Find(DnsName name) => Nodes.GetValueOrDefault(name);
 
+    /// <summary>The node of a name given in uncompressed wire form, read in place from a query.</summary>
+    public ZoneNode? Find(ReadOnlySpan<byte> wire) => _byWire.TryGetValue(wire, out var node) ? node : null;
+
     public bool IsInZone(DnsName name) => name.IsSubdomainOf(Zone);
+
+    public bool IsInZone(ReadOnlySpan<byte> wire) => DnsWireNames.IsAtOrBelow(wire, Zone);
 
     public static ZoneSnapshot Empty(string zone) => ZoneBuilder.Build(new ZoneInputs { Zone = zone });
 }

@@ -44,6 +44,21 @@ public sealed class DnsmasqForwardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Udp_Ipv6ClientOnIpv6Listener_ZoneAnswerAndForwardedAnswerComeBack()
+    {
+        await using var koi6 = await DnsTestServer.StartAsync(upstreams: [_upstream.Endpoint.ToString()], request: new Api.ServeRequest(Listen: ["::1"]));
+        await koi6.Service.AddEntryAsync(new Api.EntryRequest("nas", "fd00::20"), TestContext.Current.CancellationToken);
+
+        var local = await DnsClient.UdpMessageAsync(koi6.Endpoint, Queries.Build("nas.lan", DnsType.AAAA, id: 0x6006));
+        var forwarded = await DnsClient.UdpMessageAsync(koi6.Endpoint, Queries.Build("upstream.test", DnsType.A, id: 0x6007));
+
+        Assert.Equal(System.Net.Sockets.AddressFamily.InterNetworkV6, koi6.Endpoint.AddressFamily);
+        Assert.Equal(["fd00::20"], Queries.Values(local, DnsType.AAAA));
+        Assert.Equal(0x6007, forwarded.Header.Id);
+        Assert.Equal(["10.77.0.250"], Queries.Values(forwarded, DnsType.A));
+    }
+
+    [Fact]
     public async Task Tcp_NameOutsideZone_Forwarded()
     {
         var answer = await DnsClient.TcpMessageAsync(_koi.Endpoint, Queries.Build("www.upstream.test", DnsType.A));

@@ -118,6 +118,17 @@ public sealed class DnsServiceTests
     }
 
     [Fact]
+    public async Task Serve_SlipOutOfRange_InvalidRequestAndSettingKept()
+    {
+        await using var server = await DnsTestServer.StartAsync(request: new ServeRequest(RateLimitSlip: 2));
+
+        var error = await Assert.ThrowsAsync<KoiException>(() => server.Service.ServeAsync(new ServeRequest(RateLimitSlip: 11), Ct));
+
+        Assert.Equal(KoiErrorCode.InvalidRequest, error.Code);
+        Assert.Equal(2, server.Service.Status().RateLimit.Slip);
+    }
+
+    [Fact]
     public async Task Serve_UpstreamIsKoiItself_InvalidRequest()
     {
         await using var server = await DnsTestServer.StartAsync();

@@ -46,6 +46,44 @@ public sealed class QueryHandlerFuzzTests
         Assert.Equal(2, Queries.Values(harness.Ask("_grafana._tcp.lan", DnsType.SRV), DnsType.SRV).Count);
     }
 
+    [Fact]
+    public void PlainQueryTryRead_120000RandomAndMutatedQueries_AcceptsOnlyWhatTheDecoderReadsAlike()
+    {
+        var random = new Random(7);
+        var seeds = new[]
+        {
+            Queries.Build("nas.lan", DnsType.A),
+            Queries.Build("NaS.lan", DnsType.AAAA, edns: new OptRecord(1232)),
+            Queries.Build("example.org", DnsType.A, edns: new OptRecord(4096) { DnssecOk = true, Options = [new EdnsOption(10, new byte[8]), new EdnsOption(12, Array.Empty<byte>())] }),
+        };
+        var accepted = 0;
+
+        for (var i = 0; i < Iterations; i++)
+        {
+            var packet = i % 3 == 0 ? RandomPacket(random) : Mutate(random, seeds[random.Next(seeds.Length)]);
+            if (!PlainQuery.TryRead(packet, out var plain))
+            {
+                continue;
+            }
+
+            accepted++;
+            Assert.True(DnsMessageReader.TryRead(packet, out var message, out var error), $"decoder refused ({error}) what PlainQuery read: {Convert.ToHexString(packet)}");
+            var question = message.Questions.Single();
+            Assert.Empty(message.Answers);
+            Assert.Empty(message.Authorities);
+            Assert.Empty(message.Additionals);
+            Assert.True(DnsWireNames.IsSpelledAs(plain.Name, question.Name));
+            Assert.Equal(question.Type, plain.Type);
+            Assert.Equal(question.Class, plain.Class);
+            Assert.Equal(question.UnicastResponse, plain.UnicastResponse);
+            Assert.Equal(message.Edns is not null, plain.HasEdns);
+            Assert.Equal(message.Edns?.UdpPayloadSize ?? 0, plain.UdpPayloadSize);
+            Assert.Equal(message.Edns?.Version ?? 0, plain.EdnsVersion);
+        }
+
+        Assert.True(accepted > Iterations / 10, $"only {accepted} plain queries");
+    }
+
     private static byte[] RandomPacket(Random random)
     {
         var packet = new byte[random.Next(0, 600)];

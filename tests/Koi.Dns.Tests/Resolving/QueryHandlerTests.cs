@@ -141,6 +141,105 @@ public sealed class QueryHandlerTests
     }
 
     [Fact]
+    public void Handle_ClientOverRateWithSlipTwo_EverySecondGetsTruncatedReplyNoLargerThanQuery()
+    {
+        var clock = new ManualTimeProvider();
+        var harness = new HandlerHarness(new QueryPolicy(false, new ClientRateLimiter(200, 1, 100, clock, slip: 2)));
+        var query = Queries.Build("nas.lan", DnsType.A, id: 0x0707, edns: new OptRecord(1232));
+        harness.Handle(query);
+
+        var (refusedHandled, refused) = harness.Handle(query);
+        var (slippedHandled, slipped) = harness.Handle(query);
+
+        Assert.Equal(DnsResponseCode.Refused, refused!.Header.ResponseCode);
+        Assert.False(refused.Header.IsTruncated);
+        Assert.True(slipped!.Header.IsTruncated);
+        Assert.True(slipped.Header.IsResponse);
+        Assert.Equal(0x0707, slipped.Header.Id);
+        Assert.Equal(DnsResponseCode.NoError, slipped.Header.ResponseCode);
+        Assert.Equal("nas.lan", slipped.Questions.Single().Name.ToString());
+        Assert.Empty(slipped.Answers);
+        Assert.Empty(slipped.Authorities);
+        Assert.Null(slipped.Edns);
+        Assert.True(slippedHandled.Length <= query.Length);
+        Assert.True(refusedHandled.Length <= query.Length);
+        Assert.Equal(2, harness.Counters.RateLimited);
+        Assert.Equal(1, harness.Counters.Slipped);
+    }
+
+    [Fact]
+    public void Handle_ClientOverRateOverTcp_AnsweredBecauseTcpIsNotRateLimited()
+    {
+        var clock = new ManualTimeProvider();
+        var harness = new HandlerHarness(new QueryPolicy(false, new ClientRateLimiter(200, 1, 100, clock, slip: 1)));
+        var query = Queries.Build("nas.lan", DnsType.A);
+        harness.Handle(query);
+
+        var (_, overUdp) = harness.Handle(query);
+        var (_, overTcp) = harness.Handle(query, transport: DnsTransport.Tcp);
+
+        Assert.True(overUdp!.Header.IsTruncated);
+        Assert.Equal(["192.168.1.20"], Queries.Values(overTcp!, DnsType.A));
+        Assert.Equal(1, harness.Counters.RateLimited);
+    }
+
+    [Fact]
+    public void Handle_PublicClientOverTcp_StillRefused()
+    {
+        var (_, message) = new HandlerHarness().Handle(Queries.Build("nas.lan", DnsType.A), HandlerHarness.PublicClient, DnsTransport.Tcp);
+
+        Assert.Equal(DnsResponseCode.Refused, message!.Header.ResponseCode);
+    }
+
+    [Theory]
+    [InlineData("nas.lan", false)]
+    [InlineData("nas.lan", true)]
+    [InlineData("grafana.lan", true)]
+    [InlineData("example.org", false)]
+    public void Handle_ZoneAnswerOrForward_AllocatesNothing(string name, bool edns)
+    {
+        var harness = new HandlerHarness(new QueryPolicy(false, new ClientRateLimiter(1_000_000, 1_000_000, 100, new ManualTimeProvider())));
+        var query = Queries.Build(name, DnsType.A, edns: edns ? new OptRecord(1232) : null);
+        var response = new byte[QueryHandler.MaxTcpSize];
+        var writer = new DnsMessageWriter(response);
+        for (var i = 0; i < 100; i++)
+        {
+            harness.Handler.Handle(query, HandlerHarness.LanClient, DnsTransport.Udp, writer, response);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            harness.Handler.Handle(query, HandlerHarness.LanClient, DnsTransport.Udp, writer, response);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Handle_PlainQueryAndDecodedQuery_SameResponseBytes()
+    {
+        // The same question once as a plain query (read in place) and once with a second OPT-less additional record
+        // that only the full decoder handles: the responses must be identical.
+        var harness = new HandlerHarness();
+        var plain = Queries.Build("grafana.lan", DnsType.A, id: 9, edns: new OptRecord(1232));
+        var response = new byte[QueryHandler.MaxTcpSize];
+        var writer = new DnsMessageWriter(response);
+
+        var fast = harness.Handler.Handle(plain, HandlerHarness.LanClient, DnsTransport.Udp, writer, response);
+        var fastBytes = response.AsSpan(0, fast.Length).ToArray();
+        var upper = Queries.Build("GRAFANA.lan", DnsType.A, id: 9, edns: new OptRecord(1232));
+        var slow = harness.Handler.Handle(upper, HandlerHarness.LanClient, DnsTransport.Udp, writer, response);
+        var slowMessage = DnsMessageReader.Read(response.AsSpan(0, slow.Length));
+        var fastMessage = DnsMessageReader.Read(fastBytes);
+
+        Assert.Equal("GRAFANA.lan", slowMessage.Questions.Single().Name.ToString());
+        Assert.Equal(fastMessage.Answers.Select(a => a.Data.ToString()).Order(), slowMessage.Answers.Select(a => a.Data.ToString()).Order());
+        Assert.Equal(fastMessage.Header with { Id = 0 }, slowMessage.Header with { Id = 0 });
+        Assert.Equal(fastMessage.Edns, slowMessage.Edns);
+    }
+
+    [Fact]
     public void Handle_GarbageAfterHeader_FormErrCountedMalformed()
     {
         var harness = new HandlerHarness();

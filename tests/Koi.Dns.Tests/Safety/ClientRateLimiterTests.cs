@@ -117,4 +117,49 @@ public sealed class ClientRateLimiterTests
         Assert.Equal(400, allowed);
         Assert.Equal(1, limiter.TrackedClients);
     }
+
+    [Fact]
+    public void Check_SlipThree_EveryThirdQueryOverRateSlips()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 5, 100, clock, slip: 3);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(RateLimitDecision.Allowed, limiter.Check(A));
+        }
+
+        var over = Enumerable.Range(0, 9).Select(_ => limiter.Check(A)).ToList();
+
+        Assert.Equal(
+            [RateLimitDecision.OverRate, RateLimitDecision.OverRate, RateLimitDecision.Slip,
+             RateLimitDecision.OverRate, RateLimitDecision.OverRate, RateLimitDecision.Slip,
+             RateLimitDecision.OverRate, RateLimitDecision.OverRate, RateLimitDecision.Slip],
+            over);
+    }
+
+    [Fact]
+    public void Check_SlipOff_OverRateNeverSlips()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 5, 100, clock);
+
+        var decisions = Enumerable.Range(0, 100).Select(_ => limiter.Check(A)).ToList();
+
+        Assert.Equal(5, decisions.Count(d => d == RateLimitDecision.Allowed));
+        Assert.Equal(95, decisions.Count(d => d == RateLimitDecision.OverRate));
+    }
+
+    [Fact]
+    public void Check_SlipOne_AllowedTokensStillCountedFirst()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 2, 100, clock, slip: 1);
+        limiter.Check(A);
+        limiter.Check(A);
+
+        Assert.Equal(RateLimitDecision.Slip, limiter.Check(A));
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(A));
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(B));
+    }
 }

@@ -23,6 +23,18 @@ public sealed class TcpListenerTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public void Bind_PortKoiAlreadyListensOn_SecondProgramRefused()
+    {
+        // SO_REUSEPORT would let another program share port 53 with koi and take part of the connections.
+        using var intruder = new Socket(_server.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        intruder.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+
+        var error = Assert.Throws<SocketException>(() => intruder.Bind(_server.Endpoint));
+
+        Assert.Equal(SocketError.AddressAlreadyInUse, error.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task Tcp_OneQuery_Answered()
     {
         var answer = await DnsClient.TcpMessageAsync(_server.Endpoint, Queries.Build("nas.lan", DnsType.A));

@@ -60,4 +60,49 @@ public sealed class UdpListenerTests : IAsyncLifetime
         Assert.Equal(DnsResponseCode.NoError, DnsMessageReader.Read(other).Header.ResponseCode);
         Assert.Equal(5, limited.Service.Status().Counters.RateLimited);
     }
+
+    [Fact]
+    public async Task Dig_OverRateWithSlip_FollowsTruncationToTcpAndGetsTheAnswer()
+    {
+        Assert.SkipUnless(Tools.Has("dig"), "dig is not installed");
+        await using var limited = await DnsTestServer.StartAsync(request: new Api.ServeRequest(RateLimitQps: 1, RateLimitBurst: 1, RateLimitSlip: 1));
+        await limited.Service.AddEntryAsync(new Api.EntryRequest("nas", "192.168.1.20"), TestContext.Current.CancellationToken);
+        var port = limited.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await DnsClient.UdpMessageAsync(limited.Endpoint, Queries.Build("nas.lan", DnsType.A)); // spends the one token
+
+        var dig = await Tools.RunAsync("dig", "@127.0.0.1", "-p", port, "+tries=1", "+time=3", "nas.lan", "A");
+
+        Assert.Contains(";; Truncated, retrying in TCP mode.", dig, StringComparison.Ordinal);
+        Assert.Matches(@"nas\.lan\.\s+\d+\s+IN\s+A\s+192\.168\.1\.20", dig);
+        Assert.Equal(1, limited.Service.Status().Counters.Slipped);
+    }
+
+    [Fact]
+    public async Task Dig_OverRateWithoutSlip_Refused()
+    {
+        Assert.SkipUnless(Tools.Has("dig"), "dig is not installed");
+        await using var limited = await DnsTestServer.StartAsync(request: new Api.ServeRequest(RateLimitQps: 1, RateLimitBurst: 1));
+        var port = limited.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await DnsClient.UdpMessageAsync(limited.Endpoint, Queries.Build("nas.lan", DnsType.A));
+
+        var dig = await Tools.RunAsync("dig", "@127.0.0.1", "-p", port, "+tries=1", "+time=3", "nas.lan", "A");
+
+        Assert.Contains("status: REFUSED", dig, StringComparison.Ordinal);
+        Assert.DoesNotContain("Truncated", dig, StringComparison.Ordinal);
+        Assert.Equal(0, limited.Service.Status().Counters.Slipped);
+    }
+
+    [Fact]
+    public async Task Stop_AfterTraffic_ReceiveThreadsEndAtOnce()
+    {
+        var endpoint = _server.Endpoint;
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => DnsClient.UdpMessageAsync(endpoint, Queries.Build("nas.lan", DnsType.A, id: (ushort)i))));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        await _server.Service.StopServingAsync(TestContext.Current.CancellationToken);
+
+        // Each receive thread gets 2 s to end before it is given up on; ending by itself takes milliseconds.
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1.5), $"stopping took {stopwatch.Elapsed}");
+        Assert.Null(await DnsClient.UdpAsync(endpoint, Queries.Build("nas.lan", DnsType.A), TimeSpan.FromMilliseconds(200)));
+    }
 }

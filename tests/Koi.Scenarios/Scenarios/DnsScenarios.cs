@@ -4,10 +4,15 @@ using Koi.Scenarios.Harness;
 
 namespace Koi.Scenarios.Scenarios;
 
-/// <summary>koi's resolver as other machines see it: dig, kdig and glibc against a real dnsmasq upstream and avahi.</summary>
+/// <summary>
+/// koi's resolver as other machines see it: dig, kdig, glibc and two .NET client stacks against a real dnsmasq upstream
+/// and avahi.
+/// </summary>
 public sealed class DnsScenarios(DnsFixture fixture) : LabScenarios<DnsFixture>(fixture)
 {
     private static readonly TimeSpan s_converge = TimeSpan.FromSeconds(20);
+
+    private readonly DnsFixture _fixture = fixture;
 
     private string ResolverAddress => Lab.AddressOf(DnsFixture.Resolver);
 
@@ -67,6 +72,32 @@ public sealed class DnsScenarios(DnsFixture fixture) : LabScenarios<DnsFixture>(
         Assert.StartsWith("10.77.0.250", upstream.EnsureSuccess().Stdout, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task DotnetAndGlibc_OnHostWhoseResolverIsKoi_SameAnswersAsDig()
+    {
+        // stone-b's resolv.conf names only koi (stone-a): .NET's own resolver (getaddrinfo underneath), DnsClient.NET
+        // (a managed DNS codec of its own) and glibc must get what dig gets from koi directly.
+        string[] names = ["nas.lan", "grafana.lan", "upstream.test"];
+        var dotnet = await Lab.RunUntilSuccessAsync(DnsFixture.Client, ["dotnet", _fixture.DotnetResolver, .. names], s_converge, Ct);
+
+        var lines = dotnet.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var name in names)
+        {
+            var dig = await Lab.RunAsync(DnsFixture.Client, ["dig", "+short", $"@{ResolverAddress}", name, "A"], Ct);
+            var getent = await Lab.RunAsync(DnsFixture.Client, ["getent", "ahostsv4", name], Ct);
+            var expected = string.Join(',', Words(dig.EnsureSuccess().Stdout, column: 0).Order(StringComparer.Ordinal));
+
+            Assert.NotEmpty(expected);
+            Assert.Contains($"system {name} {expected}", lines);
+            Assert.Contains($"dnsclient {name} {expected}", lines);
+            Assert.Equal(expected, string.Join(',', Words(getent.EnsureSuccess().Stdout, column: 0).Distinct().Order(StringComparer.Ordinal)));
+        }
+
+        Assert.Contains($"system nas.lan 10.77.0.200", lines);
+        Assert.Contains($"dnsclient grafana.lan {Lab.AddressOf(DnsFixture.Beacon)}", lines);
+        Assert.Contains($"system upstream.test 10.77.0.250", lines);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task PublicAddressEntry_RefusedAtAdd_AndNotServed()
     {
@@ -105,6 +136,10 @@ public sealed class DnsScenarios(DnsFixture fixture) : LabScenarios<DnsFixture>(
         var status = JsonDocument.Parse((await KoiDaemon.CliAsync(Lab, DnsFixture.Resolver, Ct, "dns", "status", "--json")).EnsureSuccess().Stdout).RootElement;
         Assert.True(FindNumber(status, "rate_limited") > 100, $"dnsperf: {flooded.Stdout}\nstatus: {status}");
     }
+
+    private static IEnumerable<string> Words(string output, int column) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[column]);
 
     private static long FindNumber(JsonElement element, string name)
     {

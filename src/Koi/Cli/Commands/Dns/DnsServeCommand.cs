@@ -14,6 +14,7 @@ internal static class DnsServeCommand
         var publicClients = new Option<bool>("--allow-public-clients") { Description = "Also answer clients with public addresses (default: refused)" };
         var qps = new Option<int?>("--rate-limit") { Description = "Queries per second per client (default: 200)" };
         var burst = new Option<int?>("--rate-burst") { Description = "Burst per client (default: 400)" };
+        var slip = new Option<int?>("--rate-slip") { Description = "Over the rate, answer every Nth UDP query with a truncated reply (TC) instead of REFUSED; 0 = off (default), 1-10" };
         var command = new Command("serve", """
             Start (or reconfigure) the resolver in the daemon. Settings are kept: flags left out keep their last value.
 
@@ -21,7 +22,7 @@ internal static class DnsServeCommand
               koi dns serve
               koi dns serve --port 5353 --listen 127.0.0.1 --upstream 192.168.1.1
             """);
-        foreach (var option in new Option[] { zone, port, upstream, listen, aliases, publicClients, qps, burst })
+        foreach (var option in new Option[] { zone, port, upstream, listen, aliases, publicClients, qps, burst, slip })
         {
             command.Options.Add(option);
         }
@@ -36,7 +37,8 @@ internal static class DnsServeCommand
                 OnOff(cli.Parse.GetValue(aliases)),
                 cli.Parse.GetValue(publicClients) ? true : null,
                 cli.Parse.GetValue(qps),
-                cli.Parse.GetValue(burst));
+                cli.Parse.GetValue(burst),
+                cli.Parse.GetValue(slip));
             var status = await cli.Daemon.SendAsync<DnsStatus>(HttpMethod.Post, "/v1/dns/serve", body, ct);
             DnsStatusCommand.Print(cli, status);
             return ExitCodes.Ok;

@@ -31,9 +31,9 @@ internal static class DnsStatusCommand
         var upstreams = status.Upstreams.Count == 0 ? "none" : string.Join(", ", status.Upstreams);
         console.WriteLine($"upstreams:  {upstreams} ({status.UpstreamSource})");
         console.WriteLine($"names:      {status.Names.Total} (static {status.Names.Static}, certmesh {status.Names.Certmesh}, mdns {(status.MdnsSource ? status.Names.Mdns.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")})");
-        console.WriteLine($"clients:    {(status.AllowPublicClients ? "any" : "private addresses only")}, {status.RateLimit.Qps} qps (burst {status.RateLimit.Burst}) each");
+        console.WriteLine($"clients:    {(status.AllowPublicClients ? "any" : "private addresses only")}, {status.RateLimit.Qps} qps (burst {status.RateLimit.Burst}) each{(status.RateLimit.Slip > 0 ? $", slip 1 in {status.RateLimit.Slip}" : string.Empty)}");
         var c = status.Counters;
-        console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited}, malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
+        console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited} (slipped {c.Slipped}), malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
         foreach (var shadow in status.Shadowed)
         {
             console.MarkupLine($"[yellow]warning:[/] static entry {Markup.Escape(shadow.Name)} shadows a name from {Markup.Escape(shadow.Hidden)}");

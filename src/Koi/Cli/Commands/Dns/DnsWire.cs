@@ -19,13 +19,13 @@ internal sealed record DnsStatus(
     bool Advertised,
     string? Error);
 
-internal sealed record DnsRateLimit(int Qps, int Burst, int TrackedClients);
+internal sealed record DnsRateLimit(int Qps, int Burst, int Slip, int TrackedClients);
 
 internal sealed record DnsNameCounts(int Static, int Certmesh, int Mdns, int Total);
 
 internal sealed record DnsShadow(string Name, string Hidden);
 
-internal sealed record DnsCounters(long Answered, long Forwarded, long Refused, long RateLimited, long Malformed, long UpstreamFailures);
+internal sealed record DnsCounters(long Answered, long Forwarded, long Refused, long RateLimited, long Slipped, long Malformed, long UpstreamFailures);
 
 internal sealed record DnsEntry(string Name, string Type, string Value, string Source, uint Ttl);
 
@@ -45,6 +45,7 @@ internal sealed record DnsServeBody(
     bool? ServiceAliases,
     bool? AllowPublicClients,
     int? RateLimitQps,
-    int? RateLimitBurst);
+    int? RateLimitBurst,
+    int? RateLimitSlip);
 
 internal sealed record DnsEntryBody(string Name, string Address);
