@@ -2,7 +2,7 @@
 """koi's TLS proxy next to nginx terminating TLS with the same certificate in front of the same backend, same run
 (issue 9).
 
-    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--connections 32]
+    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--rounds 3] [--connections 32]
 
 Loopback only, every process started here and stopped here by pid: a koi daemon with --no-mdns on 127.0.0.1 (its
 trust stores untouched), a backend nginx serving a 1 KiB static file on 127.0.0.1, and nginx as TLS terminator twice:
@@ -11,10 +11,12 @@ koi's own design). All three present one ECDSA P-256 certificate made here with 
 
 wrk measures keep-alive throughput and latency (--latency: p50/p99) through each; wrk with "Connection: close"
 measures new TLS handshakes per second (every request is a new connection and a full handshake: wrk never resumes
-sessions). koi is warmed (JIT) with the same load first. Prints the load average before and after: other work on
-the machine moves these figures.
+sessions). Each round runs every target once, in a rotated order, so a change of load during the run hits all of
+them alike; ratios are taken within a round and reported as median and range. Besides req/s, the CPU time each proxy
+spent per request (its processes' utime + stime, from /proc) is reported: it moves much less with the machine's load
+than req/s does. koi is warmed (JIT) with the same load first. Prints the load average of every round.
 """
-import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,6 +69,26 @@ events {{ worker_connections 4096; }}
 """)
     return start(["nginx", "-c", conf, "-p", tmp])
 
+def cpu_seconds(pids):
+    """utime + stime of these processes, in seconds (threads included)."""
+    ticks = 0
+    for pid in pids:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+def workers(master):
+    """nginx's worker processes: the children of its master."""
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+def measured(url, pids, seconds, connections, close=False):
+    """wrk's figures plus the CPU microseconds the proxy's processes spent per request."""
+    before = cpu_seconds(pids)
+    rps, p50, p99, err, bad = wrk(url, seconds, connections, close)
+    spent = cpu_seconds(pids) - before
+    return rps, p50, p99, err, bad, 1e6 * spent / max(1.0, rps * seconds)
+
 def wrk(url, seconds, connections, close=False):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
     if close: cmd[1:1] = ["-H", "Connection: close"]
@@ -83,15 +105,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--koi", default=os.path.join(REPO, "artifacts/publish/koi"))
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--inline-completions", action="store_true", help="run koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1")
     a = ap.parse_args()
-    for tool in ("wrk", "nginx", "openssl"):
+    for tool in ("wrk", "nginx", "openssl", "pgrep"):
         if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
     if not os.path.exists("/usr/lib/nginx/modules/ngx_stream_module.so"): sys.exit("nginx stream module missing (libnginx-mod-stream)")
     koi = os.path.abspath(a.koi)
     backend, koi_port, http_port, stream_port, api_port = (free_port() for _ in range(5))
     procs = []
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="koi-bench-proxy-") as tmp:
         try:
             os.chmod(tmp, 0o755)  # nginx workers (www-data) read the static file
@@ -121,29 +145,44 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
             if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
             wait_port(koi_port, daemon, "koi proxy")
 
-            targets = {"koi": koi_port, "nginx http": http_port, "nginx stream": stream_port}
+            # The two nginx terminators share one nginx: while one is measured the other is idle, so its workers' CPU
+            # is the measured one's.
+            terminators = workers(procs[1].pid)
+            targets = {"koi": (koi_port, [daemon.pid]), "nginx http": (http_port, terminators), "nginx stream": (stream_port, terminators)}
             url = lambda port: f"https://127.0.0.1:{port}/index.html"
-            for port in targets.values():  # the same warm-up for all; koi's JIT needs it
+            for port, _ in targets.values():  # the same warm-up for all; koi's JIT needs it
                 wrk(url(port), 3, a.connections); wrk(url(port), 2, 8, close=True)
-            load_before = os.getloadavg()
-            keep = {name: wrk(url(port), a.seconds, a.connections) for name, port in targets.items()}
-            fresh = {name: wrk(url(port), a.seconds, 8, close=True) for name, port in targets.items()}
-            load_after = os.getloadavg()
+            names = list(targets)
+            for r in range(a.rounds):
+                order = names[r % len(names):] + names[:r % len(names)]
+                load = os.getloadavg()[0]
+                keep = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, a.connections) for n in order}
+                fresh = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, 8, close=True) for n in order}
+                rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh))
             with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/v1/proxy/status", timeout=5) as r:
                 entry = json.load(r)["entries"][0]
             rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon.pid}/status").read()).group(1)) // 1024
         finally:
             for p in reversed(procs): stop(p)
 
-    print(f"nproc {os.cpu_count()}; wrk -t2, {a.seconds} s per run; keep-alive with {a.connections} connections, new connections with 8")
-    print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
-    print(f"{'':14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}  {'handshakes/s':>13}{'p99 ms':>9}  errors")
-    for name in targets:
-        rps, p50, p99, err, bad = keep[name]
-        hps, _, hp99, herr, hbad = fresh[name]
-        print(f"{name:14}{rps:10.0f}{p50:9.2f}{p99:9.2f}  {hps:13.0f}{hp99:9.2f}  keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
+    print(f"nproc {os.cpu_count()}; wrk -t2, {a.seconds} s per run, {a.rounds} rounds (targets in rotated order); "
+          f"keep-alive with {a.connections} connections, new connections with 8"
+          + ("; koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" if a.inline_completions else ""))
+    for i, (load, mean_load, keep, fresh) in enumerate(rounds, 1):
+        print(f"\nround {i}: load average {load:.2f} at the start, {mean_load:.2f} mean of start and end")
+        print(f"{'':14}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}  errors")
+        for name in keep:
+            rps, p50, p99, err, bad, cpu = keep[name]
+            hps, _, hp99, herr, hbad, hcpu = fresh[name]
+            print(f"{name:14}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}  "
+                  f"keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
+    print("\nkoi / nginx, median [range] over the rounds (req/s and handshakes/s: higher is better for koi; CPU per request: lower):")
+    spread = lambda xs: f"{statistics.median(xs):.2f} [{min(xs):.2f}-{max(xs):.2f}]"
     for other in ("nginx http", "nginx stream"):
-        print(f"koi / {other}: req/s {keep['koi'][0] / keep[other][0]:.2f} (target >= 1.0), handshakes/s {fresh['koi'][0] / fresh[other][0]:.2f}")
+        rps = [k["koi"][0] / k[other][0] for _, _, k, _ in rounds]
+        hps = [f["koi"][0] / f[other][0] for _, _, _, f in rounds]
+        cpu = [k["koi"][5] / k[other][5] for _, _, k, _ in rounds]
+        print(f"koi / {other:12}: req/s {spread(rps)} (target >= 1.0), handshakes/s {spread(hps)}, CPU per keep-alive request {spread(cpu)}")
     print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
           f"{entry['backend_failures']} backend failures; daemon RSS after the run {rss} MiB")
 

@@ -4,6 +4,7 @@ using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
+using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Health.Api;
 using Koi.Health.Monitoring;
@@ -19,10 +20,12 @@ namespace Koi.Health;
 
 /// <summary>
 /// The health capability as the daemon composes it (seed 001 §6): machine health from mDNS presence (plus certmesh
-/// and DNS facts), opt-in HTTP/TCP service checks, the transition log, and the routes under <c>/v1/health</c>.
+/// and DNS facts), opt-in HTTP/TCP service checks, proxy entries from the proxy's own backend checks, the transition
+/// log, and the routes under <c>/v1/health</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>
 /// from the container; reads, when registered, <see cref="IServiceDirectory"/> (mDNS), <see cref="IMemberDirectory"/>,
-/// <see cref="ICertificateFacts"/>, <see cref="IMeshTrustAnchors"/> (certmesh) and <see cref="INameResolutionFacts"/> (DNS).
+/// <see cref="ICertificateFacts"/>, <see cref="IMeshTrustAnchors"/> (certmesh), <see cref="INameResolutionFacts"/> (DNS)
+/// and <see cref="IProxyFacts"/> (proxy).
 /// </summary>
 public sealed class HealthCapability : IKoiCapability
 {
@@ -87,10 +90,18 @@ public sealed class HealthCapability : IKoiCapability
             time,
             status.Register(Name, "machines"),
             logger);
+        var proxies = new ProxyWatcher(
+            sp.GetService<IProxyFacts>() ?? new EmptyProxyFacts(),
+            monitor,
+            _options,
+            time,
+            status.Register(Name, "proxies"),
+            logger);
         return new HealthService(
             monitor,
             scheduler,
             watcher,
+            proxies,
             sp.GetService<ICertificateFacts>() ?? new EmptyCertificateFacts(),
             sp.GetService<INameResolutionFacts>() ?? new EmptyNameResolutionFacts(),
             checksHealth,

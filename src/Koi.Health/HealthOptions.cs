@@ -12,6 +12,9 @@ public sealed record HealthOptions
     /// <summary>How often machine presence is re-evaluated from the mDNS registry (reads memory only).</summary>
     public TimeSpan PresenceSweep { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the proxy's entries are re-read (<c>IProxyFacts</c>, memory only) to decide each one up or down.</summary>
+    public TimeSpan ProxySweep { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Probes in flight at most; every probe holds its slot for at most its own timeout.</summary>
     public int MaxConcurrentProbes { get; init; } = 32;
 

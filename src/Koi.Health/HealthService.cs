@@ -9,12 +9,13 @@ namespace Koi.Health;
 
 /// <summary>
 /// The health capability at run time: the monitor that holds and decides state, the scheduler that runs checks and
-/// the watcher that follows machine presence. What the HTTP API calls.
+/// the watchers that follow machine presence and the proxy's entries. What the HTTP API calls.
 /// </summary>
 internal sealed class HealthService(
     HealthMonitor monitor,
     CheckScheduler scheduler,
     MachineWatcher watcher,
+    ProxyWatcher proxies,
     ICertificateFacts certificates,
     INameResolutionFacts names,
     ComponentHealth checksHealth,
@@ -27,6 +28,8 @@ internal sealed class HealthService(
     public HealthMonitor Monitor => monitor;
 
     public MachineWatcher Watcher => watcher;
+
+    public ProxyWatcher Proxies => proxies;
 
     public void Start()
     {
@@ -45,6 +48,7 @@ internal sealed class HealthService(
         }
 
         watcher.Start();
+        proxies.Start();
     }
 
     public CheckDefinition Add(CheckRequest request)
@@ -93,5 +97,6 @@ internal sealed class HealthService(
 
         await scheduler.DisposeAsync();
         await watcher.DisposeAsync();
+        await proxies.DisposeAsync();
     }
 }

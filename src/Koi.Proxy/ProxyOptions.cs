@@ -35,6 +35,12 @@ public sealed record ProxyOptions
     /// <summary>Bytes buffered per direction per connection; one TLS record holds at most 16 KiB.</summary>
     public int BufferSize { get; init; } = 16 * 1024;
 
+    /// <summary>
+    /// Threads that wait in epoll for the proxy's connections and pump them (Linux); 0 leaves the connections to .NET's
+    /// socket engine, which hands every completed read to the thread pool first (see docs/performance.md).
+    /// </summary>
+    public int SocketLoops { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
+
     /// <summary>Open connections per entry at most; beyond it new clients are closed at once (and counted).</summary>
     public int MaxConnectionsPerEntry { get; init; } = 1024;
 

@@ -12,6 +12,7 @@ using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Listening;
 using Koi.Proxy.State;
+using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Proxy;
@@ -35,6 +36,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SocketLoops _loops;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
@@ -50,6 +52,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _logger = logger;
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
+        _loops = new SocketLoops(options.SocketLoops);
     }
 
     /// <summary>The name of this machine's certmesh directory, <c>certs/&lt;Hostname&gt;/</c>.</summary>
@@ -265,6 +268,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             await listener.DisposeAsync();
         }
 
+        _loops.Dispose();
         _health.Stopped("daemon stopping");
     }
 
@@ -272,7 +276,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     {
         var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, _paths, Hostname), initial, _options, _time, _logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, _resolve, _options, _time);
-        return new ProxyListener(entry, certificates, connector, bound, _options, _time, _events, _logger, RefreshHealth);
+        return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth);
     }
 
     private List<ProxyListener> Listeners()
@@ -397,7 +401,10 @@ internal sealed partial class ProxyService : IAsyncDisposable
             BackendState.Unreachable => false,
             _ => null,
         };
-        var problem = !listening ? status.Detail ?? status.State.ToString().ToLowerInvariant()
+        // Starting and stopping are not problems: other capabilities (health) read "not listening, no problem" as
+        // "not decided", so a daemon restart does not look like an outage.
+        var problem = status.State == ListenerState.Failed ? status.Detail ?? "failed"
+            : !listening ? null
             : reachable == false ? $"backend {listener.Entry.Backend}: {backend.Detail}"
             : null;
         var since = !listening || backend.State == BackendState.Unknown ? status.Since : (backend.Since > status.Since ? backend.Since : status.Since);

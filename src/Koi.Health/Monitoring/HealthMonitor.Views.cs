@@ -10,6 +10,7 @@ internal sealed partial class HealthMonitor
         var now = _time.GetUtcNow();
         var machines = new List<MachineView>();
         var services = new List<ServiceView>();
+        var proxies = new List<ProxyView>();
         string? problem;
         lock (_gate)
         {
@@ -44,14 +45,33 @@ internal sealed partial class HealthMonitor
                     check.IntervalSecs,
                     check.TimeoutSecs));
             }
+
+            foreach (var proxy in _proxies.Values)
+            {
+                if (proxy.Present)
+                {
+                    proxies.Add(new ProxyView(
+                        proxy.Name,
+                        proxy.ListenPort,
+                        proxy.Backend,
+                        StateWord(proxy.Up),
+                        proxy.Detail,
+                        proxy.Listening,
+                        proxy.BackendReachable,
+                        proxy.BackendFailures,
+                        proxy.CheckedAt,
+                        proxy.Since));
+                }
+            }
         }
 
         machines.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         services.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
-        return new HealthStatusView(now, _options.MachineDownAfter.TotalSeconds, machines, services, problem);
+        proxies.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
+        return new HealthStatusView(now, _options.MachineDownAfter.TotalSeconds, machines, services, proxies, problem);
     }
 
-    /// <summary>Figures for <c>koi status</c>: seed 001 §2 shows "11 up, 1 down".</summary>
+    /// <summary>Figures for <c>koi status</c>: seed 001 §2 shows "11 up, 1 down" (machines, checks and proxy entries).</summary>
     public (int Up, int Down, int Checks) Counts()
     {
         var (up, down) = (0, 0);
@@ -65,6 +85,14 @@ internal sealed partial class HealthMonitor
             foreach (var state in _services.Values)
             {
                 Count(state.Up, ref up, ref down);
+            }
+
+            foreach (var proxy in _proxies.Values)
+            {
+                if (proxy.Present)
+                {
+                    Count(proxy.Up, ref up, ref down);
+                }
             }
 
             return (up, down, _services.Count);

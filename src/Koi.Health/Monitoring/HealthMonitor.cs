@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Health.Monitoring;
 
 /// <summary>
-/// The state of every check and machine, and the one place that decides a transition happened: it writes the line to
+/// The state of every check, machine and proxy entry, and the one place that decides a transition happened: it writes the line to
 /// <c>logs/health.log</c>, publishes the <c>transition</c> event and remembers the state in <c>state/health.json</c>.
 /// Repeated results in the same state change nothing but the "checked" time, so the log holds transitions only.
 /// </summary>
@@ -23,6 +23,7 @@ internal sealed partial class HealthMonitor
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ServiceState> _services = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, MachineState> _machines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProxyState> _proxies = new(StringComparer.OrdinalIgnoreCase);
     private readonly HealthStateStore _store;
     private readonly TransitionLog _log;
     private readonly IEventBus _bus;
@@ -93,6 +94,12 @@ internal sealed partial class HealthMonitor
                     LastSeen = remembered.LastSeen,
                 };
                 _machines[machine.Name] = machine;
+            }
+
+            _proxies.Clear();
+            foreach (var remembered in document.Proxies)
+            {
+                _proxies[remembered.Name] = new ProxyState(remembered.Name) { Up = remembered.Up, Since = remembered.Since };
             }
         }
 
@@ -285,9 +292,19 @@ internal sealed partial class HealthMonitor
             }
         }
 
+        var proxies = new List<RememberedState>();
+        foreach (var proxy in _proxies.Values)
+        {
+            if (proxy is { Up: { } up, Since: { } since })
+            {
+                proxies.Add(new RememberedState(proxy.Name, up, up ? "up" : "down", since));
+            }
+        }
+
         checks.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
         services.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
         machines.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return new HealthDocument { Checks = checks, Services = services, Machines = machines };
+        proxies.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
+        return new HealthDocument { Checks = checks, Services = services, Machines = machines, Proxies = proxies };
     }
 }

@@ -1,8 +1,9 @@
 namespace Koi.Health.Transitions;
 
-/// <summary>What changed state: a machine (from mDNS presence) or a registered service check.</summary>
+/// <summary>What changed state: a machine (from mDNS presence), a registered service check, or a proxy entry (from the proxy's facts).</summary>
 public enum SubjectKind
 {
     Machine,
     Service,
+    Proxy,
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Koi.Core.Errors;
+using Koi.Proxy.Transport;
 
 namespace Koi.Proxy.Backends;
 
@@ -22,34 +23,28 @@ internal sealed class BackendConnector(
     public BackendTarget Target => target;
 
     /// <summary>A connected socket (Nagle off), or <see cref="BackendUnavailableException"/> saying why not.</summary>
-    public async ValueTask<Socket> ConnectAsync(CancellationToken ct)
+    public ValueTask<LoopSocket> ConnectAsync(CancellationToken ct) => ConnectAsync(null, ct);
+
+    /// <param name="loop">The loop the client's socket is on, so both sides of a connection share one thread; null for .NET's engine.</param>
+    public async ValueTask<LoopSocket> ConnectAsync(SocketLoop? loop, CancellationToken ct)
     {
         var addresses = await AddressesAsync(ct);
         var failure = "no address to connect to";
         foreach (var address in addresses)
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var timeout = new CancellationTokenSource(options.BackendConnectTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, target.Port), linked.Token);
-                return socket;
+                return await LoopSocket.ConnectAsync(new IPEndPoint(address, target.Port), loop, linked.Token);
             }
             catch (SocketException ex)
             {
-                socket.Dispose();
                 failure = $"{Describe(ex.SocketErrorCode)} ({address}:{target.Port})";
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                socket.Dispose();
                 failure = $"no answer within {options.BackendConnectTimeout.TotalSeconds:0.#}s ({address}:{target.Port})";
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
             }
         }
 

@@ -8,6 +8,7 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Pumping;
+using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Proxy.Listening;
@@ -26,6 +27,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly IEventBus _events;
     private readonly Action _changed;
     private readonly BackendConnector _connector;
+    private readonly SocketLoops _loops;
     private readonly ConnectionTracker _tracker;
     private readonly ITimer _backendCheck;
     private readonly CancellationTokenSource _stopping = new();
@@ -42,6 +44,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         ProxyEntry entry,
         CertificateSource certificates,
         BackendConnector connector,
+        SocketLoops loops,
         Socket? bound,
         ProxyOptions options,
         TimeProvider time,
@@ -52,6 +55,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         Entry = entry;
         Certificates = certificates;
         _connector = connector;
+        _loops = loops;
         _socket = bound;
         _options = options;
         _time = time;
@@ -106,6 +110,9 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _run = Task.Run(RunAsync);
         _backendCheck.Change(_options.BackendCheckInterval, _options.BackendCheckInterval);
     }
+
+    /// <summary>The connections open right now (tests look at how they are served).</summary>
+    internal IReadOnlyList<ProxyConnection> OpenConnections() => _tracker.Snapshot();
 
     /// <summary>Closes idle connections now (the timer does this on its own every quarter of the idle timeout).</summary>
     internal int SweepIdle() => _tracker.Sweep();
@@ -237,25 +244,39 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    private async Task ServeAsync(Socket accepted)
     {
+        var loop = _loops.Next();
+        LoopSocket client;
+        try
+        {
+            client = LoopSocket.Attach(accepted, loop);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // Gone before it could be watched (reset while queued): nothing to serve.
+            accepted.Dispose();
+            Counters.Closed();
+            return;
+        }
+
         var connection = new ProxyConnection(client, _time);
         _tracker.Add(connection);
         SslStream? tls = null;
         try
         {
-            client.NoDelay = true;
-            tls = new SslStream(new NetworkStream(client, ownsSocket: false), leaveInnerStreamOpen: false);
+            tls = new SslStream(new LoopStream(client), leaveInnerStreamOpen: false);
             if (!await HandshakeAsync(tls))
             {
                 return;
             }
 
             connection.Touch();
-            Socket backend;
+            LoopSocket backend;
             try
             {
-                backend = await _connector.ConnectAsync(_stopping.Token);
+                // On the client's loop, so both sides of the connection run on one thread.
+                backend = await _connector.ConnectAsync(client.OnLoop ? loop : null, _stopping.Token);
             }
             catch (BackendUnavailableException ex)
             {

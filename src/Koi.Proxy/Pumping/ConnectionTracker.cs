@@ -77,6 +77,14 @@ internal sealed class ConnectionTracker : IDisposable
         return idle.Count;
     }
 
+    public IReadOnlyList<ProxyConnection> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _open];
+        }
+    }
+
     public void AbortAll()
     {
         List<ProxyConnection> all;

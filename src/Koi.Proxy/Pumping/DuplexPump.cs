@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
+using Koi.Proxy.Transport;
 
 namespace Koi.Proxy.Pumping;
 
@@ -9,16 +10,17 @@ namespace Koi.Proxy.Pumping;
 /// Nothing is parsed, logged or rewritten (seed 001 §7.2). Each direction owns one pooled buffer, so memory per
 /// connection is bounded and a slow reader holds the other side back instead of queueing. End of stream in one
 /// direction is passed on as a half-close (TCP FIN to the backend; close_notify and FIN to the client) while the other
-/// direction goes on; an error in either tears both down.
+/// direction goes on; an error in either tears both down. On Linux both sockets are on the proxy's own
+/// <see cref="SocketLoop"/>, so a read that completes continues right there instead of hopping to the thread pool.
 /// </summary>
 internal static class DuplexPump
 {
-    public static Task RunAsync(SslStream client, Socket backend, ProxyConnection connection, EntryCounters counters, int bufferSize) =>
+    public static Task RunAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize) =>
         Task.WhenAll(
             ClientToBackendAsync(client, backend, connection, counters, bufferSize),
             BackendToClientAsync(client, backend, connection, counters, bufferSize));
 
-    private static async Task ClientToBackendAsync(SslStream client, Socket backend, ProxyConnection connection, EntryCounters counters, int bufferSize)
+    private static async Task ClientToBackendAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         try
@@ -28,17 +30,12 @@ internal static class DuplexPump
                 var read = await client.ReadAsync(buffer.AsMemory(0, bufferSize));
                 if (read == 0)
                 {
-                    backend.Shutdown(SocketShutdown.Send);
+                    backend.ShutdownSend();
                     return;
                 }
 
                 connection.Touch();
-                var pending = buffer.AsMemory(0, read);
-                while (pending.Length > 0)
-                {
-                    pending = pending[await backend.SendAsync(pending, SocketFlags.None)..];
-                }
-
+                await backend.SendAsync(buffer.AsMemory(0, read));
                 counters.AddIn(read);
             }
         }
@@ -52,18 +49,18 @@ internal static class DuplexPump
         }
     }
 
-    private static async Task BackendToClientAsync(SslStream client, Socket backend, ProxyConnection connection, EntryCounters counters, int bufferSize)
+    private static async Task BackendToClientAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             while (true)
             {
-                var read = await backend.ReceiveAsync(buffer.AsMemory(0, bufferSize), SocketFlags.None);
+                var read = await backend.ReceiveAsync(buffer.AsMemory(0, bufferSize));
                 if (read == 0)
                 {
                     await client.ShutdownAsync();
-                    connection.Client.Shutdown(SocketShutdown.Send);
+                    connection.Client.ShutdownSend();
                     return;
                 }
 

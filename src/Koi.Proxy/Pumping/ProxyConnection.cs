@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Koi.Proxy.Transport;
 
 namespace Koi.Proxy.Pumping;
 
@@ -6,13 +6,13 @@ namespace Koi.Proxy.Pumping;
 /// One client connection and, once made, its backend connection: when it last moved a byte (for the idle sweep) and
 /// a way to tear both down from outside (idle, entry removed, daemon stopping).
 /// </summary>
-internal sealed class ProxyConnection(Socket client, TimeProvider time)
+internal sealed class ProxyConnection(LoopSocket client, TimeProvider time)
 {
     private long _lastActivity = time.GetTimestamp();
-    private Socket? _backend;
+    private LoopSocket? _backend;
     private int _aborted;
 
-    public Socket Client => client;
+    public LoopSocket Client => client;
 
     public bool Aborted => Volatile.Read(ref _aborted) != 0;
 
@@ -21,7 +21,7 @@ internal sealed class ProxyConnection(Socket client, TimeProvider time)
     public void Touch() => Volatile.Write(ref _lastActivity, time.GetTimestamp());
 
     /// <summary>Attaches the backend socket; false (and the socket closed) if the connection was aborted meanwhile.</summary>
-    public bool Attach(Socket backend)
+    public bool Attach(LoopSocket backend)
     {
         Volatile.Write(ref _backend, backend);
         if (Aborted)

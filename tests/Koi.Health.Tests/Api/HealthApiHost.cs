@@ -1,6 +1,7 @@
 using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Paths;
+using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Core.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,8 @@ internal sealed class HealthApiHost : IAsyncDisposable
 
     public string DataDir => _dir.Path;
 
-    public static async Task<HealthApiHost> StartAsync(HealthOptions? options = null)
+    /// <param name="proxies">The proxy's facts as the daemon would register them; none (no proxy) when null.</param>
+    public static async Task<HealthApiHost> StartAsync(HealthOptions? options = null, IProxyFacts? proxies = null)
     {
         var dir = new TempDirectory();
         var capability = new HealthCapability(options);
@@ -38,6 +40,11 @@ internal sealed class HealthApiHost : IAsyncDisposable
         builder.Services.AddSingleton(new KoiPaths(dir.Path));
         builder.Services.AddSingleton(new StatusRegistry(TimeProvider.System));
         builder.Services.AddSingleton<IEventBus>(new EventBus(TimeProvider.System));
+        if (proxies is not null)
+        {
+            builder.Services.AddSingleton(proxies);
+        }
+
         builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         capability.AddServices(builder.Services);

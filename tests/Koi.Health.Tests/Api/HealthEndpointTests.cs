@@ -102,8 +102,35 @@ public sealed class HealthEndpointTests
         Assert.Equal(60, status.GetProperty("machine_down_after_secs").GetDouble());
         Assert.Empty(status.GetProperty("machines").EnumerateArray());
         Assert.Empty(status.GetProperty("services").EnumerateArray());
+        Assert.Empty(status.GetProperty("proxies").EnumerateArray());
         var registry = host.App.Services.GetRequiredService<StatusRegistry>();
-        await Eventually.TrueAsync(() => registry.Snapshot("health").All(c => c.State == ComponentState.Running) && registry.Snapshot("health").Count == 2, "components running");
+        await Eventually.TrueAsync(() => registry.Snapshot("health").All(c => c.State == ComponentState.Running) && registry.Snapshot("health").Count == 3, "components running");
+    }
+
+    [Fact]
+    public async Task GetStatus_ProxyFactsRegistered_ProxiesSectionWithStateAndReason()
+    {
+        var facts = new FakeProxyFacts();
+        facts.Set(FakeProxyFacts.Up("grafana", DateTimeOffset.UtcNow));
+        facts.Set(FakeProxyFacts.BackendDown("wiki", DateTimeOffset.UtcNow, failures: 2));
+        await using var host = await HealthApiHost.StartAsync(proxies: facts);
+        using var client = host.Client();
+
+        var status = await WaitForAsync(client, s => s.GetProperty("proxies").GetArrayLength() == 2);
+
+        var proxies = status.GetProperty("proxies").EnumerateArray().ToList();
+        Assert.Equal(["grafana", "wiki"], proxies.Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(("up", 8443, "http://localhost:3000", true, true), (
+            proxies[0].GetProperty("state").GetString(),
+            proxies[0].GetProperty("listen_port").GetInt32(),
+            proxies[0].GetProperty("backend").GetString(),
+            proxies[0].GetProperty("listening").GetBoolean(),
+            proxies[0].GetProperty("backend_reachable").GetBoolean()));
+        Assert.Equal(("down", false, 2L), (
+            proxies[1].GetProperty("state").GetString(),
+            proxies[1].GetProperty("backend_reachable").GetBoolean(),
+            proxies[1].GetProperty("backend_failures").GetInt64()));
+        Assert.Equal("backend http://localhost:3000: connection refused (127.0.0.1:3000)", proxies[1].GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -153,6 +180,26 @@ public sealed class HealthEndpointTests
         var view = await WaitForStateAsync(client, "db", "down");
         Assert.Equal("closed", view.GetProperty("label").GetString());
         Assert.Equal($"127.0.0.1:{port}", view.GetProperty("endpoint").GetString());
+    }
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient client, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var status = await client.GetFromJsonAsync<JsonElement>("/v1/health/status", Ct);
+            if (condition(status))
+            {
+                return status;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"status never matched: {status}");
+            }
+
+            await Task.Delay(100, Ct);
+        }
     }
 
     private static async Task<JsonElement> WaitForStateAsync(HttpClient client, string name, string state)

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Koi.Health.Tests.Support;
 
-/// <summary>The health capability's pieces on a manual clock, a private data dir and fakes for mDNS and probes.</summary>
+/// <summary>The health capability's pieces on a manual clock, a private data dir and fakes for mDNS, probes and the proxy's facts.</summary>
 internal sealed class HealthHarness : IAsyncDisposable
 {
     private readonly bool _ownsDir;
@@ -37,7 +37,8 @@ internal sealed class HealthHarness : IAsyncDisposable
         ChecksHealth = Status.Register("health", "checks");
         Scheduler = new CheckScheduler(probe ?? Probe, Monitor, Options, Time, random ?? (() => 0.5), ChecksHealth, NullLogger.Instance);
         Watcher = new MachineWatcher(Directory, members ?? new FakeMemberDirectory(), Monitor, Options, Time, Status.Register("health", "machines"), NullLogger.Instance);
-        Service = new HealthService(Monitor, Scheduler, Watcher, new EmptyCertificateFacts(), new EmptyNameResolutionFacts(), ChecksHealth, Time);
+        ProxyWatcher = new ProxyWatcher(Proxies, Monitor, Options, Time, Status.Register("health", "proxies"), NullLogger.Instance);
+        Service = new HealthService(Monitor, Scheduler, Watcher, ProxyWatcher, new EmptyCertificateFacts(), new EmptyNameResolutionFacts(), ChecksHealth, Time);
     }
 
     public TempDirectory Dir { get; }
@@ -49,6 +50,8 @@ internal sealed class HealthHarness : IAsyncDisposable
     public FakeProbe Probe { get; }
 
     public FakeServiceDirectory Directory { get; } = new();
+
+    public FakeProxyFacts Proxies { get; } = new();
 
     public EventBus Bus { get; }
 
@@ -65,6 +68,8 @@ internal sealed class HealthHarness : IAsyncDisposable
     public CheckScheduler Scheduler { get; }
 
     public MachineWatcher Watcher { get; }
+
+    public ProxyWatcher ProxyWatcher { get; }
 
     public HealthService Service { get; }
 

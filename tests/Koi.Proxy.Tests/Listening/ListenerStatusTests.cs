@@ -158,4 +158,24 @@ public sealed class ListenerStatusTests
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await Assert.ThrowsAsync<SocketException>(async () => await probe.ConnectAsync(IPAddress.Loopback, port, Ct));
     }
+
+    [Fact]
+    public async Task Facts_ListeningThenStopped_UpFactsThenNotListeningWithoutProblem()
+    {
+        // Health reads "not listening, no problem" as "not decided": a daemon stopping must not look like an outage.
+        await using var backend = TcpBackend.Echo();
+        await using var proxy = new ProxyHarness();
+        proxy.Service.Start();
+        var port = KoiProcess.FreeTcpPort();
+        await proxy.AddAsync("grafana", port, backend.Url);
+        await Eventually.TrueAsync(() => proxy.Service.Facts() is [{ BackendReachable: true }], "the first backend check to succeed");
+        var up = Assert.Single(proxy.Service.Facts());
+        Assert.Equal(("grafana", port, backend.Url, true, (string?)null), (up.Name, up.ListenPort, up.Backend, up.Listening, up.Problem));
+
+        await proxy.Service.DisposeAsync();
+
+        var stopped = Assert.Single(proxy.Service.Facts());
+        Assert.False(stopped.Listening);
+        Assert.Null(stopped.Problem);
+    }
 }

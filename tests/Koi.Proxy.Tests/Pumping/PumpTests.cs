@@ -11,16 +11,24 @@ public sealed class PumpTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact(Timeout = 60_000)]
-    public async Task BigTransfer_BothDirectionsAtOnce_ByteExact()
+    public Task BigTransfer_BothDirectionsAtOnce_ByteExact() => BigTransferAsync(options: null, onLoop: OperatingSystem.IsLinux());
+
+    [Fact(Timeout = 60_000)]
+    public Task BigTransfer_NoSocketLoops_ByteExactOverDotNetSockets() => BigTransferAsync(new ProxyOptions { SocketLoops = 0 }, onLoop: false);
+
+    private static async Task BigTransferAsync(ProxyOptions? options, bool onLoop)
     {
         const int size = 32 * 1024 * 1024;
         await using var backend = TcpBackend.Echo();
-        await using var proxy = new ProxyHarness();
+        await using var proxy = new ProxyHarness(options);
         proxy.Service.Start();
         var port = KoiProcess.FreeTcpPort();
         await proxy.AddAsync("echo", port, backend.Url);
         await using var client = await TlsClient.ConnectAsync(port, proxy.Pki.Ca, ct: Ct);
         var payload = RandomNumberGenerator.GetBytes(size);
+        await Eventually.TrueAsync(() => proxy.Service.Find("echo")!.OpenConnections().Count == 1, "the proxy to hold the connection");
+        var served = proxy.Service.Find("echo")!.OpenConnections()[0];
+        Assert.Equal(onLoop, served.Client.OnLoop);
 
         var sending = Task.Run(
             async () =>

@@ -11,7 +11,8 @@ namespace Koi.Scenarios.Scenarios;
 /// The proxy end to end (issue 9, seed 001 §8.2): stone-b creates a mesh and puts HTTPS in front of a plain python
 /// http.server on its loopback; stone-a joins the mesh and reaches https://stone-b.lan:8443 with curl through its
 /// system trust store alone and with headless Chromium; a certificate swapped under a running transfer; the backend
-/// rule; a port taken by another program; a backend that stops. One ordered story, as an operator lives it.
+/// rule; a port taken by another program; a backend that stops (and health showing the proxy down). One ordered
+/// story, as an operator lives it.
 /// </summary>
 public sealed partial class ProxyScenarios(ProxyFixture fixture) : LabScenarios<ProxyFixture>(fixture)
 {
@@ -102,6 +103,14 @@ public sealed partial class ProxyScenarios(ProxyFixture fixture) : LabScenarios<
             Assert.Contains("connection refused", down.GetProperty("backend_detail").GetString(), StringComparison.Ordinal);
             Assert.Contains("connection refused", down.GetProperty("last_error").GetString(), StringComparison.Ordinal);
             Assert.Contains("backend ✗ http://localhost:3000", (await Koi(B, "proxy", "status")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+
+            // Health reads the proxy's own verdict (IProxyFacts): grafana down with the backend's error, one transition.
+            var unhealthy = await WaitForHealthProxyAsync("grafana", "down");
+            Assert.Contains("connection refused", unhealthy.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.True(unhealthy.GetProperty("backend_failures").GetInt64() >= 1);
+            var transitions = Json((await Koi(B, "health", "log", "--json")).EnsureSuccess().Stdout).EnumerateArray()
+                .Where(t => t.GetProperty("subject").GetString() == "grafana" && t.GetProperty("to").GetString() == "down").ToList();
+            Assert.Contains("proxy: backend http://localhost:3000: connection refused", Assert.Single(transitions).GetProperty("reason").GetString(), StringComparison.Ordinal);
 
             (await Koi(B, "proxy", "remove", "spare")).EnsureSuccess();
             Assert.False((await Lab.RunAsync(A, ["curl", "-s", "--max-time", "3", "--resolve", $"{B}.lan:9443:{Lab.AddressOf(B)}", $"https://{B}.lan:9443/"], Ct)).Succeeded);
@@ -221,6 +230,34 @@ public sealed partial class ProxyScenarios(ProxyFixture fixture) : LabScenarios<
             },
             TimeSpan.FromSeconds(30),
             what,
+            Ct);
+        return found;
+    }
+
+    /// <summary>The proxy entry as <c>GET /v1/health/status</c> shows it, once it is in <paramref name="state"/>.</summary>
+    private async Task<JsonElement> WaitForHealthProxyAsync(string name, string state)
+    {
+        JsonElement found = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var status = await Lab.RunAsync(B, ["curl", "-sf", "--max-time", "5", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/health/status"], Ct);
+                if (!status.Succeeded)
+                {
+                    return false;
+                }
+
+                var proxies = Json(status.Stdout).GetProperty("proxies").EnumerateArray().Where(p => p.GetProperty("name").GetString() == name).ToList();
+                if (proxies.Count == 1 && proxies[0].GetProperty("state").GetString() == state)
+                {
+                    found = proxies[0].Clone();
+                    return true;
+                }
+
+                return false;
+            },
+            TimeSpan.FromSeconds(30),
+            $"health to show proxy {name} {state}",
             Ct);
         return found;
     }

@@ -5,7 +5,8 @@ using Spectre.Console.Rendering;
 namespace Koi.Cli.Commands.Health;
 
 /// <summary>
-/// The seed 001 §6.4 layout — Machines, then Services, one line each — shared by <c>status</c> and <c>watch</c>.
+/// The seed 001 §6.4 layout — Machines, then Services, then the proxied services when there are any, one line each —
+/// shared by <c>status</c> and <c>watch</c>.
 /// Lines are built as plain text first so they can be cut to the terminal width, then coloured.
 /// </summary>
 internal static class HealthView
@@ -49,6 +50,20 @@ internal static class HealthView
         {
             var when = "checked: " + Ago(service.CheckedAt, status.Now);
             lines.Add(Line(service.Name, service.State, service.Label ?? "…", when, service.Endpoint, width, wholeLine));
+        }
+
+        if (status.Proxies is { Count: > 0 } proxies)
+        {
+            lines.Add(Text.Empty);
+            lines.Add(new Text("  Proxies"));
+            lines.Add(new Text("  ───────"));
+            foreach (var proxy in proxies)
+            {
+                var when = "since: " + Ago(proxy.Since, status.Now);
+                var route = string.Create(CultureInfo.InvariantCulture, $":{proxy.ListenPort} → {proxy.Backend}");
+                var extra = proxy.Detail is null ? route : route + "  " + proxy.Detail;
+                lines.Add(Line(proxy.Name, proxy.State, proxy.State, when, extra, width, wholeLine));
+            }
         }
 
         return lines;

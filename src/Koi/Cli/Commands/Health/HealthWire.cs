@@ -7,6 +7,7 @@ internal sealed record HealthStatus(
     double MachineDownAfterSecs,
     IReadOnlyList<HealthMachine> Machines,
     IReadOnlyList<HealthServiceState> Services,
+    IReadOnlyList<HealthProxy>? Proxies,
     string? Problem);
 
 internal sealed record HealthMachine(
@@ -36,6 +37,18 @@ internal sealed record HealthServiceState(
     long? LatencyMs,
     double IntervalSecs,
     double TimeoutSecs);
+
+internal sealed record HealthProxy(
+    string Name,
+    int ListenPort,
+    string Backend,
+    string State,
+    string? Detail,
+    bool Listening,
+    bool? BackendReachable,
+    long BackendFailures,
+    DateTimeOffset? CheckedAt,
+    DateTimeOffset? Since);
 
 internal sealed record HealthCheck(string Name, string Kind, string Target, double IntervalSecs, double TimeoutSecs, DateTimeOffset AddedAt);
 

@@ -1,0 +1,290 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace Koi.Proxy.Transport;
+
+/// <summary>
+/// A connection socket of the proxy. With a <see cref="SocketLoop"/> it is non-blocking and watched by that loop:
+/// every read and write is first tried at once and, when the kernel has nothing (EAGAIN), waits for the loop's signal
+/// and continues on the loop thread. Without one (not Linux) the same calls go through .NET's async socket methods.
+/// The socket is never handed to .NET's own engine in loop mode, so its readiness is not reported twice.
+/// </summary>
+internal sealed class LoopSocket : IDisposable
+{
+    // Reads that found data at once, in a row, before the reader steps off the loop thread once: a fast bulk transfer
+    // would otherwise keep the loop busy and every other connection on it waiting (16 x 16 KiB = 256 KiB).
+    private const int ReadsBeforeYield = 16;
+
+    private readonly Socket _socket;
+    private readonly SocketLoop? _loop;
+    private readonly Readiness _readable = new();
+    private readonly Readiness _writable = new();
+    private ulong _id;
+    private int _fd = -1;
+    private int _disposed;
+
+    // The last read returned less than asked for, so the kernel had nothing more: the next read waits for the loop's
+    // signal instead of trying first and getting EAGAIN (as nginx does). Data that arrives later raises a new edge.
+    // Only the one reader touches it.
+    private bool _drained;
+
+    // The peer's FIN, a reset or an error was reported. Those are states, not data: one edge may have announced them
+    // together with the bytes just read, and no further edge will come, so from then on every read tries first.
+    private volatile bool _peerDone;
+
+    private int _readsInARow;
+
+    private LoopSocket(Socket socket, SocketLoop? loop)
+    {
+        _socket = socket;
+        _loop = loop is { Alive: true } ? loop : null;
+        socket.NoDelay = true;
+        if (_loop is not null)
+        {
+            socket.Blocking = false;
+        }
+    }
+
+    /// <summary>True when reads and writes run on the proxy's own loop rather than .NET's engine.</summary>
+    public bool OnLoop => _loop is not null;
+
+    /// <summary>Takes over an accepted socket (Nagle off; non-blocking and watched when there is a loop).</summary>
+    public static LoopSocket Attach(Socket socket, SocketLoop? loop)
+    {
+        var attached = new LoopSocket(socket, loop);
+        try
+        {
+            attached.Watch();
+            return attached;
+        }
+        catch
+        {
+            attached.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A connected socket (Nagle off), or the connect's <see cref="SocketException"/>; <paramref name="ct"/> bounds the wait.</summary>
+    public static async ValueTask<LoopSocket> ConnectAsync(IPEndPoint endpoint, SocketLoop? loop, CancellationToken ct)
+    {
+        var connecting = new LoopSocket(new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), loop);
+        try
+        {
+            if (connecting._loop is null)
+            {
+                await connecting._socket.ConnectAsync(endpoint, ct);
+                return connecting;
+            }
+
+            try
+            {
+                connecting._socket.Connect(endpoint);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                // Under way. Watched only now: epoll then reports writable once the connection is made or has failed.
+            }
+
+            connecting.Watch();
+            await connecting._writable.WaitAsync(ct);
+            var error = (SocketError)(int)connecting._socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            return connecting;
+        }
+        catch
+        {
+            connecting.Dispose();
+            throw;
+        }
+    }
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        if (_loop is null)
+        {
+            return _socket.ReceiveAsync(buffer, SocketFlags.None, ct);
+        }
+
+        if (_drained && !_peerDone)
+        {
+            _readsInARow = 0;
+            return ReceiveWhenReadableAsync(buffer, ct);
+        }
+
+        if (++_readsInARow > ReadsBeforeYield)
+        {
+            _readsInARow = 0;
+            return ReceiveAfterYieldAsync(buffer, ct);
+        }
+
+        var received = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
+        switch (error)
+        {
+            case SocketError.Success:
+                _drained = received < buffer.Length;
+                return new ValueTask<int>(received);
+            case SocketError.WouldBlock:
+                _readsInARow = 0;
+                return ReceiveWhenReadableAsync(buffer, ct);
+            default:
+                return ValueTask.FromException<int>(new SocketException((int)error));
+        }
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/>, waiting for room as often as needed.</summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    {
+        if (_loop is null)
+        {
+            return SendAllAsync(buffer, ct);
+        }
+
+        while (!buffer.IsEmpty)
+        {
+            var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                buffer = buffer[sent..];
+            }
+            else if (error == SocketError.WouldBlock)
+            {
+                return SendWhenWritableAsync(buffer, ct);
+            }
+            else
+            {
+                return ValueTask.FromException(new SocketException((int)error));
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Half-close: a FIN to the peer, while reading goes on.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
+    /// <summary>Called by the loop on an epoll event; wakes the waiting reader and writer on this thread.</summary>
+    public void OnEvents(uint events)
+    {
+        if ((events & (Epoll.PeerClosedWrite | Epoll.HangUp | Epoll.Error)) != 0)
+        {
+            _peerDone = true;
+        }
+
+        if ((events & (Epoll.Readable | Epoll.PeerClosedWrite | Epoll.HangUp | Epoll.Error)) != 0)
+        {
+            _readable.Signal();
+        }
+
+        if ((events & (Epoll.Writable | Epoll.HangUp | Epoll.Error)) != 0)
+        {
+            _writable.Signal();
+        }
+    }
+
+    /// <summary>Closes the socket; a pending read or write ends with <see cref="ObjectDisposedException"/>. Idempotent, any thread.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_fd >= 0)
+        {
+            // Out of epoll before the descriptor can be closed and its number reused.
+            _loop!.Unregister(_id, _fd);
+            _socket.SafeHandle.DangerousRelease();
+        }
+
+        var closed = new ObjectDisposedException(nameof(LoopSocket), "the connection was closed");
+        _readable.Fail(closed);
+        _writable.Fail(closed);
+        _socket.Dispose();
+    }
+
+    private void Watch()
+    {
+        if (_loop is null)
+        {
+            return;
+        }
+
+        var added = false;
+        _socket.SafeHandle.DangerousAddRef(ref added);
+        var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+        try
+        {
+            _id = _loop.Register(this, fd);
+            _fd = fd;
+        }
+        catch
+        {
+            _socket.SafeHandle.DangerousRelease();
+            throw;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveWhenReadableAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        while (true)
+        {
+            await _readable.WaitAsync(ct);
+            var received = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                _drained = received < buffer.Length;
+                return received;
+            }
+
+            if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+        }
+    }
+
+    // Continues on the thread pool; the next read that has to wait comes back to the loop.
+    private async ValueTask<int> ReceiveAfterYieldAsync(Memory<byte> buffer, CancellationToken ct)
+    {
+        await Task.Yield();
+        return await ReceiveAsync(buffer, ct);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendWhenWritableAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct)
+    {
+        while (!buffer.IsEmpty)
+        {
+            await _writable.WaitAsync(ct);
+            while (!buffer.IsEmpty)
+            {
+                var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    break;
+                }
+
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+
+                buffer = buffer[sent..];
+            }
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct)
+    {
+        while (!buffer.IsEmpty)
+        {
+            buffer = buffer[await _socket.SendAsync(buffer, SocketFlags.None, ct)..];
+        }
+    }
+}

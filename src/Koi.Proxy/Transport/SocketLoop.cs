@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Koi.Proxy.Transport;
+
+/// <summary>
+/// One thread waiting in epoll for the proxy's connections and running what they waited for right there — the
+/// decrypt, the send to the other side, the next read — as nginx's workers do. .NET's own socket engine hands every
+/// completion to the thread pool first: two thread hops per proxied request, which cost the proxy more CPU than the
+/// TLS work (docs/performance.md). Only the proxy's sockets are here; nothing else in the daemon changes thread.
+/// What runs on this thread must not block: the pump only makes non-blocking socket calls and TLS record work.
+/// </summary>
+internal sealed unsafe class SocketLoop : IDisposable
+{
+    private const int MaxEvents = 256;
+
+    // How soon the thread notices Dispose; epoll_wait returns at once when there is work.
+    private const int WaitMilliseconds = 250;
+
+    private readonly int _epfd;
+    private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
+    private long _nextId;
+    private volatile bool _stopping;
+    private volatile bool _dead;
+
+    private SocketLoop(int epfd, string name)
+    {
+        _epfd = epfd;
+        var thread = new Thread(Run) { IsBackground = true, Name = name };
+        thread.UnsafeStart();
+    }
+
+    /// <summary>False once the thread has stopped (disposed, or epoll failed): new sockets then use .NET's engine.</summary>
+    public bool Alive => !_stopping && !_dead;
+
+    /// <summary>A running loop, or null where epoll is not available (then the proxy uses .NET's async sockets).</summary>
+    public static SocketLoop? TryStart(string name)
+    {
+        if (!Epoll.Supported)
+        {
+            return null;
+        }
+
+        var epfd = Epoll.Create();
+        return epfd < 0 ? null : new SocketLoop(epfd, name);
+    }
+
+    /// <summary>Watches <paramref name="fd"/> (kept open by the caller until <see cref="Unregister"/>) for <paramref name="socket"/>.</summary>
+    public ulong Register(LoopSocket socket, int fd)
+    {
+        var id = (ulong)Interlocked.Increment(ref _nextId);
+        _sockets[id] = socket;
+        var error = Epoll.Add(_epfd, fd, id);
+        if (error != 0)
+        {
+            _sockets.TryRemove(id, out _);
+            throw new IOException($"epoll_ctl(ADD) failed with errno {error}");
+        }
+
+        return id;
+    }
+
+    /// <summary>Stops watching; called before the descriptor is closed, so a reused number is never confused.</summary>
+    public void Unregister(ulong id, int fd)
+    {
+        if (_sockets.TryRemove(id, out _) && !_dead)
+        {
+            Epoll.Remove(_epfd, fd);
+        }
+    }
+
+    public void Dispose() => _stopping = true;
+
+    private void Run()
+    {
+        var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Epoll.EventSize));
+        try
+        {
+            while (!_stopping)
+            {
+                var count = Epoll.Wait(_epfd, events, MaxEvents, WaitMilliseconds);
+                if (count < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Epoll.EIntr)
+                    {
+                        continue;
+                    }
+
+                    // Not expected (EBADF/EINVAL would be a bug here): end every connection rather than leave it hanging.
+                    _dead = true;
+                    break;
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    if (_sockets.TryGetValue(Epoll.DataAt(events, i), out var socket))
+                    {
+                        try
+                        {
+                            socket.OnEvents(Epoll.EventsAt(events, i));
+                        }
+                        catch (Exception)
+                        {
+                            // Whatever a continuation threw belongs to that connection alone: it ends, the loop goes on.
+                            socket.Dispose();
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+            foreach (var socket in _sockets.Values)
+            {
+                socket.Dispose();
+            }
+
+            Epoll.Close(_epfd);
+        }
+    }
+}

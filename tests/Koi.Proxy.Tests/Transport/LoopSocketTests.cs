@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using Koi.Proxy.Transport;
+
+namespace Koi.Proxy.Tests.Transport;
+
+/// <summary>The proxy's own epoll loop with real sockets on 127.0.0.1.</summary>
+public sealed class LoopSocketTests : IDisposable
+{
+    private readonly SocketLoops _loops = new(1);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void SocketLoops_OnLinux_StartsTheLoop_ZeroStartsNone()
+    {
+        using var none = new SocketLoops(0);
+
+        Assert.Equal(OperatingSystem.IsLinux() ? 1 : 0, _loops.Count);
+        Assert.Null(none.Next());
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_DataArrivesLater_ContinuesOnTheLoopThread()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var buffer = new byte[16];
+
+        var receiving = ReceiveAndNameThreadAsync(socket, buffer);
+        await Task.Delay(50, Ct);
+        await peer.SendAsync("hello"u8.ToArray(), SocketFlags.None, Ct);
+        var (read, thread) = await receiving;
+
+        Assert.True(socket.OnLoop);
+        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+        Assert.Equal("koi proxy loop 1", thread);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task SendAsync_PeerReadsSlowly_WaitsForRoom_ByteExact()
+    {
+        const int size = 8 * 1024 * 1024;
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var payload = RandomNumberGenerator.GetBytes(size);
+
+        var sending = socket.SendAsync(payload, Ct).AsTask();
+        await Task.Delay(100, Ct);
+        Assert.False(sending.IsCompleted, "8 MiB should not fit in the socket buffers of a peer that has not read");
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        while (received.Length < size)
+        {
+            received.Write(buffer, 0, await peer.ReceiveAsync(buffer, SocketFlags.None, Ct));
+        }
+
+        await sending;
+        Assert.Equal(SHA256.HashData(payload), SHA256.HashData(received.ToArray()));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_SocketDisposedMeanwhile_EndsWithObjectDisposed()
+    {
+        using var listener = Listen();
+        var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+
+        var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
+        await Task.Delay(50, Ct);
+        socket.Dispose();
+
+        await Assert.ThrowsAnyAsync<ObjectDisposedException>(() => receiving);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_Cancelled_EndsWithOperationCanceled()
+    {
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await socket.ReceiveAsync(new byte[16], cancel.Token));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_PeerHalfCloses_ReturnsZero()
+    {
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+
+        var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
+        await Task.Delay(50, Ct);
+        peer.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal(0, await receiving);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_DataAndFinInOneEdge_DataThenZero()
+    {
+        // A short read usually means "drained, wait for the next edge" — but a FIN that came with the data raises none.
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var buffer = new byte[16];
+
+        var first = socket.ReceiveAsync(buffer, Ct).AsTask();
+        await Task.Delay(50, Ct);
+        await peer.SendAsync("abc"u8.ToArray(), SocketFlags.None, Ct);
+        peer.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal(3, await first);
+        Assert.Equal(0, await socket.ReceiveAsync(buffer, Ct));
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ConnectAsync_NothingListening_ConnectionRefused()
+    {
+        var port = KoiProcess.FreeTcpPort();
+
+        var error = await Assert.ThrowsAsync<SocketException>(async () => await LoopSocket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), _loops.Next(), Ct));
+
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    public void Dispose() => _loops.Dispose();
+
+    private static async Task<(int Read, string? Thread)> ReceiveAndNameThreadAsync(LoopSocket socket, byte[] buffer)
+    {
+        // No synchronization context: the continuation runs where the read completed.
+        var read = await socket.ReceiveAsync(buffer, Ct).ConfigureAwait(false);
+        return (read, Thread.CurrentThread.Name);
+    }
+
+    private static TcpListener Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static IPEndPoint EndPoint(TcpListener listener) => (IPEndPoint)listener.LocalEndpoint;
+}
