@@ -337,7 +337,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         entry.BackendRemote,
         CertificateLocation.Directory(entry.CertPath, _paths, Hostname),
         entry.CertPath is null,
-        entry.AddedAt);
+        entry.AddedAt,
+        entry.Http2);
 
     private ProxyEntryStatusView StatusOf(ProxyListener listener)
     {

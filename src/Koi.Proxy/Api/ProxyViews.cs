@@ -12,7 +12,8 @@ internal sealed record ProxyEntryView(
     bool BackendRemote,
     string CertPath,
     bool CertPathDefault,
-    DateTimeOffset AddedAt);
+    DateTimeOffset AddedAt,
+    bool Http2);
 
 /// <summary><c>GET /v1/proxy/status</c>: every entry with its live state.</summary>
 /// <param name="Hostname">The host name whose certmesh directory entries default to (<c>certs/&lt;hostname&gt;/</c>).</param>

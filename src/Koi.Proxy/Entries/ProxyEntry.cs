@@ -8,6 +8,8 @@ namespace Koi.Proxy.Entries;
 /// <param name="ListenAddress">The one address to listen on; null means every address of the machine.</param>
 /// <param name="BackendRemote">The operator allowed a backend that is not on this machine (the hop is unencrypted).</param>
 /// <param name="CertPath">A directory with fullchain.pem and key.pem; null means certmesh's <c>certs/&lt;hostname&gt;/</c>.</param>
+/// <param name="Http2">The backend speaks HTTP/2 without TLS (h2c, prior knowledge): offer <c>h2</c> in ALPN so
+/// clients that choose it talk HTTP/2 straight through the pipe. Off, only <c>http/1.1</c> is offered.</param>
 internal sealed record ProxyEntry(
     string Name,
     int ListenPort,
@@ -15,7 +17,8 @@ internal sealed record ProxyEntry(
     string Backend,
     bool BackendRemote,
     string? CertPath,
-    DateTimeOffset AddedAt)
+    DateTimeOffset AddedAt,
+    bool Http2 = false)
 {
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => new(ListenAddress is null ? IPAddress.IPv6Any : IPAddress.Parse(ListenAddress), ListenPort);

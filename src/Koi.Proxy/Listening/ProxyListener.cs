@@ -21,6 +21,10 @@ namespace Koi.Proxy.Listening;
 /// </summary>
 internal sealed partial class ProxyListener : IAsyncDisposable
 {
+    // Nothing is parsed, so the ALPN answer decides the protocol on the wire: h2 only where the backend speaks h2c.
+    private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
+    private static readonly List<SslApplicationProtocol> Http2Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
     private readonly ProxyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -327,6 +331,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
                 new SslServerAuthenticationOptions
                 {
                     ServerCertificateContext = certificate.Context,
+                    ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
                     ClientCertificateRequired = false,
                     AllowRenegotiation = false,
                     CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,

@@ -68,11 +68,11 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ComponentSnapshot Component => Status.Snapshot("proxy").Single();
 
-    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null) =>
-        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath);
+    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false) =>
+        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2);
 
-    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null) =>
-        Service.AddAsync(Request(name, port, backend, remote, certPath), TestContext.Current.CancellationToken);
+    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false) =>
+        Service.AddAsync(Request(name, port, backend, remote, certPath, http2), TestContext.Current.CancellationToken);
 
     public ProxyEntryStatusView StatusOf(string name) => Service.Status().Entries.Single(e => e.Name == name);
 

@@ -13,6 +13,7 @@ internal static class ProxyEntryCommands
         var backend = new Option<string>("--backend") { Description = "The plain-HTTP service: http://HOST:PORT (must be this machine unless --backend-remote)", Required = true };
         var remote = new Option<bool>("--backend-remote") { Description = "Allow a backend on another machine (the hop to it is NOT encrypted; logged as a warning)" };
         var certPath = new Option<string?>("--cert-path") { Description = "Directory with fullchain.pem and key.pem (default: certmesh's certs/<hostname>/)" };
+        var http2 = new Option<bool>("--http2") { Description = "The backend speaks HTTP/2 without TLS (h2c): offer h2 to clients so HTTP/2 passes through" };
         var command = new Command("add", """
             Add a proxy entry: HTTPS on the port, forwarded to the backend. It starts at once and comes back with the daemon.
             The certificate comes from certmesh (koi certmesh create or join); there is no self-signed fallback.
@@ -21,12 +22,14 @@ internal static class ProxyEntryCommands
               koi proxy add grafana --listen 443 --backend http://localhost:3000
               koi proxy add nas --listen 8443 --backend http://192.168.1.20:5000 --backend-remote
               koi proxy add lab --listen 127.0.0.1:9443 --backend http://[::1]:8080 --cert-path /etc/koi/lab-certs
+              koi proxy add api --listen 8443 --backend http://localhost:50051 --http2
             """);
         command.Arguments.Add(name);
         command.Options.Add(listen);
         command.Options.Add(backend);
         command.Options.Add(remote);
         command.Options.Add(certPath);
+        command.Options.Add(http2);
         command.SetHandler(environment, async (cli, ct) =>
         {
             // The daemon does not share the CLI's working directory: a relative path means "from here".
@@ -36,7 +39,8 @@ internal static class ProxyEntryCommands
                 cli.Parse.GetValue(listen)!,
                 cli.Parse.GetValue(backend)!,
                 cli.Parse.GetValue(remote),
-                string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path));
+                string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path),
+                cli.Parse.GetValue(http2));
             var added = await cli.Daemon.SendAsync<ProxyEntryStatus>(HttpMethod.Post, "/v1/proxy/entries", body, ct);
             if (cli.Json)
             {
