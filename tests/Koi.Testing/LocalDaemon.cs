@@ -34,7 +34,17 @@ public sealed class LocalDaemon : IAsyncDisposable
         var port = KoiProcess.FreeTcpPort();
         var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []], env);
         var daemon = new LocalDaemon(process, dir, port, owned);
-        await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            // A daemon that never became healthy must not outlive the test that started it.
+            await daemon.DisposeAsync();
+            throw;
+        }
+
         return daemon;
     }
 
