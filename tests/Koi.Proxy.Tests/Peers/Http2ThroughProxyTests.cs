@@ -59,7 +59,7 @@ public sealed class Http2ThroughProxyTests
         }
         finally
         {
-            nginx.Kill();
+            nginx.Kill(entireProcessTree: true);
             await nginx.WaitForExitAsync(Ct);
         }
     }
