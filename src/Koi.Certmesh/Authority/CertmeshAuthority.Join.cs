@@ -247,10 +247,7 @@ internal sealed partial class CertmeshAuthority
         try
         {
             var roster = RequireInitialized();
-            var (_, pending) = JoinState();
-            AuditExpired(pending.Sweep());
-            var request = pending.Waiting(name)
-                ?? throw new KoiException(KoiErrorCode.NotFound, $"no join request from {name} waits for approval (koi certmesh pending)");
+            var (pending, request) = RequireWaiting(name);
             var secrets = RequireUnlocked("approve");
             by ??= roster.Metadata.Operator;
             var who = new Requester(request.Source, name);
@@ -280,10 +277,7 @@ internal sealed partial class CertmeshAuthority
         try
         {
             var roster = RequireInitialized();
-            var (_, pending) = JoinState();
-            AuditExpired(pending.Sweep());
-            var request = pending.Waiting(name)
-                ?? throw new KoiException(KoiErrorCode.NotFound, $"no join request from {name} waits for approval (koi certmesh pending)");
+            var (pending, request) = RequireWaiting(name);
             var by = roster.Metadata.Operator;
             pending.Decide(request, PendingState.Denied, by, why);
             var from = request.Source.ToString();
@@ -398,6 +392,16 @@ internal sealed partial class CertmeshAuthority
             _pending = null;
             _refusals = null;
         }
+    }
+
+    /// <summary>Under the gate: the request waiting for <paramref name="hostname"/>, after expired ones are swept.</summary>
+    private (PendingJoins Pending, PendingJoin Request) RequireWaiting(string hostname)
+    {
+        var (_, pending) = JoinState();
+        AuditExpired(pending.Sweep());
+        var request = pending.Waiting(hostname)
+            ?? throw new KoiException(KoiErrorCode.NotFound, $"no join request from {hostname} waits for approval (koi certmesh pending)");
+        return (pending, request);
     }
 
     private (EnrollmentLimits Limits, PendingJoins Pending) JoinState()

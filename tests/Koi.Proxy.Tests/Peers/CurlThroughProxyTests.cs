@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Koi.Proxy.Tests.Support;
+using static Koi.Proxy.Tests.Support.PeerProcess;
 
 namespace Koi.Proxy.Tests.Peers;
 
@@ -42,32 +42,4 @@ public sealed class CurlThroughProxyTests
             await python.WaitForExitAsync(Ct);
         }
     }
-
-    private static Process Start(string tool, params string[] args)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {tool}");
-    }
-
-    private static bool Accepts(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Exists(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(dir => File.Exists(Path.Combine(dir, tool)));
 }
