@@ -163,9 +163,18 @@ internal sealed partial class CertmeshAuthority
         await _gate.WaitAsync();
         try
         {
-            if (Roster.Current is { Metadata.EnrollmentState: EnrollmentState.Open, Metadata.EnrollmentClosesAt: { } at } && at <= _time.GetUtcNow())
+            if (Roster.Current is { Metadata.EnrollmentState: EnrollmentState.Open, Metadata.EnrollmentClosesAt: { } at } roster)
             {
-                CloseCore("window_expired");
+                // Timers run on a monotonic clock and may fire a hair before the wall clock reaches the deadline:
+                // closing if due, and re-arming for the rest otherwise, so the window can never stay open.
+                if (at <= _time.GetUtcNow())
+                {
+                    CloseCore("window_expired");
+                }
+                else
+                {
+                    ReconcileWindow(roster);
+                }
             }
         }
         catch (IOException ex)
