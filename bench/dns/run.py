@@ -101,9 +101,17 @@ def latency(address, port, datafile, seconds, qps):
 
 def latency_side_by_side(a, b, datafile, seconds, qps):
     """Two dnsperf runs at the same time, so both see the same machine: a=(address, port), b=(address, port)."""
-    procs = [subprocess.Popen(latency_args(addr, port, datafile, seconds, qps), stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True) for addr, port in (a, b)]
-    return [percentiles(p.communicate(timeout=seconds + 30)[0]) for p in procs]
+    # Each dnsperf writes to its own file, not a pipe: with -v it prints a line per answer, and a pipe nobody reads
+    # yet fills in a fraction of a second and stalls that dnsperf's receive thread, so its answers would be
+    # timestamped late (this produced a "4 s late" forwarding outlier before).
+    with tempfile.TemporaryFile("w+") as out_a, tempfile.TemporaryFile("w+") as out_b:
+        procs = [subprocess.Popen(latency_args(addr, port, datafile, seconds, qps), stdout=out,
+                                  stderr=subprocess.DEVNULL, text=True) for (addr, port), out in ((a, out_a), (b, out_b))]
+        for p in procs: p.wait(timeout=seconds + 30)
+        results = []
+        for out in (out_a, out_b):
+            out.seek(0); results.append(percentiles(out.read()))
+        return results
 
 def main():
     ap = argparse.ArgumentParser()

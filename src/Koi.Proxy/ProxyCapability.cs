@@ -32,6 +32,7 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             _options,
             sp.GetRequiredService<KoiPaths>(),
             sp.GetRequiredService<StatusRegistry>().Register(Name, "listeners"),
+            sp.GetRequiredService<StatusRegistry>().Register(Name, "loops"),
             sp.GetRequiredService<IEventBus>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance));

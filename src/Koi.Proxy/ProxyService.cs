@@ -21,7 +21,7 @@ namespace Koi.Proxy;
 /// The proxy at run time: the entries (persisted in <c>state/proxy.json</c>) and one <see cref="ProxyListener"/> per
 /// entry. Add checks everything before it changes anything — shape, name and port conflicts, the backend rule, the
 /// certificate, the port itself (bound here, so "address in use" answers the request) — then saves, then starts.
-/// Reports the listeners' real state as the component <c>proxy/listeners</c>.
+/// Reports the listeners' real state as the component <c>proxy/listeners</c>, its socket loops' as <c>proxy/loops</c>.
 /// </summary>
 internal sealed partial class ProxyService : IAsyncDisposable
 {
@@ -41,7 +41,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private string? _loadProblem;
     private int _disposed;
 
-    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, IEventBus events, TimeProvider time, ILogger logger)
+    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger)
     {
         _store = store;
         _options = options;
@@ -52,7 +52,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _logger = logger;
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
-        _loops = new SocketLoops(options.SocketLoops);
+        _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
     }
 
     /// <summary>The name of this machine's certmesh directory, <c>certs/&lt;Hostname&gt;/</c>.</summary>

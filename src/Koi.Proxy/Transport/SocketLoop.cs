@@ -19,30 +19,54 @@ internal sealed unsafe class SocketLoop : IDisposable
 
     private readonly int _epfd;
     private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
+    private readonly Action<SocketLoop, string>? _died;
     private long _nextId;
     private volatile bool _stopping;
     private volatile bool _dead;
+    private volatile string? _deathReason;
 
-    private SocketLoop(int epfd, string name)
+    private SocketLoop(int epfd, string name, Action<SocketLoop, string>? died)
     {
         _epfd = epfd;
+        _died = died;
+        Name = name;
         var thread = new Thread(Run) { IsBackground = true, Name = name };
         thread.UnsafeStart();
     }
 
-    /// <summary>False once the thread has stopped (disposed, or epoll failed): new sockets then use .NET's engine.</summary>
+    public string Name { get; }
+
+    /// <summary>False once the thread has stopped (disposed, or epoll failed): new sockets then go elsewhere.</summary>
     public bool Alive => !_stopping && !_dead;
 
-    /// <summary>A running loop, or null where epoll is not available (then the proxy uses .NET's async sockets).</summary>
-    public static SocketLoop? TryStart(string name)
+    /// <summary>Why the thread stopped on its own, or null while it runs (or was disposed).</summary>
+    public string? DeathReason => _deathReason;
+
+    /// <summary>The epoll descriptor, for tests that break it to see the loop report its death.</summary>
+    internal int Descriptor => _epfd;
+
+    /// <summary>
+    /// A running loop, or null with the reason in <paramref name="problem"/> where epoll is not available or cannot
+    /// be created (then the proxy uses .NET's async sockets). <paramref name="died"/> is called on the loop's thread
+    /// if it ever stops on its own.
+    /// </summary>
+    public static SocketLoop? TryStart(string name, Action<SocketLoop, string>? died, out string? problem)
     {
         if (!Epoll.Supported)
         {
+            problem = "epoll is not available on this system";
             return null;
         }
 
         var epfd = Epoll.Create();
-        return epfd < 0 ? null : new SocketLoop(epfd, name);
+        if (epfd < 0)
+        {
+            problem = $"epoll_create1 failed with errno {Marshal.GetLastPInvokeError()}";
+            return null;
+        }
+
+        problem = null;
+        return new SocketLoop(epfd, name, died);
     }
 
     /// <summary>Watches <paramref name="fd"/> (kept open by the caller until <see cref="Unregister"/>) for <paramref name="socket"/>.</summary>
@@ -74,6 +98,7 @@ internal sealed unsafe class SocketLoop : IDisposable
     private void Run()
     {
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Epoll.EventSize));
+        string? death = null;
         try
         {
             while (!_stopping)
@@ -81,13 +106,14 @@ internal sealed unsafe class SocketLoop : IDisposable
                 var count = Epoll.Wait(_epfd, events, MaxEvents, WaitMilliseconds);
                 if (count < 0)
                 {
-                    if (Marshal.GetLastPInvokeError() == Epoll.EIntr)
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Epoll.EIntr)
                     {
                         continue;
                     }
 
                     // Not expected (EBADF/EINVAL would be a bug here): end every connection rather than leave it hanging.
-                    _dead = true;
+                    death = $"epoll_wait failed with errno {errno}";
                     break;
                 }
 
@@ -108,8 +134,20 @@ internal sealed unsafe class SocketLoop : IDisposable
                 }
             }
         }
+        catch (Exception ex)
+        {
+            // Nothing in the loop itself should throw; if it does, the loop is reported dead rather than taking the
+            // whole daemon down with an unhandled exception on this thread.
+            death = $"{ex.GetType().Name}: {ex.Message}";
+        }
         finally
         {
+            if (death is not null)
+            {
+                _deathReason = death;
+                _dead = true;
+            }
+
             NativeMemory.Free(events);
             foreach (var socket in _sockets.Values)
             {
@@ -117,6 +155,11 @@ internal sealed unsafe class SocketLoop : IDisposable
             }
 
             Epoll.Close(_epfd);
+        }
+
+        if (death is not null)
+        {
+            _died?.Invoke(this, death);
         }
     }
 }

@@ -91,5 +91,10 @@ public sealed class ProxyPersistenceTests
 
         Assert.Equal(ComponentState.Running, proxy.Component.State);
         Assert.Equal("no entries", proxy.Component.Reason);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(ComponentState.Running, proxy.LoopsComponent.State);
+            Assert.Contains("epoll loop", proxy.LoopsComponent.Reason!, StringComparison.Ordinal);
+        }
     }
 }

@@ -66,7 +66,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public string StatePath => Dir.Combine("state", "proxy.json");
 
-    public ComponentSnapshot Component => Status.Snapshot("proxy").Single();
+    public ComponentSnapshot Component => Status.Snapshot("proxy").Single(c => c.Name == "proxy/listeners");
+
+    public ComponentSnapshot LoopsComponent => Status.Snapshot("proxy").Single(c => c.Name == "proxy/loops");
 
     public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false) =>
         new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2);
@@ -99,6 +101,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
         Options,
         Paths,
         Status.Register("proxy", "listeners"),
+        Status.Register("proxy", "loops"),
         Bus,
         Time,
         NullLogger.Instance);

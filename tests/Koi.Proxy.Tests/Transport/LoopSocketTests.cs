@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
+using Koi.Core.Status;
+using Koi.Proxy.Tests.Support;
 using Koi.Proxy.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace Koi.Proxy.Tests.Transport;
 
@@ -126,6 +129,58 @@ public sealed class LoopSocketTests : IDisposable
         var error = await Assert.ThrowsAsync<SocketException>(async () => await LoopSocket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), _loops.Next(), Ct));
 
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task SocketLoops_AllStart_ReportRunning()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        var health = new ComponentHealth("proxy/loops", TimeProvider.System);
+
+        using (new SocketLoops(3, health))
+        {
+            Assert.Equal(ComponentState.Running, health.Snapshot.State);
+            Assert.Equal("3 epoll loops", health.Snapshot.Reason);
+        }
+
+        Assert.Equal(ComponentState.Stopped, health.Snapshot.State);
+        using var none = new SocketLoops(0, health);
+        Assert.Equal(ComponentState.Disabled, health.Snapshot.State);
+        await Task.CompletedTask;
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task SocketLoop_EpollBreaks_ClosesItsConnections_ReportsFailedAndLogs_OthersTakeOver()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        var health = new ComponentHealth("proxy/loops", TimeProvider.System);
+        var logger = new RecordingLogger();
+        using var loops = new SocketLoops(2, health, logger);
+        var broken = loops.Next()!;
+        var survivor = loops.Next()!;
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), broken, Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
+
+        FileDescriptors.ReplaceWithDevNull(broken.Descriptor);
+
+        // The connection on the broken loop ends instead of hanging forever.
+        await Assert.ThrowsAnyAsync<ObjectDisposedException>(() => receiving);
+        await Eventually.TrueAsync(() => health.Snapshot.State == ComponentState.Failed, "proxy/loops to report the dead loop");
+        Assert.Equal("koi proxy loop 1 stopped (epoll_wait failed with errno 22); its connections were closed; new connections use the remaining loops; restart the daemon to recover", health.Snapshot.Reason);
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("koi proxy loop 1 stopped (epoll_wait failed with errno 22)", StringComparison.Ordinal));
+        Assert.False(broken.Alive);
+        Assert.Same(survivor, loops.Next());
+        Assert.Same(survivor, loops.Next());
+
+        // And the survivor still carries traffic.
+        using var next = await LoopSocket.ConnectAsync(EndPoint(listener), loops.Next(), Ct);
+        using var nextPeer = await listener.AcceptSocketAsync(Ct);
+        await nextPeer.SendAsync("ok"u8.ToArray(), SocketFlags.None, Ct);
+        var buffer = new byte[4];
+        Assert.Equal(2, await next.ReceiveAsync(buffer, Ct));
+        Assert.True(next.OnLoop);
     }
 
     public void Dispose() => _loops.Dispose();

@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Builder;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
 
 namespace Koi.Tests.Api;
 
