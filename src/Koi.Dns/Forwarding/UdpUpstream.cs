@@ -20,11 +20,14 @@ internal sealed partial class UdpUpstream : IDisposable
     private readonly int _index;
     private readonly UpstreamDatagram _received;
     private readonly ILogger _logger;
+    private readonly Action<string>? _stopped;
     private volatile bool _stopping;
 
-    public UdpUpstream(IPEndPoint endpoint, int index, UpstreamDatagram received, ILogger logger)
+    /// <param name="stopped">Hears, with the reason, if receiving ever ends on its own (never on dispose).</param>
+    public UdpUpstream(IPEndPoint endpoint, int index, UpstreamDatagram received, ILogger logger, Action<string>? stopped = null)
     {
         _logger = logger;
+        _stopped = stopped;
         Endpoint = endpoint;
         _index = index;
         _received = received;
@@ -74,6 +77,7 @@ internal sealed partial class UdpUpstream : IDisposable
             {
                 // Answers from this upstream can no longer arrive: its queries will time out into SERVFAIL.
                 ReceiveFailed(_logger, Endpoint.ToString(), ex.SocketErrorCode.ToString());
+                _stopped?.Invoke($"upstream {Endpoint}: receiving stopped ({ex.SocketErrorCode}); queries forwarded to it fail");
                 return;
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)

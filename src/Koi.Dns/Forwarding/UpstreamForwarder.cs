@@ -42,7 +42,8 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
         int maxInFlight,
         DnsCounters counters,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        Action<string>? upstreamStopped = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         Upstreams = upstreams;
@@ -55,7 +56,7 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
         _udp = new UdpUpstream[upstreams.Count];
         for (var i = 0; i < upstreams.Count; i++)
         {
-            _udp[i] = new UdpUpstream(upstreams[i], i, OnDatagram, logger);
+            _udp[i] = new UdpUpstream(upstreams[i], i, OnDatagram, logger, upstreamStopped);
         }
 
         // A tenth of the timeout, so a silent upstream is given up on within 10% of its time.

@@ -27,8 +27,21 @@ internal sealed class DnsServerRun : IAsyncDisposable
 
     public IReadOnlyList<IPEndPoint> TcpEndpoints => _tcp.ConvertAll(l => l.LocalEndPoint);
 
-    /// <summary>Binds everything or nothing: on the first failure what was bound is closed and a KoiException says why.</summary>
-    public static async Task<DnsServerRun> StartAsync(ServePlan plan, Resolver resolver, DnsCapabilityOptions options, TimeProvider time, ILogger logger)
+    /// <summary>The UDP sockets' descriptors, for tests that break one.</summary>
+    internal IReadOnlyList<int> UdpDescriptors => _udp.ConvertAll(l => l.Descriptor);
+
+    /// <summary>
+    /// Binds everything or nothing: on the first failure what was bound is closed and a KoiException says why.
+    /// <paramref name="udpStopped"/> and <paramref name="tcpStopped"/> hear of a listener loop that ends on its own.
+    /// </summary>
+    public static async Task<DnsServerRun> StartAsync(
+        ServePlan plan,
+        Resolver resolver,
+        DnsCapabilityOptions options,
+        TimeProvider time,
+        ILogger logger,
+        Action<string>? udpStopped = null,
+        Action<string>? tcpStopped = null)
     {
         var run = new DnsServerRun(resolver, plan);
         var limits = new TcpListenerLimits(options.MaxTcpConnections, options.TcpIdleTimeout);
@@ -36,11 +49,11 @@ internal sealed class DnsServerRun : IAsyncDisposable
         {
             foreach (var endpoint in plan.Listen)
             {
-                var udp = UdpDnsListener.Start(endpoint, options.UdpReceiveLoops, resolver, logger);
+                var udp = UdpDnsListener.Start(endpoint, options.UdpReceiveLoops, resolver, logger, udpStopped);
                 run._udp.Add(udp);
                 // Port 0 (tests) lets the kernel choose; TCP then takes the same port as UDP.
                 var tcpEndpoint = endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, udp.LocalEndPoint.Port) : endpoint;
-                run._tcp.Add(TcpDnsListener.Start(tcpEndpoint, resolver, limits, time, logger));
+                run._tcp.Add(TcpDnsListener.Start(tcpEndpoint, resolver, limits, time, logger, tcpStopped));
             }
         }
         catch (SocketException ex)

@@ -37,6 +37,9 @@ internal sealed partial class DnsService : IAsyncDisposable
     private string? _error;
     private bool _started;
 
+    // Which serving run a listener's "I stopped" belongs to: one from a run already replaced is ignored.
+    private int _runGeneration;
+
     public DnsService(
         DnsStateStore store,
         Func<DnsStateStore, ComponentHealth, ZoneMaintainer> createMaintainer,
@@ -67,6 +70,9 @@ internal sealed partial class DnsService : IAsyncDisposable
 
     /// <summary>The endpoints actually bound (port 0 resolved), UDP; empty while not serving.</summary>
     public IReadOnlyList<IPEndPoint> UdpEndpoints => _run?.UdpEndpoints ?? [];
+
+    /// <summary>The current run's UDP sockets' descriptors, for tests that break one.</summary>
+    internal IReadOnlyList<int> UdpDescriptors => _run?.UdpDescriptors ?? [];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -347,11 +353,23 @@ internal sealed partial class DnsService : IAsyncDisposable
 
         var limiter = new ClientRateLimiter(settings.RateLimitQps, settings.RateLimitBurst, _options.MaxTrackedClients, _time, settings.RateLimitSlip);
         var handler = new QueryHandler(Maintainer.Holder, new QueryPolicy(settings.AllowPublicClients, limiter), Counters, _logger);
-        var forwarder = new UpstreamForwarder(plan.Upstreams, _options.UpstreamTimeout, _options.MaxForwardsInFlight, Counters, _time, _logger);
+        var generation = Interlocked.Increment(ref _runGeneration);
+        void Stopped(ComponentHealth health, string reason)
+        {
+            if (Volatile.Read(ref _runGeneration) == generation)
+            {
+                _error = $"{reason}; `koi dns serve` starts serving afresh";
+                health.Failed(_error);
+            }
+        }
+
+        var forwarder = new UpstreamForwarder(
+            plan.Upstreams, _options.UpstreamTimeout, _options.MaxForwardsInFlight, Counters, _time, _logger, reason => Stopped(_udpHealth, reason));
         var resolver = new Resolver(handler, forwarder, Counters);
         try
         {
-            _run = await DnsServerRun.StartAsync(plan, resolver, _options, _time, _logger);
+            _run = await DnsServerRun.StartAsync(
+                plan, resolver, _options, _time, _logger, reason => Stopped(_udpHealth, reason), reason => Stopped(_tcpHealth, reason));
         }
         catch (KoiException ex)
         {
@@ -370,6 +388,7 @@ internal sealed partial class DnsService : IAsyncDisposable
 
     private async Task StopRunAsync()
     {
+        Interlocked.Increment(ref _runGeneration);
         if (_advertisement is { } advertisement)
         {
             _advertisement = null;

@@ -20,11 +20,14 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly Action<string>? _stopped;
     private int _connections;
 
-    private TcpDnsListener(Socket socket, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger)
+    private TcpDnsListener(Socket socket, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger, Action<string>? stopped)
     {
         _socket = socket;
+        _stopped = stopped;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _resolver = resolver;
         _limits = limits;
         _time = time;
@@ -32,11 +35,12 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
         _accepting = Task.Run(AcceptLoopAsync);
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+    public IPEndPoint LocalEndPoint { get; }
 
     public int Connections => Volatile.Read(ref _connections);
 
-    public static TcpDnsListener Start(IPEndPoint endpoint, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger)
+    /// <summary>Binds and listens now; <paramref name="stopped"/> hears, with the reason, if accepting ever ends on its own.</summary>
+    public static TcpDnsListener Start(IPEndPoint endpoint, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger, Action<string>? stopped = null)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -63,7 +67,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
             throw;
         }
 
-        return new TcpDnsListener(socket, resolver, limits, time, logger);
+        return new TcpDnsListener(socket, resolver, limits, time, logger, stopped);
     }
 
     public async ValueTask DisposeAsync()
@@ -95,6 +99,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
             catch (SocketException ex)
             {
                 AcceptFailed(_logger, LocalEndPoint.ToString(), ex.SocketErrorCode.ToString());
+                _stopped?.Invoke($"TCP on {LocalEndPoint} stopped accepting ({ex.SocketErrorCode})");
                 return;
             }
 

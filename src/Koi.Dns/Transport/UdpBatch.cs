@@ -179,6 +179,7 @@ internal sealed unsafe partial class UdpBatch : IDisposable
         11 => SocketError.WouldBlock, // EAGAIN
         22 => SocketError.InvalidArgument, // EINVAL
         9 => SocketError.OperationAborted, // EBADF: the socket was closed
+        88 => SocketError.NotSocket, // ENOTSOCK
         90 => SocketError.MessageSize, // EMSGSIZE
         101 => SocketError.NetworkUnreachable, // ENETUNREACH
         105 => SocketError.NoBufferSpaceAvailable, // ENOBUFS

@@ -25,18 +25,30 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _loops = [];
+    private readonly Action<string>? _stopped;
+    private readonly IPEndPoint _endpoint;
+    private int _loopCount;
+    private int _loopsStopped;
 
-    private UdpDnsListener(Socket socket, Resolver resolver, ILogger logger)
+    private UdpDnsListener(Socket socket, Resolver resolver, ILogger logger, Action<string>? stopped)
     {
         _socket = socket;
         _resolver = resolver;
         _logger = logger;
+        _stopped = stopped;
+        _endpoint = (IPEndPoint)socket.LocalEndPoint!;
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+    public IPEndPoint LocalEndPoint => _endpoint;
 
-    /// <summary>Binds now (so a taken port fails here, for the caller to report) and starts <paramref name="loops"/> loops.</summary>
-    public static UdpDnsListener Start(IPEndPoint endpoint, int loops, Resolver resolver, ILogger logger)
+    /// <summary>The socket's descriptor, for tests that break it to see a receive loop report its end.</summary>
+    internal int Descriptor => (int)_socket.SafeHandle.DangerousGetHandle();
+
+    /// <summary>
+    /// Binds now (so a taken port fails here, for the caller to report) and starts <paramref name="loops"/> loops.
+    /// <paramref name="stopped"/> hears, with the reason, of every loop that ends on its own (never on dispose).
+    /// </summary>
+    public static UdpDnsListener Start(IPEndPoint endpoint, int loops, Resolver resolver, ILogger logger, Action<string>? stopped = null)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -56,8 +68,8 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             throw;
         }
 
-        var listener = new UdpDnsListener(socket, resolver, logger);
-        for (var i = 0; i < Math.Max(1, loops); i++)
+        var listener = new UdpDnsListener(socket, resolver, logger, stopped) { _loopCount = Math.Max(1, loops) };
+        for (var i = 0; i < listener._loopCount; i++)
         {
             var thread = new Thread(listener.ReceiveLoop) { IsBackground = true, Name = $"koi-dns-udp-{i}" };
             thread.Start();
@@ -126,7 +138,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
 
             if (count < 0)
             {
-                if (token.IsCancellationRequested || error == SocketError.OperationAborted)
+                if (token.IsCancellationRequested)
                 {
                     return;
                 }
@@ -136,7 +148,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                     continue;
                 }
 
-                ReceiveFailed(_logger, LocalEndPoint.ToString(), error.ToString());
+                LoopStopped(error.ToString());
                 return;
             }
 
@@ -175,8 +187,13 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
 
             try
             {
-                if (batch.SendQueued(socket) != SocketError.Success)
+                if (batch.SendQueued(socket) is not SocketError.Success and var sendError)
                 {
+                    if (!token.IsCancellationRequested)
+                    {
+                        LoopStopped($"{sendError} on send");
+                    }
+
                     return;
                 }
             }
@@ -215,7 +232,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                ReceiveFailed(_logger, LocalEndPoint.ToString(), ex.SocketErrorCode.ToString());
+                LoopStopped(ex.SocketErrorCode.ToString());
                 return;
             }
 
@@ -250,6 +267,14 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "DNS UDP listener on {Endpoint} stopped receiving: {Error}")]
-    private static partial void ReceiveFailed(ILogger logger, string endpoint, string error);
+    private void LoopStopped(string error)
+    {
+        var stopped = Interlocked.Increment(ref _loopsStopped);
+        var left = _loopCount - stopped;
+        ReceiveFailed(_logger, LocalEndPoint.ToString(), error, left);
+        _stopped?.Invoke($"UDP on {LocalEndPoint}: {stopped} of {_loopCount} receive loops stopped ({error})");
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "DNS UDP listener on {Endpoint}: a receive loop stopped ({Error}); {Left} still receive")]
+    private static partial void ReceiveFailed(ILogger logger, string endpoint, string error, int left);
 }

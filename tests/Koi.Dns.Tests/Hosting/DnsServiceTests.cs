@@ -118,6 +118,35 @@ public sealed class DnsServiceTests
     }
 
     [Fact]
+    public async Task Serve_UdpSocketBreaks_ReceiveLoopsReportFailed_ServeAgainRecovers()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "breaks a descriptor with dup2");
+        await using var server = await DnsTestServer.StartAsync();
+        await server.Service.AddEntryAsync(new EntryRequest("nas", "192.168.1.20"), Ct);
+        var broken = server.Endpoint;
+
+        // Each blocked receive loop wakes on a datagram, finds its descriptor is no socket any more, and ends.
+        FileDescriptors.ReplaceWithDevNull(server.Service.UdpDescriptors[0]);
+        var udp = await Poll.UntilAsync(
+            async () =>
+            {
+                await DnsClient.UdpAsync(broken, Queries.Build("nas.lan", DnsType.A), TimeSpan.FromMilliseconds(50));
+                return server.Status.Snapshot("dns").Single(c => c.Name == "dns/udp");
+            },
+            c => c.Reason?.Contains("2 of 2 receive loops stopped", StringComparison.Ordinal) == true);
+
+        Assert.Equal(ComponentState.Failed, udp.State);
+        Assert.Equal($"UDP on {broken}: 2 of 2 receive loops stopped (NotSocket); `koi dns serve` starts serving afresh", udp.Reason);
+        Assert.Equal(udp.Reason, server.Service.Status().Error);
+
+        await server.Service.ServeAsync(new ServeRequest(Port: FreePort.On(IPAddress.Loopback)), Ct);
+
+        Assert.Equal(ComponentState.Running, server.Status.Snapshot("dns").Single(c => c.Name == "dns/udp").State);
+        Assert.Null(server.Service.Status().Error);
+        Assert.Equal(["192.168.1.20"], Queries.Values(await DnsClient.UdpMessageAsync(server.Endpoint, Queries.Build("nas.lan", DnsType.A)), DnsType.A));
+    }
+
+    [Fact]
     public async Task Serve_SlipOutOfRange_InvalidRequestAndSettingKept()
     {
         await using var server = await DnsTestServer.StartAsync(request: new ServeRequest(RateLimitSlip: 2));
