@@ -31,7 +31,17 @@ internal sealed partial class CaPinMonitor(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _health.Starting();
-        Settle();
+        try
+        {
+            Settle();
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // An unreadable membership.json stops the pin check, not the daemon; every tick tries again.
+            _health.Failed($"{files.Membership} cannot be read: {ex.Message}");
+            LogCheckFailed(logger, ex);
+        }
+
         _timer = time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.FromSeconds(2), options.CaCheckInterval);
         return Task.CompletedTask;
     }
@@ -152,6 +162,13 @@ internal sealed partial class CaPinMonitor(
         catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {
             _health.Failed($"CA check failed: {ex.Message}");
+            LogCheckFailed(logger, ex);
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            // Not expected (a bug): shown and logged rather than lost in a task nobody awaits, and the next tick
+            // tries again. Without this a check that always throws would leave the last "CA verified" up for good.
+            _health.Failed($"CA check failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
             LogCheckFailed(logger, ex);
         }
     }

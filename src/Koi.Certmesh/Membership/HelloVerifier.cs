@@ -19,6 +19,13 @@ internal static class HelloVerifier
     /// <summary>Null when the hello is genuine for the CA it names; otherwise why not.</summary>
     public static string? Problem(HelloResponse hello, string nonce, DateTimeOffset now)
     {
+        // The hello comes off the network: a field left out arrives as null despite the record's types, and must
+        // fail the check (an exception here would leave the pin monitor without a verdict, never raising the alert).
+        if (MissingField(hello) is { } missing)
+        {
+            return $"the hello has no {missing}";
+        }
+
         X509Certificate2 ca;
         X509Certificate2 service;
         try
@@ -61,6 +68,14 @@ internal static class HelloVerifier
                 : "the hello signature does not verify: the answering machine does not hold the CA's service key";
         }
     }
+
+    private static string? MissingField(HelloResponse hello) =>
+        string.IsNullOrEmpty(hello.Hostname) ? "hostname"
+        : string.IsNullOrEmpty(hello.CaFingerprint) ? "ca_fingerprint"
+        : string.IsNullOrEmpty(hello.CaCert) ? "ca_cert"
+        : string.IsNullOrEmpty(hello.ServiceCert) ? "service_cert"
+        : string.IsNullOrEmpty(hello.Signature) ? "signature"
+        : null;
 
     public static string Fingerprint(X509Certificate2 certificate) =>
         Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));

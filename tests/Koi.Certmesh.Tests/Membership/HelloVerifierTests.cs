@@ -57,6 +57,28 @@ public sealed class HelloVerifierTests
         Assert.Contains("do not parse", HelloVerifier.Problem(hello, "n", Now), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hostname")]
+    [InlineData("ca_fingerprint")]
+    [InlineData("ca_cert")]
+    [InlineData("service_cert")]
+    [InlineData("signature")]
+    public void Problem_FieldLeftOut_RejectedNotThrown(string field)
+    {
+        // What System.Text.Json makes of a hello without that field: null, whatever the record's types say.
+        var genuine = Mesh.Create("stone-01").Hello("n");
+        var hello = field switch
+        {
+            "hostname" => genuine with { Hostname = null! },
+            "ca_fingerprint" => genuine with { CaFingerprint = null! },
+            "ca_cert" => genuine with { CaCert = null! },
+            "service_cert" => genuine with { ServiceCert = null! },
+            _ => genuine with { Signature = null! },
+        };
+
+        Assert.Equal($"the hello has no {field}", HelloVerifier.Problem(hello, "n", Now));
+    }
+
     private sealed record Mesh(string Hostname, string CaPem, string Fingerprint, string ServicePem, ECDsa ServiceKey)
     {
         public static Mesh Create(string hostname)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 
 namespace Koi.Tests.Cli;
@@ -61,6 +62,64 @@ public sealed class JoinProcessTests
         Assert.False(Directory.Exists(Path.Combine(joiner.DataDir, "certs", "proc-member2")));
         var log = await CliJsonAsync(ca, "certmesh", "log");
         Assert.DoesNotContain(log.GetProperty("entries").EnumerateArray(), e => e.GetProperty("event").GetString() == "totp_failed");
+    }
+
+    [Fact]
+    public async Task VerifyCa_ImpostorReplaysHelloWithoutSignature_MitmAlertRaised()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var joiner = await LocalDaemon.StartAsync(Koi, env: Host("proc-member3"));
+        string hello;
+        int caPort;
+        await using (var ca = await LocalDaemon.StartAsync(Koi, env: Host("proc-ca3")))
+        {
+            var created = await CliJsonAsync(ca, "certmesh", "create", "--profile", "just-me", "--passphrase", Passphrase);
+            var code = await OathtoolAsync(Secret(created.GetProperty("totp_uri").GetString()!));
+            var joined = await KoiProcess.RunAsync(Koi, ["certmesh", "join", ca.Endpoint.ToString(), "--code", code, "--json", "--data-dir", joiner.DataDir]);
+            Assert.True(joined.ExitCode == 0, joined.Stderr + joined.Stdout);
+            using var http = new HttpClient { BaseAddress = ca.Endpoint };
+            using var answer = await http.PostAsync("/v1/certmesh/hello", new StringContent("""{"nonce":"recorded0123456789abcdef0123456789"}""", System.Text.Encoding.UTF8, "application/json"), ct);
+            hello = await answer.Content.ReadAsStringAsync(ct);
+            caPort = ca.Endpoint.Port;
+        }
+
+        // The CA is gone; on its address something presents the CA's real, public certificates and no signature.
+        var replay = JsonDocument.Parse(hello).RootElement.EnumerateObject().Where(p => p.Name != "signature").ToDictionary(p => p.Name, p => p.Value);
+        using var impostor = new HttpListener();
+        impostor.Prefixes.Add($"http://127.0.0.1:{caPort}/");
+        impostor.Start();
+        var serving = Task.Run(
+            async () =>
+            {
+                while (impostor.IsListening)
+                {
+                    HttpListenerContext context;
+                    try
+                    {
+                        context = await impostor.GetContextAsync();
+                    }
+                    catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    context.Response.ContentType = "application/json";
+                    await context.Response.OutputStream.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(replay), ct);
+                    context.Response.Close();
+                }
+            },
+            ct);
+
+        var verified = await KoiProcess.RunAsync(Koi, ["certmesh", "verify-ca", "--data-dir", joiner.DataDir]);
+        impostor.Stop();
+        await serving;
+
+        Assert.Equal(1, verified.ExitCode);
+        Assert.Contains("CA fingerprint changed — possible MITM", verified.Stderr, StringComparison.Ordinal);
+        Assert.True(verified.Stderr.Contains("the hello has no signature", StringComparison.Ordinal), verified.Stderr);
+        var certmesh = (await CliJsonAsync(joiner, "status")).GetProperty("capabilities").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "certmesh");
+        var pin = certmesh.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "certmesh/ca_pin");
+        Assert.Equal("failed", pin.GetProperty("state").GetString());
     }
 
     [Fact]
