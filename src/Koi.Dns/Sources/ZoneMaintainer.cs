@@ -18,6 +18,9 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
 {
     private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromSeconds(5);
 
+    // How long a re-established mDNS watch must run without failing before status stops reporting the failure.
+    private static readonly TimeSpan WatchSettle = TimeSpan.FromSeconds(1);
+
     private int _disposed;
     private readonly DnsStateStore _store;
     private readonly IMemberDirectory _members;
@@ -30,6 +33,7 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
     private readonly Lock _rebuildGate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _tasks = [];
+    private volatile string? _watchProblem;
     private HashSet<ShadowedName> _reportedShadows = [];
     private uint _serial;
 
@@ -98,7 +102,15 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
                 var previous = Holder.Current;
                 Holder.Swap(snapshot);
                 ReportShadows(snapshot);
-                _health.Running(Describe(snapshot));
+                if (_watchProblem is { } problem)
+                {
+                    _health.Failed(problem);
+                }
+                else
+                {
+                    _health.Running(Describe(snapshot));
+                }
+
                 if (!SameAliases(previous, snapshot))
                 {
                     Changed?.Invoke(this, EventArgs.Empty);
@@ -140,7 +152,17 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
             while (await _requests.Reader.WaitToReadAsync(_stop.Token))
             {
                 _requests.Reader.TryRead(out _);
-                Rebuild();
+                try
+                {
+                    Rebuild();
+                }
+                catch (Exception ex)
+                {
+                    // Not expected (a bug in a source or the builder): the loop must outlive it, or the zone would
+                    // silently stop following the roster and mDNS. The previous snapshot keeps answering.
+                    _health.Failed($"rebuild failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
+                    RebuildFailed(_logger, ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -155,9 +177,23 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
         {
             try
             {
-                await foreach (var change in _services!.WatchAsync(null, token))
+                await using var changes = _services!.WatchAsync(null, token).GetAsyncEnumerator(token);
+                var next = changes.MoveNextAsync().AsTask();
+                if (_watchProblem is not null)
+                {
+                    // Re-established once it runs a moment without failing (it may have nothing to say yet).
+                    await Task.WhenAny(next, Task.Delay(WatchSettle, _time, token));
+                    if (!next.IsFaulted && !next.IsCanceled)
+                    {
+                        _watchProblem = null;
+                        RequestRebuild();
+                    }
+                }
+
+                while (await next)
                 {
                     RequestRebuild();
+                    next = changes.MoveNextAsync().AsTask();
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -166,7 +202,10 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
             }
             catch (Exception ex)
             {
-                // mDNS may be restarting; names already known stay in the zone while the watch is re-established.
+                // mDNS may be restarting; names already known stay in the zone while the watch is re-established,
+                // and status says the zone may be missing mDNS changes meanwhile.
+                _watchProblem = $"the mDNS watch failed ({ex.Message}); names from mDNS may be out of date; retrying every {WatchRetryDelay.TotalSeconds:0}s";
+                _health.Failed(_watchProblem);
                 WatchFailed(_logger, ex);
             }
 

@@ -30,8 +30,9 @@ internal static class CertificateLoader
         {
             throw new CertificateProblemException(Missing(directory));
         }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
+            // A read error, or a file swapped out between the stat and the read: the next check tries again.
             throw new CertificateProblemException($"cannot read the certificate files in {directory}: {ex.Message}");
         }
 

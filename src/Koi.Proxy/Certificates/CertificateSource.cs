@@ -29,8 +29,8 @@ internal sealed partial class CertificateSource : IDisposable
         _current = initial;
         _time = time;
         _logger = logger;
-        _settle = time.CreateTimer(_ => Check(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _periodic = time.CreateTimer(_ => Tick(), null, options.CertificateRecheck, options.CertificateRecheck);
+        _settle = time.CreateTimer(_ => Guarded(() => Check()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _periodic = time.CreateTimer(_ => Guarded(Tick), null, options.CertificateRecheck, options.CertificateRecheck);
     }
 
     public string Directory { get; }
@@ -131,6 +131,33 @@ internal sealed partial class CertificateSource : IDisposable
         _watcher?.Dispose();
     }
 
+    /// <summary>
+    /// Runs a timer's work: an exception thrown on a timer thread would end the whole daemon, so anything unexpected
+    /// becomes this entry's problem (shown in status, logged) and the next tick tries again.
+    /// </summary>
+    private void Guarded(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception ex)
+        {
+            var text = $"checking the certificate files failed unexpectedly: {ex.GetType().Name}: {ex.Message}";
+            lock (_checkGate)
+            {
+                if (_disposed || _problem?.Text == text)
+                {
+                    return;
+                }
+
+                _problem = (text, _time.GetUtcNow());
+            }
+
+            LogCertificateProblem(_logger, Directory, text, Current is { } current ? $"still serving serial {current.Serial}" : "nothing to serve until it is fixed");
+        }
+    }
+
     private void Tick()
     {
         if (_watcher is null)
@@ -192,5 +219,15 @@ internal sealed partial class CertificateSource : IDisposable
     private void OnFileEvent(object sender, FileSystemEventArgs e) => Settle();
 
     // Several events arrive for one swap (rename out, rename in, deletes); check once they settled.
-    private void Settle() => _settle.Change(s_settle, Timeout.InfiniteTimeSpan);
+    // A late event after Dispose (the watcher's own thread) finds the timer gone; nothing is left to check then.
+    private void Settle()
+    {
+        try
+        {
+            _settle.Change(s_settle, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 }

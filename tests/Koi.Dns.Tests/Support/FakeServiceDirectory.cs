@@ -10,6 +10,7 @@ internal sealed class FakeServiceDirectory : IServiceDirectory
     private readonly Lock _gate = new();
     private readonly List<DiscoveredService> _services = [];
     private readonly List<Channel<ServiceChange>> _watchers = [];
+    private bool _broken;
 
     public static DiscoveredService Service(string instance, string type, string host, int port, params string[] addresses) => new(
         instance,
@@ -37,6 +38,29 @@ internal sealed class FakeServiceDirectory : IServiceDirectory
         }
     }
 
+    /// <summary>What an mDNS engine that stops does to its watchers: every watch fails, new ones too, until <see cref="Repair"/>.</summary>
+    public void Break()
+    {
+        lock (_gate)
+        {
+            _broken = true;
+            foreach (var watcher in _watchers)
+            {
+                watcher.Writer.TryComplete(new InvalidOperationException("mDNS engine stopped"));
+            }
+
+            _watchers.Clear();
+        }
+    }
+
+    public void Repair()
+    {
+        lock (_gate)
+        {
+            _broken = false;
+        }
+    }
+
     public IReadOnlyList<DiscoveredService> Services(string? serviceType = null)
     {
         lock (_gate)
@@ -58,6 +82,11 @@ internal sealed class FakeServiceDirectory : IServiceDirectory
         var channel = Channel.CreateUnbounded<ServiceChange>();
         lock (_gate)
         {
+            if (_broken)
+            {
+                throw new InvalidOperationException("mDNS engine stopped");
+            }
+
             foreach (var service in _services)
             {
                 channel.Writer.TryWrite(new ServiceChange(ServiceChangeKind.Found, service));
