@@ -18,7 +18,7 @@ namespace Koi.Dns.Forwarding;
 /// matches the answer and sends it to the client itself. One periodic sweep over the table moves queries whose
 /// upstream stayed silent to the next upstream, or answers them SERVFAIL.
 /// </remarks>
-internal sealed class UpstreamForwarder : IAsyncDisposable
+internal sealed partial class UpstreamForwarder : IAsyncDisposable
 {
     private const int StackQuerySize = 1232;
 
@@ -31,6 +31,7 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
     private readonly int _maxInFlight;
     private readonly TimeProvider _time;
     private readonly ITimer _sweep;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private int _inFlight;
     private int _sweeping;
@@ -50,6 +51,7 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
         _timeout = timeout;
         _timeoutTicks = (long)(timeout.TotalSeconds * time.TimestampFrequency);
         _maxInFlight = maxInFlight;
+        _logger = logger;
         _counters = counters;
         _time = time;
         _pool = new ForwardJobPool(maxInFlight);
@@ -246,6 +248,11 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
         {
             // Shutting down: the truncated answer is still an answer (the client may retry over TCP itself).
         }
+        catch (Exception ex)
+        {
+            // Not expected; the client still gets the truncated answer and the in-flight slot is given back.
+            TcpRetryFailed(_logger, endpoint.ToString(), ex);
+        }
 
         Complete(job, answer ?? truncated, endpoint);
     }
@@ -304,4 +311,7 @@ internal sealed class UpstreamForwarder : IAsyncDisposable
             Volatile.Write(ref _sweeping, 0);
         }
     }
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "DNS upstream {Endpoint}: the TCP retry of a truncated answer failed unexpectedly; the client gets the truncated answer")]
+    private static partial void TcpRetryFailed(ILogger logger, string endpoint, Exception exception);
 }

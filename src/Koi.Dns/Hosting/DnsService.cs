@@ -83,7 +83,7 @@ internal sealed partial class DnsService : IAsyncDisposable
             {
                 _store.Load();
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 // Serving from a guess could expose names the operator removed: stay down and say why.
                 _zoneHealth.Failed(ex.Message);

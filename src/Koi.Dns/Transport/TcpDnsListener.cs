@@ -118,20 +118,24 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
     private async Task ServeAsync(Socket connection, CancellationToken stopping)
     {
         using var socket = connection;
-        socket.NoDelay = true;
-        var query = new byte[TcpFraming.MaxFrame];
-        var response = new byte[TcpFraming.MaxFrame + 2];
-        var writer = new DnsMessageWriter(response.AsMemory(2));
-        var client = ClientAddress.From(((IPEndPoint)socket.RemoteEndPoint!).Address);
         try
         {
+            // Inside the try: a client that reset already makes these throw, and its slot must still be given back.
+            socket.NoDelay = true;
+            var client = ClientAddress.From(((IPEndPoint)socket.RemoteEndPoint!).Address);
+            var query = new byte[TcpFraming.MaxFrame];
+            var response = new byte[TcpFraming.MaxFrame + 2];
+            var writer = new DnsMessageWriter(response.AsMemory(2));
             while (true)
             {
                 int length;
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping))
-                using (_time.CreateTimer(_ => idle.Cancel(), null, _limits.IdleTimeout, Timeout.InfiniteTimeSpan))
+
+                // A timed source rather than a timer calling Cancel: a timer callback racing the dispose would throw
+                // on a thread-pool thread, which ends the process.
+                using (var idle = new CancellationTokenSource(_limits.IdleTimeout, _time))
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping, idle.Token))
                 {
-                    length = await TcpFraming.ReadFrameAsync(socket, query, idle.Token);
+                    length = await TcpFraming.ReadFrameAsync(socket, query, wait.Token);
                 }
 
                 if (length <= 0)
