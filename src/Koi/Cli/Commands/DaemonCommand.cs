@@ -4,6 +4,7 @@ using Koi.Core.Capabilities;
 using Koi.Core.Paths;
 using Koi.Core.Storage;
 using Koi.Daemon;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Cli.Commands;
@@ -106,6 +107,7 @@ internal static class DaemonCommand
         {
             var token = DaemonToken.Generate();
             await using var app = DaemonApp.Build(options, token, DaemonApp.BuiltInCapabilities(options));
+            using var unobserved = UnobservedTaskLogger.Attach(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Koi.Daemon"));
             var endpointHost = options.HttpBind.Equals(IPAddress.Any) ? "127.0.0.1"
                 : options.HttpBind.Equals(IPAddress.IPv6Any) ? "[::1]"
                 : options.HttpBind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.HttpBind}]"
