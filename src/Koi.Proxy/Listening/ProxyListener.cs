@@ -152,45 +152,63 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
         {
-            if (Certificates.Current is null)
+            try
             {
+                await RunOnceAsync(token);
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested)
+            {
+                // Not expected (a bug): the entry shows it as failed and tries again, rather than its task ending
+                // with the status frozen at "listening".
                 CloseSocket();
-                Fail(Certificates.Problem?.Text ?? $"no certificate loaded from {Certificates.Directory} yet");
+                Fail($"listener failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
+                LogListenerLoopFailed(_logger, Entry.Name, ex);
                 await PauseAsync(token);
-                continue;
             }
+        }
+    }
 
-            Socket? socket;
-            lock (_gate)
-            {
-                socket = _socket;
-            }
+    /// <summary>One round: wait for a certificate, bind, accept until that ends (or pause after a failure).</summary>
+    private async Task RunOnceAsync(CancellationToken token)
+    {
+        if (Certificates.Current is null)
+        {
+            CloseSocket();
+            Fail(Certificates.Problem?.Text ?? $"no certificate loaded from {Certificates.Directory} yet");
+            await PauseAsync(token);
+            return;
+        }
 
+        Socket? socket;
+        lock (_gate)
+        {
+            socket = _socket;
+        }
+
+        if (socket is null)
+        {
+            socket = TryBind();
             if (socket is null)
             {
-                socket = TryBind();
-                if (socket is null)
-                {
-                    await PauseAsync(token);
-                    continue;
-                }
-
-                lock (_gate)
-                {
-                    _socket = socket;
-                }
-            }
-
-            SetStatus(ListenerState.Listening, $"listening on {Entry.ListenText} → {Entry.Backend}");
-            LogListening(_logger, Entry.Name, Entry.ListenText, Entry.Backend, Certificates.Current?.Serial ?? "?");
-            _ = CheckBackendAsync();
-            var failure = await AcceptLoopAsync(socket, token);
-            CloseSocket();
-            if (failure is not null)
-            {
-                Fail(failure);
                 await PauseAsync(token);
+                return;
             }
+
+            lock (_gate)
+            {
+                _socket = socket;
+            }
+        }
+
+        SetStatus(ListenerState.Listening, $"listening on {Entry.ListenText} → {Entry.Backend}");
+        LogListening(_logger, Entry.Name, Entry.ListenText, Entry.Backend, Certificates.Current?.Serial ?? "?");
+        _ = CheckBackendAsync();
+        var failure = await AcceptLoopAsync(socket, token);
+        CloseSocket();
+        if (failure is not null)
+        {
+            Fail(failure);
+            await PauseAsync(token);
         }
     }
 
@@ -380,6 +398,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
+        }
+        catch (Exception ex)
+        {
+            // Started without anyone awaiting it: log what would otherwise vanish; the next check tries again.
+            LogBackendCheckFailed(_logger, Entry.Name, ex);
         }
         finally
         {
