@@ -37,17 +37,19 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         {
             var paths = sp.GetRequiredService<KoiPaths>();
             var status = sp.GetRequiredService<StatusRegistry>();
+            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh") ?? NullLogger.Instance;
             var announcer = new CertmeshAnnouncer(
                 sp.GetService<IServiceAdvertiser>() ?? new NoServiceAdvertiser(),
                 _options.AnnouncePort,
-                status.Register(CapabilityNames.Certmesh, "announcement"));
+                status.Register(CapabilityNames.Certmesh, "announcement"),
+                logger);
             return new CertmeshAuthority(
                 new CertmeshFiles(paths.CertmeshDir, paths.CertsDir),
                 _options,
                 announcer,
                 status,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh") ?? NullLogger.Instance,
+                logger,
                 sp.GetService<IEventBus>());
         });
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(

@@ -5,7 +5,6 @@ using Koi.Certmesh.Trust;
 using Koi.Core.Naming;
 using Koi.Core.Status;
 using Koi.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Koi.Certmesh.Tests;
 
@@ -17,10 +16,14 @@ internal sealed class CertmeshHarness : IAsyncDisposable
 {
     public const string Passphrase = "harness passphrase 42";
 
-    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null, (int Lifetime, int RenewAt)? policy = null)
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">What the authority reads the time from, when not <paramref name="time"/> itself (e.g. a skewed wall clock).</param>
+    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null, (int Lifetime, int RenewAt)? policy = null, TimeProvider? clock = null)
     {
         Directory = directory ?? new TempDirectory();
         Time = time ?? new ManualTimeProvider(DateTimeOffset.UtcNow);
+        _clock = clock ?? Time;
         Status = new StatusRegistry(Time);
         Anchors = Directory.Combine("anchors");
         TrustStores = trustStores ?? [new SystemTrustStore(Anchors, null)];
@@ -56,6 +59,9 @@ internal sealed class CertmeshHarness : IAsyncDisposable
 
     public RecordingAdvertiser Advertiser { get; } = new();
 
+    /// <summary>Both the authority's and the announcer's log.</summary>
+    public RecordingLogger Logger { get; } = new();
+
     public CertmeshAuthority Authority { get; private set; }
 
     public static CreatePlan Plan(TrustProfile profile = TrustProfile.Personal) =>
@@ -85,8 +91,8 @@ internal sealed class CertmeshHarness : IAsyncDisposable
     private CertmeshAuthority NewAuthority() => new(
         Files,
         Options,
-        new CertmeshAnnouncer(Advertiser, Options.AnnouncePort, Status.Register("certmesh", "announcement")),
+        new CertmeshAnnouncer(Advertiser, Options.AnnouncePort, Status.Register("certmesh", "announcement"), Logger),
         Status,
-        Time,
-        NullLogger.Instance);
+        _clock,
+        Logger);
 }

@@ -1,5 +1,6 @@
 using Koi.Core.Naming;
 using Koi.Core.Status;
+using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Authority;
 
@@ -7,12 +8,15 @@ namespace Koi.Certmesh.Authority;
 /// Announces <c>_certmesh._tcp</c> while the CA can enroll (created or unlocked) and withdraws it on lock, destroy
 /// and shutdown. Without mDNS the advertiser is a no-op and the component says so.
 /// </summary>
-internal sealed class CertmeshAnnouncer(IServiceAdvertiser advertiser, int port, ComponentHealth health) : IAsyncDisposable
+internal sealed partial class CertmeshAnnouncer(IServiceAdvertiser advertiser, int port, ComponentHealth health, ILogger logger) : IAsyncDisposable
 {
     public const string ServiceType = "_certmesh._tcp";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IAsyncDisposable? _current;
+
+    // The last failure logged: the same one again (every unlock retries) is shown by status, not logged anew.
+    private string? _lastFailure;
 
     public async Task AnnounceAsync(string hostname, string fingerprint, string profile, CancellationToken cancellationToken)
     {
@@ -36,10 +40,18 @@ internal sealed class CertmeshAnnouncer(IServiceAdvertiser advertiser, int port,
             {
                 _current = await advertiser.AdvertiseAsync(new AdvertisedService($"{hostname} Certmesh CA", ServiceType, port, txt), cancellationToken);
                 health.Running(advertiser is NoServiceAdvertiser ? "not announced: mDNS is off" : $"announcing {ServiceType} on port {port}");
+                _lastFailure = null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                health.Failed($"announcing {ServiceType} failed: {ex.Message}");
+                var reason = $"announcing {ServiceType} failed: {ex.Message}";
+                if (reason != _lastFailure)
+                {
+                    _lastFailure = reason;
+                    LogAnnounceFailed(logger, ServiceType, port, ex);
+                }
+
+                health.Failed(reason);
             }
         }
         finally
@@ -72,4 +84,7 @@ internal sealed class CertmeshAnnouncer(IServiceAdvertiser advertiser, int port,
         await WithdrawAsync("daemon stopping");
         health.Stopped("daemon stopped");
     }
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "certmesh could not announce {ServiceType} on port {Port}; joiners must be given the CA endpoint by hand")]
+    private static partial void LogAnnounceFailed(ILogger logger, string serviceType, int port, Exception exception);
 }

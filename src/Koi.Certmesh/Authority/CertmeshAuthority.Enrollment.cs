@@ -11,6 +11,12 @@ internal sealed partial class CertmeshAuthority
 {
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(30);
 
+    /// <summary>How soon a window whose close failed is tried again.</summary>
+    internal static readonly TimeSpan WindowCloseRetry = TimeSpan.FromSeconds(10);
+
+    // The last close failure logged, so a retry that fails the same way does not log again every few seconds.
+    private string? _windowCloseFailure;
+
     /// <summary>Opens enrollment, for <paramref name="duration"/> if given (the window closes itself, audited).</summary>
     public async Task<EnrollmentView> OpenEnrollmentAsync(TimeSpan? duration, CancellationToken cancellationToken)
     {
@@ -134,6 +140,7 @@ internal sealed partial class CertmeshAuthority
     {
         _windowTimer?.Dispose();
         _windowTimer = null;
+        _windowCloseFailure = null;
         var meta = roster.Metadata;
         if (meta.EnrollmentState != EnrollmentState.Open)
         {
@@ -154,32 +161,68 @@ internal sealed partial class CertmeshAuthority
             return;
         }
 
-        _windowTimer = _time.CreateTimer(_ => _ = OnWindowExpiredAsync(), null, remaining, Timeout.InfiniteTimeSpan);
+        ArmWindowTimer(remaining);
         _windowHealth.Running($"enrollment open until {closesAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
     }
 
+    /// <summary>Runs under the gate. One timer at a time; none is left behind by a callback racing disposal.</summary>
+    private void ArmWindowTimer(TimeSpan dueIn)
+    {
+        _windowTimer?.Dispose();
+        _windowTimer = _time.CreateTimer(_ => _ = OnWindowExpiredAsync(), null, dueIn, Timeout.InfiniteTimeSpan);
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            _windowTimer.Dispose();
+            _windowTimer = null;
+        }
+    }
+
+    /// <summary>
+    /// The timer callback: nobody awaits it, so nothing may escape it. A window that cannot be closed (roster or
+    /// audit not writable, …) is logged, shown as failed and retried until it closes; the window must never stay
+    /// open past its deadline while status still says "open until" a time already gone.
+    /// </summary>
     private async Task OnWindowExpiredAsync()
     {
         await _gate.WaitAsync();
         try
         {
-            if (Roster.Current is { Metadata.EnrollmentState: EnrollmentState.Open, Metadata.EnrollmentClosesAt: { } at } roster)
+            if (Volatile.Read(ref _disposed) == 1)
             {
-                // Timers run on a monotonic clock and may fire a hair before the wall clock reaches the deadline:
-                // closing if due, and re-arming for the rest otherwise, so the window can never stay open.
-                if (at <= _time.GetUtcNow())
-                {
-                    CloseCore("window_expired");
-                }
-                else
-                {
-                    ReconcileWindow(roster);
-                }
+                return;
+            }
+
+            var roster = Roster.Current;
+            if (roster is null)
+            {
+                return;
+            }
+
+            if (roster.Metadata is not { EnrollmentState: EnrollmentState.Open, EnrollmentClosesAt: { } at })
+            {
+                // Closed meanwhile (by hand, by a join, or a retry after a failure that came late in the close).
+                ReconcileWindow(roster);
+                return;
+            }
+
+            // Timers run on a monotonic clock and may fire a hair before the wall clock reaches the deadline:
+            // closing if due, and re-arming for the rest otherwise, so the window can never stay open.
+            if (at <= _time.GetUtcNow())
+            {
+                CloseCore("window_expired");
+            }
+            else
+            {
+                ReconcileWindow(roster);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex)
         {
-            _windowHealth.Failed($"could not close the enrollment window: {ex.Message}");
+            // During shutdown (disposed audit log, timer, …) there is nothing left to close or report.
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                WindowCloseFailed(ex);
+            }
         }
         finally
         {
@@ -187,11 +230,27 @@ internal sealed partial class CertmeshAuthority
         }
     }
 
+    /// <summary>Runs under the gate: shows and logs the failure (once per distinct cause) and tries again soon.</summary>
+    private void WindowCloseFailed(Exception ex)
+    {
+        var reason = $"enrollment window could not be closed: {ex.Message}; retrying every {WindowCloseRetry.TotalSeconds:0} s";
+        if (reason != _windowCloseFailure)
+        {
+            _windowCloseFailure = reason;
+            LogWindowCloseFailed(_logger, WindowCloseRetry.TotalSeconds, ex);
+        }
+
+        _windowHealth.Failed(reason);
+        ArmWindowTimer(WindowCloseRetry);
+    }
+
     private void CloseCore(string reason)
     {
+        // The timer goes only once the roster says closed: a failed save keeps a pending retry alive.
+        Roster.Update(r => r! with { Metadata = r.Metadata with { EnrollmentState = EnrollmentState.Closed, EnrollmentClosesAt = null } });
         _windowTimer?.Dispose();
         _windowTimer = null;
-        Roster.Update(r => r! with { Metadata = r.Metadata with { EnrollmentState = EnrollmentState.Closed, EnrollmentClosesAt = null } });
+        _windowCloseFailure = null;
         Audit("enrollment_closed", ("reason", reason));
         _windowHealth.Running("enrollment closed");
         LogEnrollment(_logger, "closed");

@@ -61,4 +61,7 @@ internal sealed partial class CertmeshAuthority
 
     [LoggerMessage(EventId = 3019, Level = LogLevel.Warning, Message = "certmesh enrollment: more than {Count} refusals from {From} in this window; further ones are counted, not audited one by one")]
     private static partial void LogRefusalsSuppressed(ILogger logger, string from, int count);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "certmesh enrollment window is past its deadline but could not be closed; retrying every {Seconds} s")]
+    private static partial void LogWindowCloseFailed(ILogger logger, double seconds, Exception exception);
 }

@@ -93,10 +93,22 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
                 await TryAutoUnlockAsync(roster, cancellationToken);
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException or CryptographicException)
+        // A state file koi may not read (or a directory where a file belongs) or a malformed key (FormatException
+        // from base64, ArgumentException from a PEM without a key) is as unreadable as a corrupt one: certmesh shows
+        // failed with the reason, the daemon and the other capabilities keep running.
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException
+            or CryptographicException or FormatException or ArgumentException)
         {
-            _health.Failed($"certmesh state unreadable: {ex.Message}");
+            _health.Failed($"certmesh state cannot be read: {ex.Message}");
             LogLoadFailed(_logger, ex);
+
+            // The siblings settle too, rather than saying "starting" for ever; a window already scheduled stays so.
+            if (_windowHealth.Snapshot.State == ComponentState.Starting)
+            {
+                _windowHealth.Failed("certmesh state cannot be read (see certmesh/authority)");
+            }
+
+            await _announcer.WithdrawAsync("certmesh state cannot be read");
         }
         finally
         {
@@ -278,7 +290,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
         {
             _audit?.Append(eventName, fields);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // An audit write that fails must be loud, never silent; the operation's own result stands.
             LogAuditFailed(_logger, eventName, ex);

@@ -1,5 +1,9 @@
+using Koi.Certmesh.Authority;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
+using Koi.Core.Status;
+using Koi.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Tests.Authority;
 
@@ -75,6 +79,91 @@ public sealed class EnrollmentWindowTests
         Assert.InRange((cert.NotAfter - cert.NotBefore).TotalDays, 89.9, 90.1);
     }
 
+    [Fact]
+    public async Task WindowTimer_FiresBeforeWallClockDeadline_RearmsAndCloses()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var wall = new SkewedClock(time);
+        await using var h = new CertmeshHarness(time: time, clock: wall);
+        await h.CreateAsync(TrustProfile.Organization);
+        await h.Authority.OpenEnrollmentAsync(TimeSpan.FromHours(2), TestContext.Current.CancellationToken);
+
+        // The wall clock falls a second behind the timers' clock: the timer fires while the window is not yet due.
+        wall.Skew = TimeSpan.FromSeconds(-1);
+        h.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(EnrollmentState.Open, h.Authority.Roster.Current!.Metadata.EnrollmentState);
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await Poll(() => h.Authority.Roster.Current!.Metadata.EnrollmentState == EnrollmentState.Closed);
+        Assert.Equal(ComponentState.Running, Window(h).State);
+        Assert.Equal("enrollment closed", Window(h).Reason);
+    }
+
+    [Fact]
+    public async Task WindowTimer_RosterNotWritable_FailedLoggedAndClosesOnRetry()
+    {
+        await using var h = new CertmeshHarness();
+        await h.CreateAsync(TrustProfile.Organization);
+        await h.Authority.OpenEnrollmentAsync(TimeSpan.FromHours(2), TestContext.Current.CancellationToken);
+
+        // A non-empty directory where roster.json belongs: the save fails, even for root.
+        var saved = File.ReadAllBytes(h.Files.Roster);
+        File.Delete(h.Files.Roster);
+        Directory.CreateDirectory(h.Files.Roster);
+        File.WriteAllText(Path.Combine(h.Files.Roster, "in-the-way"), "x");
+        h.Time.Advance(TimeSpan.FromHours(2));
+
+        await Poll(() => Window(h).State == ComponentState.Failed);
+        Assert.Contains("could not be closed", Window(h).Reason, StringComparison.Ordinal);
+        Assert.Single(h.Logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("could not be closed", StringComparison.Ordinal));
+
+        // A retry that fails the same way is shown, not logged again.
+        h.Time.Advance(CertmeshAuthority.WindowCloseRetry);
+        Assert.Equal(ComponentState.Failed, Window(h).State);
+        Assert.Single(h.Logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("could not be closed", StringComparison.Ordinal));
+
+        Directory.Delete(h.Files.Roster, recursive: true);
+        File.WriteAllBytes(h.Files.Roster, saved);
+        h.Time.Advance(CertmeshAuthority.WindowCloseRetry);
+
+        await Poll(() => h.Authority.Roster.Current!.Metadata.EnrollmentState == EnrollmentState.Closed);
+        Assert.Equal(ComponentState.Running, Window(h).State);
+        Assert.Equal("enrollment closed", Window(h).Reason);
+        Assert.Contains("reason=window_expired", File.ReadAllLines(h.Files.AuditLog)[^1]);
+    }
+
+    [Fact]
+    public async Task WindowTimer_UnexpectedException_FailedLoggedNotLeftOpenLooking()
+    {
+        await using var h = new CertmeshHarness();
+        await h.CreateAsync(TrustProfile.Organization);
+        await h.Authority.OpenEnrollmentAsync(TimeSpan.FromHours(2), TestContext.Current.CancellationToken);
+
+        // Not an IOException: one that used to vanish in the unobserved timer task.
+        var throwOnce = true;
+        h.Authority.Roster.Changed += (_, _) =>
+        {
+            if (throwOnce)
+            {
+                throwOnce = false;
+                throw new InvalidOperationException("subscriber broke");
+            }
+        };
+        h.Time.Advance(TimeSpan.FromHours(2));
+
+        await Poll(() => Window(h).State == ComponentState.Failed);
+        Assert.Contains("subscriber broke", Window(h).Reason, StringComparison.Ordinal);
+        Assert.Contains(h.Logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("could not be closed", StringComparison.Ordinal));
+
+        h.Time.Advance(CertmeshAuthority.WindowCloseRetry);
+        await Poll(() => Window(h).State == ComponentState.Running);
+        Assert.Equal("enrollment closed", Window(h).Reason);
+        Assert.Equal(EnrollmentState.Closed, h.Authority.Roster.Current!.Metadata.EnrollmentState);
+    }
+
+    private static ComponentSnapshot Window(CertmeshHarness h) =>
+        h.Status.Snapshot("certmesh").Single(c => c.Name == "certmesh/enrollment_window");
+
     private static async Task Poll(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)
@@ -83,5 +172,20 @@ public sealed class EnrollmentWindowTests
         }
 
         Assert.True(condition());
+    }
+
+    /// <summary>A wall clock that can drift from the manual clock the timers run on.</summary>
+    private sealed class SkewedClock(ManualTimeProvider inner) : TimeProvider
+    {
+        public TimeSpan Skew { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + Skew;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
     }
 }
