@@ -45,8 +45,12 @@ public sealed class MdnsCapability : IKoiCapability
             sp.GetRequiredService<MdnsEngine>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<StatusRegistry>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Mdns") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
-        services.AddHostedService<MdnsHostedService>();
+            Logger(sp)));
+        services.AddHostedService(sp => new MdnsHostedService(
+            sp.GetRequiredService<MdnsEngine>(),
+            sp.GetRequiredService<LeaseKeeper>(),
+            sp.GetRequiredService<StatusRegistry>(),
+            Logger(sp)));
     }
 
     public void MapEndpoints(IEndpointRouteBuilder group) => MdnsHttpEndpoints.Map(group);
@@ -63,4 +67,7 @@ public sealed class MdnsCapability : IKoiCapability
             ["host_name"] = stats.HostName,
         };
     }
+
+    private static ILogger Logger(IServiceProvider services) =>
+        services.GetService<ILoggerFactory>()?.CreateLogger("Koi.Mdns") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 }

@@ -12,9 +12,13 @@ namespace Koi.Mdns;
 /// </summary>
 public sealed partial class MdnsEngine
 {
+    private const string TickingDetail = "cache ticks every 1 s";
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
 
     private readonly List<byte[]> _packets = [];
+
+    /// <summary>Whether the scheduler's failed state is a tick's, which the next good tick may clear. Under the lock.</summary>
+    private bool _tickFailing;
 
     private T Run<T>(Func<DateTimeOffset, T> work)
     {
@@ -138,6 +142,11 @@ public sealed partial class MdnsEngine
         }
         catch (Exception ex)
         {
+            lock (_gate)
+            {
+                _tickFailing = false;
+            }
+
             _schedulerHealth.Failed($"{ex.GetType().Name}: {ex.Message}");
             LogSchedulerFailed(_logger, ex);
         }
@@ -146,6 +155,8 @@ public sealed partial class MdnsEngine
     private void OnScheduledFailure(Exception ex)
     {
         // A throwing action is a bug; it is shown as failed rather than hidden, and the other actions keep running.
+        // A later good tick must not hide it.
+        _tickFailing = false;
         _schedulerHealth.Failed($"a scheduled action threw {ex.GetType().Name}: {ex.Message}");
         LogSchedulerFailed(_logger, ex);
     }
@@ -158,25 +169,44 @@ public sealed partial class MdnsEngine
             return;
         }
 
-        var now = _scheduler.Now;
-        _removed.Clear();
-        _cache.Expire(now, _removed);
-        foreach (var expired in _removed)
+        try
         {
-            _tracker.OnRecord(expired.Record, received: false);
-        }
-
-        foreach (var cached in _cache.All)
-        {
-            if (_tracker.IsInteresting(cached.Record.Name) && cached.TakeRefreshDue(now, _random.NextDouble() * 0.02))
+            var now = _scheduler.Now;
+            _removed.Clear();
+            _cache.Expire(now, _removed);
+            foreach (var expired in _removed)
             {
-                _querier.Refresh(new NameTypeKey(cached.Record.Name, cached.Record.Type), cached.InterfaceIndex);
+                _tracker.OnRecord(expired.Record, received: false);
+            }
+
+            foreach (var cached in _cache.All)
+            {
+                if (_tracker.IsInteresting(cached.Record.Name) && cached.TakeRefreshDue(now, _random.NextDouble() * 0.02))
+                {
+                    _querier.Refresh(new NameTypeKey(cached.Record.Name, cached.Record.Type), cached.InterfaceIndex);
+                }
+            }
+
+            _tracker.Tick(now);
+            _responder.Prune(now);
+            if (_tickFailing)
+            {
+                _tickFailing = false;
+                _schedulerHealth.Running(TickingDetail);
             }
         }
-
-        _tracker.Tick(now);
-        _responder.Prune(now);
-        _scheduler.After(TickInterval, Tick);
+        catch (Exception ex)
+        {
+            // Shown as failed until a tick succeeds again.
+            _tickFailing = true;
+            _schedulerHealth.Failed($"cache tick failed: {ex.GetType().Name}: {ex.Message}");
+            LogTickFailed(_logger, ex);
+        }
+        finally
+        {
+            // Always the next tick: one bad tick must not end cache expiry and refreshes for good.
+            _scheduler.After(TickInterval, Tick);
+        }
     }
 
     private void AfterChange(DateTimeOffset now)

@@ -51,6 +51,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
     private readonly List<CachedRecord> _removed = [];
     private readonly ComponentHealth _engineHealth;
     private readonly ComponentHealth _schedulerHealth;
+    private readonly ComponentHealth? _selfHealth;
     private LinkSet _links = LinkSet.Empty;
     private bool _started;
     private bool _stopped;
@@ -74,6 +75,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
         _random = random;
         _engineHealth = status.Register("mdns", "engine");
         _schedulerHealth = status.Register("mdns", "scheduler");
+        _selfHealth = options.SelfAnnouncement is null ? null : status.Register("mdns", "self-announce");
         _scheduler = new EngineScheduler(time, OnTimer);
         _cache = new RecordCache(options.MaxCacheRecords);
         _querier = new Querier(_scheduler, random, _outbox, _cache, options.MaxQuestions);
@@ -134,9 +136,22 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
             _scheduler.After(TimeSpan.FromSeconds(1), Tick);
             _tracker.InterestChanged = true;
         });
-        _schedulerHealth.Running("cache ticks every 1 s");
-        _engineHealth.Running($"{_links.Interfaces.Count} interfaces, host {HostName}");
-        LogStarted(_logger, _links.Interfaces.Count, HostName);
+        _schedulerHealth.Running(TickingDetail);
+        if (_links.Links.Count == 0)
+        {
+            // Without a socket nothing is sent or heard, so the engine must not look healthy; the transport says why.
+            var reason = _links.Interfaces.Count == 0
+                ? $"no mDNS socket is open: {_transport.Problem ?? "no interface was selected"}"
+                : $"no mDNS socket is open on {string.Join(", ", _links.Interfaces.Select(i => i.Name))}: {_transport.Problem ?? "every socket failed to open"}";
+            _engineHealth.Failed(reason);
+            LogNoSockets(_logger, reason);
+        }
+        else
+        {
+            _engineHealth.Running($"{_links.Interfaces.Count} interfaces, {_links.Links.Count} sockets, host {HostName}");
+            LogStarted(_logger, _links.Interfaces.Count, HostName);
+        }
+
         if (_options.SelfAnnouncement is { } self)
         {
             // Probing takes about a second; the daemon need not wait for it to start serving.
@@ -149,11 +164,23 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
         try
         {
             var registration = await AnnounceSelfAsync(self);
+            _selfHealth?.Running($"announced as {registration.FullName}");
             LogSelfAnnounced(_logger, registration.FullName);
         }
         catch (Exception ex)
         {
-            LogSelfAnnounceFailed(_logger, ex);
+            bool stopped;
+            lock (_gate)
+            {
+                stopped = _stopped;
+            }
+
+            // Withdrawn by shutdown while probing is not a failure; DisposeAsync reports it stopped.
+            if (!stopped)
+            {
+                _selfHealth?.Failed($"announcing this daemon as _koi._tcp failed: {ex.GetType().Name}: {ex.Message}");
+                LogSelfAnnounceFailed(_logger, ex);
+            }
         }
     }
 
@@ -377,6 +404,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
             await _transport.DisposeAsync();
         }
 
+        _selfHealth?.Stopped("shut down");
         _schedulerHealth.Stopped("shut down");
         _engineHealth.Stopped("shut down");
     }

@@ -15,17 +15,27 @@ internal sealed partial class LeaseKeeper : IDisposable
     public static readonly TimeSpan MaxLease = TimeSpan.FromDays(1);
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
-    private readonly MdnsEngine _engine;
+    private readonly Func<string, Task<bool>> _withdraw;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ComponentHealth _health;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+
+    /// <summary>Expired registrations still to be withdrawn (id → failed attempts); retried every sweep until gone.</summary>
+    private readonly Dictionary<string, int> _withdrawals = new(StringComparer.Ordinal);
     private ITimer? _timer;
+    private int _sweeping;
 
     public LeaseKeeper(MdnsEngine engine, TimeProvider time, StatusRegistry status, ILogger logger)
+        : this(engine.UnregisterAsync, time, status, logger)
     {
-        _engine = engine;
+    }
+
+    /// <param name="withdraw">Withdraws a registration with goodbyes; false when it is already gone.</param>
+    internal LeaseKeeper(Func<string, Task<bool>> withdraw, TimeProvider time, StatusRegistry status, ILogger logger)
+    {
+        _withdraw = withdraw;
         _time = time;
         _logger = logger;
         _health = status.Register("mdns", "leases");
@@ -47,6 +57,9 @@ internal sealed partial class LeaseKeeper : IDisposable
         _timer = _time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
         _health.Running("0 leases");
     }
+
+    /// <summary>Leases are never swept because the engine did not start; status says so instead of "starting".</summary>
+    public void NotStarted(string reason) => _health.Disabled(reason);
 
     public Lease Add(string id, TimeSpan length)
     {
@@ -97,49 +110,95 @@ internal sealed partial class LeaseKeeper : IDisposable
         _health.Stopped("shut down");
     }
 
-    private void Sweep()
+    private void Sweep() => _ = SweepAsync();
+
+    private async Task SweepAsync()
     {
+        // Withdrawals complete at once today; should one ever take longer than a period, sweeps must not overlap.
+        if (Interlocked.Exchange(ref _sweeping, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             var now = _time.GetUtcNow();
-            List<string>? expired = null;
-            int count;
+            List<string> due;
             lock (_gate)
             {
                 foreach (var lease in _leases.Values)
                 {
                     if (now >= lease.ExpiresAt + Grace)
                     {
-                        (expired ??= []).Add(lease.Id);
+                        _withdrawals.TryAdd(lease.Id, 0);
                     }
                 }
 
-                if (expired is not null)
+                foreach (var id in _withdrawals.Keys)
                 {
-                    foreach (var id in expired)
+                    if (_leases.Remove(id))
                     {
-                        _leases.Remove(id);
+                        LogLeaseExpired(_logger, id);
                     }
                 }
 
-                count = _leases.Count;
+                due = [.. _withdrawals.Keys];
             }
 
-            if (expired is not null)
+            // Each on its own: one that throws must not leave the others announced, and it stays queued for the next
+            // sweep, since a lease-less registration would otherwise stay announced for good.
+            string? failure = null;
+            foreach (var id in due)
             {
-                foreach (var id in expired)
+                try
                 {
-                    LogLeaseExpired(_logger, id);
-                    _ = _engine.UnregisterAsync(id);
+                    await _withdraw(id); // false: already withdrawn (e.g. over HTTP), which is just as good
+                    lock (_gate)
+                    {
+                        _withdrawals.Remove(id);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    failure = $"{ex.GetType().Name}: {ex.Message}";
+                    int attempts;
+                    lock (_gate)
+                    {
+                        attempts = _withdrawals[id] += 1;
+                    }
+
+                    if (attempts == 1)
+                    {
+                        LogWithdrawFailed(_logger, id, ex); // once per registration, not every second
+                    }
                 }
             }
 
-            _health.Running($"{count} leases");
+            int count;
+            int stuck;
+            lock (_gate)
+            {
+                count = _leases.Count;
+                stuck = _withdrawals.Count;
+            }
+
+            if (stuck > 0)
+            {
+                _health.Failed($"{stuck} expired registrations could not be withdrawn, retrying every second: {failure}");
+            }
+            else
+            {
+                _health.Running($"{count} leases");
+            }
         }
         catch (Exception ex)
         {
             _health.Failed($"lease sweep failed: {ex.GetType().Name}: {ex.Message}");
             LogSweepFailed(_logger, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
         }
     }
 
@@ -148,6 +207,9 @@ internal sealed partial class LeaseKeeper : IDisposable
 
     [LoggerMessage(EventId = 432, Level = LogLevel.Error, Message = "mDNS: lease sweep failed")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 433, Level = LogLevel.Error, Message = "mDNS: withdrawing expired registration {Id} failed; retrying every second")]
+    private static partial void LogWithdrawFailed(ILogger logger, string id, Exception exception);
 }
 
 /// <summary>An HTTP registration's lease: withdrawn when <see cref="ExpiresAt"/> plus the grace period passes.</summary>

@@ -14,6 +14,9 @@ internal interface IMdnsTransport : IAsyncDisposable
     /// <summary>The links (interface × address family) that can send and receive.</summary>
     IReadOnlyList<MdnsLink> Links { get; }
 
+    /// <summary>Why fewer links are open than were wanted (missing interface, socket errors); null when all opened.</summary>
+    string? Problem { get; }
+
     /// <summary>Opens the links and starts delivering every datagram received to <paramref name="receive"/>.</summary>
     Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken);
 

@@ -22,20 +22,29 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
 
     public IReadOnlyList<MdnsLink> Links { get; private set; } = [];
 
+    public string? Problem { get; private set; }
+
     public Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken)
     {
         var interfaces = InterfaceSelector.Select(options.Interfaces, options.EnableIPv6, out var problem);
         var sockets = new List<LinkSocket>();
+        var failures = new List<string>();
+        if (problem is not null)
+        {
+            failures.Add(problem);
+        }
+
         foreach (var nic in interfaces)
         {
-            TryOpen(nic, AddressFamily.InterNetwork, nic.IPv4.Count > 0, sockets);
-            TryOpen(nic, AddressFamily.InterNetworkV6, options.EnableIPv6 && nic.IPv6.Count > 0, sockets);
+            TryOpen(nic, AddressFamily.InterNetwork, nic.IPv4.Count > 0, sockets, failures);
+            TryOpen(nic, AddressFamily.InterNetworkV6, options.EnableIPv6 && nic.IPv6.Count > 0, sockets, failures);
         }
 
         _sockets = [.. sockets];
         _byInterface = sockets.GroupBy(s => s.Link.InterfaceIndex).ToDictionary(g => g.Key, g => g.ToArray());
         Interfaces = interfaces;
         Links = [.. sockets.Select(s => s.Link)];
+        Problem = failures.Count > 0 ? string.Join("; ", failures) : null;
         foreach (var socket in _sockets)
         {
             socket.Loop = Task.Run(() => ReceiveLoopAsync(socket, receive, _stopping.Token), CancellationToken.None);
@@ -43,7 +52,7 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
 
         if (_sockets.Length == 0)
         {
-            _health.Failed(problem ?? "no socket could be opened");
+            _health.Failed(Problem ?? "no socket could be opened");
         }
         else if (problem is not null)
         {
@@ -95,7 +104,7 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         _stopping.Dispose();
     }
 
-    private void TryOpen(MdnsInterface nic, AddressFamily family, bool wanted, List<LinkSocket> sockets)
+    private void TryOpen(MdnsInterface nic, AddressFamily family, bool wanted, List<LinkSocket> sockets, List<string> failures)
     {
         if (!wanted)
         {
@@ -110,7 +119,9 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         }
         catch (SocketException ex)
         {
-            health.Failed($"cannot open {familyName} socket on {nic.Name}: {ex.SocketErrorCode}: {ex.Message}");
+            var reason = $"cannot open {familyName} socket on {nic.Name}: {ex.SocketErrorCode}: {ex.Message}";
+            health.Failed(reason);
+            failures.Add(reason);
             LogOpenFailed(logger, nic.Name, familyName, ex);
         }
     }

@@ -88,8 +88,28 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
 
     public IReadOnlyList<MdnsLink> Links { get; private set; } = [];
 
+    public string? Problem { get; private set; }
+
+    /// <summary>When set, <see cref="StartAsync"/> throws it, as a transport that cannot start at all.</summary>
+    public Exception? StartFailure { get; set; }
+
+    /// <summary>When set, the transport starts on its interface but opens no socket, for this reason.</summary>
+    public string? NoSocket { get; set; }
+
     public Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken)
     {
+        if (StartFailure is not null)
+        {
+            throw StartFailure;
+        }
+
+        if (NoSocket is not null)
+        {
+            Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
+            Problem = NoSocket;
+            return Task.CompletedTask;
+        }
+
         _receive = receive;
         Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
         Links = [Link];
