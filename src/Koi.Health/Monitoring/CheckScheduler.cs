@@ -28,7 +28,9 @@ internal sealed partial class CheckScheduler : IAsyncDisposable
     private readonly ComponentHealth _health;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _pool;
-    private int _failed;
+
+    // Checks whose loop died (a bug), by name, with why: shown until that check is removed or started afresh.
+    private readonly Dictionary<string, string> _dead = new(StringComparer.Ordinal);
 
     public CheckScheduler(ICheckProbe probe, HealthMonitor monitor, HealthOptions options, TimeProvider time, Func<double> random, ComponentHealth health, ILogger logger)
     {
@@ -67,6 +69,8 @@ internal sealed partial class CheckScheduler : IAsyncDisposable
                 previous.Cancel();
             }
 
+            _dead.Remove(check.Name);
+
             var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var runner = new Runner(check, cancel);
             _runners[check.Name] = runner;
@@ -84,6 +88,8 @@ internal sealed partial class CheckScheduler : IAsyncDisposable
             {
                 runner.Cancel();
             }
+
+            _dead.Remove(name);
         }
 
         ReportRunning();
@@ -129,8 +135,16 @@ internal sealed partial class CheckScheduler : IAsyncDisposable
         {
             // A loop that dies is a bug; it must be visible, not silently stop checking.
             LogRunnerDied(_logger, check.Name, ex);
-            Interlocked.Increment(ref _failed);
-            _health.Failed($"check {check.Name} stopped: {ex.Message}");
+            lock (_gate)
+            {
+                // Only while this runner is still the check's: one replaced or removed meanwhile is not a failure.
+                if (_runners.TryGetValue(check.Name, out var current) && ReferenceEquals(current, runner))
+                {
+                    _dead[check.Name] = $"check {check.Name} stopped: {ex.Message}";
+                }
+            }
+
+            ReportRunning();
         }
         finally
         {
@@ -196,12 +210,26 @@ internal sealed partial class CheckScheduler : IAsyncDisposable
     private static void Observe(Task task) =>
         _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    /// <summary>Reports the component running with its check count, unless a loop died (that stays visible).</summary>
+    /// <summary>
+    /// Reports the component running with its check count, unless a check's loop died: that stays visible until the
+    /// check is removed or started afresh (re-adding it, or a daemon restart).
+    /// </summary>
     public void ReportRunning()
     {
-        if (Volatile.Read(ref _failed) == 0)
+        string? dead;
+        int count;
+        lock (_gate)
         {
-            var count = Count;
+            dead = _dead.Count == 0 ? null : string.Join("; ", _dead.Values) + "; remove and re-add the check, or restart the daemon";
+            count = _runners.Count;
+        }
+
+        if (dead is not null)
+        {
+            _health.Failed(dead);
+        }
+        else
+        {
             _health.Running(count == 1 ? "1 check" : $"{count} checks");
         }
     }

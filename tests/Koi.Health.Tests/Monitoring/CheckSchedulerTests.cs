@@ -120,6 +120,31 @@ public sealed class CheckSchedulerTests
     }
 
     [Fact]
+    public async Task Run_LoopDies_FailedWithReason_UntilTheCheckIsStartedAfresh()
+    {
+        var broken = 1;
+        await using var h = new HealthHarness(
+            new HealthOptions { Jitter = 0.1 },
+            random: () => Volatile.Read(ref broken) == 1 ? throw new InvalidOperationException("jitter source broke") : 0.5);
+        var check = h.AddHttp("a", interval: 5);
+
+        h.Scheduler.Start(check);
+        await Eventually.AdvanceUntilAsync(h.Time, () => h.ChecksHealth.Snapshot.State == ComponentState.Failed, "the dead loop to show");
+        Assert.Equal("check a stopped: jitter source broke; remove and re-add the check, or restart the daemon", h.ChecksHealth.Snapshot.Reason);
+
+        // Starting another check does not hide it.
+        h.Scheduler.Start(h.AddHttp("b", interval: 5));
+        Assert.Equal(ComponentState.Failed, h.ChecksHealth.Snapshot.State);
+
+        Volatile.Write(ref broken, 0);
+        h.Scheduler.Start(check);
+
+        Assert.Equal(ComponentState.Running, h.ChecksHealth.Snapshot.State);
+        Assert.Equal("2 checks", h.ChecksHealth.Snapshot.Reason);
+        await Eventually.AdvanceUntilAsync(h.Time, () => h.Probe.Starts("a").Count >= 1, "a to run again");
+    }
+
+    [Fact]
     public async Task Run_ProbeThrows_CountsAsDownAndKeepsRunning()
     {
         await using var h = new HealthHarness(new HealthOptions { Jitter = 0 });
