@@ -73,7 +73,7 @@ async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<Certm
     await using var ca = new CertmeshAuthority(
         new CertmeshFiles(Path.Combine(root, "certmesh"), Path.Combine(root, "certs")),
         options,
-        new CertmeshAnnouncer(new NoServiceAdvertiser(), 5641, status.Register("certmesh", "announcement")),
+        new CertmeshAnnouncer(new NoServiceAdvertiser(), 5641, status.Register("certmesh", "announcement"), NullLogger.Instance),
         status,
         clock,
         NullLogger.Instance);
