@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Koi.Core.Errors;
+using Koi.Core.Status;
 
 namespace Koi.Core.Ceremony;
 
@@ -21,18 +22,24 @@ public sealed partial class CeremonyHost : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
     private readonly ITimer _sweeper;
+    private readonly ComponentHealth? _health;
 
-    public CeremonyHost(IEnumerable<ICeremonyRules> rules, TimeProvider time, TimeSpan? ttl = null)
+    /// <param name="health">Where the sweeper reports its own state (<c>core/ceremony_sweeper</c> in the daemon).</param>
+    public CeremonyHost(IEnumerable<ICeremonyRules> rules, TimeProvider time, TimeSpan? ttl = null, ComponentHealth? health = null)
     {
         _time = time;
         _ttl = ttl ?? DefaultTtl;
+        _health = health;
         foreach (var rule in rules)
         {
             Register(rule);
         }
 
-        _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+        _sweeper = time.CreateTimer(_ => SweepOnTimer(), null, SweepInterval, SweepInterval);
+        _health?.Running(SweeperDetail);
     }
+
+    private string SweeperDetail => $"{_rules.Count} ceremonies, sweep every {SweepInterval.TotalSeconds:0}s";
 
     public int SessionCount => _sessions.Count;
 
@@ -136,7 +143,25 @@ public sealed partial class CeremonyHost : IDisposable
         return removed;
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        _health?.Stopped("shutting down");
+    }
+
+    // On a timer thread, where an exception would end the process: shown instead, and the next sweep tries again.
+    private void SweepOnTimer()
+    {
+        try
+        {
+            Sweep();
+            _health?.Running(SweeperDetail);
+        }
+        catch (Exception ex)
+        {
+            _health?.Failed($"sweep failed: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
 
     private CeremonySession GetOrStartSession(CeremonyRequest request, ICeremonyRules rules)
     {

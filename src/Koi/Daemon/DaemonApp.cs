@@ -95,7 +95,10 @@ internal static class DaemonApp
         builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
-        builder.Services.AddSingleton(sp => new CeremonyHost(sp.GetServices<ICeremonyRules>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new CeremonyHost(
+            sp.GetServices<ICeremonyRules>(),
+            sp.GetRequiredService<TimeProvider>(),
+            health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
 

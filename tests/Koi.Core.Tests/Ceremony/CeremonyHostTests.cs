@@ -136,6 +136,22 @@ public sealed class CeremonyHostTests : IDisposable
     }
 
     [Fact]
+    public void Sweeper_ReportsItsOwnState_RunningThenStoppedOnDispose()
+    {
+        var health = new Koi.Core.Status.ComponentHealth("core/ceremony_sweeper", _time);
+
+        using (new CeremonyHost([new TwoStepRules()], _time, health: health))
+        {
+            Assert.Equal(Koi.Core.Status.ComponentState.Running, health.Snapshot.State);
+            Assert.Equal("1 ceremonies, sweep every 60s", health.Snapshot.Reason);
+            _time.Advance(CeremonyHost.SweepInterval);
+            Assert.Equal(Koi.Core.Status.ComponentState.Running, health.Snapshot.State);
+        }
+
+        Assert.Equal(Koi.Core.Status.ComponentState.Stopped, health.Snapshot.State);
+    }
+
+    [Fact]
     public async Task ProcessAsync_ConcurrentSessions_AreIndependent()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
