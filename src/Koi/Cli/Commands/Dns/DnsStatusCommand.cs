@@ -28,6 +28,12 @@ internal static class DnsStatusCommand
         console.MarkupLine(status.Serving
             ? $"[green]serving[/] zone [bold]{Markup.Escape(status.Zone)}[/] on {Markup.Escape(string.Join(", ", status.Listen))}"
             : $"[yellow]not serving[/] (zone {Markup.Escape(status.Zone)}){(status.Error is null ? string.Empty : " — " + Markup.Escape(status.Error))}");
+        if (status.Serving && status.Error is not null)
+        {
+            // Serving, but a listener loop or an upstream receiver stopped since: still answering, not whole.
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(status.Error)}");
+        }
+
         var upstreams = status.Upstreams.Count == 0 ? "none" : string.Join(", ", status.Upstreams);
         console.WriteLine($"upstreams:  {upstreams} ({status.UpstreamSource})");
         console.WriteLine($"names:      {status.Names.Total} (static {status.Names.Static}, certmesh {status.Names.Certmesh}, mdns {(status.MdnsSource ? status.Names.Mdns.ToString(System.Globalization.CultureInfo.InvariantCulture) : "off")})");
