@@ -200,11 +200,11 @@ public sealed class DnsServiceTests
     {
         await using var server = await DnsTestServer.StartAsync();
         ComponentSnapshot Zone() => server.Status.Snapshot("dns").Single(c => c.Name == "dns/zone");
-        await WaitAsync(() => Zone().State == ComponentState.Running, "the zone to run");
+        await Poll.TrueAsync(() => Zone().State == ComponentState.Running, "the zone to run");
 
         server.Mdns.Break();
 
-        await WaitAsync(() => Zone().State == ComponentState.Failed, "the zone to report the broken watch");
+        await Poll.TrueAsync(() => Zone().State == ComponentState.Failed, "the zone to report the broken watch");
         Assert.Equal("the mDNS watch failed (mDNS engine stopped); names from mDNS may be out of date; retrying every 5s", Zone().Reason);
 
         // A rebuild for another reason (a static entry) must not paper over it.
@@ -213,20 +213,10 @@ public sealed class DnsServiceTests
 
         server.Mdns.Repair();
 
-        await WaitAsync(() => Zone().State == ComponentState.Running, "the zone to run again after the watch is back", seconds: 15);
+        await Poll.TrueAsync(() => Zone().State == ComponentState.Running, "the zone to run again after the watch is back", seconds: 15);
         server.Mdns.Add(FakeServiceDirectory.Service("Grafana", "_grafana._tcp", "stone-c", 3000, "10.77.0.13"));
         var lookup = await Poll.UntilAsync(() => server.Service.LookupAsync("grafana.lan", "A", Ct), l => l.Rcode == "NOERROR");
         Assert.Equal("10.77.0.13", lookup.Answers.Single(a => a.Section == "answer").Value);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what, double seconds = 5)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited {seconds}s for {what}");
-            await Task.Delay(20, Ct);
-        }
     }
 
     [Fact]

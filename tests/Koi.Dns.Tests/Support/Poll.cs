@@ -17,4 +17,15 @@ internal static class Poll
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Waits until <paramref name="condition"/> holds; fails the test, naming <paramref name="what"/>, after <paramref name="seconds"/>.</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, double seconds = 5)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"waited {seconds}s for {what}");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
 }
