@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Resolving;
 using Koi.Dns.Safety;
@@ -88,7 +89,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
             {
                 connection = await _socket.AcceptAsync(token);
             }
-            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode) || ex.SocketErrorCode == SocketError.ConnectionAborted)
+            catch (SocketException ex) when (SocketErrors.IsTransientAccept(ex.SocketErrorCode))
             {
                 continue;
             }

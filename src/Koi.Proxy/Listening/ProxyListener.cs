@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
+using Koi.Core.Net;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
@@ -239,7 +240,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             {
                 return null;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.Interrupted)
+            catch (SocketException ex) when (SocketErrors.IsTransientAccept(ex.SocketErrorCode))
             {
                 // The client gave up while queued; the listener is fine.
                 continue;
