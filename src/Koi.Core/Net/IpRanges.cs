@@ -75,6 +75,17 @@ public static class IpRanges
 
     public static bool IsLocalScope(UInt128 address) => IsPrivate(address) || IsLoopback(address) || IsLinkLocal(address);
 
+    /// <summary>
+    /// The key a per-source limit counts under: an IPv4 address as it is, an IPv6 address by its /64. One host on a
+    /// LAN gets a whole /64 (RFC 4291 §2.5.4, SLAAC) and can pick any address in it, so counting IPv6 addresses one by
+    /// one would let a single machine (or a spoofer) fill any table.
+    /// </summary>
+    public static UInt128 SourceBucket(UInt128 address) => TryIPv4(address, out _)
+        ? address
+        : address & ~(UInt128)ulong.MaxValue;
+
+    public static UInt128 SourceBucket(IPAddress address) => SourceBucket(ToMapped(address));
+
     /// <summary>True for an IPv4 address (in mapped form), with the address in host order.</summary>
     public static bool TryIPv4(UInt128 address, out uint v4)
     {

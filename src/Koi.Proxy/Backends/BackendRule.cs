@@ -75,6 +75,22 @@ internal static class BackendRule
         return resolved;
     }
 
+    /// <summary>
+    /// Null, or why the backend is koi's own HTTP API: the API takes loopback callers for this machine's user, so a
+    /// proxy entry in front of it would serve the management API to the network. A remote backend on that port of
+    /// another machine is fine; only loopback addresses count.
+    /// </summary>
+    public static string? DaemonApiProblem(BackendTarget target, IReadOnlyList<IPAddress> addresses, int? daemonApiPort)
+    {
+        if (daemonApiPort != target.Port || !addresses.Any(IpRanges.IsLoopback))
+        {
+            return null;
+        }
+
+        return $"backend '{target.Url}' is koi's own API (port {target.Port} on this machine): the API trusts callers on " +
+               "loopback, so proxying to it would expose it to the network. Choose the service's own port.";
+    }
+
     public static async Task<IPAddress[]> ResolveAsync(BackendTarget target, Func<string, CancellationToken, Task<IPAddress[]>> resolve, CancellationToken ct)
     {
         if (target.Literal is { } literal)

@@ -104,4 +104,13 @@ public sealed class IpRangesTests
     [InlineData(SocketError.OperationAborted, false)]
     public void IsTransientAccept_Error_ClassifiedOnce(SocketError error, bool transient) =>
         Assert.Equal(transient, SocketErrors.IsTransientAccept(error));
+
+    [Fact]
+    public void SourceBucket_IPv6_SameSlash64SharesOneBucket_IPv4PerAddress()
+    {
+        Assert.Equal(IpRanges.SourceBucket(IPAddress.Parse("2001:db8:1:2::1")), IpRanges.SourceBucket(IPAddress.Parse("2001:db8:1:2:ffff:1:2:3")));
+        Assert.NotEqual(IpRanges.SourceBucket(IPAddress.Parse("2001:db8:1:2::1")), IpRanges.SourceBucket(IPAddress.Parse("2001:db8:1:3::1")));
+        Assert.NotEqual(IpRanges.SourceBucket(IPAddress.Parse("10.0.0.1")), IpRanges.SourceBucket(IPAddress.Parse("10.0.0.2")));
+        Assert.Equal(IpRanges.SourceBucket(IPAddress.Parse("10.0.0.1")), IpRanges.SourceBucket(IPAddress.Parse("::ffff:10.0.0.1")));
+    }
 }
