@@ -397,14 +397,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         try
         {
             await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
+                TlsPolicy.Apply(new SslServerAuthenticationOptions
                 {
                     ServerCertificateContext = certificate.Context,
                     ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
                     ClientCertificateRequired = false,
                     AllowRenegotiation = false,
                     CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-                },
+                }),
                 linked.Token);
             return true;
         }
