@@ -105,13 +105,13 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
 
         if (NoSocket is not null)
         {
-            Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
+            Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [], [MdnsInterface.SubnetOf(Address, 24)])];
             Problem = NoSocket;
             return Task.CompletedTask;
         }
 
         _receive = receive;
-        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
+        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [], [MdnsInterface.SubnetOf(Address, 24)])];
         Links = [Link];
         return Task.CompletedTask;
     }
