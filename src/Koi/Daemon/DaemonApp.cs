@@ -15,8 +15,10 @@ using Koi.Dns;
 using Koi.Health;
 using Koi.Mdns;
 using Koi.Proxy;
+using Koi.Service;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Koi.Daemon;
 
@@ -64,12 +66,22 @@ internal static class DaemonApp
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(console =>
+        if (SystemdHelpers.IsSystemdService())
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+            // Under systemd each line carries its syslog level (<3>, <4>, …) so the journal keeps it; journald
+            // stamps the time itself.
+            builder.Logging.AddSystemdConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -101,6 +113,9 @@ internal static class DaemonApp
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
+        // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
+        builder.Services.AddSystemd();
+        builder.Services.AddHostedService<SystemdWatchdog>();
 
         foreach (var capability in capabilities)
         {
