@@ -51,7 +51,7 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
-        new ProxyCapability(),
+        new ProxyCapability(new ProxyOptions { DaemonApiPort = options.HttpPort }),
     ];
 
     public static WebApplication Build(

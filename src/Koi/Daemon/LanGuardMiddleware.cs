@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Core.Capabilities;
+using Koi.Core.Net;
 
 namespace Koi.Daemon;
 
@@ -14,7 +15,7 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<L
     {
         var remote = context.Connection.RemoteIpAddress;
         var metadata = context.GetEndpoint()?.Metadata;
-        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
+        if (remote is null || IpRanges.IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
         {
             return next(context);
         }
@@ -24,9 +25,6 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<L
             Core.Errors.KoiErrorCode.Forbidden,
             "the management API answers loopback callers only; from the LAN only enrollment routes are served");
     }
-
-    public static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "refused {Method} {Path} from {Remote}: not a LAN route")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote);

@@ -1,3 +1,5 @@
+using Koi.Core.Net;
+
 namespace Koi.Daemon;
 
 /// <summary>
@@ -16,7 +18,7 @@ internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonTo
         }
 
         var remote = context.Connection.RemoteIpAddress;
-        var fromLoopback = remote is not null && LanGuardMiddleware.IsLoopback(remote);
+        var fromLoopback = remote is not null && IpRanges.IsLoopback(remote);
         var isRead = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method);
         if (fromLoopback && isRead)
         {
