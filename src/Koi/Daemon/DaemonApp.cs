@@ -104,6 +104,7 @@ internal static class DaemonApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton<RouteAccess>();
         builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
@@ -140,6 +141,7 @@ internal static class DaemonApp
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
+        app.UseMiddleware<HostFilterMiddleware>();
         app.UseMiddleware<TokenAuthMiddleware>();
         app.Use(RejectOversizedBodies);
 
