@@ -32,6 +32,9 @@ internal abstract class ForwardJob
     /// <summary>The upstream being asked, in the forwarder's order.</summary>
     public int UpstreamIndex { get; set; }
 
+    /// <summary>When the client's query was taken (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the latency histogram.</summary>
+    public long Received { get; private set; }
+
     /// <summary>When the upstream being asked has had its time (a <see cref="TimeProvider"/> timestamp).</summary>
     public long Deadline { get; set; }
 
@@ -61,6 +64,7 @@ internal abstract class ForwardJob
         ResponseLimit = responseLimit;
         UpstreamIndex = 0;
         Deadline = 0;
+        Received = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>Drops a copy buffer grown for an unusually large query, so a pooled job does not keep it.</summary>

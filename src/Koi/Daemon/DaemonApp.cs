@@ -5,6 +5,8 @@ using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
+using Koi.Core.Metrics;
+using Koi.Metrics;
 using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
@@ -101,6 +103,8 @@ internal static class DaemonApp
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
+        builder.Services.AddSingleton(sp => new PrometheusExporter(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
         foreach (var capability in capabilities)
         {
@@ -122,6 +126,8 @@ internal static class DaemonApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The listener must exist before capabilities publish instruments they measure from their first packet.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
@@ -129,6 +135,7 @@ internal static class DaemonApp
         app.Use(RejectOversizedBodies);
 
         CoreEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {
