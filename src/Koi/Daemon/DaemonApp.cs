@@ -103,6 +103,7 @@ internal static class DaemonApp
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
+        builder.Services.AddKoiOpenApi();
         builder.Services.AddSingleton(sp => new PrometheusExporter(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
@@ -136,6 +137,7 @@ internal static class DaemonApp
 
         CoreEndpoints.Map(app);
         MetricsEndpoint.Map(app);
+        app.MapKoiOpenApi();
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {
