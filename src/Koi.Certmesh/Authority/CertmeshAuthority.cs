@@ -284,11 +284,15 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
         return _unlocked;
     }
 
+    /// <summary>Every audited event, after it is written (or failed to be): what the metrics count enrollments and refusals from.</summary>
+    public event Action<string, (string Key, string? Value)[]>? Audited;
+
     private void Audit(string eventName, params (string Key, string? Value)[] fields)
     {
         try
         {
             _audit?.Append(eventName, fields);
+            Audited?.Invoke(eventName, fields);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -5,6 +5,8 @@ using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
+using Koi.Core.Metrics;
+using Koi.Metrics;
 using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
@@ -117,6 +119,9 @@ internal static class DaemonApp
         // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddKoiOpenApi();
+        builder.Services.AddSingleton(sp => new PrometheusExporter(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
         foreach (var capability in capabilities)
         {
@@ -138,6 +143,8 @@ internal static class DaemonApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The listener must exist before capabilities publish instruments they measure from their first packet.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
@@ -146,6 +153,8 @@ internal static class DaemonApp
         app.Use(RejectOversizedBodies);
 
         CoreEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
+        app.MapKoiOpenApi();
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {
