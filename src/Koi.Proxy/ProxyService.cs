@@ -284,7 +284,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth);
     }
 
-    private List<ProxyListener> Listeners()
+    internal List<ProxyListener> Listeners()
     {
         lock (_gate)
         {

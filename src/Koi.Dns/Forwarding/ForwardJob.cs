@@ -53,6 +53,9 @@ internal abstract class ForwardJob
     public void RestoreQuestion(Span<byte> answer) =>
         Query[PacketInspection.HeaderSize..QuestionEnd].CopyTo(answer[PacketInspection.HeaderSize..]);
 
+    /// <summary>When the client's query was taken (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the latency histogram.</summary>
+    public long Received { get; private set; }
+
     /// <summary>When the upstream being asked has had its time (a <see cref="TimeProvider"/> timestamp).</summary>
     public long Deadline { get; set; }
 
@@ -84,6 +87,7 @@ internal abstract class ForwardJob
         Deadline = 0;
         SourcePort = 0;
         _sentQuestionLength = 0;
+        Received = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>Drops a copy buffer grown for an unusually large query, so a pooled job does not keep it.</summary>

@@ -285,6 +285,7 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
 
         // The client's id back in place of the random one koi used upstream.
         BinaryPrimitives.WriteUInt16BigEndian(answer, job.ClientId);
+        _counters.RecordUpstreamAnswer(job.Received);
         job.Deliver(answer, upstream);
     }
 

@@ -9,13 +9,12 @@ namespace Koi.Daemon;
 /// a caller from another address reaches only routes marked <see cref="LanEndpoint"/> (and liveness,
 /// <see cref="PublicEndpoint"/>), token or not.
 /// </summary>
-internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<LanGuardMiddleware> logger)
+internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAccess access, ILogger<LanGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        var metadata = context.GetEndpoint()?.Metadata;
-        if (remote is null || IpRanges.IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
+        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) != RouteAudience.Management)
         {
             return next(context);
         }
