@@ -40,7 +40,8 @@ public sealed class ForwardAllocationTests
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         echo.Start();
         var query = Queries.Build("Allocation.Example.ORG", DnsType.A, id: 3);
         var immediate = new byte[1232];
