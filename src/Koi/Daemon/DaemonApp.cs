@@ -7,6 +7,7 @@ using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -127,6 +128,7 @@ internal static class DaemonApp
 
         // What a capability reads of another that is switched off: empty stand-ins, so nothing needs a null check.
         builder.Services.TryAddSingleton<IServiceDirectory, EmptyServiceDirectory>();
+        builder.Services.TryAddSingleton<ILocalAddresses, NoLocalAddresses>();
         builder.Services.TryAddSingleton<IServiceAdvertiser, NoServiceAdvertiser>();
         builder.Services.TryAddSingleton<IMemberDirectory, EmptyMemberDirectory>();
         builder.Services.TryAddSingleton<ICertificateFacts, EmptyCertificateFacts>();
