@@ -117,6 +117,10 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
         return new MdnsEngine(options, transport, time, logger, status, new Random());
     }
 
+    /// <summary>Datagrams received, sent, and received but not decodable, since start; read without the engine's lock.</summary>
+    public (long In, long Out, long Malformed) PacketCounts =>
+        (Interlocked.Read(ref _packetsIn), Interlocked.Read(ref _packetsOut), Interlocked.Read(ref _malformed));
+
     /// <summary>This machine's host name as announced, e.g. <c>stone-a.local</c> (changes if another host had it).</summary>
     public string HostName
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
@@ -233,7 +234,7 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
                 {
                     result = await socket.Socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, cancellationToken);
                 }
-                catch (SocketException ex) when (IsTransient(ex.SocketErrorCode))
+                catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
                 {
                     continue;
                 }
@@ -307,13 +308,4 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         ? address.IsIPv6Multicast
         : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    /// <summary>
-    /// The one place that decides a receive error is not fatal: an ICMP error for an earlier send (reset,
-    /// unreachable), a datagram larger than the buffer, or a momentary shortage. Anything else ends the loop and shows
-    /// as failed.
-    /// </summary>
-    private static bool IsTransient(SocketError error) => error is
-        SocketError.ConnectionReset or SocketError.MessageSize or SocketError.NetworkUnreachable or
-        SocketError.HostUnreachable or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted or
-        SocketError.TryAgain or SocketError.ConnectionRefused;
 }

@@ -5,6 +5,8 @@ using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
+using Koi.Core.Metrics;
+using Koi.Metrics;
 using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Networking;
@@ -52,7 +54,7 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
-        new ProxyCapability(),
+        new ProxyCapability(new ProxyOptions { DaemonApiPort = options.HttpPort }),
     ];
 
     public static WebApplication Build(
@@ -105,6 +107,7 @@ internal static class DaemonApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton<RouteAccess>();
         builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
@@ -117,6 +120,9 @@ internal static class DaemonApp
         // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
         builder.Services.AddSystemd();
         builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddKoiOpenApi();
+        builder.Services.AddSingleton(sp => new PrometheusExporter(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
         foreach (var capability in capabilities)
         {
@@ -139,13 +145,18 @@ internal static class DaemonApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The listener must exist before capabilities publish instruments they measure from their first packet.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
+        app.UseMiddleware<HostFilterMiddleware>();
         app.UseMiddleware<TokenAuthMiddleware>();
         app.Use(RejectOversizedBodies);
 
         CoreEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
+        app.MapKoiOpenApi();
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {
