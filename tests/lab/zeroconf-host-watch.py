@@ -12,6 +12,7 @@ import json
 import time
 
 from zeroconf import DNSOutgoing, DNSQuestion, Zeroconf, const
+from zeroconf._utils.time import current_time_millis
 
 
 def addresses(zc, name, now):
@@ -31,14 +32,20 @@ def main():
 
     zc = Zeroconf()
     try:
-        query = DNSOutgoing(const._FLAGS_QR_QUERY)
-        query.add_question(DNSQuestion(name, const._TYPE_A, const._CLASS_IN))
-        zc.send(query)
-        time.sleep(1.0)
+        # Asked until the first answer (Zeroconf needs a moment before it can send); after that only what the host
+        # announces or withdraws on its own changes the cache.
+        for _ in range(10):
+            time.sleep(0.5)
+            query = DNSOutgoing(const._FLAGS_QR_QUERY)
+            query.add_question(DNSQuestion(name, const._TYPE_A, const._CLASS_IN))
+            zc.send(query)
+            time.sleep(0.5)
+            if addresses(zc, name, current_time_millis()):
+                break
         last = None
         end = time.monotonic() + args.seconds
         while time.monotonic() < end:
-            current = addresses(zc, name, time.time() * 1000)
+            current = addresses(zc, name, current_time_millis())
             if current != last:
                 print(json.dumps({"at": time.time(), "addresses": current}), flush=True)
                 last = current
