@@ -33,6 +33,7 @@ internal static class CertmeshEndpoints
         group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
         group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
+        BackupEndpoints.Map(group);
         MemberEndpoints.Map(group);
         EnrollmentEndpoints.Map(group);
     }

@@ -220,7 +220,8 @@ internal sealed partial class CaLifecycle(
         return list;
     }
 
-    private void ClearLeftovers()
+    /// <summary>Files a crashed create or restore may have left without a roster.</summary>
+    internal void ClearLeftovers()
     {
         foreach (var file in new[] { ca.Files.CaKey, ca.Files.CaCert, ca.Files.TotpSecret, ca.Files.AuditKey, ca.Files.AuditLog, ca.Files.TrustRecord, ca.Files.AutoUnlock })
         {
@@ -231,7 +232,7 @@ internal sealed partial class CaLifecycle(
         }
     }
 
-    private static void CreatePrivateDirectory(string path)
+    internal static void CreatePrivateDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Certmesh.Audit;
+using Koi.Certmesh.Backup;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
@@ -51,6 +52,7 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Views = new CaViews(Context, Vault, Trust, Ledger);
         Policy = new PolicyEditor(Context);
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer);
+        Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
         _compliance = new ComplianceReport(Context, Vault, Trust, Views);
     }
 
@@ -81,6 +83,9 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public PolicyEditor Policy { get; }
 
     public CaLifecycle Lifecycle { get; }
+
+    /// <summary><c>koi certmesh backup</c> and <c>restore</c>.</summary>
+    public CaBackup Backup { get; }
 
     public bool Initialized => Roster.Current is not null;
 
