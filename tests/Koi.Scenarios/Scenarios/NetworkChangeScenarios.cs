@@ -47,7 +47,7 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
         Assert.InRange(dnsAfter, TimeSpan.Zero, Deadline);
         Assert.InRange(goneAfter, TimeSpan.Zero, Deadline);
         Assert.InRange(avahiAfter, TimeSpan.Zero, Deadline);
-        TestContext.Current.SendDiagnosticMessage($"added seen after {seenAfter.TotalSeconds:0.0} s (DNS {dnsAfter.TotalSeconds:0.0} s), removal seen after {goneAfter.TotalSeconds:0.0} s (avahi {avahiAfter.TotalSeconds:0.0} s)");
+        TestContext.Current.TestOutputHelper?.WriteLine($"added seen after {seenAfter.TotalSeconds:0.0} s (DNS {dnsAfter.TotalSeconds:0.0} s), removal seen after {goneAfter.TotalSeconds:0.0} s (avahi {avahiAfter.TotalSeconds:0.0} s)");
     }
 
     [Fact(Timeout = 180_000)]
@@ -83,7 +83,7 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
         Assert.Contains("no mDNS socket is open", reason, StringComparison.Ordinal);
         Assert.InRange(runningAfter, TimeSpan.Zero, Deadline);
         Assert.Equal(daemonPid, await DaemonPidAsync());
-        TestContext.Current.SendDiagnosticMessage($"engine running again {runningAfter.TotalSeconds:0.0} s after link up");
+        TestContext.Current.TestOutputHelper?.WriteLine($"engine running again {runningAfter.TotalSeconds:0.0} s after link up");
     }
 
     /// <summary>Takes the added address away again if the scenario ended before it did.</summary>
