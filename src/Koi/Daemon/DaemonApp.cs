@@ -119,8 +119,7 @@ internal static class DaemonApp
         builder.Services.AddHostedService<HttpApiLifecycle>();
         // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
         builder.Services.AddSystemd();
-        // AddSystemd registers the notifier only under systemd; elsewhere the watchdog gets one that is not enabled
-        // (no NOTIFY_SOCKET) and reports itself disabled, instead of the host failing to start.
+        // AddSystemd registers the notifier only under systemd; the watchdog asks it and reports itself disabled.
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddKoiOpenApi();
