@@ -46,7 +46,4 @@ internal sealed partial class CaAuditTrail(CertmeshFiles files, TimeProvider tim
     public AuditVerification? Verify() => _log?.Verify();
 
     public void Dispose() => Close();
-
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "certmesh audit event {Event} could not be written")]
-    private static partial void LogAuditFailed(ILogger logger, string @event, Exception exception);
 }

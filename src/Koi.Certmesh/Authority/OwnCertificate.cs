@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Koi.Certmesh.Issuing;
-using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Membership;
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
@@ -160,7 +160,4 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
 
     private static RenewalView View(CertificateFacts? facts, bool renewed, string state, string? detail) =>
         new(renewed, state, detail, facts?.Serial, facts?.NotAfter, facts?.RenewAt, null, null);
-
-    [LoggerMessage(EventId = 3031, Level = LogLevel.Error, Message = "certmesh could not renew the CA host's own certificate")]
-    private static partial void LogRenewFailed(ILogger logger, Exception exception);
 }

@@ -75,7 +75,4 @@ internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLed
             ?? throw new KoiException(KoiErrorCode.NotFound, $"no join request from {hostname} waits for approval (koi certmesh pending)");
         return (pending, request);
     }
-
-    [LoggerMessage(EventId = 3016, Level = LogLevel.Information, Message = "certmesh join request from {Hostname} ({From}) denied")]
-    private static partial void LogJoinDenied(ILogger logger, string hostname, string from);
 }

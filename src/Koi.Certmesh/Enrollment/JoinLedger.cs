@@ -76,7 +76,4 @@ internal sealed partial class JoinLedger(CaContext ca)
             _refusals = null;
         }
     }
-
-    [LoggerMessage(EventId = 3018, Level = LogLevel.Error, Message = "certmesh enrollment limits unreadable ({Problem}); lockouts start over, codes valid now count as used")]
-    private static partial void LogLimitsUnreadable(ILogger logger, string problem);
 }

@@ -74,9 +74,6 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
         ca.Publish("cert_renewed", new CertRenewedEvent(member.Hostname, serial, renewed.CertFingerprint, renewed.CertExpires));
         return renewed;
     }
-
-    [LoggerMessage(EventId = 3030, Level = LogLevel.Information, Message = "certmesh renewed the certificate of {Hostname}: serial {Serial}, valid until {Expires}")]
-    private static partial void LogRenewed(ILogger logger, string hostname, string serial, DateTimeOffset expires);
 }
 
 /// <summary>The <c>cert_renewed</c> event on the CA's event stream.</summary>

@@ -154,9 +154,6 @@ internal sealed partial class MemberService(
             LogTickFailed(logger, ex);
         }
     }
-
-    [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "CA pin check failed")]
-    private static partial void LogTickFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>The reload hook as stored on this member.</summary>

@@ -96,7 +96,4 @@ internal sealed partial class MemberStanding(CaContext ca)
         || roster.Members.Any(m => SameHost(m.Hostname, hostname) && m.Status == MemberStatus.Revoked);
 
     public static bool SameHost(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
-
-    [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "certmesh member {Hostname} revoked by {By}")]
-    private static partial void LogMemberRevoked(ILogger logger, string hostname, string by);
 }

@@ -108,7 +108,4 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
         var names = JsonSerializer.Deserialize<List<string>>(File.ReadAllText(ca.Files.TrustRecord), KoiJson.Options) ?? [];
         return new HashSet<string>(names, StringComparer.Ordinal);
     }
-
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "certmesh trust store {Store}: {State} {Detail}")]
-    private static partial void LogTrust(ILogger logger, string store, string state, string? detail);
 }

@@ -43,6 +43,8 @@ internal static class CertmeshCommand
         command.Subcommands.Add(CertmeshApprovalCommands.CreateDeny(environment));
         command.Subcommands.Add(CertmeshApprovalCommands.CreateRevoke(environment));
         command.Subcommands.Add(CertmeshApprovalCommands.CreateVerifyCa(environment));
+        command.Subcommands.Add(CertmeshRenewalCommands.CreateRenew(environment));
+        command.Subcommands.Add(CertmeshRenewalCommands.CreateSetHook(environment));
         return command;
     }
 }

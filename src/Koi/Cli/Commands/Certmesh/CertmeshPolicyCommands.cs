@@ -75,24 +75,31 @@ internal static class CertmeshPolicyCommands
     {
         var lifetime = new Option<int?>("--lifetime-days") { Description = "Service certificate lifetime in days (1-397)" };
         var renew = new Option<int?>("--renew-at-day") { Description = "Renew when a certificate reaches this age in days" };
+        var lifetimeMinutes = new Option<int?>("--lifetime-minutes") { Description = "Test setting: lifetime in minutes (with --renew-at-minute)" };
+        var renewMinute = new Option<int?>("--renew-at-minute") { Description = "Test setting: renew at this age in minutes" };
         var command = new Command("set-policy", """
             Change the certificate policy for future issuance and renewal.
 
             Examples:
               koi certmesh set-policy --lifetime-days 30 --renew-at-day 20
+              koi certmesh set-policy --lifetime-minutes 3 --renew-at-minute 2   (a test setting: watch renewals)
             """);
         command.Options.Add(lifetime);
         command.Options.Add(renew);
+        command.Options.Add(lifetimeMinutes);
+        command.Options.Add(renewMinute);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var body = new { lifetime_days = cli.Parse.GetValue(lifetime), renew_at_day = cli.Parse.GetValue(renew) };
-            if (body.lifetime_days is null && body.renew_at_day is null)
+            var body = new PolicyBody(cli.Parse.GetValue(lifetime), cli.Parse.GetValue(renew), cli.Parse.GetValue(lifetimeMinutes), cli.Parse.GetValue(renewMinute));
+            if (body.LifetimeDays is null && body.RenewAtDay is null && body.LifetimeMinutes is null && body.RenewAtMinute is null)
             {
-                throw new UsageException("give --lifetime-days and/or --renew-at-day");
+                throw new UsageException("give --lifetime-days and/or --renew-at-day (or the test setting --lifetime-minutes with --renew-at-minute)");
             }
 
             var policy = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Put, "/v1/certmesh/set-policy", body, ct);
-            Print(cli, policy, $"Policy: {policy.GetProperty("lifetime_days")} days, renew at day {policy.GetProperty("renew_at_day")}.");
+            Print(cli, policy, policy.TryGetProperty("lifetime_minutes", out var minutes)
+                ? $"Policy (test setting): {minutes} minutes, renew at minute {policy.GetProperty("renew_at_minute")}."
+                : $"Policy: {policy.GetProperty("lifetime_days")} days, renew at day {policy.GetProperty("renew_at_day")}.");
             return ExitCodes.Ok;
         });
         return command;
@@ -145,4 +152,6 @@ internal static class CertmeshPolicyCommands
             cli.Stdout.WriteLine(text);
         }
     }
+
+    private sealed record PolicyBody(int? LifetimeDays, int? RenewAtDay, int? LifetimeMinutes, int? RenewAtMinute);
 }

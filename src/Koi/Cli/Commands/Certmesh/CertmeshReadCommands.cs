@@ -24,12 +24,19 @@ internal static class CertmeshReadCommands
                 return ExitCodes.Ok;
             }
 
+            // The daemon's status knows which members are stale (no heartbeat for more than two check intervals).
+            var status = await cli.Daemon.GetAsync<JsonElement>("/v1/certmesh/status", ct);
+            var stale = status.TryGetProperty("members", out var viewed)
+                ? viewed.EnumerateArray().Where(m => m.TryGetProperty("stale", out var s) && s.ValueKind == JsonValueKind.True).Select(m => CertmeshStatusCommand.Text(m, "hostname")).ToHashSet(StringComparer.Ordinal)
+                : [];
             var meta = roster.GetProperty("metadata");
             cli.Stdout.WriteLine($"profile {CertmeshStatusCommand.Text(meta, "trust_profile")}, operator {CertmeshStatusCommand.Text(meta, "operator")}, enrollment {CertmeshStatusCommand.Text(meta, "enrollment_state")}");
             foreach (var member in roster.GetProperty("members").EnumerateArray())
             {
                 var sans = string.Join(",", member.GetProperty("cert_sans").EnumerateArray().Select(e => e.GetString()));
-                cli.Stdout.WriteLine($"{CertmeshStatusCommand.Text(member, "hostname"),-20} {CertmeshStatusCommand.Text(member, "role"),-8} {CertmeshStatusCommand.Text(member, "status"),-8} expires {CertmeshStatusCommand.Text(member, "cert_expires")}  {sans}");
+                var host = CertmeshStatusCommand.Text(member, "hostname");
+                var seen = member.TryGetProperty("last_seen", out var last) && last.ValueKind == JsonValueKind.String ? last.GetString() : "never";
+                cli.Stdout.WriteLine($"{host,-20} {CertmeshStatusCommand.Text(member, "role"),-8} {CertmeshStatusCommand.Text(member, "status"),-8} expires {CertmeshStatusCommand.Text(member, "cert_expires")}  last seen {seen}{(stale.Contains(host) ? " STALE" : string.Empty)}  {sans}");
             }
 
             return ExitCodes.Ok;
