@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Koi.Certmesh.Issuing;
-using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Membership;
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
