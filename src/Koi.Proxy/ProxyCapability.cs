@@ -1,4 +1,6 @@
 using Koi.Core.Capabilities;
+using Koi.Core.Metrics;
+using Koi.Proxy.Metrics;
 using Koi.Core.Events;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
@@ -37,6 +39,7 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
+        services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Koi.Core.Errors;
+using Koi.Core.Net;
 using Koi.Core.Paths;
 using Koi.Core.Storage;
 using Koi.Daemon;
@@ -169,7 +170,7 @@ internal sealed class DaemonClient : IDisposable
     }
 
     private static bool IsLoopback(Uri endpoint) =>
-        endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+        endpoint.IsLoopback || (IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var address) && IpRanges.IsLoopback(address));
 
     private static string? Nonempty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

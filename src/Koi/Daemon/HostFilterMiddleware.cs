@@ -1,3 +1,4 @@
+using Koi.Core.Net;
 using System.Net;
 
 namespace Koi.Daemon;
@@ -35,7 +36,7 @@ internal sealed partial class HostFilterMiddleware(RequestDelegate next, RouteAc
 
         if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
         {
-            return LanGuardMiddleware.IsLoopback(address);
+            return IpRanges.IsLoopback(address);
         }
 
         var name = host.TrimEnd('.').ToLowerInvariant();

@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Core.Capabilities;
+using Koi.Core.Net;
 
 namespace Koi.Daemon;
 
@@ -13,7 +14,7 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAcce
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (remote is null || IsLoopback(remote) || access.Classify(context) != RouteAudience.Management)
+        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) != RouteAudience.Management)
         {
             return next(context);
         }
@@ -23,9 +24,6 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAcce
             Core.Errors.KoiErrorCode.Forbidden,
             "the management API answers loopback callers only; from the LAN only enrollment routes are served");
     }
-
-    public static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "refused {Method} {Path} from {Remote}: not a LAN route")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote);

@@ -1,3 +1,5 @@
+using Koi.Core.Net;
+
 namespace Koi.Daemon;
 
 /// <summary>
