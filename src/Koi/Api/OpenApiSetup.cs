@@ -28,7 +28,8 @@ internal static class OpenApiSetup
             options.AddOperationTransformer(AddErrorResponseAsync);
         });
 
-    public static void MapKoiOpenApi(this WebApplication app) => app.MapOpenApi("/openapi/{documentName}.json");
+    public static void MapKoiOpenApi(this WebApplication app) =>
+        app.MapOpenApi("/openapi/{documentName}.json").WithMetadata(Koi.Daemon.LocalReadEndpoint.Instance);
 
     private static async Task AddErrorResponseAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {

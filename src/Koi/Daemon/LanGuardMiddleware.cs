@@ -14,7 +14,7 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAcce
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) != RouteAudience.Management)
+        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) is RouteAudience.Lan or RouteAudience.Public)
         {
             return next(context);
         }

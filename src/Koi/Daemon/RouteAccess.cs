@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Routing.Template;
 
 namespace Koi.Daemon;
 
-/// <summary>Who may call a route: anyone (liveness), the LAN (enrollment), or this machine's token holder.</summary>
+/// <summary>
+/// Who may call a route: anyone (liveness), the LAN (enrollment), this machine's tools without the token (metrics),
+/// or this machine's token holder.
+/// </summary>
 internal enum RouteAudience
 {
     Management,
+    LocalRead,
     Lan,
     Public,
 }
@@ -31,6 +35,11 @@ internal sealed class RouteAccess(EndpointDataSource endpoints)
         if (endpoint?.Metadata.GetMetadata<LanEndpoint>() is not null)
         {
             return RouteAudience.Lan;
+        }
+
+        if (endpoint?.Metadata.GetMetadata<LocalReadEndpoint>() is not null)
+        {
+            return RouteAudience.LocalRead;
         }
 
         return endpoint is not null and not RouteEndpoint && IsLanPath(context.Request.Path)

@@ -11,6 +11,7 @@ internal static class MetricsEndpoint
         app.MapGet("/metrics", (PrometheusExporter exporter) =>
                 TypedResults.Text(exporter.Scrape(), PrometheusTextWriter.ContentType))
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithMetadata(Koi.Daemon.LocalReadEndpoint.Instance)
             .WithName("GetMetrics")
             .WithSummary("Prometheus text exposition of every capability's instruments.");
     }
