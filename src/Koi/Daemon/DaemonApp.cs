@@ -118,7 +118,7 @@ internal static class DaemonApp
         builder.Services.AddHostedService<HttpApiLifecycle>();
         // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
         builder.Services.AddSystemd();
-        // AddSystemd registers the notifier only under systemd; outside it the watchdog still needs one (a no-op).
+        // AddSystemd registers the notifier only under systemd; the watchdog asks it and reports itself disabled.
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddKoiOpenApi();
