@@ -1,6 +1,6 @@
-using Koi.Cli.Rendering;
 using System.CommandLine;
 using Koi.Api;
+using Koi.Cli.Rendering;
 using Koi.Core.Status;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
-using Koi.Cli.Rendering;
 using System.CommandLine;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;

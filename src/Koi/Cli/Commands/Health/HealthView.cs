@@ -1,5 +1,5 @@
-using Koi.Cli.Rendering;
 using System.Globalization;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,9 +1,9 @@
-using Koi.Cli.Rendering;
 using System.CommandLine;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Threading.Channels;
+using Koi.Cli.Rendering;
 using Koi.Core.Storage;
 using Spectre.Console;
 using Spectre.Console.Rendering;

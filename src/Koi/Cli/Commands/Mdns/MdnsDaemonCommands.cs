@@ -1,6 +1,6 @@
-using Koi.Cli.Rendering;
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Mdns;

@@ -1,6 +1,6 @@
-using Koi.Cli.Rendering;
 using System.Text;
 using System.Text.Json;
+using Koi.Cli.Rendering;
 using Koi.Core.Storage;
 using Koi.Mdns.Api;
 
