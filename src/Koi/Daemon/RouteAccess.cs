@@ -3,16 +3,13 @@ using Microsoft.AspNetCore.Routing.Template;
 
 namespace Koi.Daemon;
 
-/// <summary>
-/// Who may call a route: anyone (liveness), the LAN (enrollment), this machine's tools without the token (metrics),
-/// or this machine's token holder.
-/// </summary>
+/// <summary>Who may call a route: anyone (liveness), the LAN (enrollment), this machine without the token (metrics), or this machine's token holder.</summary>
 internal enum RouteAudience
 {
     Management,
-    LocalRead,
     Lan,
     Public,
+    Loopback,
 }
 
 /// <summary>
@@ -37,9 +34,9 @@ internal sealed class RouteAccess(EndpointDataSource endpoints)
             return RouteAudience.Lan;
         }
 
-        if (endpoint?.Metadata.GetMetadata<LocalReadEndpoint>() is not null)
+        if (endpoint?.Metadata.GetMetadata<LoopbackEndpoint>() is not null)
         {
-            return RouteAudience.LocalRead;
+            return RouteAudience.Loopback;
         }
 
         return endpoint is not null and not RouteEndpoint && IsLanPath(context.Request.Path)
