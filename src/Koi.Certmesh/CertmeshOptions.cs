@@ -71,7 +71,7 @@ public sealed class CertmeshOptions
     /// <summary>The machine identity auto-unlock is sealed to; default <c>/etc/machine-id</c>.</summary>
     public Func<string?>? MachineId { get; init; }
 
-    /// <summary>Test seam: where trust is installed; default <see cref="TrustStoreLocator.Default"/>.</summary>
+    /// <summary>Test seam: where trust is installed; default <see cref="TrustStoreLocator.Default(string)"/>.</summary>
     internal Func<IReadOnlyList<ITrustStore>>? TrustStores { get; init; }
 
     internal string ResolveHostname() =>
@@ -81,6 +81,6 @@ public sealed class CertmeshOptions
 
     internal string? ResolveMachineId() => MachineId is null ? Authority.AutoUnlock.DefaultMachineId() : MachineId();
 
-    internal IReadOnlyList<ITrustStore> ResolveTrustStores() =>
-        !ManageTrustStores ? [] : TrustStores?.Invoke() ?? TrustStoreLocator.Default();
+    internal IReadOnlyList<ITrustStore> ResolveTrustStores(string workDirectory) =>
+        !ManageTrustStores ? [] : TrustStores?.Invoke() ?? TrustStoreLocator.Default(workDirectory);
 }

@@ -207,7 +207,7 @@ internal sealed partial class MemberJoiner(
     private async Task<IReadOnlyList<TrustResult>> InstallTrustAsync(string caPem, string fingerprint, CancellationToken cancellationToken)
     {
         var results = new List<TrustResult>();
-        foreach (var store in options.ResolveTrustStores())
+        foreach (var store in options.ResolveTrustStores(files.Dir))
         {
             var result = await store.InstallAsync(caPem, fingerprint, cancellationToken);
             results.Add(result);

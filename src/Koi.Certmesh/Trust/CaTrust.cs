@@ -25,7 +25,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
         }
 
         var results = new List<TrustResult>();
-        foreach (var store in ca.Options.ResolveTrustStores())
+        foreach (var store in ca.Options.ResolveTrustStores(ca.Files.Dir))
         {
             results.Add(await store.StatusAsync(roster.Metadata.CaFingerprint, cancellationToken));
         }
@@ -43,7 +43,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
     {
         var results = new List<TrustResult>();
         var installed = ReadRecord();
-        foreach (var store in ca.Options.ResolveTrustStores())
+        foreach (var store in ca.Options.ResolveTrustStores(ca.Files.Dir))
         {
             var result = await store.InstallAsync(caPem, fingerprint, cancellationToken);
             results.Add(result);
@@ -69,7 +69,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
     {
         var installed = ReadRecord();
         var results = new List<TrustResult>();
-        foreach (var store in ca.Options.ResolveTrustStores())
+        foreach (var store in ca.Options.ResolveTrustStores(ca.Files.Dir))
         {
             if (!installed.Contains(store.Name))
             {

@@ -3,9 +3,10 @@ namespace Koi.Certmesh.Trust;
 
 /// <summary>
 /// A store changed by an OS tool that takes the certificate file as its last argument (Windows <c>certutil</c>,
-/// macOS <c>security</c>). Status is not queried there yet: it reports what the last install or remove did.
+/// macOS <c>security</c>). Status is not queried there yet: it reports what the last install or remove did. The
+/// certificate file for the tool is written in <paramref name="workDirectory"/>, koi's private directory.
 /// </summary>
-internal sealed class CommandTrustStore(string name, IReadOnlyList<string> install, IReadOnlyList<string> remove) : ITrustStore
+internal sealed class CommandTrustStore(string name, IReadOnlyList<string> install, IReadOnlyList<string> remove, string workDirectory) : ITrustStore
 {
     private TrustState _last = TrustState.Missing;
 
@@ -13,8 +14,7 @@ internal sealed class CommandTrustStore(string name, IReadOnlyList<string> insta
 
     public async Task<TrustResult> InstallAsync(string caPem, string fingerprint, CancellationToken cancellationToken)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"koi-ca-{fingerprint[..8]}.crt");
-        await File.WriteAllTextAsync(file, caPem, cancellationToken);
+        var file = await TrustFile.WriteAsync(workDirectory, caPem, ".crt", cancellationToken);
         try
         {
             var (exit, output) = await CommandRunner.RunAsync(install[0], [.. install.Skip(1), file], cancellationToken);

@@ -1,8 +1,11 @@
 using Koi.Core.Processes;
 namespace Koi.Certmesh.Trust;
 
-/// <summary>One NSS database (Chromium's <c>~/.pki/nssdb</c>, a Firefox profile), changed with <c>certutil</c>.</summary>
-internal sealed class NssTrustStore(string databaseDirectory, string certutil = "certutil") : ITrustStore
+/// <summary>
+/// One NSS database (Chromium's <c>~/.pki/nssdb</c>, a Firefox profile), changed with <c>certutil</c>. The file
+/// certutil reads is written in <paramref name="workDirectory"/> (default: the database's own directory).
+/// </summary>
+internal sealed class NssTrustStore(string databaseDirectory, string certutil = "certutil", string? workDirectory = null) : ITrustStore
 {
     public string Name => $"nss:{databaseDirectory}";
 
@@ -10,8 +13,7 @@ internal sealed class NssTrustStore(string databaseDirectory, string certutil = 
 
     public async Task<TrustResult> InstallAsync(string caPem, string fingerprint, CancellationToken cancellationToken)
     {
-        var file = Path.Combine(Path.GetTempPath(), $"koi-ca-{Guid.NewGuid():N}.pem");
-        await File.WriteAllTextAsync(file, caPem, cancellationToken);
+        var file = await TrustFile.WriteAsync(workDirectory ?? databaseDirectory, caPem, ".pem", cancellationToken);
         try
         {
             // "C,," = trusted CA for TLS servers only; nothing for e-mail or code signing.

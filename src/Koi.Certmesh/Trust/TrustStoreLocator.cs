@@ -7,7 +7,8 @@ namespace Koi.Certmesh.Trust;
 /// </summary>
 internal static class TrustStoreLocator
 {
-    public static IReadOnlyList<ITrustStore> Default()
+    /// <summary>The stores; <paramref name="workDirectory"/> (private to koi) holds the files handed to OS tools.</summary>
+    public static IReadOnlyList<ITrustStore> Default(string workDirectory)
     {
         var stores = new List<ITrustStore>();
         if (OperatingSystem.IsLinux())
@@ -18,20 +19,21 @@ internal static class TrustStoreLocator
             {
                 foreach (var database in NssDatabases(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)))
                 {
-                    stores.Add(new NssTrustStore(database, certutil));
+                    stores.Add(new NssTrustStore(database, certutil, workDirectory));
                 }
             }
         }
         else if (OperatingSystem.IsWindows())
         {
-            stores.Add(new CommandTrustStore("windows-root", ["certutil", "-addstore", "Root"], ["certutil", "-delstore", "Root"]));
+            stores.Add(new CommandTrustStore("windows-root", ["certutil", "-addstore", "Root"], ["certutil", "-delstore", "Root"], workDirectory));
         }
         else if (OperatingSystem.IsMacOS())
         {
             stores.Add(new CommandTrustStore(
                 "macos-system",
                 ["security", "add-trusted-cert", "-d", "-r", "trustRoot", "-k", "/Library/Keychains/System.keychain"],
-                ["security", "remove-trusted-cert", "-d"]));
+                ["security", "remove-trusted-cert", "-d"],
+                workDirectory));
         }
 
         return stores;

@@ -49,7 +49,7 @@ internal static class CliCommand
     {
         if (cli.Json)
         {
-            cli.Stdout.WriteLine(JsonSerializer.Serialize(new KoiError(code, message), KoiJson.Options));
+            cli.JsonStdout.WriteLine(JsonSerializer.Serialize(new KoiError(code, message), KoiJson.Options));
         }
 
         cli.Stderr.WriteLine($"error: {message}");
@@ -57,5 +57,5 @@ internal static class CliCommand
     }
 
     public static void WriteJson(this CliContext cli, object value) =>
-        cli.Stdout.WriteLine(JsonSerializer.Serialize(value, value.GetType(), KoiJson.Indented));
+        cli.JsonStdout.WriteLine(JsonSerializer.Serialize(value, value.GetType(), KoiJson.Indented));
 }

@@ -15,7 +15,7 @@ internal sealed partial class HostFilterMiddleware(RequestDelegate next, RouteAc
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (access.Classify(context) != RouteAudience.Management || IsAllowed(context.Request.Host.Host))
+        if (access.Classify(context) is not (RouteAudience.Management or RouteAudience.Loopback) || IsAllowed(context.Request.Host.Host))
         {
             return next(context);
         }

@@ -5,3 +5,4 @@ internal sealed class PublicEndpoint
 {
     public static PublicEndpoint Instance { get; } = new();
 }
+

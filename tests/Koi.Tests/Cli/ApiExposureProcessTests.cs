@@ -50,6 +50,20 @@ public sealed class ApiExposureProcessTests
         Assert.Equal("200", health);
     }
 
+    [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Curl_LocalToolRoutes_OpenOnLoopbackButNotToARebindingHost(string path)
+    {
+        await using var daemon = await LocalDaemon.StartAsync(Koi);
+
+        var (local, _) = await CurlAsync($"{daemon.Endpoint}{path.TrimStart('/')}");
+        var (rebound, _) = await CurlAsync("-H", $"Host: rebind.attacker.example:{daemon.Port}", $"{daemon.Endpoint}{path.TrimStart('/')}");
+
+        Assert.Equal("200", local);
+        Assert.Equal("403", rebound);
+    }
+
     [Fact]
     public async Task Cli_ReadCommands_StillWorkWithTheBreadcrumbToken()
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Koi.Api;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class CatalogCommand
         }
         else
         {
-            cli.Out.MarkupLine($"[yellow]{Markup.Escape(unreachable ?? "daemon not reachable")}[/]");
+            cli.Out.MarkupLine($"[yellow]{TerminalText.Markup(unreachable ?? "daemon not reachable")}[/]");
         }
 
         cli.Out.WriteLine();
@@ -50,7 +51,7 @@ internal static class CatalogCommand
         {
             if (!command.Hidden)
             {
-                cli.Out.MarkupLine($"  {command.Name,-12} {Markup.Escape(FirstLine(command.Description))}");
+                cli.Out.MarkupLine($"  {command.Name,-12} {TerminalText.Markup(FirstLine(command.Description))}");
             }
         }
 

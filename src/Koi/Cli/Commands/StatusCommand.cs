@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Koi.Api;
+using Koi.Cli.Rendering;
 using Koi.Core.Status;
 using Spectre.Console;
 
@@ -35,20 +36,20 @@ internal static class StatusCommand
 
     public static void Render(IAnsiConsole console, DaemonStatus status)
     {
-        console.MarkupLine($"[bold]koi v{Markup.Escape(status.Version)}[/] — local network toolkit  [dim]{Markup.Escape(status.Hostname)}, up {FormatUptime(status.UptimeSecs)}[/]");
+        console.MarkupLine($"[bold]koi v{TerminalText.Markup(status.Version)}[/] — local network toolkit  [dim]{TerminalText.Markup(status.Hostname)}, up {FormatUptime(status.UptimeSecs)}[/]");
         console.WriteLine();
         var table = new Table().NoBorder().HideHeaders().AddColumn("name").AddColumn("state").AddColumn("detail");
         foreach (var capability in status.Capabilities)
         {
             table.AddRow(
-                new Text(capability.Name),
+                new Text(TerminalText.Safe(capability.Name)),
                 StateMarkup(capability.State),
-                new Text(Detail(capability.Reason, capability.Summary)));
+                new Text(TerminalText.Safe(Detail(capability.Reason, capability.Summary))));
         }
 
         foreach (var component in status.Components)
         {
-            table.AddRow(new Text(component.Name), StateMarkup(component.State), new Text(component.Reason ?? string.Empty));
+            table.AddRow(new Text(TerminalText.Safe(component.Name)), StateMarkup(component.State), new Text(TerminalText.Safe(component.Reason)));
         }
 
         console.Write(table);

@@ -12,18 +12,18 @@ internal static class MessageRenderer
             switch (message.Kind)
             {
                 case MessageKind.Info:
-                    console.MarkupLine($"[bold]{Markup.Escape(message.Title)}[/]: {Markup.Escape(message.Content)}");
+                    console.MarkupLine($"[bold]{TerminalText.Markup(message.Title)}[/]: {TerminalText.Markup(message.Content)}");
                     break;
                 case MessageKind.Error:
-                    console.MarkupLine($"[red]✗ {Markup.Escape(message.Title)}: {Markup.Escape(message.Content)}[/]");
+                    console.MarkupLine($"[red]✗ {TerminalText.Markup(message.Title)}: {TerminalText.Markup(message.Content)}[/]");
                     break;
                 case MessageKind.Summary:
-                    console.Write(new Panel(Markup.Escape(message.Content)).Header(Markup.Escape(message.Title)).Border(BoxBorder.Rounded));
+                    console.Write(new Panel(TerminalText.Markup(message.Content)).Header(TerminalText.Markup(message.Title)).Border(BoxBorder.Rounded));
                     break;
                 case MessageKind.QrCode:
-                    console.MarkupLine($"[bold]{Markup.Escape(message.Title)}[/]");
+                    console.MarkupLine($"[bold]{TerminalText.Markup(message.Title)}[/]");
                     console.WriteLine(QrText.Render(message.Content));
-                    console.MarkupLine($"[dim]{Markup.Escape(message.Content)}[/]");
+                    console.MarkupLine($"[dim]{TerminalText.Markup(message.Content)}[/]");
                     break;
             }
         }

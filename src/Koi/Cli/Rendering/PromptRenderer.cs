@@ -15,7 +15,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
         InputType.SelectMany => JsonSerializer.SerializeToElement(AskSelectMany(prompt)),
         InputType.Secret => Value(AskSecret(prompt.Prompt, prompt.Required)),
         InputType.SecretConfirm => Value(AskSecretConfirmed(prompt)),
-        InputType.Code => Value(console.Prompt(new TextPrompt<string>(Markup.Escape(prompt.Prompt))
+        InputType.Code => Value(console.Prompt(new TextPrompt<string>(TerminalText.Markup(prompt.Prompt))
             .Validate(code => code.Trim().All(char.IsAsciiDigit) && code.Trim().Length is >= 4 and <= 10, "enter the digits only"))),
         InputType.Entropy => Value(AskEntropy(prompt)),
         InputType.Fido2 => throw new UsageException("FIDO2 prompts are not supported by this CLI"),
@@ -26,7 +26,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
 
     private string AskText(CeremonyPrompt prompt)
     {
-        var text = new TextPrompt<string>(Markup.Escape(prompt.Prompt));
+        var text = new TextPrompt<string>(TerminalText.Markup(prompt.Prompt));
         if (prompt.Default is { } fallback)
         {
             text.DefaultValue(fallback);
@@ -44,7 +44,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
     private string AskSelectOne(CeremonyPrompt prompt)
     {
         var options = prompt.Options ?? [];
-        console.MarkupLine($"[bold]{Markup.Escape(prompt.Prompt)}[/]");
+        console.MarkupLine($"[bold]{TerminalText.Markup(prompt.Prompt)}[/]");
         var defaultIndex = 1;
         for (var i = 0; i < options.Count; i++)
         {
@@ -54,7 +54,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
                 defaultIndex = i + 1;
             }
 
-            console.MarkupLine($"  {i + 1}. {Markup.Escape(options[i].Label)}{(isDefault ? " [dim](default)[/]" : string.Empty)}");
+            console.MarkupLine($"  {i + 1}. {TerminalText.Markup(options[i].Label)}{(isDefault ? " [dim](default)[/]" : string.Empty)}");
         }
 
         var choice = console.Prompt(new TextPrompt<int>("Choice")
@@ -67,8 +67,8 @@ internal sealed class PromptRenderer(IAnsiConsole console)
     {
         var options = prompt.Options ?? [];
         var selection = new MultiSelectionPrompt<PromptOption>()
-            .Title(Markup.Escape(prompt.Prompt))
-            .UseConverter(option => Markup.Escape(option.Label))
+            .Title(TerminalText.Markup(prompt.Prompt))
+            .UseConverter(option => TerminalText.Markup(option.Label))
             .AddChoices(options);
         selection.Required = prompt.Required;
         return console.Prompt(selection).ConvertAll(option => option.Value);
@@ -76,7 +76,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
 
     private string AskSecret(string text, bool required)
     {
-        var secret = new TextPrompt<string>(Markup.Escape(text)).Secret();
+        var secret = new TextPrompt<string>(TerminalText.Markup(text)).Secret();
         if (!required)
         {
             secret.AllowEmpty();
@@ -109,7 +109,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
     private string AskEntropy(CeremonyPrompt prompt)
     {
         const int Keystrokes = 128;
-        console.MarkupLine($"[bold]{Markup.Escape(prompt.Prompt)}[/] — mash the keyboard ({Keystrokes} keys).");
+        console.MarkupLine($"[bold]{TerminalText.Markup(prompt.Prompt)}[/] — mash the keyboard ({Keystrokes} keys).");
         var collected = new StringBuilder();
         var clock = Stopwatch.StartNew();
         for (var count = 0; count < Keystrokes; count++)

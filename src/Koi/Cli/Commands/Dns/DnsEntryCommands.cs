@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -28,10 +29,10 @@ internal static class DnsEntryCommands
                 return ExitCodes.Ok;
             }
 
-            cli.Out.WriteLine(added.Created ? $"added {added.Name} → {added.Address}" : $"{added.Name} → {added.Address} already present");
+            cli.Out.WriteLine(TerminalText.Safe(added.Created ? $"added {added.Name} → {added.Address}" : $"{added.Name} → {added.Address} already present"));
             foreach (var source in added.Shadows)
             {
-                cli.Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(added.Name)} shadows the name {Markup.Escape(source)} generates");
+                cli.Err.MarkupLine($"[yellow]warning:[/] {TerminalText.Markup(added.Name)} shadows the name {TerminalText.Markup(source)} generates");
             }
 
             return ExitCodes.Ok;
@@ -54,7 +55,7 @@ internal static class DnsEntryCommands
             }
             else
             {
-                cli.Out.WriteLine($"removed {removed.Name} ({removed.Removed} address{(removed.Removed == 1 ? string.Empty : "es")})");
+                cli.Out.WriteLine(TerminalText.Safe($"removed {removed.Name} ({removed.Removed} address{(removed.Removed == 1 ? string.Empty : "es")})"));
             }
 
             return ExitCodes.Ok;
@@ -98,7 +99,7 @@ internal static class DnsEntryCommands
             var table = new Table().NoBorder().AddColumn("NAME").AddColumn("TYPE").AddColumn("VALUE").AddColumn("SOURCE");
             foreach (var entry in entries)
             {
-                table.AddRow(Markup.Escape(entry.Name), entry.Type, Markup.Escape(entry.Value), entry.Source);
+                table.AddRow(TerminalText.Markup(entry.Name), entry.Type, TerminalText.Markup(entry.Value), entry.Source);
             }
 
             cli.Out.Write(table);

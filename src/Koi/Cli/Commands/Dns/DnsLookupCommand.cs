@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -29,10 +30,10 @@ internal static class DnsLookupCommand
             else
             {
                 var from = lookup.Source == "upstream" ? $"upstream {lookup.Upstream ?? "(none answered)"}" : lookup.Source;
-                cli.Out.MarkupLine($"{Markup.Escape(lookup.Name)} {lookup.Type}: [bold]{lookup.Rcode}[/] from {Markup.Escape(from)}{(lookup.Authoritative ? " (authoritative)" : string.Empty)}");
+                cli.Out.MarkupLine($"{TerminalText.Markup(lookup.Name)} {lookup.Type}: [bold]{lookup.Rcode}[/] from {TerminalText.Markup(from)}{(lookup.Authoritative ? " (authoritative)" : string.Empty)}");
                 foreach (var answer in lookup.Answers)
                 {
-                    cli.Out.WriteLine($"  {answer.Section,-10} {answer.Name} {answer.Ttl} {answer.Type} {answer.Value}");
+                    cli.Out.WriteLine(TerminalText.Safe($"  {answer.Section,-10} {answer.Name} {answer.Ttl} {answer.Type} {answer.Value}"));
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -26,12 +27,12 @@ internal static class DnsStatusCommand
 
         var console = cli.Out;
         console.MarkupLine(status.Serving
-            ? $"[green]serving[/] zone [bold]{Markup.Escape(status.Zone)}[/] on {Markup.Escape(string.Join(", ", status.Listen))}"
-            : $"[yellow]not serving[/] (zone {Markup.Escape(status.Zone)}){(status.Error is null ? string.Empty : " — " + Markup.Escape(status.Error))}");
+            ? $"[green]serving[/] zone [bold]{TerminalText.Markup(status.Zone)}[/] on {TerminalText.Markup(string.Join(", ", status.Listen))}"
+            : $"[yellow]not serving[/] (zone {TerminalText.Markup(status.Zone)}){(status.Error is null ? string.Empty : " — " + TerminalText.Markup(status.Error))}");
         if (status.Serving && status.Error is not null)
         {
             // Serving, but a listener loop or an upstream receiver stopped since: still answering, not whole.
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(status.Error)}");
+            console.MarkupLine($"[red]error:[/] {TerminalText.Markup(status.Error)}");
         }
 
         var upstreams = status.Upstreams.Count == 0 ? "none" : string.Join(", ", status.Upstreams);
@@ -42,7 +43,7 @@ internal static class DnsStatusCommand
         console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited} (slipped {c.Slipped}), malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
         foreach (var shadow in status.Shadowed)
         {
-            console.MarkupLine($"[yellow]warning:[/] static entry {Markup.Escape(shadow.Name)} shadows a name from {Markup.Escape(shadow.Hidden)}");
+            console.MarkupLine($"[yellow]warning:[/] static entry {TerminalText.Markup(shadow.Name)} shadows a name from {TerminalText.Markup(shadow.Hidden)}");
         }
     }
 }

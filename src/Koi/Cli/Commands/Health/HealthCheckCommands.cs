@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Health;
@@ -44,7 +45,7 @@ internal static class HealthCheckCommands
             {
                 var every = added.IntervalSecs.ToString("0.###", CultureInfo.InvariantCulture);
                 var within = added.TimeoutSecs.ToString("0.###", CultureInfo.InvariantCulture);
-                cli.Out.WriteLine($"added {added.Name}: {added.Kind.ToUpperInvariant()} {added.Target}, every {every}s, timeout {within}s");
+                cli.Out.WriteLine(TerminalText.Safe($"added {added.Name}: {added.Kind.ToUpperInvariant()} {added.Target}, every {every}s, timeout {within}s"));
             }
 
             return ExitCodes.Ok;
@@ -72,7 +73,7 @@ internal static class HealthCheckCommands
             }
             else
             {
-                cli.Out.WriteLine($"removed {removed.Name}");
+                cli.Out.WriteLine(TerminalText.Safe($"removed {removed.Name}"));
             }
 
             return ExitCodes.Ok;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -21,7 +22,7 @@ internal static class HealthView
         var lines = new List<IRenderable>();
         if (status.Problem is not null)
         {
-            lines.Add(new Markup($"[red]{Markup.Escape(Fit("  problem: " + status.Problem, width))}[/]"));
+            lines.Add(new Markup($"[red]{TerminalText.Markup(Fit("  problem: " + status.Problem, width))}[/]"));
             lines.Add(Text.Empty);
         }
 
@@ -29,7 +30,7 @@ internal static class HealthView
         lines.Add(new Text("  ────────"));
         if (status.Machines.Count == 0)
         {
-            lines.Add(new Markup($"[dim]{Markup.Escape(Fit("  none yet — koi sees machines through mDNS", width))}[/]"));
+            lines.Add(new Markup($"[dim]{TerminalText.Markup(Fit("  none yet — koi sees machines through mDNS", width))}[/]"));
         }
 
         foreach (var machine in status.Machines)
@@ -43,7 +44,7 @@ internal static class HealthView
         lines.Add(new Text("  ────────"));
         if (status.Services.Count == 0)
         {
-            lines.Add(new Markup($"[dim]{Markup.Escape(Fit("  none — add one with: koi health add NAME --http URL", width))}[/]"));
+            lines.Add(new Markup($"[dim]{TerminalText.Markup(Fit("  none — add one with: koi health add NAME --http URL", width))}[/]"));
         }
 
         foreach (var service in status.Services)
@@ -120,13 +121,13 @@ internal static class HealthView
         var plain = Fit("  " + name.PadRight(NameWidth) + " " + mark + rest, width);
         if (wholeLine)
         {
-            return new Markup($"[{colour}]{Markup.Escape(plain)}[/]");
+            return new Markup($"[{colour}]{TerminalText.Markup(plain)}[/]");
         }
 
         // Colour only the mark: find it after the padded name (a long name pushes it right).
         var at = plain.IndexOf(mark, 2 + Math.Min(name.Length, NameWidth), StringComparison.Ordinal);
         return at < 0
-            ? new Markup(Markup.Escape(plain))
-            : new Markup($"{Markup.Escape(plain[..at])}[{colour}]{mark}[/]{Markup.Escape(plain[(at + 1)..])}");
+            ? new Markup(TerminalText.Markup(plain))
+            : new Markup($"{TerminalText.Markup(plain[..at])}[{colour}]{mark}[/]{TerminalText.Markup(plain[(at + 1)..])}");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Threading.Channels;
+using Koi.Cli.Rendering;
 using Koi.Core.Storage;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -112,12 +113,12 @@ internal static class HealthWatchCommand
         var width = Math.Max(20, cli.Out.Profile.Width);
         var lines = new List<IRenderable>
         {
-            new Markup($"[bold]{Markup.Escape(HealthView.Fit("koi health watch", width))}[/]"),
-            new Markup($"[dim]{Markup.Escape(HealthView.Fit(Stamp(status) + "every 5s and on each change · Ctrl+C to exit", width))}[/]"),
+            new Markup($"[bold]{TerminalText.Markup(HealthView.Fit("koi health watch", width))}[/]"),
+            new Markup($"[dim]{TerminalText.Markup(HealthView.Fit(Stamp(status) + "every 5s and on each change · Ctrl+C to exit", width))}[/]"),
         };
         if (error is not null)
         {
-            lines.Add(new Markup($"[red]{Markup.Escape(HealthView.Fit("daemon: " + error, width))}[/]"));
+            lines.Add(new Markup($"[red]{TerminalText.Markup(HealthView.Fit("daemon: " + error, width))}[/]"));
         }
 
         if (status is not null)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -62,7 +63,7 @@ internal static class MdnsDaemonCommands
     private static void Render(IAnsiConsole console, JsonElement status)
     {
         var stats = status.GetProperty("stats");
-        console.MarkupLineInterpolated($"[bold]host[/] {stats.GetProperty("host_name").GetString()}");
+        console.MarkupLineInterpolated($"[bold]host[/] {TerminalText.Safe(stats.GetProperty("host_name").GetString())}");
         foreach (var nic in stats.GetProperty("interfaces").EnumerateArray())
         {
             var addresses = string.Join(", ", nic.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
@@ -75,10 +76,10 @@ internal static class MdnsDaemonCommands
         foreach (var registration in status.GetProperty("registrations").EnumerateArray())
         {
             table.AddRow(
-                Markup.Escape(registration.GetProperty("id").GetString() ?? ""),
-                Markup.Escape(registration.GetProperty("full_name").GetString() ?? ""),
-                Markup.Escape($"{registration.GetProperty("host").GetString()}:{registration.GetProperty("port").GetInt32()}"),
-                Markup.Escape(registration.GetProperty("state").GetString() ?? ""));
+                TerminalText.Markup(registration.GetProperty("id").GetString() ?? ""),
+                TerminalText.Markup(registration.GetProperty("full_name").GetString() ?? ""),
+                TerminalText.Markup($"{registration.GetProperty("host").GetString()}:{registration.GetProperty("port").GetInt32()}"),
+                TerminalText.Markup(registration.GetProperty("state").GetString() ?? ""));
         }
 
         console.Write(table);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Koi.Cli.Rendering;
 using Koi.Core.Storage;
 using Koi.Mdns.Api;
 
@@ -31,20 +32,21 @@ internal static class MdnsOutput
 
     public static string Describe(ServiceView service)
     {
-        var line = new StringBuilder(service.FullName);
+        // Every field here comes from whichever device answered on the LAN.
+        var line = new StringBuilder(TerminalText.Safe(service.FullName));
         if (service.Host is not null)
         {
-            line.Append("  ").Append(service.Host).Append(':').Append(service.Port);
+            line.Append("  ").Append(TerminalText.Safe(service.Host)).Append(':').Append(service.Port);
         }
 
         if (service.Addresses.Count > 0)
         {
-            line.Append("  ").AppendJoin(',', service.Addresses);
+            line.Append("  ").AppendJoin(',', service.Addresses.Select(TerminalText.Safe));
         }
 
         foreach (var (key, value) in service.Txt)
         {
-            line.Append("  ").Append(key).Append('=').Append(value);
+            line.Append("  ").Append(TerminalText.Safe(key)).Append('=').Append(TerminalText.Safe(value));
         }
 
         return line.ToString();

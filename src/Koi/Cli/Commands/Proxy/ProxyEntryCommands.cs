@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Proxy;
@@ -48,11 +49,11 @@ internal static class ProxyEntryCommands
                 return ExitCodes.Ok;
             }
 
-            cli.Out.WriteLine($"added {added.Name}: https {added.Listen} → {added.Backend}");
+            cli.Out.WriteLine(TerminalText.Safe($"added {added.Name}: https {added.Listen} → {added.Backend}"));
             ProxyStatusCommand.PrintEntry(cli.Out, added);
             if (added.BackendRemote)
             {
-                cli.Err.MarkupLine($"[yellow]warning:[/] {Markup.Escape(added.Backend)} is reached over the network unencrypted");
+                cli.Err.MarkupLine($"[yellow]warning:[/] {TerminalText.Markup(added.Backend)} is reached over the network unencrypted");
             }
 
             return ExitCodes.Ok;
@@ -80,7 +81,7 @@ internal static class ProxyEntryCommands
             }
             else
             {
-                cli.Out.WriteLine($"removed {removed.Name}");
+                cli.Out.WriteLine(TerminalText.Safe($"removed {removed.Name}"));
             }
 
             return ExitCodes.Ok;
@@ -116,10 +117,10 @@ internal static class ProxyEntryCommands
             foreach (var entry in entries)
             {
                 table.AddRow(
-                    Markup.Escape(entry.Name),
-                    Markup.Escape(entry.Listen),
-                    Markup.Escape(entry.Backend + (entry.BackendRemote ? " (remote)" : string.Empty)),
-                    Markup.Escape(entry.CertPath));
+                    TerminalText.Markup(entry.Name),
+                    TerminalText.Markup(entry.Listen),
+                    TerminalText.Markup(entry.Backend + (entry.BackendRemote ? " (remote)" : string.Empty)),
+                    TerminalText.Markup(entry.CertPath));
             }
 
             cli.Out.Write(table);

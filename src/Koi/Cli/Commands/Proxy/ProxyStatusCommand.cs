@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Proxy;
@@ -27,7 +28,7 @@ internal static class ProxyStatusCommand
 
             if (status.Problem is not null)
             {
-                cli.Out.MarkupLine($"[red]✗[/] {Markup.Escape(status.Problem)}");
+                cli.Out.MarkupLine($"[red]✗[/] {TerminalText.Markup(status.Problem)}");
             }
 
             if (status.Entries.Count == 0)
@@ -49,17 +50,17 @@ internal static class ProxyStatusCommand
     {
         var state = entry.State switch
         {
-            "listening" => $"[green]✓ listening[/] {Markup.Escape(entry.Listen)}",
-            "failed" => $"[red]✗ failed[/]: {Markup.Escape(entry.Detail ?? "unknown reason")}",
-            _ => $"[yellow]{Markup.Escape(entry.State)}[/]{(entry.Detail is null ? string.Empty : ": " + Markup.Escape(entry.Detail))}",
+            "listening" => $"[green]✓ listening[/] {TerminalText.Markup(entry.Listen)}",
+            "failed" => $"[red]✗ failed[/]: {TerminalText.Markup(entry.Detail ?? "unknown reason")}",
+            _ => $"[yellow]{TerminalText.Markup(entry.State)}[/]{(entry.Detail is null ? string.Empty : ": " + TerminalText.Markup(entry.Detail))}",
         };
         var backend = entry.BackendState switch
         {
-            "reachable" => $"[green]✓[/] {Markup.Escape(entry.Backend)}",
-            "unreachable" => $"[red]✗[/] {Markup.Escape(entry.Backend)} ({Markup.Escape(entry.BackendDetail ?? "unreachable")})",
-            _ => $"? {Markup.Escape(entry.Backend)}",
+            "reachable" => $"[green]✓[/] {TerminalText.Markup(entry.Backend)}",
+            "unreachable" => $"[red]✗[/] {TerminalText.Markup(entry.Backend)} ({TerminalText.Markup(entry.BackendDetail ?? "unreachable")})",
+            _ => $"? {TerminalText.Markup(entry.Backend)}",
         };
-        console.MarkupLine($"[bold]{Markup.Escape(entry.Name)}[/]  {state}");
+        console.MarkupLine($"[bold]{TerminalText.Markup(entry.Name)}[/]  {state}");
         console.MarkupLine($"    backend {backend}");
         console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
@@ -80,7 +81,7 @@ internal static class ProxyStatusCommand
 
         if (certificate.Problem is not null)
         {
-            console.MarkupLine($"    [yellow]certificate problem:[/] {Markup.Escape(certificate.Problem)}");
+            console.MarkupLine($"    [yellow]certificate problem:[/] {TerminalText.Markup(certificate.Problem)}");
         }
 
         if (entry.LastError is not null)
