@@ -24,7 +24,7 @@ public sealed class RevocationListTests : IDisposable
         var (exit, text, error) = Tool.Run("openssl", "crl", "-inform", "DER", "-in", _dir.Combine("crl.der"), "-noout", "-text");
 
         Assert.True(exit == 0, error);
-        Assert.Matches(@"Issuer: CN ?= ?stone-01", text);
+        Assert.Matches(@"Issuer:.*CN ?= ?stone-01", text);
         Assert.Matches(@"X509v3 CRL Number:\s*\n\s*2\b", text);
         var upper = text.Replace(":", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
         Assert.Contains(RevocationKit.Serial(b).ToUpperInvariant(), upper, StringComparison.Ordinal);
