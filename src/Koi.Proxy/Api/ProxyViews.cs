@@ -13,7 +13,8 @@ internal sealed record ProxyEntryView(
     string CertPath,
     bool CertPathDefault,
     DateTimeOffset AddedAt,
-    bool Http2);
+    bool Http2,
+    string Clients);
 
 /// <summary><c>GET /v1/proxy/status</c>: every entry with its live state.</summary>
 /// <param name="Hostname">The host name whose certmesh directory entries default to (<c>certs/&lt;hostname&gt;/</c>).</param>
@@ -27,6 +28,8 @@ internal sealed record ProxyStatusView(DateTimeOffset Now, string Hostname, stri
 /// <param name="BytesOut">Bytes forwarded from the backend to clients.</param>
 /// <param name="BackendFailures">Client connections closed because the backend could not be reached.</param>
 /// <param name="Rejected">Client connections closed at once because the entry had its maximum open.</param>
+/// <param name="Clients"><c>any</c>, or <c>mesh</c> (only active mesh members' certificates are admitted).</param>
+/// <param name="ClientsRefused">Handshakes refused under <c>mesh</c>: no certificate, a foreign one, or a revoked one.</param>
 internal sealed record ProxyEntryStatusView(
     string Name,
     string Listen,
@@ -48,7 +51,9 @@ internal sealed record ProxyEntryStatusView(
     long IdleClosed,
     CertificateView Certificate,
     string? LastError,
-    DateTimeOffset? LastErrorAt);
+    DateTimeOffset? LastErrorAt,
+    string Clients,
+    long ClientsRefused);
 
 /// <summary>The certificate an entry presents to new clients (never its key).</summary>
 /// <param name="Problem">Why the files on disk are not what is served (missing, key mismatch …); null when they are.</param>

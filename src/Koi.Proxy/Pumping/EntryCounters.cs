@@ -11,6 +11,7 @@ internal sealed class EntryCounters
     private long _backendFailures;
     private long _rejected;
     private long _idleClosed;
+    private long _clientsRefused;
 
     public long Open => Volatile.Read(ref _open);
 
@@ -31,6 +32,9 @@ internal sealed class EntryCounters
     public long Rejected => Volatile.Read(ref _rejected);
 
     public long IdleClosed => Volatile.Read(ref _idleClosed);
+
+    /// <summary>Handshakes refused because the client was not an active mesh member (<c>--clients mesh</c>).</summary>
+    public long ClientsRefused => Volatile.Read(ref _clientsRefused);
 
     /// <summary>Counts a new connection unless <paramref name="max"/> are open; false means close it.</summary>
     public bool TryOpen(int max)
@@ -57,4 +61,6 @@ internal sealed class EntryCounters
     public void BackendFailed() => Interlocked.Increment(ref _backendFailures);
 
     public void IdleClose() => Interlocked.Increment(ref _idleClosed);
+
+    public void ClientRefused() => Interlocked.Increment(ref _clientsRefused);
 }
