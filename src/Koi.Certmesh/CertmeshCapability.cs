@@ -4,6 +4,7 @@ using Koi.Certmesh.Ceremonies;
 using Koi.Certmesh.Health;
 using Koi.Certmesh.Membership;
 using Koi.Certmesh.Naming;
+using Koi.Certmesh.Revocation;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
@@ -12,6 +13,7 @@ using Koi.Core.Health;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
+using Koi.Core.Trust;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +38,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton(sp =>
         {
             var paths = sp.GetRequiredService<KoiPaths>();
+            var files = new CertmeshFiles(paths.CertmeshDir, paths.CertsDir);
+            return new TrustBundleStore(files.TrustBundle, files.Crl);
+        });
+        services.AddSingleton<IMeshClientTrust>(sp => sp.GetRequiredService<TrustBundleStore>());
+        services.AddHttpClient(nameof(MemberNudger));
+        services.AddSingleton(sp =>
+        {
+            var paths = sp.GetRequiredService<KoiPaths>();
             var status = sp.GetRequiredService<StatusRegistry>();
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh") ?? NullLogger.Instance;
             var announcer = new CertmeshAnnouncer(
@@ -43,14 +53,31 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
                 _options.AnnouncePort,
                 status.Register(CapabilityNames.Certmesh, "announcement"),
                 logger);
-            return new CertmeshAuthority(
+            var bundles = sp.GetRequiredService<TrustBundleStore>();
+            var authority = new CertmeshAuthority(
                 new CertmeshFiles(paths.CertmeshDir, paths.CertsDir),
                 _options,
                 announcer,
                 status,
                 sp.GetRequiredService<TimeProvider>(),
                 logger,
-                sp.GetService<IEventBus>());
+                sp.GetService<IEventBus>(),
+                new TrustBundlePublisher(bundles, sp.GetRequiredService<TimeProvider>()));
+            var nudger = new MemberNudger(
+                () => authority.Roster.Current,
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MemberNudger)),
+                _options.AnnouncePort,
+                authority.Hostname,
+                logger);
+            bundles.Applied += (sender, held) =>
+            {
+                // Only the CA nudges: on a member the same store applies bundles it fetched.
+                if (authority.Initialized)
+                {
+                    nudger.OnApplied(sender, held);
+                }
+            };
+            return authority;
         });
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
             sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
@@ -83,6 +110,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
+        services.AddSingleton(sp => new BundleFollower(
+            sp.GetRequiredService<TrustBundleStore>(),
+            sp.GetRequiredService<CaClient>(),
+            sp.GetRequiredService<MemberFiles>(),
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            sp.GetService<IEventBus>()));
         services.AddSingleton(sp => new CaPinMonitor(
             sp.GetRequiredService<MemberJoiner>(),
             sp.GetRequiredService<MemberFiles>(),
@@ -90,7 +125,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
-            sp.GetService<IEventBus>()));
+            sp.GetService<IEventBus>(),
+            sp.GetRequiredService<BundleFollower>()));
         services.AddHostedService(sp => sp.GetRequiredService<CaPinMonitor>());
     }
 

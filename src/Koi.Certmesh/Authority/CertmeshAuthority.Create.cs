@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Koi.Certmesh.Audit;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
 using Koi.Core.Storage;
@@ -109,6 +110,7 @@ internal sealed partial class CertmeshAuthority
             _unlockLimiter.Succeed();
             _health.Running("unlocked");
             LogCreated(_logger, plan.Profile, fingerprint);
+            PublishBundleIfDue();
 
             var trust = await InstallTrustCoreAsync(caPem, fingerprint, cancellationToken);
             await _announcer.AnnounceAsync(hostname, fingerprint, CreatePlan.ProfileFlag(plan.Profile), cancellationToken);
@@ -138,7 +140,7 @@ internal sealed partial class CertmeshAuthority
 
         using var serviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={hostname}", serviceKey, HashAlgorithmName.SHA256);
-        using var cert = ServiceCertificateIssuer.Issue(caCert, caKey, request.PublicKey, hostname, sans, now, TimeSpan.FromDays(policy.LifetimeDays));
+        using var cert = ServiceCertificateIssuer.Issue(caCert, caKey, request.PublicKey, hostname, sans, now, TimeSpan.FromDays(policy.LifetimeDays), CrlUrl);
         var certPath = _files.CertPath(hostname);
         CertFileSet.Write(certPath, cert.ExportCertificatePem() + "\n", serviceKey.ExportPkcs8PrivateKeyPem() + "\n", caCert.ExportCertificatePem() + "\n");
         return new RosterMember
@@ -148,6 +150,7 @@ internal sealed partial class CertmeshAuthority
             EnrolledAt = now,
             EnrolledBy = enrolledBy,
             CertFingerprint = CertificateAuthorityFactory.Fingerprint(cert),
+            CertSerial = RevocationListSigner.SerialHex(cert.SerialNumberBytes.Span),
             CertExpires = cert.NotAfter.ToUniversalTime(),
             CertSans = [.. sans.AsStrings()],
             CertPath = certPath,

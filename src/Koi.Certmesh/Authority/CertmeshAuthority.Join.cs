@@ -294,7 +294,8 @@ internal sealed partial class CertmeshAuthority
 
     /// <summary>
     /// Takes a member out of the mesh: status revoked, an entry in <c>revocation_list</c>, audited. Its hostname can
-    /// never join again, and <see cref="RequireMemberInGoodStanding"/> refuses it. Needs no unlock: nothing is signed.
+    /// never join again, and <see cref="RequireMemberInGoodStanding"/> refuses it. With the CA unlocked the trust bundle
+    /// and CRL that name its serial are signed at once; while locked they are signed at the next unlock.
     /// </summary>
     public async Task<RevocationEntry> RevokeAsync(string? hostname, string? reason, CancellationToken cancellationToken)
     {
@@ -316,7 +317,9 @@ internal sealed partial class CertmeshAuthority
                 throw new KoiException(KoiErrorCode.Conflict, $"{name} is already revoked");
             }
 
-            var entry = new RevocationEntry(member.Hostname, _time.GetUtcNow(), roster.Metadata.Operator, why);
+            // The serial is what the trust bundle, the CRL and every handshake check name; a member enrolled before
+            // koi recorded serials is refused by the CA but cannot be listed in the CRL.
+            var entry = new RevocationEntry(member.Hostname, _time.GetUtcNow(), roster.Metadata.Operator, why, member.CertSerial is { } serial ? [serial] : null);
             Roster.Update(r => r! with
             {
                 Members = [.. r.Members.Select(m => ReferenceEquals(m, member) ? m with { Status = MemberStatus.Revoked } : m)],
@@ -325,6 +328,7 @@ internal sealed partial class CertmeshAuthority
             Audit("member_revoked", ("hostname", member.Hostname), ("fingerprint", member.CertFingerprint), ("by", entry.RevokedBy), ("reason", why));
             LogMemberRevoked(_logger, member.Hostname, entry.RevokedBy);
             _events?.Publish(Capability, "member_revoked", new { hostname = member.Hostname, revoked_by = entry.RevokedBy, reason = why });
+            PublishBundleIfDue();
             return entry;
         }
         finally
@@ -450,7 +454,7 @@ internal sealed partial class CertmeshAuthority
         }
 
         var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope);
-        using var cert = ServiceCertificateIssuer.Issue(_caCert!, secrets.CaKey, candidate.Key!, hostname, sans, now, TimeSpan.FromDays(meta.Policy.LifetimeDays));
+        using var cert = ServiceCertificateIssuer.Issue(_caCert!, secrets.CaKey, candidate.Key!, hostname, sans, now, TimeSpan.FromDays(meta.Policy.LifetimeDays), CrlUrl);
         var fingerprint = CertificateAuthorityFactory.Fingerprint(cert);
         var certPath = $"certs/{hostname}";
         var member = new RosterMember
@@ -460,6 +464,7 @@ internal sealed partial class CertmeshAuthority
             EnrolledAt = now,
             EnrolledBy = "totp",
             CertFingerprint = fingerprint,
+            CertSerial = Revocation.RevocationListSigner.SerialHex(cert.SerialNumberBytes.Span),
             CertExpires = cert.NotAfter.ToUniversalTime(),
             CertSans = [.. sans.AsStrings()],
             CertPath = certPath,

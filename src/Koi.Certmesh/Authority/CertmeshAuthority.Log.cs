@@ -64,4 +64,10 @@ internal sealed partial class CertmeshAuthority
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "certmesh enrollment window is past its deadline but could not be closed; retrying every {Seconds} s")]
     private static partial void LogWindowCloseFailed(ILogger logger, double seconds, Exception exception);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Information, Message = "certmesh trust bundle {Sequence} published: {Revoked} revoked")]
+    private static partial void LogBundlePublished(ILogger logger, long sequence, int revoked);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Error, Message = "certmesh trust bundle not published: {Reason}")]
+    private static partial void LogBundleFailed(ILogger logger, string reason);
 }

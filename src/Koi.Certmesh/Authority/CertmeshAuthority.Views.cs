@@ -144,6 +144,7 @@ internal sealed partial class CertmeshAuthority
             _audit = null;
             _caCert = null;
             ResetEnrollment();
+            _bundles?.Store.Clear();
             foreach (var member in roster.Members.Where(m => m.Role == MemberRole.Primary && m.CertPath.StartsWith(_files.CertsDir, StringComparison.Ordinal)))
             {
                 if (Directory.Exists(member.CertPath))

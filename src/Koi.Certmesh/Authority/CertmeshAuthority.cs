@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Koi.Certmesh.Audit;
 using Koi.Certmesh.Crypto;
+using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
 using Koi.Core.Events;
@@ -28,6 +29,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
     private readonly FailureLimiter _unlockLimiter;
     private readonly ComponentHealth _health;
     private readonly ComponentHealth _windowHealth;
+    private readonly TrustBundlePublisher? _bundles;
     private AuditLog? _audit;
     private X509Certificate2? _caCert;
     private UnlockedSecrets? _unlocked;
@@ -41,8 +43,10 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
         StatusRegistry status,
         TimeProvider time,
         ILogger logger,
-        IEventBus? events = null)
+        IEventBus? events = null,
+        TrustBundlePublisher? bundles = null)
     {
+        _bundles = bundles;
         _files = files;
         _options = options;
         _announcer = announcer;
@@ -84,6 +88,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
 
             _caCert = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_files.CaCert, cancellationToken));
             _audit = AuditLog.Open(_files.AuditLog, _files.AuditKey, _time);
+            LoadBundle(roster);
             ReconcileWindow(roster);
             _health.Running("locked: koi certmesh unlock");
             await _announcer.WithdrawAsync("CA locked");
@@ -141,6 +146,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
         }
 
         Audit("ca_unlocked", ("by", "auto_unlock"));
+        PublishBundleIfDue();
         LogAutoUnlockWarning(_logger, AutoUnlock.Warning);
         _health.Running("unlocked (auto-unlock)");
         await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
@@ -179,6 +185,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             _unlockLimiter.Succeed();
             _unlocked = secrets;
             Audit("ca_unlocked");
+            PublishBundleIfDue();
             _health.Running("unlocked");
             _events?.Publish(Capability, "ca_unlocked", new { ca_fingerprint = roster.Metadata.CaFingerprint });
             await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
@@ -213,6 +220,12 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>Where this CA's CRL is served; leaf certificates carry it as their CRL distribution point.</summary>
+    public string CrlUrl => $"http://{Hostname}.local:{_options.AnnouncePort}/v1/certmesh/crl";
+
+    /// <summary>The trust bundle and CRL this CA signed last; null before the first unlock that published one.</summary>
+    public HeldBundle? Bundle => _bundles?.Store.Held;
 
     public string CaPem()
     {
@@ -265,6 +278,45 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             key.Dispose();
             CryptographicOperations.ZeroMemory(sealingKey);
             throw;
+        }
+    }
+
+    /// <summary>Under the gate at load: the bundle kept on disk, re-verified under this CA. A bad one is replaced at unlock.</summary>
+    private void LoadBundle(RosterDocument roster)
+    {
+        try
+        {
+            _bundles?.Store.Load(roster.Metadata.CaFingerprint);
+        }
+        catch (TrustBundleRejectedException ex)
+        {
+            LogBundleFailed(_logger, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Under the gate, CA unlocked: signs a new trust bundle and CRL when the held ones lag the roster (a revocation,
+    /// a policy change) or the CRL is half-way to its next update. A write that fails is shown, never silent.
+    /// </summary>
+    private void PublishBundleIfDue()
+    {
+        if (_bundles is null || _unlocked is null || _caCert is null || Roster.Current is not { } roster || !_bundles.IsDue(roster))
+        {
+            return;
+        }
+
+        try
+        {
+            var held = _bundles.Publish(roster, _caCert, _unlocked.CaKey);
+            var sequence = held.Bundle.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Audit("trust_bundle_published", ("sequence", sequence), ("revoked", held.Bundle.Revoked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            LogBundlePublished(_logger, held.Bundle.Sequence, held.Bundle.Revoked.Count);
+            _events?.Publish(Capability, "trust_bundle_published", new BundlePublished(held.Bundle.Sequence, held.Bundle.Revoked.Count));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            LogBundleFailed(_logger, ex.Message);
+            _health.Failed($"trust bundle / CRL not written: {ex.Message}");
         }
     }
 

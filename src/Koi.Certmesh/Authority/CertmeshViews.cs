@@ -32,6 +32,9 @@ internal sealed record CertmeshStatus(
 {
     /// <summary>On a member: the CA it joined, the pinned fingerprint and the last pin alert.</summary>
     public Membership.MembershipDocument? Member { get; init; }
+
+    /// <summary>On a member: the trust bundle it holds and whether it names this machine as revoked.</summary>
+    public Revocation.BundleStanding? MemberBundle { get; init; }
 }
 
 internal sealed record MemberView(

@@ -19,14 +19,19 @@ internal sealed partial class CaPinMonitor(
     StatusRegistry status,
     TimeProvider time,
     ILogger logger,
-    IEventBus? events = null) : IHostedService, IAsyncDisposable
+    IEventBus? events = null,
+    Revocation.BundleFollower? bundles = null) : IHostedService, IAsyncDisposable
 {
+    /// <summary>Nudges closer together than this are one: a flood of them costs at most one fetch per interval.</summary>
+    public static readonly TimeSpan NudgeSpacing = TimeSpan.FromSeconds(2);
+
     public const string MitmMessage = "CA fingerprint changed — possible MITM";
 
     private readonly ComponentHealth _health = status.Register(Authority.CertmeshAuthority.Capability, "ca_pin");
     private readonly SemaphoreSlim _checking = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
+    private long _lastNudge = long.MinValue;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +39,7 @@ internal sealed partial class CaPinMonitor(
         try
         {
             Settle();
+            bundles?.Load(joiner.Membership.Current);
         }
         catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -96,12 +102,35 @@ internal sealed partial class CaPinMonitor(
                 Alert = m.Alert is { Active: true } alert ? alert with { Active = false } : m.Alert,
             });
             _health.Running($"member of {member.CaHostname}; CA verified {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+
+            // Only from a CA that just proved its identity; the bundle is verified under the pin regardless.
+            if (bundles is not null)
+            {
+                await bundles.RefreshAsync(verified ?? member, cancellationToken);
+            }
+
             return verified;
         }
         finally
         {
             _checking.Release();
         }
+    }
+
+    /// <summary>The CA published a new bundle: check (and fetch it) now. False when a check ran too recently or this is no member.</summary>
+    public bool Nudge()
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastNudge);
+        if (joiner.Membership.Current is null
+            || (last != long.MinValue && time.GetElapsedTime(last, now) < NudgeSpacing)
+            || Interlocked.CompareExchange(ref _lastNudge, now, last) != last)
+        {
+            return false;
+        }
+
+        _ = TickAsync();
+        return true;
     }
 
     public async ValueTask DisposeAsync()

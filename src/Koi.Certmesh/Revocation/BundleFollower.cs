@@ -144,7 +144,7 @@ internal sealed partial class BundleFollower(
     {
         try
         {
-            using var cert = X509Certificate2.CreateFromPemFile(Path.Combine(files.CertPath(member.Hostname), "cert.pem"));
+            using var cert = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(files.CertPath(member.Hostname), "cert.pem")));
             return RevocationListSigner.SerialHex(cert.SerialNumberBytes.Span);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)

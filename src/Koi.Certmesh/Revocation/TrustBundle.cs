@@ -25,3 +25,6 @@ internal sealed record TrustBundle(
 
 /// <param name="Serial">The certificate serial number, lowercase hex as in the DER (no leading zero byte).</param>
 internal sealed record RevokedCertificate(string Serial, string Hostname, DateTimeOffset RevokedAt);
+
+/// <summary>The <c>trust_bundle_published</c> event.</summary>
+internal sealed record BundlePublished(long Sequence, int Revoked);
