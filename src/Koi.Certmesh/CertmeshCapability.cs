@@ -110,6 +110,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
+        services.AddSingleton(sp => new CaCheck(
+            sp.GetRequiredService<MemberJoiner>(),
+            sp.GetRequiredService<MemberFiles>(),
+            _options,
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            sp.GetService<IEventBus>()));
         services.AddSingleton(sp => new BundleFollower(
             sp.GetRequiredService<TrustBundleStore>(),
             sp.GetRequiredService<CaClient>(),
@@ -118,16 +126,15 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddSingleton(sp => new CaPinMonitor(
+        services.AddSingleton(sp => new MemberService(
             sp.GetRequiredService<MemberJoiner>(),
+            sp.GetRequiredService<CaCheck>(),
             sp.GetRequiredService<MemberFiles>(),
             _options,
-            sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
-            sp.GetService<IEventBus>(),
             sp.GetRequiredService<BundleFollower>()));
-        services.AddHostedService(sp => sp.GetRequiredService<CaPinMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 
     public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);

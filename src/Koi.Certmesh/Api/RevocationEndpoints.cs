@@ -22,8 +22,8 @@ internal static class RevocationEndpoints
     {
         group.MapGet("/bundle", (CertmeshAuthority ca) => Held(ca).Signed).WithMetadata(LanEndpoint.Instance);
         group.MapGet("/crl", Crl).WithMetadata(LanEndpoint.Instance);
-        group.MapPost("/member/nudge", (CaPinMonitor monitor) =>
-            monitor.Nudge() ? Results.Accepted(value: new NudgeAnswer(true)) : Results.Ok(new NudgeAnswer(false))).WithMetadata(LanEndpoint.Instance);
+        group.MapPost("/member/nudge", (MemberService member) =>
+            member.Nudge() ? Results.Accepted(value: new NudgeAnswer(true)) : Results.Ok(new NudgeAnswer(false))).WithMetadata(LanEndpoint.Instance);
     }
 
     /// <summary>DER by default (<c>application/pkix-crl</c>, RFC 5280 §5); PEM with <c>?format=pem</c> or <c>Accept: application/x-pem-file</c>.</summary>
