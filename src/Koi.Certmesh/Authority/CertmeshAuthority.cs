@@ -54,7 +54,7 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Views = new CaViews(Context, Vault, Trust, Ledger);
         Policy = new PolicyEditor(Context);
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, Bundles);
-        _compliance = new ComplianceReport(Context, Vault, Trust, Views);
+        _compliance = new ComplianceReport(Context, Vault, Trust, Views, Bundles);
     }
 
     public CaContext Context { get; }

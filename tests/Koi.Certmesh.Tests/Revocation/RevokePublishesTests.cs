@@ -72,6 +72,40 @@ public sealed class RevokePublishesTests
         Assert.Equal($"http://{kit.Ca.Hostname}.local:{kit.H.Options.AnnouncePort}/v1/certmesh/crl", kit.Ca.CrlUrl);
     }
 
+    [Fact]
+    public async Task Compliance_RevokedWhileLocked_AttentionNeededUntilUnlockSignsIt()
+    {
+        await using var kit = await Enrollment.JoinKit.CreateAsync();
+        await kit.JoinAsync("stone-b", kit.Code());
+        await kit.Ca.LockAsync(CancellationToken.None);
+        await kit.Ca.RevokeAsync("stone-b", null, CancellationToken.None);
+
+        var locked = await kit.Ca.ComplianceAsync(CancellationToken.None);
+        await kit.Ca.UnlockAsync(CertmeshHarness.Passphrase, CancellationToken.None);
+        var unlocked = await kit.Ca.ComplianceAsync(CancellationToken.None);
+
+        Assert.False(locked.Healthy);
+        Assert.Contains(locked.Items, i => i.Label == "Warning" && i.Value.Contains("stone-b is revoked but no signed trust bundle or CRL names it", StringComparison.Ordinal));
+        Assert.DoesNotContain(unlocked.Items, i => i.Value.Contains("stone-b", StringComparison.Ordinal));
+        Assert.True(unlocked.Healthy, string.Join("; ", unlocked.Items.Select(i => i.Value)));
+    }
+
+    [Fact]
+    public async Task Compliance_RevokedMemberSeenAfterRevocation_RevokedButInUse()
+    {
+        await using var kit = await Enrollment.JoinKit.CreateAsync();
+        await kit.JoinAsync("stone-b", kit.Code());
+        await kit.Ca.RevokeAsync("stone-b", null, CancellationToken.None);
+        kit.H.Time.Advance(TimeSpan.FromMinutes(3));
+        var seen = kit.H.Time.GetUtcNow();
+        kit.Ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == "stone-b" ? m with { LastSeen = seen } : m)] });
+
+        var report = await kit.Ca.ComplianceAsync(CancellationToken.None);
+
+        Assert.False(report.Healthy);
+        Assert.Contains(report.Items, i => i.Value.Contains("stone-b is revoked but still in use", StringComparison.Ordinal));
+    }
+
     /// <summary>The URL inside a CRL distribution point is an IA5String: readable as ASCII in the DER.</summary>
     private sealed record AsnText(X509Extension Extension)
     {
