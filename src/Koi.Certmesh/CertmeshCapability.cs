@@ -6,6 +6,8 @@ using Koi.Certmesh.Membership;
 using Koi.Certmesh.Naming;
 using Koi.Certmesh.Revocation;
 using Koi.Core.Capabilities;
+using Koi.Core.Metrics;
+using Koi.Certmesh.Metrics;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
@@ -85,6 +87,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<IMetricsSource>(sp => new CertmeshMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<CertmeshHostedService>();
         AddMembership(services);
     }

@@ -7,6 +7,8 @@ using Koi.Core.Status;
 using Koi.Dns.Api;
 using Koi.Dns.Health;
 using Koi.Dns.Hosting;
+using Koi.Dns.Metrics;
+using Koi.Core.Metrics;
 using Koi.Dns.Settings;
 using Koi.Dns.Sources;
 using Microsoft.AspNetCore.Routing;
@@ -49,6 +51,7 @@ public sealed class DnsCapability(DnsCapabilityOptions? options = null) : IKoiCa
         });
         services.AddSingleton<IMemberAliasSource>(sp => sp.GetRequiredService<DnsService>().Maintainer);
         services.AddSingleton<INameResolutionFacts>(sp => new ZoneNameResolutionFacts(sp.GetRequiredService<DnsService>()));
+        services.AddSingleton<IMetricsSource>(sp => new DnsMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<DnsService>()));
         services.AddHostedService<DnsHostedService>();
     }
 

@@ -1,4 +1,6 @@
 using Koi.Core.Capabilities;
+using Koi.Core.Metrics;
+using Koi.Health.Metrics;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
@@ -49,6 +51,7 @@ public sealed class HealthCapability : IKoiCapability
     public void AddServices(IServiceCollection services)
     {
         services.AddSingleton(Build);
+        services.AddSingleton<IMetricsSource>(sp => new HealthMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<HealthService>()));
         services.AddHostedService<HealthHostedService>();
     }
 

@@ -1,4 +1,6 @@
 using Koi.Core.Capabilities;
+using Koi.Core.Metrics;
+using Koi.Proxy.Metrics;
 using Koi.Core.Events;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
@@ -40,6 +42,7 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance,
             sp.GetService<IMeshClientTrust>()));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
+        services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();
     }
 

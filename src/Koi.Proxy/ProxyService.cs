@@ -125,7 +125,12 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 }
             }
 
-            await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
+            var resolved = await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
+            if (BackendRule.DaemonApiProblem(entry.Target, resolved, _options.DaemonApiPort) is { } problem)
+            {
+                throw new KoiException(KoiErrorCode.InvalidRequest, problem);
+            }
+
             var directory = CertificateLocation.Directory(entry.CertPath, _paths, Hostname);
             LoadedCertificate certificate;
             try
@@ -282,7 +287,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
     }
 
-    private List<ProxyListener> Listeners()
+    internal List<ProxyListener> Listeners()
     {
         lock (_gate)
         {
@@ -369,6 +374,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             counters.BackendFailures,
             counters.Rejected,
             counters.IdleClosed,
+            counters.Evicted,
             CertificateOf(listener.Certificates),
             lastError?.Text,
             lastError?.At,

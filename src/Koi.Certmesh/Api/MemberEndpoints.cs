@@ -19,10 +19,12 @@ internal static class MemberEndpoints
         group.MapGet("/cas", DiscoverAsync);
         group.MapPost("/member/identify", (MemberService member, IdentifyRequest body, CancellationToken ct) =>
             member.Joiner.IdentifyAsync(string.IsNullOrWhiteSpace(body.Endpoint) ? throw Missing("endpoint") : body.Endpoint, ct));
-        group.MapPost("/member/join", JoinAsync);
-        group.MapPost("/member/join/{requestId}/poll", PollAsync);
+        group.MapPost("/member/join", JoinAsync)
+            .Produces<MemberJoinResult>(StatusCodes.Status200OK).Produces<MemberJoinResult>(StatusCodes.Status202Accepted);
+        group.MapPost("/member/join/{requestId}/poll", PollAsync)
+            .Produces<MemberJoinResult>(StatusCodes.Status200OK).Produces<MemberJoinResult>(StatusCodes.Status202Accepted);
         group.MapDelete("/member/join/{requestId}", (MemberService member, string requestId) =>
-            member.Joiner.Cancel(requestId) ? Results.Ok(new { cancelled = true }) : throw new KoiException(KoiErrorCode.NotFound, $"no join waiting under '{requestId}'"));
+            member.Joiner.Cancel(requestId) ? TypedResults.Ok(new JoinCancelledView(true)) : throw new KoiException(KoiErrorCode.NotFound, $"no join waiting under '{requestId}'"));
         group.MapGet("/member", (MemberService member) =>
             member.Membership.Current ?? throw new KoiException(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)"));
         group.MapPost("/member/verify-ca", (MemberService member, CancellationToken ct) => member.CheckNowAsync(ct));
@@ -56,6 +58,8 @@ internal static class MemberEndpoints
     private static KoiException Missing(string field) => new(KoiErrorCode.InvalidRequest, $"missing required field: {field}");
 
     internal sealed record IdentifyRequest(string? Endpoint);
+
+    internal sealed record JoinCancelledView(bool Cancelled);
 
     internal sealed record DiscoveryView(IReadOnlyList<DiscoveredCa> Cas);
 }

@@ -24,11 +24,15 @@ internal sealed partial class CaAuditTrail(CertmeshFiles files, TimeProvider tim
         _log = null;
     }
 
+    /// <summary>Every audited event, after it is written (or failed to be): what the metrics count enrollments and refusals from.</summary>
+    public event Action<string, (string Key, string? Value)[]>? Audited;
+
     public void Write(string eventName, params (string Key, string? Value)[] fields)
     {
         try
         {
             _log?.Append(eventName, fields);
+            Audited?.Invoke(eventName, fields);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
