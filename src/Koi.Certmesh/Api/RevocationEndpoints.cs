@@ -21,9 +21,11 @@ internal static class RevocationEndpoints
     public static void Map(IEndpointRouteBuilder group)
     {
         group.MapGet("/bundle", (CertmeshAuthority ca) => Held(ca).Signed).WithMetadata(LanEndpoint.Instance);
-        group.MapGet("/crl", Crl).WithMetadata(LanEndpoint.Instance);
+        group.MapGet("/crl", Crl).WithMetadata(LanEndpoint.Instance)
+            .Produces<byte[]>(StatusCodes.Status200OK, DerType).Produces<string>(StatusCodes.Status200OK, PemType);
         group.MapPost("/member/nudge", (MemberService member) =>
-            member.Nudge() ? Results.Accepted(value: new NudgeAnswer(true)) : Results.Ok(new NudgeAnswer(false))).WithMetadata(LanEndpoint.Instance);
+            member.Nudge() ? Results.Accepted(value: new NudgeAnswer(true)) : Results.Ok(new NudgeAnswer(false))).WithMetadata(LanEndpoint.Instance)
+            .Produces<NudgeAnswer>(StatusCodes.Status200OK).Produces<NudgeAnswer>(StatusCodes.Status202Accepted);
     }
 
     /// <summary>DER by default (<c>application/pkix-crl</c>, RFC 5280 §5); PEM with <c>?format=pem</c> or <c>Accept: application/x-pem-file</c>.</summary>
