@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Revocation;
 
 /// <summary>
-/// After the CA publishes a bundle, asks every active member to fetch it now rather than at its next check. A nudge
+/// After the CA publishes a bundle, asks every member whose certificate is still valid (the one just revoked
+/// included) to fetch it now rather than at its next check. A nudge
 /// carries nothing: the member fetches from its own pinned CA and verifies, so a forged nudge costs one fetch.
 /// Best effort: a member that misses it still fetches at its next check (docs/certmesh.md, "Revocation").
 /// </summary>
@@ -23,7 +24,8 @@ internal sealed partial class MemberNudger(Func<RosterDocument?> roster, HttpCli
         var targets = new List<(string Hostname, IPAddress Address)>();
         foreach (var member in current.Members)
         {
-            if (member.Status != MemberStatus.Active || string.Equals(member.Hostname, ownHostname, StringComparison.OrdinalIgnoreCase))
+            // Revoked members too, while their certificate is valid: they must learn that they are revoked.
+            if (member.CertExpires <= DateTimeOffset.UtcNow || string.Equals(member.Hostname, ownHostname, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
