@@ -6,6 +6,7 @@ using Koi.Certmesh.Membership;
 using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Metrics;
 using Koi.Certmesh.Naming;
+using Koi.Certmesh.Revocation;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
@@ -15,6 +16,7 @@ using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
+using Koi.Core.Trust;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,6 +41,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton(sp =>
         {
             var paths = sp.GetRequiredService<KoiPaths>();
+            var files = new CertmeshFiles(paths.CertmeshDir, paths.CertsDir);
+            return new TrustBundleStore(files.TrustBundle, files.Crl);
+        });
+        services.AddSingleton<IMeshClientTrust>(sp => sp.GetRequiredService<TrustBundleStore>());
+        services.AddHttpClient(nameof(MemberNudger));
+        services.AddSingleton(sp =>
+        {
+            var paths = sp.GetRequiredService<KoiPaths>();
             var status = sp.GetRequiredService<StatusRegistry>();
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh") ?? NullLogger.Instance;
             var announcer = new CertmeshAnnouncer(
@@ -46,7 +56,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
                 _options.AnnouncePort,
                 status.Register(CapabilityNames.Certmesh, "announcement"),
                 logger);
-            return new CertmeshAuthority(
+            var bundles = sp.GetRequiredService<TrustBundleStore>();
+            var authority = new CertmeshAuthority(
                 new CertmeshFiles(paths.CertmeshDir, paths.CertsDir),
                 _options,
                 announcer,
@@ -54,7 +65,23 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
                 sp.GetRequiredService<TimeProvider>(),
                 logger,
                 sp.GetService<IEventBus>(),
-                () => sp.GetRequiredService<MembershipStore>().Current);
+                () => sp.GetRequiredService<MembershipStore>().Current,
+                new TrustBundlePublisher(bundles, sp.GetRequiredService<TimeProvider>()));
+            var nudger = new MemberNudger(
+                () => authority.Roster.Current,
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MemberNudger)),
+                _options.AnnouncePort,
+                authority.Hostname,
+                logger);
+            bundles.Applied += (sender, held) =>
+            {
+                // Only the CA nudges: on a member the same store applies bundles it fetched.
+                if (authority.Initialized)
+                {
+                    nudger.OnApplied(sender, held);
+                }
+            };
+            return authority;
         });
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
             sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
@@ -133,6 +160,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
             sp.GetService<IEventBus>()));
+        services.AddSingleton(sp => new BundleFollower(
+            sp.GetRequiredService<TrustBundleStore>(),
+            sp.GetRequiredService<CaClient>(),
+            sp.GetRequiredService<MemberFiles>(),
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            sp.GetService<IEventBus>()));
         services.AddSingleton(sp => new MemberService(
             sp.GetRequiredService<MemberJoiner>(),
             sp.GetRequiredService<CaCheck>(),
@@ -141,7 +176,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<MemberFiles>(),
             _options,
             sp.GetRequiredService<TimeProvider>(),
-            MembershipLogger(sp)));
+            MembershipLogger(sp),
+            sp.GetRequiredService<BundleFollower>()));
         services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 

@@ -4,6 +4,7 @@ using Koi.Core.Metrics;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
+using Koi.Core.Trust;
 using Koi.Proxy.Api;
 using Koi.Proxy.Facts;
 using Koi.Proxy.Metrics;
@@ -19,7 +20,8 @@ namespace Koi.Proxy;
 /// The proxy capability as the daemon composes it (seed 001 §7): TLS-terminating byte pipes from a port on this
 /// machine to a plain-HTTP backend, presenting certmesh's certificate files, and the routes under <c>/v1/proxy</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>
-/// from the container; registers <see cref="IProxyFacts"/>. It reads certmesh's files, never certmesh itself.
+/// from the container; uses <see cref="IMeshClientTrust"/> when registered (entries with <c>--clients mesh</c>);
+/// registers <see cref="IProxyFacts"/>. It reads certmesh's files and that contract, never certmesh itself.
 /// </summary>
 public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapability
 {
@@ -37,7 +39,8 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetRequiredService<StatusRegistry>().Register(Name, "loops"),
             sp.GetRequiredService<IEventBus>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance));
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance,
+            sp.GetService<IMeshClientTrust>()));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
         services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();

@@ -6,6 +6,7 @@ using Koi.Core.Events;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
+using Koi.Core.Trust;
 using Koi.Proxy.Api;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
@@ -37,12 +38,14 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
     private readonly SocketLoops _loops;
+    private readonly IMeshClientTrust _meshTrust;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
 
-    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger)
+    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger, IMeshClientTrust? meshTrust = null)
     {
+        _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _store = store;
         _options = options;
         _paths = paths;
@@ -281,7 +284,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     {
         var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, _paths, Hostname), initial, _options, _time, _logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, _resolve, _options, _time);
-        return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth);
+        return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
     }
 
     internal List<ProxyListener> Listeners()
@@ -343,7 +346,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         CertificateLocation.Directory(entry.CertPath, _paths, Hostname),
         entry.CertPath is null,
         entry.AddedAt,
-        entry.Http2);
+        entry.Http2,
+        entry.Clients);
 
     private ProxyEntryStatusView StatusOf(ProxyListener listener)
     {
@@ -373,7 +377,9 @@ internal sealed partial class ProxyService : IAsyncDisposable
             counters.Evicted,
             CertificateOf(listener.Certificates),
             lastError?.Text,
-            lastError?.At);
+            lastError?.At,
+            listener.Entry.Clients,
+            counters.ClientsRefused);
     }
 
     private CertificateView CertificateOf(CertificateSource source)

@@ -88,11 +88,19 @@ internal sealed class CertmeshHarness : IAsyncDisposable
         Directory.Dispose();
     }
 
-    private CertmeshAuthority NewAuthority() => new(
-        Files,
-        Options,
-        new CertmeshAnnouncer(Advertiser, Options.AnnouncePort, Status.Register("certmesh", "announcement"), Logger),
-        Status,
-        _clock,
-        Logger);
+    /// <summary>The trust bundle store of the current authority (a restart opens a new one on the same files).</summary>
+    public Koi.Certmesh.Revocation.TrustBundleStore Bundles { get; private set; } = null!;
+
+    private CertmeshAuthority NewAuthority()
+    {
+        Bundles = new Koi.Certmesh.Revocation.TrustBundleStore(Files.TrustBundle, Files.Crl);
+        return new(
+            Files,
+            Options,
+            new CertmeshAnnouncer(Advertiser, Options.AnnouncePort, Status.Register("certmesh", "announcement"), Logger),
+            Status,
+            _clock,
+            Logger,
+            bundles: new Koi.Certmesh.Revocation.TrustBundlePublisher(Bundles, _clock));
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Membership;
+using Koi.Certmesh.Revocation;
 using Koi.Core.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -36,11 +37,12 @@ internal static class CertmeshEndpoints
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
         BackupEndpoints.Map(group);
         MemberEndpoints.Map(group);
+        RevocationEndpoints.Map(group);
         EnrollmentEndpoints.Map(group);
     }
 
     /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
-    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberService membership, CancellationToken ct)
+    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberService membership, BundleFollower bundles, CancellationToken ct)
     {
         var status = await ca.StatusAsync(ct);
         if (membership.Membership.Current is not { } member)
@@ -50,8 +52,19 @@ internal static class CertmeshEndpoints
 
         List<string> warnings = member.Alert is { Active: true } alert ? [$"{alert.Message} — {alert.Remedy}"] : [];
         warnings.AddRange(membership.Warnings());
+        var standing = bundles.Standing;
+        if (standing.RevokedAt is { } revokedAt)
+        {
+            warnings.Insert(0, $"this machine's certificate was REVOKED by {member.CaHostname} at {revokedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: "
+                + "members-only listeners refuse it; ask the CA operator, or leave the mesh");
+        }
+        else if (standing.Problem is { } problem)
+        {
+            warnings.Add(problem);
+        }
+
         warnings.AddRange(status.Initialized ? status.Warnings : []);
-        return status with { Member = member, Warnings = warnings };
+        return status with { Member = member, Warnings = warnings, MemberBundle = standing };
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal static class EnrollmentEndpoints
         group.MapGet("/pending", (CertmeshAuthority ca, CancellationToken ct) => ca.PendingAsync(ct));
         group.MapPost("/approve", (CertmeshAuthority ca, ApproveRequest body, CancellationToken ct) => ca.ApproveAsync(body.Hostname, body.ApprovedBy, ct));
         group.MapPost("/deny", (CertmeshAuthority ca, DenyRequest body, CancellationToken ct) => ca.DenyAsync(body.Hostname, body.Reason, ct));
-        group.MapPost("/revoke", (CertmeshAuthority ca, RevokeRequest body, CancellationToken ct) => ca.RevokeAsync(body.Hostname, body.Reason, ct));
+        group.MapPost("/revoke", RevokeAsync);
     }
 
     /// <summary>The caller's address as the CA judges it (IPv4-mapped IPv6 as IPv4; no address = this machine).</summary>
@@ -38,6 +38,19 @@ internal static class EnrollmentEndpoints
     {
         var outcome = await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), Source(context), ct);
         return Answer(outcome);
+    }
+
+    /// <summary>The revocation, and whether the trust bundle and CRL that enforce it are already signed.</summary>
+    private static async Task<RevokeResult> RevokeAsync(CertmeshAuthority ca, RevokeRequest body, CancellationToken ct)
+    {
+        var entry = await ca.RevokeAsync(body.Hostname, body.Reason, ct);
+        var serials = entry.Serials ?? [];
+        var held = ca.Bundle;
+        var published = held is not null && serials.Count > 0 && serials.All(held.Revokes);
+        var note = serials.Count == 0 ? "its certificate's serial is unknown (enrolled before koi recorded serials): the CA refuses it, but the CRL and members' listeners cannot"
+            : !published ? "the CA is locked: the trust bundle and CRL naming it are signed at the next koi certmesh unlock; until then members still admit it"
+            : null;
+        return new RevokeResult(entry.Hostname, entry.RevokedAt, entry.RevokedBy, entry.Reason, serials, published ? held!.Bundle.Sequence : null, note);
     }
 
     private static async Task<IResult> PollAsync(CertmeshAuthority ca, string requestId, CancellationToken ct) =>

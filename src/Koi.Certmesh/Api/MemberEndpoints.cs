@@ -47,12 +47,23 @@ internal static class MemberEndpoints
     private static async Task<IResult> JoinAsync(MemberService member, MemberJoinRequest body, CancellationToken ct)
     {
         var result = await member.Joiner.JoinAsync(body, ct);
+        if (result.Status == "enrolled")
+        {
+            // The trust bundle (and the CRL nginx may point at) from the first minute, not the first check interval.
+            member.Nudge();
+        }
+
         return result.RequestId is null ? Results.Ok(result) : Results.Accepted(value: result);
     }
 
     private static async Task<IResult> PollAsync(MemberService member, string requestId, CancellationToken ct)
     {
         var result = await member.Joiner.PollAsync(requestId, ct);
+        if (result.Status == "enrolled")
+        {
+            member.Nudge();
+        }
+
         return result.Status == "pending" ? Results.Accepted(value: result) : Results.Ok(result);
     }
 

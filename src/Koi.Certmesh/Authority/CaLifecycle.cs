@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
 using Koi.Certmesh.Trust;
 using Koi.Core.Errors;
@@ -20,7 +21,8 @@ internal sealed partial class CaLifecycle(
     MeshIssuer issuer,
     CaTrust trust,
     CertmeshAnnouncer announcer,
-    Func<Membership.MembershipDocument?> memberOf)
+    Func<Membership.MembershipDocument?> memberOf,
+    BundleKeeper bundles)
 {
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -42,6 +44,7 @@ internal sealed partial class CaLifecycle(
 
             vault.LoadCertificate();
             ca.Audit.Open();
+            bundles.Load(roster);
             window.Reconcile(roster);
             ca.Health.Running("locked: koi certmesh unlock");
             await announcer.WithdrawAsync("CA locked");
@@ -49,6 +52,7 @@ internal sealed partial class CaLifecycle(
             if (roster.Metadata.AutoUnlock)
             {
                 await vault.TryAutoUnlockAsync(roster, cancellationToken);
+                bundles.PublishIfDue();
             }
         }
         // A state file koi may not read (or a directory where a file belongs) or a malformed key (FormatException
@@ -140,6 +144,7 @@ internal sealed partial class CaLifecycle(
                     EnrolledAt = now,
                     EnrolledBy = plan.Operator,
                     CertFingerprint = CertificateAuthorityFactory.Fingerprint(own),
+                    CertSerial = RevocationListSigner.SerialHex(own.SerialNumberBytes.Span),
                     CertExpires = own.NotAfter.ToUniversalTime(),
                     CertSans = [.. SanStrings(own)],
                     CertPath = certPath,
@@ -183,6 +188,7 @@ internal sealed partial class CaLifecycle(
             vault.Adopt(caCert, new UnlockedSecrets(caKey, sealingKey, salt, [.. totpSecret]));
             ca.Health.Running("unlocked");
             LogCreated(ca.Logger, plan.Profile, fingerprint);
+            bundles.PublishIfDue();
 
             var trusted = await trust.InstallUnderGateAsync(caPem, fingerprint, cancellationToken);
             await announcer.AnnounceAsync(hostname, fingerprint, CreatePlan.ProfileFlag(plan.Profile), cancellationToken);
@@ -204,6 +210,7 @@ internal sealed partial class CaLifecycle(
         vault.Forget();
         ca.Audit.Close();
         ledger.Reset();
+        bundles.Clear();
         foreach (var member in roster.Members.Where(m => m.Role == MemberRole.Primary && m.CertPath.StartsWith(ca.Files.CertsDir, StringComparison.Ordinal)))
         {
             if (Directory.Exists(member.CertPath))

@@ -3,6 +3,7 @@ using Koi.Certmesh.Audit;
 using Koi.Certmesh.Backup;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
 using Koi.Certmesh.Trust;
 using Koi.Core.Events;
@@ -35,7 +36,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         TimeProvider time,
         ILogger logger,
         IEventBus? events = null,
-        Func<Membership.MembershipDocument?>? memberOf = null)
+        Func<Membership.MembershipDocument?>? memberOf = null,
+        TrustBundlePublisher? bundles = null)
     {
         _announcer = announcer;
         _health = status.Register(Capability, "authority");
@@ -45,7 +47,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Window = new EnrollmentWindow(Context, status.Register(Capability, "enrollment_window"));
         Ledger = new JoinLedger(Context);
         Issuer = new MeshIssuer(Context);
-        Standing = new MemberStanding(Context);
+        Bundles = new BundleKeeper(Context, Vault, bundles);
+        Standing = new MemberStanding(Context, Bundles);
         Trust = new CaTrust(Context, Vault);
         Hello = new HelloSigner(Context, Vault, Window);
         Joins = new JoinPipeline(Context, Vault, Window, Ledger, Issuer);
@@ -55,9 +58,9 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         OwnCertificate = new OwnCertificate(Context, Vault, Renewals, status.Register(Capability, "own_certificate"));
         Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, options.CaCheckInterval);
         Policy = new PolicyEditor(Context);
-        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null));
+        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);
         Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
-        _compliance = new ComplianceReport(Context, Vault, Trust, Views);
+        _compliance = new ComplianceReport(Context, Vault, Trust, Views, Bundles);
     }
 
     public CaContext Context { get; }
@@ -73,6 +76,13 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public MeshIssuer Issuer { get; }
 
     public MemberStanding Standing { get; }
+
+    public BundleKeeper Bundles { get; }
+
+    /// <summary>The trust bundle and CRL this CA signed last; null before the first unlock that published one.</summary>
+    public HeldBundle? Bundle => Bundles.Held;
+
+    public string CrlUrl => Issuer.CrlUrl;
 
     public CaTrust Trust { get; }
 
@@ -137,7 +147,17 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public string? InferSubnet() => SanPolicy.InferSubnet(Context.Options.ResolveAddresses());
 
-    public Task<UnlockResult> UnlockAsync(string passphrase, CancellationToken cancellationToken) => Vault.UnlockAsync(passphrase, cancellationToken);
+    /// <summary>Unlocks, then signs the trust bundle and CRL if a revocation or policy change waited for the key.</summary>
+    public async Task<UnlockResult> UnlockAsync(string passphrase, CancellationToken cancellationToken)
+    {
+        var result = await Vault.UnlockAsync(passphrase, cancellationToken);
+        await Context.Serialized(() =>
+        {
+            Bundles.PublishIfDue();
+            return true;
+        }, cancellationToken);
+        return result;
+    }
 
     public Task<UnlockResult> LockAsync(CancellationToken cancellationToken) => Vault.LockAsync(cancellationToken);
 

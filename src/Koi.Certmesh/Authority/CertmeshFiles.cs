@@ -23,6 +23,12 @@ internal sealed class CertmeshFiles(string certmeshDir, string certsDir)
 
     public string TrustRecord => Path.Combine(Dir, "trust.json");
 
+    /// <summary>The signed trust bundle this machine holds: the one its CA signed, or on a member the last one verified.</summary>
+    public string TrustBundle => Path.Combine(Dir, "trust-bundle.json");
+
+    /// <summary>The same revocations as an X.509 CRL in PEM, for nginx's <c>ssl_crl</c> and other servers.</summary>
+    public string Crl => Path.Combine(Dir, "crl.pem");
+
     public string CertsDir { get; } = certsDir;
 
     public string CertPath(string hostname) => Path.Combine(CertsDir, hostname);

@@ -35,6 +35,9 @@ internal sealed record CertmeshStatus(
 
     /// <summary>When the CA certificate itself expires (shown and warned about).</summary>
     public DateTime? CaCertExpires { get; init; }
+
+    /// <summary>On a member: the trust bundle it holds and whether it names this machine as revoked.</summary>
+    public Revocation.BundleStanding? MemberBundle { get; init; }
 }
 
 internal sealed record MemberView(

@@ -6,7 +6,7 @@ using Koi.Certmesh.Trust;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>The compliance summary (docs/certmesh.md "Compliance"): a health line for Just Me, the audit-ready list otherwise.</summary>
-internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trust, CaViews views)
+internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trust, CaViews views, Revocation.BundleKeeper bundles)
 {
     public async Task<ComplianceView> BuildAsync(CancellationToken cancellationToken)
     {
@@ -18,6 +18,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
         var expired = active.Count(m => m.CertExpires <= now);
         var stores = await trust.StatusAsync(cancellationToken);
         var warnings = views.Warnings(roster, stores);
+        warnings.AddRange(Revocation.RevocationCompliance.Warnings(roster, bundles.Held, now));
         var nextRenewal = active.Count == 0 ? (TimeSpan?)null
             : active.Min(m => m.CertExpires - (meta.Policy.Lifetime - meta.Policy.RenewAfter)) - now;
 

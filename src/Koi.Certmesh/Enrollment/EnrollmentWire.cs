@@ -65,6 +65,18 @@ internal sealed record DenyRequest(string? Hostname, string? Reason);
 
 internal sealed record RevokeRequest(string? Hostname, string? Reason);
 
+/// <summary>The answer to <c>POST /v1/certmesh/revoke</c>.</summary>
+/// <param name="BundleSequence">The trust bundle that names the revoked serials; null while it is not signed yet.</param>
+/// <param name="Note">Why the revocation is not enforced by members yet; null when it is published.</param>
+internal sealed record RevokeResult(
+    string Hostname,
+    DateTimeOffset RevokedAt,
+    string RevokedBy,
+    string? Reason,
+    IReadOnlyList<string> Serials,
+    long? BundleSequence,
+    string? Note);
+
 /// <summary>What <c>approve</c> did: the member it added and its certificate.</summary>
 internal sealed record ApprovalView(
     string RequestId,

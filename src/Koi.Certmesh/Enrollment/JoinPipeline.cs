@@ -154,6 +154,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             EnrolledAt = now,
             EnrolledBy = "totp",
             CertFingerprint = fingerprint,
+            CertSerial = Revocation.RevocationListSigner.SerialHex(cert.SerialNumberBytes.Span),
             CertExpires = cert.NotAfter.ToUniversalTime(),
             CertSans = [.. sans.AsStrings()],
             CertPath = certPath,

@@ -24,7 +24,14 @@ internal sealed class CertmeshCertificateFacts(CertmeshAuthority authority) : IC
             var problem = member.Status == MemberStatus.Revoked ? "revoked"
                 : member.PinnedCaFingerprint != roster.Metadata.CaFingerprint ? "pinned to a different CA"
                 : null;
-            return new MachineCertificate(member.CertExpires, problem is null, problem);
+            // The roster keeps the expiry; the start follows from the policy the certificate was issued under.
+            var lifetime = TimeSpan.FromDays(roster.Metadata.Policy.LifetimeDays);
+            return new MachineCertificate(
+                member.CertExpires,
+                problem is null,
+                problem,
+                NotBefore: member.CertExpires - lifetime,
+                Revoked: member.Status == MemberStatus.Revoked);
         }
 
         return null;

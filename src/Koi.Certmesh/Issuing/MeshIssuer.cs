@@ -14,6 +14,9 @@ namespace Koi.Certmesh.Issuing;
 /// </summary>
 internal sealed class MeshIssuer(CaContext ca)
 {
+    /// <summary>Where this CA's CRL is served (its LAN API); every certificate carries it as its CRL distribution point.</summary>
+    public string CrlUrl => $"http://{ca.Hostname}.local:{ca.Options.AnnouncePort}/v1/certmesh/crl";
+
     /// <summary>The CA host's own service certificate: key made here, files written to <c>certs/&lt;host&gt;/</c>.</summary>
     public (X509Certificate2 Cert, string CertPath) IssueOwn(X509Certificate2 caCert, ECDsa caKey, string hostname, string? domain, string? subnet, CertPolicy policy, DateTimeOffset now)
     {
@@ -30,7 +33,7 @@ internal sealed class MeshIssuer(CaContext ca)
 
         using var serviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={hostname}", serviceKey, HashAlgorithmName.SHA256);
-        var cert = ServiceCertificateIssuer.Issue(caCert, caKey, request.PublicKey, hostname, sans, now, policy.Lifetime);
+        var cert = ServiceCertificateIssuer.Issue(caCert, caKey, request.PublicKey, hostname, sans, now, policy.Lifetime, CrlUrl);
         var certPath = ca.Files.CertPath(hostname);
         CertFileSet.Write(certPath, cert.ExportCertificatePem() + "\n", serviceKey.ExportPkcs8PrivateKeyPem() + "\n", caCert.ExportCertificatePem() + "\n");
         return (cert, certPath);
@@ -62,7 +65,7 @@ internal sealed class MeshIssuer(CaContext ca)
         }
 
         var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope);
-        return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime), sans);
+        return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime, CrlUrl), sans);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ internal static class ServiceCertificateIssuer
         string hostname,
         SanSet sans,
         DateTimeOffset now,
-        TimeSpan lifetime)
+        TimeSpan lifetime,
+        string? crlUrl = null)
     {
         var request = new CertificateRequest(new X500DistinguishedName($"CN={hostname}"), subjectKey, HashAlgorithmName.SHA256);
         var builder = new SubjectAlternativeNameBuilder();
@@ -37,6 +38,11 @@ internal static class ServiceCertificateIssuer
             [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(caCertificate, true, false));
+        if (crlUrl is not null)
+        {
+            // RFC 5280 §4.2.1.13: where relying parties that fetch CRLs find this CA's (docs/certmesh.md, "Revocation").
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crlUrl]));
+        }
 
         var notAfter = now + lifetime;
         if (notAfter > caCertificate.NotAfter)

@@ -22,6 +22,10 @@ internal sealed class CaClient(HttpClient http)
     public Task<CaJoinResponse> PollAsync(string endpoint, string requestId, CancellationToken cancellationToken) =>
         SendAsync<CaJoinResponse>(HttpMethod.Get, endpoint, $"/v1/certmesh/join/{Uri.EscapeDataString(requestId)}", null, cancellationToken);
 
+    /// <summary>The CA's signed trust bundle; the caller verifies it (<see cref="Revocation.TrustBundleVerifier"/>).</summary>
+    public Task<Revocation.SignedTrustBundle> BundleAsync(string endpoint, CancellationToken cancellationToken) =>
+        SendAsync<Revocation.SignedTrustBundle>(HttpMethod.Get, endpoint, "/v1/certmesh/bundle", null, cancellationToken);
+
     /// <summary>A usable base address from what a user typed: <c>host</c>, <c>host:port</c> or a full URL.</summary>
     public static string NormalizeEndpoint(string endpoint)
     {

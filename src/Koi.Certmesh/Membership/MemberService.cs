@@ -18,10 +18,15 @@ internal sealed partial class MemberService(
     MemberFiles files,
     CertmeshOptions options,
     TimeProvider time,
-    ILogger logger) : IHostedService, IAsyncDisposable
+    ILogger logger,
+    Revocation.BundleFollower? bundles = null) : IHostedService, IAsyncDisposable
 {
+    /// <summary>Nudges closer together than this are one: a flood of them costs at most one check per spacing.</summary>
+    public static readonly TimeSpan NudgeSpacing = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
+    private long _lastNudge = long.MinValue;
 
     public MembershipStore Membership => joiner.Membership;
 
@@ -33,6 +38,7 @@ internal sealed partial class MemberService(
         try
         {
             check.Settle();
+            bundles?.Load(joiner.Membership.Current);
         }
         catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -56,9 +62,25 @@ internal sealed partial class MemberService(
         check.Health.Stopped("shutting down");
     }
 
-    /// <summary>Checks the CA now. Returns the saved membership with the verdict.</summary>
+    /// <summary>Checks the CA now (and fetches its trust bundle). Returns the saved membership with the verdict.</summary>
     public async Task<MembershipDocument> CheckNowAsync(CancellationToken cancellationToken) =>
-        await check.CheckAsync(cancellationToken) ?? throw NotAMember();
+        await CheckAndFetchAsync(cancellationToken) ?? throw NotAMember();
+
+    /// <summary>The CA published a new bundle: check and fetch now. False when one ran too recently or this is no member.</summary>
+    public bool Nudge()
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastNudge);
+        if (joiner.Membership.Current is null
+            || (last != long.MinValue && time.GetElapsedTime(last, now) < NudgeSpacing)
+            || Interlocked.CompareExchange(ref _lastNudge, now, last) != last)
+        {
+            return false;
+        }
+
+        _ = TickAsync();
+        return true;
+    }
 
     /// <summary><c>koi certmesh renew</c>: renews now when <paramref name="force"/>d, else only when due.</summary>
     public Task<RenewalView> RenewAsync(bool force, CancellationToken cancellationToken) => renewal.RenewIfDueAsync(force, cancellationToken);
@@ -133,7 +155,7 @@ internal sealed partial class MemberService(
     {
         try
         {
-            if (await check.CheckAsync(_stopping.Token) is { Alert: not { Active: true } })
+            if (await CheckAndFetchAsync(_stopping.Token) is { Alert: not { Active: true } })
             {
                 await renewal.RenewIfDueAsync(force: false, _stopping.Token);
             }
@@ -153,6 +175,21 @@ internal sealed partial class MemberService(
             check.Health.Failed($"CA check failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
             LogTickFailed(logger, ex);
         }
+    }
+
+    /// <summary>
+    /// The CA check, then the trust bundle — unless the check raised the MITM alert: then nothing from that endpoint
+    /// is taken, even signed.
+    /// </summary>
+    private async Task<MembershipDocument?> CheckAndFetchAsync(CancellationToken cancellationToken)
+    {
+        var member = await check.CheckAsync(cancellationToken);
+        if (member is not null && member.Alert is not { Active: true } && bundles is not null)
+        {
+            await bundles.RefreshAsync(member, cancellationToken);
+        }
+
+        return member;
     }
 }
 

@@ -8,11 +8,12 @@ namespace Koi.Certmesh.Roster;
 /// Who is in good standing in the mesh: revocation, and the check every member-authenticated operation (renewal,
 /// heartbeat, …) makes before it does anything for a member.
 /// </summary>
-internal sealed partial class MemberStanding(CaContext ca)
+internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeeper bundles)
 {
     /// <summary>
     /// Takes a member out of the mesh: status revoked, an entry in <c>revocation_list</c>, audited. Its hostname can
-    /// never join again, and <see cref="RequireInGoodStanding"/> refuses it. Needs no unlock: nothing is signed.
+    /// never join again, and <see cref="RequireInGoodStanding"/> refuses it. With the CA unlocked the trust bundle and
+    /// CRL naming its serial are signed at once; while locked, at the next unlock (the API answer says which).
     /// </summary>
     public Task<RevocationEntry> RevokeAsync(string? hostname, string? reason, CancellationToken cancellationToken)
     {
@@ -33,7 +34,9 @@ internal sealed partial class MemberStanding(CaContext ca)
                 throw new KoiException(KoiErrorCode.Conflict, $"{name} is already revoked");
             }
 
-            var entry = new RevocationEntry(member.Hostname, ca.Now, roster.Metadata.Operator, why);
+            // The serial is what the trust bundle, the CRL and every handshake check name; a member enrolled before
+            // koi recorded serials is refused by the CA but cannot be listed in the CRL.
+            var entry = new RevocationEntry(member.Hostname, ca.Now, roster.Metadata.Operator, why, member.CertSerial is { } serial ? [serial] : null);
             ca.Roster.Update(r => r! with
             {
                 Members = [.. r.Members.Select(m => ReferenceEquals(m, member) ? m with { Status = MemberStatus.Revoked } : m)],
@@ -42,6 +45,7 @@ internal sealed partial class MemberStanding(CaContext ca)
             ca.Audit.Write("member_revoked", ("hostname", member.Hostname), ("fingerprint", member.CertFingerprint), ("by", entry.RevokedBy), ("reason", why));
             LogMemberRevoked(ca.Logger, member.Hostname, entry.RevokedBy);
             ca.Publish("member_revoked", new { hostname = member.Hostname, revoked_by = entry.RevokedBy, reason = why });
+            bundles.PublishIfDue();
             return entry;
         }, cancellationToken);
     }

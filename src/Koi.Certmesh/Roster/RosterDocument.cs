@@ -121,6 +121,9 @@ internal sealed record RosterMember
 
     public required string PinnedCaFingerprint { get; init; }
 
+    /// <summary>The serial number (lowercase hex) of the member's current certificate; null in older rosters.</summary>
+    public string? CertSerial { get; init; }
+
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public DateTimeOffset? LastSeen { get; init; }
 
@@ -144,7 +147,9 @@ internal sealed record RosterMember
     public string? EnrolledFrom { get; init; }
 }
 
-internal sealed record RevocationEntry(string Hostname, DateTimeOffset RevokedAt, string RevokedBy, string? Reason);
+/// <param name="Serials">The serial numbers (lowercase hex) of the certificates this revocation invalidates; the
+/// trust bundle and the CRL list exactly these. Null in rosters written before koi recorded serials.</param>
+internal sealed record RevocationEntry(string Hostname, DateTimeOffset RevokedAt, string RevokedBy, string? Reason, List<string>? Serials = null);
 
 internal sealed record ProxyEntry(string Name, int ListenPort, string Backend, bool BackendRemote, string CertSource);
 

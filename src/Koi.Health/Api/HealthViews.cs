@@ -24,7 +24,8 @@ internal sealed record MachineView(
     CertificateView? Cert,
     DnsView? Dns);
 
-internal sealed record CertificateView(int DaysRemaining, DateTimeOffset NotAfter, bool ChainValid, string? Problem);
+/// <param name="Warning">Revoked, expired, renewal failing, or within the last third of its lifetime; null when none.</param>
+internal sealed record CertificateView(int DaysRemaining, DateTimeOffset NotAfter, bool ChainValid, string? Problem, string? Warning = null, bool Revoked = false);
 
 internal sealed record DnsView(IReadOnlyList<string> Names, bool Resolves, string? Problem);
 

@@ -121,5 +121,11 @@ internal sealed partial class HealthMonitor
     private static CertificateView? Certificate(MachineCertificate? certificate, DateTimeOffset now) =>
         certificate is null
             ? null
-            : new CertificateView((int)Math.Floor((certificate.NotAfter - now).TotalDays), certificate.NotAfter, certificate.ChainValid, certificate.Problem);
+            : new CertificateView(
+                (int)Math.Floor((certificate.NotAfter - now).TotalDays),
+                certificate.NotAfter,
+                certificate.ChainValid,
+                certificate.Problem,
+                certificate.Warning(now),
+                certificate.Revoked);
 }

@@ -13,7 +13,8 @@ internal sealed record ProxyEntryView(
     string CertPath,
     bool CertPathDefault,
     DateTimeOffset AddedAt,
-    bool Http2);
+    bool Http2,
+    string Clients);
 
 /// <summary><c>GET /v1/proxy/status</c>: every entry with its live state.</summary>
 /// <param name="Hostname">The host name whose certmesh directory entries default to (<c>certs/&lt;hostname&gt;/</c>).</param>
@@ -28,6 +29,8 @@ internal sealed record ProxyStatusView(DateTimeOffset Now, string Hostname, stri
 /// <param name="BackendFailures">Client connections closed because the backend could not be reached.</param>
 /// <param name="Rejected">Client connections closed at once: the entry, or the client's source, had its maximum open.</param>
 /// <param name="Evicted">Connections closed before their TLS handshake to make room for a new client.</param>
+/// <param name="Clients"><c>any</c>, or <c>mesh</c> (only active mesh members' certificates are admitted).</param>
+/// <param name="ClientsRefused">Handshakes refused under <c>mesh</c>: no certificate, a foreign one, or a revoked one.</param>
 internal sealed record ProxyEntryStatusView(
     string Name,
     string Listen,
@@ -50,7 +53,9 @@ internal sealed record ProxyEntryStatusView(
     long Evicted,
     CertificateView Certificate,
     string? LastError,
-    DateTimeOffset? LastErrorAt);
+    DateTimeOffset? LastErrorAt,
+    string Clients,
+    long ClientsRefused);
 
 /// <summary>The certificate an entry presents to new clients (never its key).</summary>
 /// <param name="Problem">Why the files on disk are not what is served (missing, key mismatch …); null when they are.</param>

@@ -10,6 +10,8 @@ namespace Koi.Proxy.Entries;
 /// <param name="CertPath">A directory with fullchain.pem and key.pem; null means certmesh's <c>certs/&lt;hostname&gt;/</c>.</param>
 /// <param name="Http2">The backend speaks HTTP/2 without TLS (h2c, prior knowledge): offer <c>h2</c> in ALPN so
 /// clients that choose it talk HTTP/2 straight through the pipe. Off, only <c>http/1.1</c> is offered.</param>
+/// <param name="Clients"><see cref="ProxyClients.Any"/>, or <see cref="ProxyClients.Mesh"/>: only active mesh members'
+/// certificates complete the handshake.</param>
 internal sealed record ProxyEntry(
     string Name,
     int ListenPort,
@@ -18,7 +20,8 @@ internal sealed record ProxyEntry(
     bool BackendRemote,
     string? CertPath,
     DateTimeOffset AddedAt,
-    bool Http2 = false)
+    bool Http2 = false,
+    string Clients = ProxyClients.Any)
 {
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => new(ListenAddress is null ? IPAddress.IPv6Any : IPAddress.Parse(ListenAddress), ListenPort);

@@ -23,7 +23,8 @@ internal static class ProxyEntryValidator
         var (address, port) = ValidateListen(request.Listen);
         var backend = BackendTarget.Parse(request.Backend);
         var certPath = ValidateCertPath(request.CertPath);
-        return new ProxyEntry(name, port, address, backend.Url, request.BackendRemote, certPath, now, request.Http2);
+        var clients = ProxyClients.Validate(request.Clients);
+        return new ProxyEntry(name, port, address, backend.Url, request.BackendRemote, certPath, now, request.Http2, clients);
     }
 
     public static string ValidateName(string? name)

@@ -30,4 +30,7 @@ internal sealed partial class ProxyListener
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "proxy {Name}: backend check failed unexpectedly")]
     private static partial void LogBackendCheckFailed(ILogger logger, string name, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "proxy {Name}: client {Subject} (serial {Serial}) refused at the handshake: {Reason}")]
+    private static partial void LogClientRefused(ILogger logger, string name, string subject, string serial, string reason);
 }

@@ -2,9 +2,11 @@ using System.ComponentModel;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
 using Koi.Core.Net;
+using Koi.Core.Trust;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
@@ -44,6 +46,8 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private (string Text, DateTimeOffset At)? _lastError;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _checkingBackend;
+    private readonly IMeshClientTrust _meshTrust;
+    private readonly RemoteCertificateValidationCallback _admitMeshClient;
 
     /// <param name="bound">A socket already bound by <c>add</c> (so a bind error answers the request), or null to bind here.</param>
     public ProxyListener(
@@ -56,8 +60,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         TimeProvider time,
         IEventBus events,
         ILogger logger,
-        Action changed)
+        Action changed,
+        IMeshClientTrust? meshTrust = null)
     {
+        _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
+        _admitMeshClient = AdmitMeshClient;
         Entry = entry;
         Certificates = certificates;
         _connector = connector;
@@ -396,16 +403,25 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
         try
         {
-            await tls.AuthenticateAsServerAsync(
-                TlsPolicy.Apply(new SslServerAuthenticationOptions
-                {
-                    ServerCertificateContext = certificate.Context,
-                    ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
-                    ClientCertificateRequired = false,
-                    AllowRenegotiation = false,
-                    CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-                }),
-                linked.Token);
+            var options = TlsPolicy.Apply(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificate.Context,
+                ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
+                ClientCertificateRequired = false,
+                AllowRenegotiation = false,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            });
+            if (Entry.Clients == ProxyClients.Mesh)
+            {
+                // The chain to the mesh root is built by the TLS stack under the bundle's policy (no downloads, no
+                // revocation fetch); the callback adds the revoked-serial lookup. A refusal fails the handshake, so
+                // a revoked machine never reaches the backend.
+                options.ClientCertificateRequired = true;
+                options.CertificateChainPolicy = _meshTrust.Current.ChainPolicy;
+                options.RemoteCertificateValidationCallback = _admitMeshClient;
+            }
+
+            await tls.AuthenticateAsServerAsync(options, linked.Token);
             return true;
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException or Win32Exception)
@@ -415,6 +431,26 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             LogHandshakeFailed(_logger, Entry.Name, ex.Message);
             return false;
         }
+    }
+
+    private bool AdmitMeshClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (_meshTrust.Current.Refusal(certificate, errors) is not { } refusal)
+        {
+            return true;
+        }
+
+        Counters.ClientRefused();
+        if (certificate is null)
+        {
+            LogHandshakeFailed(_logger, Entry.Name, refusal);
+        }
+        else
+        {
+            LogClientRefused(_logger, Entry.Name, certificate.Subject, certificate.GetSerialNumberString(), refusal);
+        }
+
+        return false;
     }
 
     // Backend down: tell the client at once (close_notify, then FIN) rather than leaving it waiting.

@@ -11,6 +11,7 @@ internal sealed class EntryCounters
     private long _backendFailures;
     private long _rejected;
     private long _idleClosed;
+    private long _clientsRefused;
     private long _evicted;
 
     public long Open => Volatile.Read(ref _open);
@@ -36,6 +37,9 @@ internal sealed class EntryCounters
     /// <summary>Connections closed before their TLS handshake to make room for a new client (the oldest such first).</summary>
     public long Evicted => Volatile.Read(ref _evicted);
 
+    /// <summary>Handshakes refused because the client was not an active mesh member (<c>--clients mesh</c>).</summary>
+    public long ClientsRefused => Volatile.Read(ref _clientsRefused);
+
     /// <summary>Counts a new connection the entry's admission let in.</summary>
     public void Opened()
     {
@@ -58,4 +62,6 @@ internal sealed class EntryCounters
     public void BackendFailed() => Interlocked.Increment(ref _backendFailures);
 
     public void IdleClose() => Interlocked.Increment(ref _idleClosed);
+
+    public void ClientRefused() => Interlocked.Increment(ref _clientsRefused);
 }

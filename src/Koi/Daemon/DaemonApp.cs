@@ -145,6 +145,7 @@ internal static class DaemonApp
         builder.Services.TryAddSingleton<IMemberDirectory, EmptyMemberDirectory>();
         builder.Services.TryAddSingleton<ICertificateFacts, EmptyCertificateFacts>();
         builder.Services.TryAddSingleton<IMeshTrustAnchors, EmptyMeshTrustAnchors>();
+        builder.Services.TryAddSingleton<Koi.Core.Trust.IMeshClientTrust, Koi.Core.Trust.EmptyMeshClientTrust>();
         builder.Services.TryAddSingleton<INameResolutionFacts, EmptyNameResolutionFacts>();
         builder.Services.TryAddSingleton<IProxyFacts, EmptyProxyFacts>();
 

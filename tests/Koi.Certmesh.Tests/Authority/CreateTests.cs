@@ -25,7 +25,7 @@ public sealed class CreateTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secret));
         }
 
-        Assert.Equal(["pond_initialized", "member_joined", "trust_installed"], h.AuditEvents());
+        Assert.Equal(["pond_initialized", "member_joined", "trust_bundle_published", "trust_installed"], h.AuditEvents());
         var roster = h.Authority.Roster.Current!;
         Assert.Equal(TrustProfile.Personal, roster.Metadata.TrustProfile);
         Assert.Equal(EnrollmentState.Open, roster.Metadata.EnrollmentState);

@@ -41,6 +41,8 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
 
     public EventBus Events { get; }
 
+    public string DataDir => _dir.Path;
+
     public CertmeshAuthority Ca => App.Services.GetRequiredService<CertmeshAuthority>();
 
     public static async Task<EnrollmentApiHost> StartAsync()

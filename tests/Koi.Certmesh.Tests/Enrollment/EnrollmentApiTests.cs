@@ -16,7 +16,7 @@ public sealed class EnrollmentApiTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Routes_OnlyEnrollmentRoutesAreLanEndpoints()
+    public async Task Routes_OnlyEnrollmentAndPublicRevocationRoutesAreLanEndpoints()
     {
         await using var host = await EnrollmentApiHost.StartAsync();
 
@@ -26,7 +26,7 @@ public sealed class EnrollmentApiTests
             .Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["GET /v1/certmesh/ca.pem", "GET /v1/certmesh/join/{requestId}", "POST /v1/certmesh/hello", "POST /v1/certmesh/join"],
+            ["GET /v1/certmesh/bundle", "GET /v1/certmesh/ca.pem", "GET /v1/certmesh/crl", "GET /v1/certmesh/join/{requestId}", "POST /v1/certmesh/hello", "POST /v1/certmesh/join", "POST /v1/certmesh/member/nudge"],
             lan);
     }
 

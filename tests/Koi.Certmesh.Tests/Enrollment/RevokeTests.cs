@@ -22,7 +22,8 @@ public sealed class RevokeTests
         Assert.Equal(kit.H.Time.GetUtcNow(), entry.RevokedAt);
         Assert.Equal(MemberStatus.Revoked, kit.Roster.Members.Single(m => m.Hostname == "stone-b").Status);
         Assert.Equal(entry, Assert.Single(kit.Roster.RevocationList));
-        Assert.Contains($"member_revoked hostname=stone-b fingerprint={fingerprint} by=Maria%20Santos reason=laptop%20stolen", kit.LastAudit());
+        // The revocation, then the trust bundle that enforces it (tests/…/Revocation/RevokePublishesTests).
+        Assert.Contains($"member_revoked hostname=stone-b fingerprint={fingerprint} by=Maria%20Santos reason=laptop%20stolen", File.ReadAllLines(kit.H.Files.AuditLog)[^2]);
 
         Assert.True(kit.Ca.IsRevoked("stone-b"));
         Assert.True(kit.Ca.IsRevoked("STONE-B"));

@@ -24,6 +24,27 @@ public sealed class ProxyEntryValidatorTests
         Assert.Equal(port, entry.ListenPort);
     }
 
+    [Theory]
+    [InlineData(null, "any")]
+    [InlineData("any", "any")]
+    [InlineData("mesh", "mesh")]
+    [InlineData("MESH", "mesh")]
+    public void Clients_AnyOrMesh_Kept(string? clients, string expected)
+    {
+        var entry = Validate(new ProxyEntryRequest("grafana", JsonSerializer.SerializeToElement(8443), "http://localhost:3000", Clients: clients));
+
+        Assert.Equal(expected, entry.Clients);
+    }
+
+    [Fact]
+    public void Clients_Unknown_400NamingTheChoices()
+    {
+        var ex = Assert.Throws<KoiException>(() => Validate(new ProxyEntryRequest("grafana", JsonSerializer.SerializeToElement(8443), "http://localhost:3000", Clients: "friends")));
+
+        Assert.Equal(KoiErrorCode.InvalidRequest, ex.Code);
+        Assert.Contains("'any' or 'mesh'", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Listen_Number()
     {

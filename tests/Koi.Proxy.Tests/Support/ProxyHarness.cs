@@ -2,6 +2,7 @@ using System.Text.Json;
 using Koi.Core.Events;
 using Koi.Core.Paths;
 using Koi.Core.Status;
+using Koi.Core.Trust;
 using Koi.Proxy.Api;
 using Koi.Proxy.Entries;
 using Koi.Proxy.State;
@@ -18,9 +19,11 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public const string Host = "stone-test";
 
     private readonly bool _ownsDir;
+    private readonly IMeshClientTrust? _meshTrust;
 
-    public ProxyHarness(ProxyOptions? options = null, TimeProvider? time = null, TempDirectory? dir = null, bool writeCertificate = true)
+    public ProxyHarness(ProxyOptions? options = null, TimeProvider? time = null, TempDirectory? dir = null, bool writeCertificate = true, IMeshClientTrust? meshTrust = null)
     {
+        _meshTrust = meshTrust;
         _ownsDir = dir is null;
         Dir = dir ?? new TempDirectory();
         Time = time ?? TimeProvider.System;
@@ -70,11 +73,11 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ComponentSnapshot LoopsComponent => Status.Snapshot("proxy").Single(c => c.Name == "proxy/loops");
 
-    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false) =>
-        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2);
+    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null) =>
+        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2, clients);
 
-    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false) =>
-        Service.AddAsync(Request(name, port, backend, remote, certPath, http2), TestContext.Current.CancellationToken);
+    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null) =>
+        Service.AddAsync(Request(name, port, backend, remote, certPath, http2, clients), TestContext.Current.CancellationToken);
 
     public ProxyEntryStatusView StatusOf(string name) => Service.Status().Entries.Single(e => e.Name == name);
 
@@ -104,5 +107,6 @@ internal sealed class ProxyHarness : IAsyncDisposable
         Status.Register("proxy", "loops"),
         Bus,
         Time,
-        NullLogger.Instance);
+        NullLogger.Instance,
+        _meshTrust);
 }

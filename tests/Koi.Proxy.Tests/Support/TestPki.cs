@@ -27,7 +27,12 @@ internal sealed class TestPki : IDisposable
     public string CaPem => Ca.ExportCertificatePem() + "\n";
 
     /// <summary>Issues a certificate with this serial (hex) and returns its PEM and its key's PEM.</summary>
-    public (string CertPem, string KeyPem) Issue(string serialHex, params string[] dnsNames)
+    public (string CertPem, string KeyPem) Issue(string serialHex, params string[] dnsNames) => Issue(serialHex, clientAuth: false, dnsNames);
+
+    /// <summary>A certificate usable as a TLS client certificate too, as certmesh issues them to members.</summary>
+    public (string CertPem, string KeyPem) IssueMember(string serialHex) => Issue(serialHex, clientAuth: true, []);
+
+    private (string CertPem, string KeyPem) Issue(string serialHex, bool clientAuth, string[] dnsNames)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var now = DateTimeOffset.UtcNow;
@@ -42,7 +47,8 @@ internal sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            clientAuth ? [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")] : [new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, true, false));
         using var leaf = request.Create(Ca, now.AddDays(-1), now.AddDays(30), Convert.FromHexString(serialHex));
         return (leaf.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");

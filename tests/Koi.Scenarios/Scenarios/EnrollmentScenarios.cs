@@ -86,7 +86,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Equal("200", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{endpointA}/v1/certmesh/ca.pem"], Ct)).Stdout.Trim());
 
         // Revoked: C cannot come back.
-        (await Koi(A, "certmesh", "revoke", C, "--reason", "lab: laptop stolen")).EnsureSuccess();
+        (await Koi(A, "certmesh", "revoke", C, "--reason", "lab: laptop stolen", "--yes")).EnsureSuccess();
         var revoked = await RawJoinAsync(D, A, C, await FreshCodeAsync(A, secret));
         Assert.Equal(403, revoked.Status);
         Assert.Contains("revoked", revoked.Body, StringComparison.Ordinal);

@@ -93,19 +93,47 @@ internal static class CertmeshApprovalCommands
     {
         var host = new Argument<string>("hostname") { Description = "The member to revoke" };
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the roster and the audit log)" };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation (for scripts)" };
         var command = new Command("revoke", """
-            Revoke a member: the CA refuses it from now on (it cannot rejoin or renew).
+            Revoke a member: the CA refuses it from now on (it cannot rejoin or renew), and signs a new trust bundle and
+            CRL naming its certificate. Members fetch the bundle at once (nudged) or at their next CA check; from then
+            koi's members-only listeners refuse it at the TLS handshake, and nginx with ssl_crl does too once it
+            reloads the CRL. Asks for confirmation; cannot be undone.
 
             Examples:
               koi certmesh revoke stone-07 --reason "laptop stolen"
+              koi certmesh revoke stone-07 --yes
             """);
         command.Arguments.Add(host);
         command.Options.Add(reason);
+        command.Options.Add(yes);
         command.SetHandler(environment, async (cli, ct) =>
         {
             var hostname = cli.Parse.GetValue(host)!;
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/revoke", new { hostname, reason = cli.Parse.GetValue(reason) }, ct);
-            Print(cli, result, $"Revoked: {hostname}.");
+            if (!cli.Parse.GetValue(yes))
+            {
+                if (!cli.Interactive)
+                {
+                    throw new UsageException("revoke needs --yes when it cannot ask (not a terminal or --json)");
+                }
+
+                cli.Stdout.Write($"Revoke {hostname}? Its certificate stops working on every mesh member; it cannot rejoin under this name. [y/N] ");
+                if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes"))
+                {
+                    cli.Stderr.WriteLine("not revoked.");
+                    return ExitCodes.Failed;
+                }
+            }
+
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/revoke", new RevokeBody(hostname, cli.Parse.GetValue(reason)), ct);
+            var note = result.TryGetProperty("note", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            var sequence = result.TryGetProperty("bundle_sequence", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt64() : (long?)null;
+            Print(cli, result, sequence is { } seq ? $"Revoked: {hostname}. Trust bundle {seq} and CRL signed; members are being told." : $"Revoked: {hostname}.");
+            if (!cli.Json && note is not null)
+            {
+                cli.Stderr.WriteLine($"⚠ {note}");
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -158,3 +186,6 @@ internal static class CertmeshApprovalCommands
         }
     }
 }
+
+/// <summary>The body of <c>POST /v1/certmesh/revoke</c>.</summary>
+internal sealed record RevokeBody(string Hostname, string? Reason);

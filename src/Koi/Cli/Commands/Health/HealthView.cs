@@ -96,8 +96,8 @@ internal static class HealthView
         var parts = new List<string>();
         if (machine.Cert is { } cert)
         {
-            parts.Add(cert.ChainValid
-                ? string.Create(CultureInfo.InvariantCulture, $"cert: {cert.DaysRemaining}d remaining")
+            parts.Add(cert.Warning is { } warning ? $"cert: ⚠ {warning}"
+                : cert.ChainValid ? string.Create(CultureInfo.InvariantCulture, $"cert: {cert.DaysRemaining}d remaining")
                 : "cert: chain invalid");
         }
 

@@ -20,7 +20,7 @@ internal sealed record HealthMachine(
     HealthCert? Cert,
     HealthDns? Dns);
 
-internal sealed record HealthCert(int DaysRemaining, DateTimeOffset NotAfter, bool ChainValid, string? Problem);
+internal sealed record HealthCert(int DaysRemaining, DateTimeOffset NotAfter, bool ChainValid, string? Problem, string? Warning = null, bool Revoked = false);
 
 internal sealed record HealthDns(IReadOnlyList<string> Names, bool Resolves, string? Problem);
 

@@ -15,6 +15,12 @@ internal static class ProxyEntryCommands
         var remote = new Option<bool>("--backend-remote") { Description = "Allow a backend on another machine (the hop to it is NOT encrypted; logged as a warning)" };
         var certPath = new Option<string?>("--cert-path") { Description = "Directory with fullchain.pem and key.pem (default: certmesh's certs/<hostname>/)" };
         var http2 = new Option<bool>("--http2") { Description = "The backend speaks HTTP/2 without TLS (h2c): offer h2 to clients so HTTP/2 passes through" };
+        var clients = new Option<string>("--clients")
+        {
+            Description = "Who may connect: any (default), or mesh — only machines with an active (not revoked) certificate of this mesh, checked at the TLS handshake",
+            DefaultValueFactory = _ => "any",
+        };
+        clients.AcceptOnlyFromAmong("any", "mesh");
         var command = new Command("add", """
             Add a proxy entry: HTTPS on the port, forwarded to the backend. It starts at once and comes back with the daemon.
             The certificate comes from certmesh (koi certmesh create or join); there is no self-signed fallback.
@@ -24,6 +30,7 @@ internal static class ProxyEntryCommands
               koi proxy add nas --listen 8443 --backend http://192.168.1.20:5000 --backend-remote
               koi proxy add lab --listen 127.0.0.1:9443 --backend http://[::1]:8080 --cert-path /etc/koi/lab-certs
               koi proxy add api --listen 8443 --backend http://localhost:50051 --http2
+              koi proxy add grafana --listen 3443 --backend http://localhost:3000 --clients mesh
             """);
         command.Arguments.Add(name);
         command.Options.Add(listen);
@@ -31,6 +38,7 @@ internal static class ProxyEntryCommands
         command.Options.Add(remote);
         command.Options.Add(certPath);
         command.Options.Add(http2);
+        command.Options.Add(clients);
         command.SetHandler(environment, async (cli, ct) =>
         {
             // The daemon does not share the CLI's working directory: a relative path means "from here".
@@ -41,7 +49,8 @@ internal static class ProxyEntryCommands
                 cli.Parse.GetValue(backend)!,
                 cli.Parse.GetValue(remote),
                 string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path),
-                cli.Parse.GetValue(http2));
+                cli.Parse.GetValue(http2),
+                cli.Parse.GetValue(clients));
             var added = await cli.Daemon.SendAsync<ProxyEntryStatus>(HttpMethod.Post, "/v1/proxy/entries", body, ct);
             if (cli.Json)
             {

@@ -62,6 +62,11 @@ internal static class ProxyStatusCommand
         };
         console.MarkupLine($"[bold]{TerminalText.Markup(entry.Name)}[/]  {state}");
         console.MarkupLine($"    backend {backend}");
+        if (entry.Clients == "mesh")
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    clients: mesh members only · {entry.ClientsRefused} refused at the handshake"));
+        }
+
         console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"    {entry.ConnectionsOpen} open, {entry.ConnectionsTotal} total · in {Bytes(entry.BytesIn)} · out {Bytes(entry.BytesOut)}"));

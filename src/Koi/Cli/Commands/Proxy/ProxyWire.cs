@@ -2,7 +2,7 @@ namespace Koi.Cli.Commands.Proxy;
 
 // The CLI's view of the /v1/proxy JSON (docs/proxy.md). Kept here rather than shared with Koi.Proxy: the CLI is a
 // client of the HTTP API like any script, and reads only the fields it shows.
-internal sealed record ProxyEntryBody(string Name, string Listen, string Backend, bool BackendRemote, string? CertPath, bool Http2);
+internal sealed record ProxyEntryBody(string Name, string Listen, string Backend, bool BackendRemote, string? CertPath, bool Http2, string? Clients);
 
 internal sealed record ProxyEntry(
     string Name,
@@ -40,7 +40,9 @@ internal sealed record ProxyEntryStatus(
     long IdleClosed,
     ProxyCertificate Certificate,
     string? LastError,
-    DateTimeOffset? LastErrorAt);
+    DateTimeOffset? LastErrorAt,
+    string Clients = "any",
+    long ClientsRefused = 0);
 
 internal sealed record ProxyCertificate(
     string Path,

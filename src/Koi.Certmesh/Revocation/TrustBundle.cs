@@ -1,0 +1,30 @@
+using Koi.Certmesh.Roster;
+
+namespace Koi.Certmesh.Revocation;
+
+/// <summary>
+/// What the CA tells every member about the mesh (docs/certmesh.md, "Trust bundle"): its certificate, the serials it
+/// revoked, its certificate policy and the CRL, under a sequence number that only grows. Signed as a whole
+/// (<see cref="SignedTrustBundle"/>); a member applies a bundle only if it is signed by its pinned CA and not older
+/// than the one it holds.
+/// </summary>
+/// <param name="CaCert">The CA certificate, PEM.</param>
+/// <param name="Crl">The X.509 CRL of the same revocations, PEM, for servers that read one (nginx <c>ssl_crl</c>).</param>
+internal sealed record TrustBundle(
+    int SchemaVersion,
+    long Sequence,
+    DateTimeOffset IssuedAt,
+    string CaFingerprint,
+    string CaCert,
+    IReadOnlyList<RevokedCertificate> Revoked,
+    CertPolicy Policy,
+    string Crl)
+{
+    public const int CurrentSchemaVersion = 1;
+}
+
+/// <param name="Serial">The certificate serial number, lowercase hex as in the DER (no leading zero byte).</param>
+internal sealed record RevokedCertificate(string Serial, string Hostname, DateTimeOffset RevokedAt);
+
+/// <summary>The <c>trust_bundle_published</c> event.</summary>
+internal sealed record BundlePublished(long Sequence, int Revoked);

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Roster;
+
+namespace Koi.Certmesh.Revocation;
+
+/// <summary>
+/// The CA's side of the trust bundle: builds the next bundle and CRL from the roster, signs both with the CA key and
+/// hands them to the <see cref="TrustBundleStore"/>. Runs under the CA's gate, with the CA unlocked.
+/// </summary>
+internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider time)
+{
+    /// <summary>A CRL stays valid this long at least, so a CA left locked for a while does not make nginx refuse everyone.</summary>
+    public static readonly TimeSpan MinimumCrlValidity = TimeSpan.FromDays(7);
+
+    public TrustBundleStore Store => store;
+
+    /// <summary>Signs and applies the next bundle (sequence one above the one held).</summary>
+    public HeldBundle Publish(RosterDocument roster, X509Certificate2 caCertificate, ECDsa caKey)
+    {
+        var now = time.GetUtcNow();
+        var sequence = (store.Held?.Bundle.Sequence ?? 0) + 1;
+        var revoked = Revoked(roster);
+        var crl = RevocationListSigner.Build(caCertificate, caKey, revoked, sequence, now, now + CrlValidity(roster.Metadata.Policy));
+        var bundle = new TrustBundle(
+            TrustBundle.CurrentSchemaVersion,
+            sequence,
+            now,
+            CertificateAuthorityFactory.Fingerprint(caCertificate),
+            caCertificate.ExportCertificatePem() + "\n",
+            revoked,
+            roster.Metadata.Policy,
+            RevocationListSigner.ToPem(crl));
+        store.Apply(TrustBundleSigner.Sign(bundle, caKey), bundle);
+        return store.Held!;
+    }
+
+    /// <summary>
+    /// True when the held bundle no longer says what the roster says (a revocation it lacks, another policy), or its
+    /// CRL is past half its validity: the CA then publishes again as soon as it is unlocked.
+    /// </summary>
+    public bool IsDue(RosterDocument roster)
+    {
+        if (store.Held is not { } held)
+        {
+            return true;
+        }
+
+        var wanted = Revoked(roster).Select(r => r.Serial).Order(StringComparer.Ordinal);
+        var have = held.Bundle.Revoked.Select(r => r.Serial).Order(StringComparer.Ordinal);
+        var halfway = held.Bundle.IssuedAt + (CrlValidity(held.Bundle.Policy) / 2);
+        return !wanted.SequenceEqual(have, StringComparer.Ordinal) || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway;
+    }
+
+    /// <summary>Every serial the roster revoked, oldest first; an entry without a known serial revokes no certificate.</summary>
+    public static List<RevokedCertificate> Revoked(RosterDocument roster)
+    {
+        var revoked = new List<RevokedCertificate>();
+        foreach (var entry in roster.RevocationList)
+        {
+            foreach (var serial in entry.Serials ?? [])
+            {
+                revoked.Add(new RevokedCertificate(serial, entry.Hostname, entry.RevokedAt));
+            }
+        }
+
+        return revoked;
+    }
+
+    /// <summary>Twice the certificate lifetime, at least <see cref="MinimumCrlValidity"/>.</summary>
+    public static TimeSpan CrlValidity(CertPolicy policy)
+    {
+        var twice = TimeSpan.FromDays(policy.LifetimeDays * 2);
+        return twice > MinimumCrlValidity ? twice : MinimumCrlValidity;
+    }
+}
