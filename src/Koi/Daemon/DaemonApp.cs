@@ -6,6 +6,7 @@ using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Metrics;
+using Koi.Dashboard;
 using Koi.Metrics;
 using Koi.Core.Health;
 using Koi.Core.Naming;
@@ -104,6 +105,7 @@ internal static class DaemonApp
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
         builder.Services.AddKoiOpenApi();
+        builder.Services.AddSingleton(sp => new DashboardSessions(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new PrometheusExporter(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
@@ -138,6 +140,7 @@ internal static class DaemonApp
         CoreEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         app.MapKoiOpenApi();
+        DashboardEndpoints.Map(app);
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {

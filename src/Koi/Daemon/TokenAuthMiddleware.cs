@@ -1,11 +1,15 @@
 namespace Koi.Daemon;
 
 /// <summary>
-/// Reads are open on loopback; every mutation, and anything from another address, needs the daemon token.
-/// Every denial is logged with its source and route.
+/// Reads are open on loopback; every mutation, and anything from another address, needs the daemon token or a
+/// dashboard session (docs/dashboard.md): its HttpOnly cookie, plus, for a mutation, the <c>x-koi-dashboard</c>
+/// header that a cross-site form cannot send. Every denial is logged with its source and route.
 /// </summary>
-internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonToken token, ILogger<TokenAuthMiddleware> logger)
+internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonToken token, Koi.Dashboard.DashboardSessions sessions, ILogger<TokenAuthMiddleware> logger)
 {
+    /// <summary>Sent by the dashboard's scripts with every mutation; a plain cross-site form or link cannot set it.</summary>
+    public const string DashboardHeader = "x-koi-dashboard";
+
     public Task InvokeAsync(HttpContext context)
     {
         // Liveness and the LAN routes (enrollment) are meant for callers that cannot hold this machine's token.
@@ -24,6 +28,13 @@ internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonTo
         }
 
         if (token.Matches(context.Request.Headers[DaemonToken.HeaderName].ToString() is { Length: > 0 } presented ? presented : null))
+        {
+            return next(context);
+        }
+
+        if (metadata?.GetMetadata<TokenOnlyEndpoint>() is null
+            && (isRead || context.Request.Headers.ContainsKey(DashboardHeader))
+            && sessions.IsValid(context.Request.Cookies[Koi.Dashboard.DashboardSessions.CookieName]))
         {
             return next(context);
         }
