@@ -78,6 +78,10 @@ internal static class DaemonApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.HttpBind, options.HttpPort);
+            if (options.DashboardBind is { } dashboard)
+            {
+                kestrel.Listen(dashboard);
+            }
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });

@@ -7,14 +7,17 @@ namespace Koi.Daemon;
 /// The daemon's port may face the LAN so a CA can take enrollments, but the management API is loopback-only:
 /// a caller from another address reaches only routes marked <see cref="LanEndpoint"/> (and liveness,
 /// <see cref="PublicEndpoint"/>), token or not.
+/// The dashboard listener (<c>--dashboard-bind</c>) is the exception: it exists to be reached from the LAN, and
+/// everything on it past the static pages needs the token or a dashboard session (<see cref="TokenAuthMiddleware"/>).
 /// </summary>
-internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<LanGuardMiddleware> logger)
+internal sealed partial class LanGuardMiddleware(RequestDelegate next, DaemonOptions options, ILogger<LanGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
         var metadata = context.GetEndpoint()?.Metadata;
-        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
+        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null
+            || OnDashboardListener(context))
         {
             return next(context);
         }
@@ -24,6 +27,14 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<L
             Core.Errors.KoiErrorCode.Forbidden,
             "the management API answers loopback callers only; from the LAN only enrollment routes are served");
     }
+
+    private bool OnDashboardListener(HttpContext context) =>
+        options.DashboardBind is { } dashboard
+        && context.Connection.LocalPort == dashboard.Port
+        && context.Connection.LocalIpAddress is { } local
+        && (dashboard.Address.Equals(IPAddress.Any) || dashboard.Address.Equals(IPAddress.IPv6Any) || Normalize(local).Equals(Normalize(dashboard.Address)));
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     public static bool IsLoopback(IPAddress address) =>
         IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);

@@ -56,15 +56,21 @@ internal static class DashboardEndpoints
             .WithMetadata(PublicEndpoint.Instance)
             .WithSummary("Ends this browser's dashboard session.");
 
-        app.MapPost("/v1/dashboard/links", (HttpContext context, DashboardSessions sessions) =>
+        app.MapPost("/v1/dashboard/links", (HttpContext context, DashboardSessions sessions, DaemonOptions options) =>
             {
                 var (code, expires) = sessions.IssueCode();
                 var origin = $"{context.Request.Scheme}://{context.Request.Host}";
-                return TypedResults.Ok(new DashboardLinkView($"{origin}/login#{code}", expires));
+                var lan = options.DashboardBind is { } bind ? $"http://{LanHost(bind)}/login#{code}" : null;
+                return TypedResults.Ok(new DashboardLinkView($"{origin}/login#{code}", lan, expires));
             })
             .WithMetadata(TokenOnlyEndpoint.Instance)
             .WithSummary("A one-time login link for the dashboard (what `koi dashboard` prints); needs the daemon token.");
     }
+
+    private static string LanHost(System.Net.IPEndPoint bind) =>
+        bind.Address.Equals(System.Net.IPAddress.Any) || bind.Address.Equals(System.Net.IPAddress.IPv6Any)
+            ? $"{Environment.MachineName}:{bind.Port}"
+            : bind.ToString();
 
     public static IResult Asset(HttpContext context, string name)
     {
@@ -86,5 +92,7 @@ internal static class DashboardEndpoints
 
     internal sealed record DashboardSessionView(bool LoggedIn);
 
-    internal sealed record DashboardLinkView(string Url, DateTimeOffset ExpiresAt);
+    /// <param name="Url">The link for a browser on this machine.</param>
+    /// <param name="LanUrl">The same code on the <c>--dashboard-bind</c> listener, when there is one.</param>
+    internal sealed record DashboardLinkView(string Url, string? LanUrl, DateTimeOffset ExpiresAt);
 }

@@ -13,6 +13,7 @@ public sealed class DashboardFixture : LabFixture
     public const string Hostile = "evil";
     public const string HostileType = "_evil._tcp";
     public const int HostilePort = 8666;
+    public const int DashboardPort = 5642;
 
     /// <summary>Would set window.__koiXss and open a dialog if it ever became markup (no dot: python-zeroconf would split the label there).</summary>
     public const string HostileInstance = "<img src=x onerror=\"window['__koiXss']=1;alert(1)\">";
@@ -31,6 +32,6 @@ public sealed class DashboardFixture : LabFixture
             "publish",
             ["/usr/bin/python3", RepoPaths.ZeroconfPublisher, HostileInstance, HostileType, HostilePort.ToString(CultureInfo.InvariantCulture), lab.AddressOf(Hostile), HostileTxt],
             ct);
-        await KoiDaemon.StartAsync(lab, Stone, ct);
+        await KoiDaemon.StartAsync(lab, Stone, ct, "--dashboard-bind", $"{lab.AddressOf(Stone)}:{DashboardPort}");
     }
 }

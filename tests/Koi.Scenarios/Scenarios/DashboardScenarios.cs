@@ -15,16 +15,9 @@ public sealed class DashboardScenarios(DashboardFixture fixture) : LabScenarios<
     [Fact(Timeout = 180_000)]
     public async Task MdnsInstanceAndTxtWithScript_ShownAsTextNoScriptNoDialog()
     {
-        var wrapper = await ChromiumOnHostAsync();
-        var link = JsonDocument.Parse((await KoiDaemon.CliAsync(Lab, DashboardFixture.Stone, Ct, "dashboard", "--json")).EnsureSuccess().Stdout)
-            .RootElement.GetProperty("url").GetString()!;
+        var link = (await LinkAsync()).GetProperty("url").GetString()!;
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = wrapper,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchOnAsync(playwright, DashboardFixture.Stone);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var dialogs = new List<string>();
         var consoleErrors = new List<string>();
@@ -59,12 +52,41 @@ public sealed class DashboardScenarios(DashboardFixture fixture) : LabScenarios<
         Assert.DoesNotContain(consoleErrors, e => e.Contains("Content Security Policy", StringComparison.Ordinal) && e.Contains("inline", StringComparison.Ordinal));
     }
 
-    /// <summary>An executable that starts /usr/bin/chromium inside stone-a's namespaces with the arguments it gets.</summary>
-    private async Task<string> ChromiumOnHostAsync()
+    [Fact(Timeout = 180_000)]
+    public async Task DashboardBind_BrowserOnAnotherHost_LogsInWithLanLinkWhileApiPortStaysClosed()
     {
-        var path = Path.Combine(Lab.Directory, "chromium-on-stone-a");
-        await File.WriteAllTextAsync(path, $"#!/bin/sh\nexec {RepoPaths.LabScript} --name {Lab.Name} run {DashboardFixture.Stone} -- /usr/bin/chromium \"$@\"\n", Ct);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
+        var lanUrl = (await LinkAsync()).GetProperty("lan_url").GetString()!;
+        var dashboard = $"http://{Lab.AddressOf(DashboardFixture.Stone)}:{DashboardFixture.DashboardPort}";
+        Assert.StartsWith(dashboard + "/login#", lanUrl, StringComparison.Ordinal);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchOnAsync(playwright, DashboardFixture.Hostile);
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(lanUrl);
+
+        await Expect(page.Locator("#board")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("#machine")).ToContainTextAsync(DashboardFixture.Stone);
+        // Without the session: the dashboard listener answers nothing but the pages, the API port nothing at all.
+        var bare = await Lab.RunAsync(DashboardFixture.Hostile, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{dashboard}/v1/status"], Ct);
+        var api = await Lab.RunAsync(DashboardFixture.Hostile, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://{Lab.AddressOf(DashboardFixture.Stone)}:{KoiDaemon.HttpPort}/v1/status"], Ct);
+        Assert.Equal("401", bare.Stdout);
+        Assert.Equal("403", api.Stdout);
+    }
+
+    private async Task<JsonElement> LinkAsync() =>
+        JsonDocument.Parse((await KoiDaemon.CliAsync(Lab, DashboardFixture.Stone, Ct, "dashboard", "--json")).EnsureSuccess().Stdout).RootElement;
+
+    /// <summary>Debian's Chromium inside <paramref name="host"/>'s namespaces: a wrapper Playwright starts as its browser.</summary>
+    private async Task<IBrowser> LaunchOnAsync(IPlaywright playwright, string host)
+    {
+        var wrapper = Path.Combine(Lab.Directory, $"chromium-on-{host}");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec {RepoPaths.LabScript} --name {Lab.Name} run {host} -- /usr/bin/chromium \"$@\"\n", Ct);
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = wrapper,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
     }
 }

@@ -29,6 +29,13 @@ internal static class DashboardCommand
                 cli.Stdout.WriteLine("Open this link in a browser on this machine (it works once, for 2 minutes):");
                 cli.Stdout.WriteLine();
                 cli.Stdout.WriteLine($"  {link.Url}");
+                if (link.LanUrl is { } lan)
+                {
+                    cli.Stdout.WriteLine();
+                    cli.Stdout.WriteLine("or, from another machine (the same link; plain HTTP on the LAN):");
+                    cli.Stdout.WriteLine();
+                    cli.Stdout.WriteLine($"  {lan}");
+                }
             }
 
             return ExitCodes.Ok;
