@@ -87,7 +87,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddSingleton(sp => new CaPinMonitor(
+        services.AddSingleton(sp => new CaCheck(
             sp.GetRequiredService<MemberJoiner>(),
             sp.GetRequiredService<MemberFiles>(),
             _options,
@@ -95,7 +95,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddHostedService(sp => sp.GetRequiredService<CaPinMonitor>());
+        services.AddSingleton(sp => new MemberService(
+            sp.GetRequiredService<MemberJoiner>(),
+            sp.GetRequiredService<CaCheck>(),
+            sp.GetRequiredService<MemberFiles>(),
+            _options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance));
+        services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 
     public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);

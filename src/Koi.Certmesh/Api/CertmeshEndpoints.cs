@@ -38,10 +38,10 @@ internal static class CertmeshEndpoints
     }
 
     /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
-    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberJoiner joiner, CancellationToken ct)
+    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberService membership, CancellationToken ct)
     {
         var status = await ca.StatusAsync(ct);
-        if (joiner.Membership.Current is not { } member)
+        if (membership.Membership.Current is not { } member)
         {
             return status;
         }

@@ -34,7 +34,7 @@ internal sealed class CertmeshMetrics : IMetricsSource
         // A counter is exported from its first measurement; zero is a value a dashboard should see from the start.
         _enrollments.Add(0);
         _renewals.Add(0);
-        authority.Audited += OnAudited;
+        authority.Context.Audit.Audited += OnAudited;
     }
 
     private void OnAudited(string eventName, (string Key, string? Value)[] fields)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Resolving;
 using Koi.Dns.Safety;

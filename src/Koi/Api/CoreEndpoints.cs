@@ -16,6 +16,11 @@ internal static class CoreEndpoints
         app.MapGet("/healthz", () => TypedResults.Ok(new LivenessView("ok")))
             .WithMetadata(PublicEndpoint.Instance);
 
+        app.MapGet(DaemonProof.Route, (string? nonce, DaemonToken token) => DaemonProof.IsNonce(nonce)
+                ? TypedResults.Ok(new DaemonProofAnswer(DaemonProof.Compute(token.Value, nonce!)))
+                : throw new Core.Errors.KoiException(Core.Errors.KoiErrorCode.InvalidRequest, "nonce must be 32 to 128 hex digits"))
+            .WithMetadata(PublicEndpoint.Instance);
+
         app.MapGet("/v1/status", (IServiceProvider services, StatusRegistry registry, CapabilitySet capabilities, KoiPaths paths, TimeProvider time) =>
             TypedResults.Ok(new DaemonStatus(
                 BuildInfo.Version,

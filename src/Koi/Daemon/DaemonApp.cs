@@ -18,8 +18,10 @@ using Koi.Dns;
 using Koi.Health;
 using Koi.Mdns;
 using Koi.Proxy;
+using Koi.Service;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Koi.Daemon;
 
@@ -52,7 +54,7 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
-        new ProxyCapability(),
+        new ProxyCapability(new ProxyOptions { DaemonApiPort = options.HttpPort }),
     ];
 
     public static WebApplication Build(
@@ -67,12 +69,22 @@ internal static class DaemonApp
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(console =>
+        if (SystemdHelpers.IsSystemdService())
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+            // Under systemd each line carries its syslog level (<3>, <4>, …) so the journal keeps it; journald
+            // stamps the time itself.
+            builder.Logging.AddSystemdConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -99,6 +111,7 @@ internal static class DaemonApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton<RouteAccess>();
         builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
@@ -108,6 +121,11 @@ internal static class DaemonApp
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
+        // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
+        builder.Services.AddSystemd();
+        // AddSystemd registers the notifier only under systemd; the watchdog asks it and reports itself disabled.
+        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddKoiOpenApi();
         builder.Services.AddSingleton(sp => new DashboardSessions(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new PrometheusExporter(
@@ -138,6 +156,7 @@ internal static class DaemonApp
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
+        app.UseMiddleware<HostFilterMiddleware>();
         app.UseMiddleware<TokenAuthMiddleware>();
         app.Use(RejectOversizedBodies);
 

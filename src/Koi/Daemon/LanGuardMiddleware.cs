@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Core.Capabilities;
+using Koi.Core.Net;
 
 namespace Koi.Daemon;
 
@@ -10,14 +11,12 @@ namespace Koi.Daemon;
 /// The dashboard listener (<c>--dashboard-bind</c>) is the exception: it exists to be reached from the LAN, and
 /// everything on it past the static pages needs the token or a dashboard session (<see cref="TokenAuthMiddleware"/>).
 /// </summary>
-internal sealed partial class LanGuardMiddleware(RequestDelegate next, DaemonOptions options, ILogger<LanGuardMiddleware> logger)
+internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAccess access, DaemonOptions options, ILogger<LanGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        var metadata = context.GetEndpoint()?.Metadata;
-        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null
-            || OnDashboardListener(context))
+        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) != RouteAudience.Management || OnDashboardListener(context))
         {
             return next(context);
         }
@@ -35,9 +34,6 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, DaemonOpt
         && (dashboard.Address.Equals(IPAddress.Any) || dashboard.Address.Equals(IPAddress.IPv6Any) || Normalize(local).Equals(Normalize(dashboard.Address)));
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
-    public static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "refused {Method} {Path} from {Remote}: not a LAN route")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote);

@@ -2,7 +2,6 @@ using Koi.Certmesh.Audit;
 using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Status;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Membership;
@@ -12,50 +11,22 @@ namespace Koi.Certmesh.Membership;
 /// CA endpoint holds a key certified by the pinned CA (seed 004). Anything else is a loud alert: audited here,
 /// logged as a warning, kept in <c>membership.json</c> and shown by <c>koi certmesh status</c> until a check passes.
 /// </summary>
-internal sealed partial class CaPinMonitor(
+internal sealed partial class CaCheck(
     MemberJoiner joiner,
     MemberFiles files,
     CertmeshOptions options,
     StatusRegistry status,
     TimeProvider time,
     ILogger logger,
-    IEventBus? events = null) : IHostedService, IAsyncDisposable
+    IEventBus? events = null) : IDisposable
 {
     public const string MitmMessage = "CA fingerprint changed — possible MITM";
 
     private readonly ComponentHealth _health = status.Register(Authority.CertmeshAuthority.Capability, "ca_pin");
     private readonly SemaphoreSlim _checking = new(1, 1);
-    private readonly CancellationTokenSource _stopping = new();
-    private ITimer? _timer;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _health.Starting();
-        try
-        {
-            Settle();
-        }
-        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException or InvalidDataException)
-        {
-            // An unreadable membership.json stops the pin check, not the daemon; every tick tries again.
-            _health.Failed($"{files.Membership} cannot be read: {ex.Message}");
-            LogCheckFailed(logger, ex);
-        }
-
-        _timer = time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.FromSeconds(2), options.CaCheckInterval);
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync();
-        }
-
-        _health.Stopped("shutting down");
-    }
+    /// <summary><c>certmesh/ca_pin</c> in <c>koi status</c>.</summary>
+    public ComponentHealth Health => _health;
 
     /// <summary>Checks now. Returns the saved membership with the verdict (null when this machine is not a member).</summary>
     public async Task<MembershipDocument?> CheckAsync(CancellationToken cancellationToken)
@@ -104,15 +75,7 @@ internal sealed partial class CaPinMonitor(
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync();
-        }
-
-        _stopping.Dispose();
-    }
+    public void Dispose() => _checking.Dispose();
 
     private MembershipDocument? Alert(MembershipDocument member, string? seen, string detail)
     {
@@ -131,7 +94,8 @@ internal sealed partial class CaPinMonitor(
         return saved;
     }
 
-    private void Settle()
+    /// <summary>Shows what is known without asking the CA: member of whom, or the alert still standing.</summary>
+    public void Settle()
     {
         if (joiner.Membership.Current is { } member)
         {
@@ -150,32 +114,7 @@ internal sealed partial class CaPinMonitor(
         }
     }
 
-    private async Task TickAsync()
-    {
-        try
-        {
-            await CheckAsync(_stopping.Token);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
-        {
-            _health.Failed($"CA check failed: {ex.Message}");
-            LogCheckFailed(logger, ex);
-        }
-        catch (Exception ex) when (!_stopping.IsCancellationRequested)
-        {
-            // Not expected (a bug): shown and logged rather than lost in a task nobody awaits, and the next tick
-            // tries again. Without this a check that always throws would leave the last "CA verified" up for good.
-            _health.Failed($"CA check failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
-            LogCheckFailed(logger, ex);
-        }
-    }
-
     [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "CA fingerprint changed — possible MITM: {Endpoint} pinned {Pinned}, saw {Seen}")]
     private static partial void LogMitm(ILogger logger, string endpoint, string pinned, string seen);
 
-    [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "CA pin check failed")]
-    private static partial void LogCheckFailed(ILogger logger, Exception exception);
 }

@@ -1,14 +1,19 @@
 using System.Diagnostics;
 
-namespace Koi.Certmesh.Trust;
+namespace Koi.Core.Processes;
 
-/// <summary>Runs a trust-store tool with a deadline; a tool that hangs is killed (it is ours, we started it).</summary>
-internal static class CommandRunner
+/// <summary>
+/// Runs a tool as argv (never through a shell) with a deadline; a tool that hangs is killed, since koi started it.
+/// Exit 127 means it could not start, 124 that it ran out of time (the shell conventions, so messages read familiar).
+/// </summary>
+public static class CommandRunner
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? DefaultTimeout;
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -35,7 +40,7 @@ internal static class CommandRunner
         {
             process.StandardInput.Close();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(Timeout);
+            deadline.CancelAfter(limit);
             var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
             var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
             try
@@ -46,7 +51,7 @@ internal static class CommandRunner
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                return (124, $"{file} did not finish within {Timeout.TotalSeconds:0} s");
+                return (124, $"{file} did not finish within {limit.TotalSeconds:0} s");
             }
         }
     }
