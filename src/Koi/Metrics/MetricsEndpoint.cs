@@ -1,8 +1,8 @@
 namespace Koi.Metrics;
 
 /// <summary>
-/// <c>GET /metrics</c>: every capability's instruments in the Prometheus text format. Loopback only, like the rest of
-/// the management API (docs/api.md#metrics); a LAN scraper goes through an SSH tunnel or a local agent.
+/// <c>GET /metrics</c>: every capability's instruments in the Prometheus text format. A management route: loopback
+/// only and with the daemon token, which a scraper may send as a bearer credential (docs/api.md#metrics).
 /// </summary>
 internal static class MetricsEndpoint
 {
@@ -11,6 +11,7 @@ internal static class MetricsEndpoint
         app.MapGet("/metrics", (PrometheusExporter exporter) =>
                 TypedResults.Text(exporter.Scrape(), PrometheusTextWriter.ContentType))
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .WithMetadata(Daemon.BearerTokenEndpoint.Instance)
             .WithName("GetMetrics")
             .WithSummary("Prometheus text exposition of every capability's instruments.");
     }
