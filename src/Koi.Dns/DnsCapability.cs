@@ -1,6 +1,7 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
@@ -8,7 +9,6 @@ using Koi.Dns.Api;
 using Koi.Dns.Health;
 using Koi.Dns.Hosting;
 using Koi.Dns.Metrics;
-using Koi.Core.Metrics;
 using Koi.Dns.Settings;
 using Koi.Dns.Sources;
 using Microsoft.AspNetCore.Routing;

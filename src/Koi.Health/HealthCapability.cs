@@ -1,14 +1,14 @@
 using Koi.Core.Capabilities;
-using Koi.Core.Metrics;
-using Koi.Health.Metrics;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Health.Api;
+using Koi.Health.Metrics;
 using Koi.Health.Monitoring;
 using Koi.Health.Probes;
 using Koi.Health.State;

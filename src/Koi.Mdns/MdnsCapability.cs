@@ -1,10 +1,10 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Metrics;
-using Koi.Mdns.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Status;
 using Koi.Mdns.Api;
+using Koi.Mdns.Metrics;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,12 +1,12 @@
 using Koi.Core.Capabilities;
-using Koi.Core.Metrics;
-using Koi.Proxy.Metrics;
 using Koi.Core.Events;
+using Koi.Core.Metrics;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Proxy.Api;
 using Koi.Proxy.Facts;
+using Koi.Proxy.Metrics;
 using Koi.Proxy.State;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
-using Koi.Core.Net;
 using System.Net;
+using Koi.Core.Net;
 
 namespace Koi.Daemon;
 
