@@ -2,6 +2,7 @@ using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Ceremonies;
 using Koi.Certmesh.Health;
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Membership;
 using Koi.Certmesh.Metrics;
 using Koi.Certmesh.Naming;
@@ -52,7 +53,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
                 status,
                 sp.GetRequiredService<TimeProvider>(),
                 logger,
-                sp.GetService<IEventBus>());
+                sp.GetService<IEventBus>(),
+                () => sp.GetRequiredService<MembershipStore>().Current);
         });
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
             sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
@@ -63,7 +65,29 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<IMetricsSource>(sp => new CertmeshMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<CertmeshHostedService>();
+        AddMeshPlane(services);
         AddMembership(services);
+    }
+
+    /// <summary>The CA's mTLS plane: renewal and heartbeats from members that prove themselves at the handshake.</summary>
+    private void AddMeshPlane(IServiceCollection services)
+    {
+        services.AddSingleton<IRevocationSet>(sp => new RosterRevocationSet(sp.GetRequiredService<CertmeshAuthority>().Roster));
+        services.AddSingleton(sp =>
+        {
+            var authority = sp.GetRequiredService<CertmeshAuthority>();
+            return new MeshPeerValidator(authority.Context, authority.Vault, sp.GetRequiredService<IRevocationSet>());
+        });
+        services.AddSingleton(sp => new MeshPlaneHost(
+            sp.GetRequiredService<CertmeshAuthority>(),
+            sp.GetRequiredService<MeshPeerValidator>(),
+            new ServerCertificate(sp.GetRequiredService<CertmeshAuthority>().Context),
+            sp.GetRequiredService<CertmeshAuthority>().Renewals,
+            sp.GetRequiredService<CertmeshAuthority>().Heartbeats,
+            _options,
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.MeshPlane") ?? NullLogger.Instance));
+        services.AddHostedService(sp => sp.GetRequiredService<MeshPlaneHost>());
     }
 
     /// <summary>The joiner side: this machine joining another machine's CA, and the pin check afterwards.</summary>
@@ -87,23 +111,42 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddSingleton(sp => new CaCheck(
-            sp.GetRequiredService<MemberJoiner>(),
+        services.AddSingleton(sp => new MemberAuditTrail(sp.GetRequiredService<MemberFiles>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MeshClient(sp.GetRequiredService<MemberFiles>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MemberRenewal(
+            sp.GetRequiredService<MembershipStore>(),
+            sp.GetRequiredService<MeshClient>(),
             sp.GetRequiredService<MemberFiles>(),
+            sp.GetRequiredService<MemberAuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(),
+            MembershipLogger(sp),
+            sp.GetService<IEventBus>()));
+        services.AddSingleton(sp => new CaCheck(
+            sp.GetRequiredService<MembershipStore>(),
+            sp.GetRequiredService<CaClient>(),
+            sp.GetRequiredService<MeshClient>(),
+            sp.GetRequiredService<MemberRenewal>(),
+            sp.GetRequiredService<MemberFiles>(),
+            sp.GetRequiredService<MemberAuditTrail>(),
             _options,
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
+            MembershipLogger(sp),
             sp.GetService<IEventBus>()));
         services.AddSingleton(sp => new MemberService(
             sp.GetRequiredService<MemberJoiner>(),
             sp.GetRequiredService<CaCheck>(),
+            sp.GetRequiredService<MemberRenewal>(),
+            sp.GetRequiredService<MemberAuditTrail>(),
             sp.GetRequiredService<MemberFiles>(),
             _options,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance));
+            MembershipLogger(sp)));
         services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
+
+    private static ILogger MembershipLogger(IServiceProvider sp) =>
+        sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance;
 
     public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);
 

@@ -15,6 +15,18 @@ public sealed class CertmeshOptions
     /// <summary>The port announced in <c>_certmesh._tcp</c>: the daemon's HTTP API, where enrollment happens.</summary>
     public int AnnouncePort { get; init; } = DefaultEnrollmentPort;
 
+    /// <summary>The daemon's default port of the CA's mTLS plane (the enrollment port + 2).</summary>
+    public const int DefaultMeshPort = DefaultEnrollmentPort + 2;
+
+    /// <summary>
+    /// Port of the CA's mTLS plane, where members renew and report (config.yaml <c>certmesh.mesh_port</c>); 0 picks a
+    /// free port (tests), -1 switches the plane off.
+    /// </summary>
+    public int MeshPort { get; init; } = DefaultMeshPort;
+
+    /// <summary>Address the mTLS plane listens on: the daemon's HTTP bind address.</summary>
+    public IPAddress MeshBind { get; init; } = IPAddress.Loopback;
+
     /// <summary>How often a member proves its CA is still the one it pinned (config.yaml <c>certmesh.ca_check_secs</c>).</summary>
     public TimeSpan CaCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -39,8 +51,17 @@ public sealed class CertmeshOptions
     /// <summary>Day of that lifetime when renewal starts (config.yaml <c>certmesh.renew_at_day</c>); default 20.</summary>
     public int? DefaultRenewAtDay { get; init; }
 
+    /// <summary>A test setting (config.yaml <c>certmesh.cert_lifetime_minutes</c>): minutes instead of days for a new mesh.</summary>
+    public int? DefaultLifetimeMinutes { get; init; }
+
+    /// <summary>With <see cref="DefaultLifetimeMinutes"/> (config.yaml <c>certmesh.renew_at_minute</c>).</summary>
+    public int? DefaultRenewAtMinute { get; init; }
+
     /// <summary>Null when the two defaults together make a valid policy, else the broken rule.</summary>
     public static string? CheckPolicy(int lifetimeDays, int renewAtDay) => Roster.CertPolicy.Check(lifetimeDays, renewAtDay);
+
+    /// <summary>Null when the minute-scale test setting is absent or valid, else the broken rule.</summary>
+    public static string? CheckMinutes(int? lifetimeMinutes, int? renewAtMinute) => Roster.CertPolicy.CheckMinutes(lifetimeMinutes, renewAtMinute);
 
     /// <summary>Failed unlocks (and TOTP codes) allowed before a lockout (seed 001 §4.8: 3 → 5 minutes).</summary>
     public int MaxFailures { get; init; } = 3;

@@ -2,6 +2,7 @@ using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Metrics;
 using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Koi.Core.Status;
 using Koi.Mdns.Api;
 using Koi.Mdns.Metrics;
@@ -13,7 +14,7 @@ namespace Koi.Mdns;
 
 /// <summary>
 /// The mDNS capability as the daemon composes it: one <see cref="MdnsEngine"/> (also registered as
-/// <see cref="IServiceDirectory"/> for the other capabilities), HTTP leases, and the routes under <c>/v1/mdns</c>.
+/// <see cref="IServiceDirectory"/> and <see cref="ILocalAddresses"/> for the other capabilities), HTTP leases, and the routes under <c>/v1/mdns</c>.
 /// Needs <see cref="TimeProvider"/> and <see cref="StatusRegistry"/> from the container.
 /// </summary>
 public sealed class MdnsCapability : IKoiCapability
@@ -42,6 +43,7 @@ public sealed class MdnsCapability : IKoiCapability
     {
         services.AddSingleton(_createEngine);
         services.AddSingleton<IServiceDirectory>(sp => sp.GetRequiredService<MdnsEngine>());
+        services.AddSingleton<ILocalAddresses>(sp => sp.GetRequiredService<MdnsEngine>());
         services.AddSingleton<IMetricsSource>(sp => new MdnsMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton<IServiceAdvertiser>(sp => new MdnsServiceAdvertiser(sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton(sp => new LeaseKeeper(

@@ -38,6 +38,9 @@ public sealed record ProxyOptions
     /// </summary>
     public TimeSpan CertificateRecheck { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Where the pump's buffers come from (test seam: a counting pool shows what idle connections hold).</summary>
+    public System.Buffers.ArrayPool<byte> BufferPool { get; init; } = System.Buffers.ArrayPool<byte>.Shared;
+
     /// <summary>Bytes buffered per direction per connection; one TLS record holds at most 16 KiB.</summary>
     public int BufferSize { get; init; } = 16 * 1024;
 

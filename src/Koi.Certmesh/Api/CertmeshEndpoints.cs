@@ -26,13 +26,15 @@ internal static class CertmeshEndpoints
         group.MapPost("/open-enrollment", OpenEnrollmentAsync);
         group.MapPost("/close-enrollment", (CertmeshAuthority ca, CancellationToken ct) => ca.CloseEnrollmentAsync("operator", ct));
         group.MapPost("/rotate-totp", (CertmeshAuthority ca, RotateTotpRequest? body, CancellationToken ct) => ca.RotateTotpAsync(body?.Entropy, ct));
-        group.MapPut("/set-policy", (CertmeshAuthority ca, SetPolicyRequest body, CancellationToken ct) => ca.SetPolicyAsync(body.LifetimeDays, body.RenewAtDay, ct));
+        group.MapPut("/set-policy", (CertmeshAuthority ca, SetPolicyRequest body, CancellationToken ct) => ca.SetPolicyAsync(body.LifetimeDays, body.RenewAtDay, ct, body.LifetimeMinutes, body.RenewAtMinute));
         group.MapPost("/destroy", DestroyAsync);
+        group.MapPost("/renew", RenewAsync);
         group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file")).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance)
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file");
         group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
         group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
+        BackupEndpoints.Map(group);
         MemberEndpoints.Map(group);
         EnrollmentEndpoints.Map(group);
     }
@@ -47,12 +49,29 @@ internal static class CertmeshEndpoints
         }
 
         List<string> warnings = member.Alert is { Active: true } alert ? [$"{alert.Message} — {alert.Remedy}"] : [];
+        warnings.AddRange(membership.Warnings());
         warnings.AddRange(status.Initialized ? status.Warnings : []);
         return status with { Member = member, Warnings = warnings };
     }
 
+    /// <summary>
+    /// <c>koi certmesh renew</c>: on a member, its own certificate over the mesh plane; on the CA host, the CA host's
+    /// service certificate. Without <c>force</c> only when due.
+    /// </summary>
+    private static async Task<RenewalView> RenewAsync(CertmeshAuthority ca, MemberService membership, RenewNowRequest? body, CancellationToken ct)
+    {
+        var force = body?.Force == true;
+        if (membership.Membership.Current is not null)
+        {
+            return await membership.RenewAsync(force, ct);
+        }
+
+        return await ca.OwnCertificate.RenewIfDueAsync(force, ct);
+    }
+
     private static async Task<CreateResult> CreateAsync(CertmeshAuthority ca, CreateRequest body, CancellationToken ct)
     {
+
         var profile = CreatePlan.ParseProfile(body.Profile ?? throw Missing("profile"));
         var plan = CreatePlan.Build(
             profile,

@@ -28,6 +28,7 @@ internal static class MemberEndpoints
         group.MapGet("/member", (MemberService member) =>
             member.Membership.Current ?? throw new KoiException(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)"));
         group.MapPost("/member/verify-ca", (MemberService member, CancellationToken ct) => member.CheckNowAsync(ct));
+        group.MapPut("/member/hook", (MemberService member, SetHookRequest body) => member.SetHook(body.Reload, body.Clear == true));
     }
 
     private static async Task<DiscoveryView> DiscoverAsync(MemberService member, TimeProvider time, double? wait, CancellationToken ct)
@@ -58,6 +59,9 @@ internal static class MemberEndpoints
     private static KoiException Missing(string field) => new(KoiErrorCode.InvalidRequest, $"missing required field: {field}");
 
     internal sealed record IdentifyRequest(string? Endpoint);
+
+    /// <summary><c>PUT /v1/certmesh/member/hook</c>: the command to run after every renewal, or <c>clear</c>.</summary>
+    internal sealed record SetHookRequest(string? Reload, bool? Clear);
 
     internal sealed record JoinCancelledView(bool Cancelled);
 

@@ -42,6 +42,9 @@ internal sealed class CaContext(
 
     public string Hostname => options.ResolveHostname();
 
+    /// <summary>Where the mesh plane listens, once it does (set by the plane; announced in hello).</summary>
+    public int? MeshPort { get; set; }
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     public void Publish(string name, object? payload) => events?.Publish(Capability, name, payload);

@@ -13,7 +13,14 @@ namespace Koi.Certmesh.Authority;
 
 /// <summary>The CA's birth, every daemon start, and its end: create, load, destroy.</summary>
 internal sealed partial class CaLifecycle(
-    CaContext ca, CaVault vault, EnrollmentWindow window, JoinLedger ledger, MeshIssuer issuer, CaTrust trust, CertmeshAnnouncer announcer)
+    CaContext ca,
+    CaVault vault,
+    EnrollmentWindow window,
+    JoinLedger ledger,
+    MeshIssuer issuer,
+    CaTrust trust,
+    CertmeshAnnouncer announcer,
+    Func<Membership.MembershipDocument?> memberOf)
 {
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -84,6 +91,14 @@ internal sealed partial class CaLifecycle(
                 throw new KoiException(KoiErrorCode.Conflict, $"a certmesh CA already exists here (fingerprint {existing.Metadata.CaFingerprint}); koi certmesh destroy first");
             }
 
+            if (memberOf() is { } member)
+            {
+                // Creating a CA here would replace this member's mesh certificate with one no other member trusts.
+                throw new KoiException(KoiErrorCode.Conflict,
+                    $"this machine is a member of the mesh of {member.CaHostname} (pinned CA {member.PinnedCaFingerprint}); a member cannot create a CA of its own. "
+                    + "Create the CA on another machine, or leave the mesh first (stop the daemon and remove certmesh/membership.json)");
+            }
+
             ClearLeftovers();
             var now = ca.Now;
             var hostname = ca.Hostname;
@@ -111,12 +126,14 @@ internal sealed partial class CaLifecycle(
             {
                 LifetimeDays = ca.Options.DefaultLifetimeDays ?? new CertPolicy().LifetimeDays,
                 RenewAtDay = ca.Options.DefaultRenewAtDay ?? new CertPolicy().RenewAtDay,
+                LifetimeMinutes = ca.Options.DefaultLifetimeMinutes,
+                RenewAtMinute = ca.Options.DefaultRenewAtMinute,
             };
             var (own, certPath) = issuer.IssueOwn(caCert, caKey, hostname, plan.DomainScope, plan.SubnetScope, policy, now);
-            RosterMember member;
+            RosterMember primary;
             using (own)
             {
-                member = new RosterMember
+                primary = new RosterMember
                 {
                     Hostname = hostname,
                     Role = MemberRole.Primary,
@@ -149,7 +166,7 @@ internal sealed partial class CaLifecycle(
                     Policy = policy,
                     AutoUnlock = plan.AutoUnlock,
                 },
-                Members = [member],
+                Members = [primary],
             };
             if (plan.AutoUnlock)
             {
@@ -161,7 +178,7 @@ internal sealed partial class CaLifecycle(
             }
 
             ca.Roster.Replace(roster);
-            ca.Audit.Write("member_joined", ("hostname", hostname), ("role", "primary"), ("fingerprint", member.CertFingerprint), ("by", plan.Operator));
+            ca.Audit.Write("member_joined", ("hostname", hostname), ("role", "primary"), ("fingerprint", primary.CertFingerprint), ("by", plan.Operator));
 
             vault.Adopt(caCert, new UnlockedSecrets(caKey, sealingKey, salt, [.. totpSecret]));
             ca.Health.Running("unlocked");
@@ -171,7 +188,7 @@ internal sealed partial class CaLifecycle(
             await announcer.AnnounceAsync(hostname, fingerprint, CreatePlan.ProfileFlag(plan.Profile), cancellationToken);
             ca.Publish("ca_created", new { ca_fingerprint = fingerprint, profile = CreatePlan.ProfileFlag(plan.Profile) });
             var uri = vault.TotpUri(totpSecret);
-            return new CreateResult(CreatePlan.ProfileFlag(plan.Profile), fingerprint, roster.Members.Count, member.CertPath, uri, TotpQr.PngDataUri(uri), trusted);
+            return new CreateResult(CreatePlan.ProfileFlag(plan.Profile), fingerprint, roster.Members.Count, primary.CertPath, uri, TotpQr.PngDataUri(uri), trusted);
         }, cancellationToken);
     }
 
@@ -220,7 +237,8 @@ internal sealed partial class CaLifecycle(
         return list;
     }
 
-    private void ClearLeftovers()
+    /// <summary>Files a crashed create or restore may have left without a roster.</summary>
+    internal void ClearLeftovers()
     {
         foreach (var file in new[] { ca.Files.CaKey, ca.Files.CaCert, ca.Files.TotpSecret, ca.Files.AuditKey, ca.Files.AuditLog, ca.Files.TrustRecord, ca.Files.AutoUnlock })
         {
@@ -231,7 +249,7 @@ internal sealed partial class CaLifecycle(
         }
     }
 
-    private static void CreatePrivateDirectory(string path)
+    internal static void CreatePrivateDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -5,7 +5,7 @@ using Koi.Certmesh.Trust;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>Read-only views of the CA: status with its warnings, the roster, the audit log.</summary>
-internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLedger ledger)
+internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLedger ledger, OwnCertificate own, TimeSpan checkInterval)
 {
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(7);
     public static readonly TimeSpan RotationReminder = TimeSpan.FromDays(182);
@@ -33,7 +33,10 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             meta.Policy,
             [.. roster.Members.Select(ToView)],
             stores,
-            Warnings(roster, stores));
+            Warnings(roster, stores))
+        {
+            CaCertExpires = vault.CaCert?.NotAfter.ToUniversalTime(),
+        };
     }
 
     public RosterDocument RosterDocument() => ca.RequireInitialized();
@@ -66,15 +69,23 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             warnings.Add("CA locked: enrollment and renewal wait for koi certmesh unlock");
         }
 
-        foreach (var member in roster.Members.Where(m => m.Status == MemberStatus.Active))
+        warnings.AddRange(own.Warnings(roster));
+        var lifetime = roster.Metadata.Policy.Lifetime;
+        foreach (var member in roster.Members.Where(m => m.Status == MemberStatus.Active && m.Role != MemberRole.Primary))
         {
-            if (member.CertExpires <= now)
+            if (Membership.RenewalSchedule.Warning(member.CertExpires - lifetime, member.CertExpires, now, $"{member.Hostname}: certificate") is { } expiry)
             {
-                warnings.Add($"{member.Hostname}: certificate expired {member.CertExpires.UtcDateTime:yyyy-MM-dd}");
+                warnings.Add(expiry);
             }
-            else if (member.CertExpires - now <= ExpiryWarning)
+
+            if (member.RenewalState is { } state && !state.StartsWith("ok", StringComparison.Ordinal))
             {
-                warnings.Add($"{member.Hostname}: certificate expires {member.CertExpires.UtcDateTime:yyyy-MM-dd}");
+                warnings.Add($"{member.Hostname}: renewal {state}");
+            }
+
+            if (Heartbeats.IsStale(member, now, checkInterval))
+            {
+                warnings.Add($"{member.Hostname}: not seen since {(member.LastSeen is { } seen ? $"{seen.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "it joined")} (stale: more than {Heartbeats.StaleAfterIntervals} check intervals)");
             }
         }
 
@@ -108,6 +119,13 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
         return warnings;
     }
 
-    private static MemberView ToView(RosterMember m) =>
-        new(m.Hostname, m.Role, m.Status, m.CertFingerprint, m.CertExpires, m.CertPath, m.CertSans);
+    private MemberView ToView(RosterMember m) =>
+        new(m.Hostname, m.Role, m.Status, m.CertFingerprint, m.CertExpires, m.CertPath, m.CertSans)
+        {
+            LastSeen = m.LastSeen,
+            Stale = Heartbeats.IsStale(m, ca.Now, checkInterval),
+            ReloadHook = m.ReloadHook,
+            RenewalState = m.RenewalState,
+            LastRenewed = m.LastRenewed,
+        };
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Certmesh.Audit;
+using Koi.Certmesh.Backup;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
@@ -33,7 +34,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         StatusRegistry status,
         TimeProvider time,
         ILogger logger,
-        IEventBus? events = null)
+        IEventBus? events = null,
+        Func<Membership.MembershipDocument?>? memberOf = null)
     {
         _announcer = announcer;
         _health = status.Register(Capability, "authority");
@@ -48,9 +50,13 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Hello = new HelloSigner(Context, Vault, Window);
         Joins = new JoinPipeline(Context, Vault, Window, Ledger, Issuer);
         Approvals = new JoinApprovals(Context, Vault, Ledger, Joins);
-        Views = new CaViews(Context, Vault, Trust, Ledger);
+        Renewals = new MemberRenewals(Context, Vault, Issuer, Ledger);
+        Heartbeats = new Heartbeats(Context);
+        OwnCertificate = new OwnCertificate(Context, Vault, Renewals, status.Register(Capability, "own_certificate"));
+        Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, options.CaCheckInterval);
         Policy = new PolicyEditor(Context);
-        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer);
+        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null));
+        Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
         _compliance = new ComplianceReport(Context, Vault, Trust, Views);
     }
 
@@ -82,6 +88,15 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public CaLifecycle Lifecycle { get; }
 
+    /// <summary><c>koi certmesh backup</c> and <c>restore</c>.</summary>
+    public CaBackup Backup { get; }
+
+    public MemberRenewals Renewals { get; }
+
+    public Heartbeats Heartbeats { get; }
+
+    public OwnCertificate OwnCertificate { get; }
+
     public bool Initialized => Roster.Current is not null;
 
     public bool Locked => Vault.Locked;
@@ -107,7 +122,11 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     internal static Koi.Core.Errors.KoiException NotInitialized() => CaContext.NotInitialized();
 
-    public Task LoadAsync(CancellationToken cancellationToken) => Lifecycle.LoadAsync(cancellationToken);
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await Lifecycle.LoadAsync(cancellationToken);
+        OwnCertificate.Settle();
+    }
 
     public Task<CreateResult> CreateAsync(CreatePlan plan, string passphrase, string? entropy, byte[] totpSecret, CancellationToken cancellationToken) =>
         Lifecycle.CreateAsync(plan, passphrase, entropy, totpSecret, cancellationToken);
@@ -132,8 +151,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public Task<EnrollmentView> CloseEnrollmentAsync(string reason, CancellationToken cancellationToken) => Window.CloseAsync(reason, cancellationToken);
 
-    public Task<CertPolicy> SetPolicyAsync(int? lifetimeDays, int? renewAtDay, CancellationToken cancellationToken) =>
-        Policy.SetAsync(lifetimeDays, renewAtDay, cancellationToken);
+    public Task<CertPolicy> SetPolicyAsync(int? lifetimeDays, int? renewAtDay, CancellationToken cancellationToken, int? lifetimeMinutes = null, int? renewAtMinute = null) =>
+        Policy.SetAsync(lifetimeDays, renewAtDay, cancellationToken, lifetimeMinutes, renewAtMinute);
 
     public Task<HelloProof> HelloAsync(string? nonce, CancellationToken cancellationToken) => Hello.HelloAsync(nonce, cancellationToken);
 
@@ -181,10 +200,12 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         }
 
         Window.Dispose();
+        OwnCertificate.Dispose();
         await _announcer.DisposeAsync();
         Vault.Dispose();
         Context.Audit.Dispose();
         _health.Stopped("daemon stopped");
         Window.Health.Stopped("daemon stopped");
+        OwnCertificate.Stopped();
     }
 }

@@ -32,6 +32,9 @@ internal sealed record CertmeshStatus(
 {
     /// <summary>On a member: the CA it joined, the pinned fingerprint and the last pin alert.</summary>
     public Membership.MembershipDocument? Member { get; init; }
+
+    /// <summary>When the CA certificate itself expires (shown and warned about).</summary>
+    public DateTime? CaCertExpires { get; init; }
 }
 
 internal sealed record MemberView(
@@ -41,7 +44,19 @@ internal sealed record MemberView(
     string CertFingerprint,
     DateTimeOffset CertExpires,
     string CertPath,
-    IReadOnlyList<string> CertSans);
+    IReadOnlyList<string> CertSans)
+{
+    public DateTimeOffset? LastSeen { get; init; }
+
+    /// <summary>Not seen (no heartbeat) for more than two check intervals.</summary>
+    public bool Stale { get; init; }
+
+    public string? ReloadHook { get; init; }
+
+    public string? RenewalState { get; init; }
+
+    public DateTimeOffset? LastRenewed { get; init; }
+}
 
 internal sealed record TotpResult(string TotpUri, string TotpQrPng, DateTimeOffset RotatedAt);
 

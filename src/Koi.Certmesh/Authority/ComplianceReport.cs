@@ -18,9 +18,12 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
         var expired = active.Count(m => m.CertExpires <= now);
         var stores = await trust.StatusAsync(cancellationToken);
         var warnings = views.Warnings(roster, stores);
-        var healthy = expired == 0 && warnings.Count == 0;
         var nextRenewal = active.Count == 0 ? (TimeSpan?)null
             : active.Min(m => m.CertExpires - (meta.Policy.Lifetime - meta.Policy.RenewAfter)) - now;
+
+        // Never healthy while a renewal is due, a certificate expired, or anything above warns.
+        var renewalDue = nextRenewal is { } due && due <= TimeSpan.Zero;
+        var healthy = expired == 0 && warnings.Count == 0 && !renewalDue;
         var items = new List<ComplianceItem>();
         if (meta.TrustProfile == TrustProfile.Personal)
         {
@@ -40,7 +43,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
                 ? meta.EnrollmentClosesAt is { } at ? $"open until {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "open"
                 : "closed" + (meta.EnrollmentLastOpened is { } opened ? $" (last opened {opened.UtcDateTime:yyyy-MM-dd HH:mm} UTC)" : string.Empty)));
             items.Add(new("Approval mode", meta.RequireApproval ? "required" : "not required"));
-            items.Add(new("Cert lifetime", $"{meta.Policy.LifetimeDays} days (renews at day {meta.Policy.RenewAtDay})"));
+            items.Add(new("Cert lifetime", meta.Policy.Describe()));
             items.Add(new("Scope", $"{meta.DomainScope ?? "any domain"} / {meta.SubnetScope ?? "any subnet"}"));
             items.Add(new("Members", $"{active.Count} active, {roster.Members.Count - active.Count} revoked"));
             items.Add(new("Certs expiring", $"{expiring} within 7 days"));

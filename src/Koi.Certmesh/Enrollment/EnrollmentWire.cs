@@ -34,7 +34,14 @@ internal sealed record HelloProof(
     bool RequiresApproval,
     string CaCert,
     string ServiceCert,
-    string Signature);
+    string Signature)
+{
+    /// <summary>The CA's clock when it answered, so a member can tell clock skew from an expired certificate.</summary>
+    public DateTimeOffset? CaTime { get; init; }
+
+    /// <summary>The port of the CA's mTLS plane (renewal, heartbeat); null when it is off.</summary>
+    public int? MeshPort { get; init; }
+}
 
 internal sealed record PendingList(IReadOnlyList<PendingRequestView> Requests);
 

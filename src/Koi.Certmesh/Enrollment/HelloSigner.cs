@@ -61,7 +61,11 @@ internal sealed class HelloSigner(CaContext ca, CaVault vault, EnrollmentWindow 
             meta.RequireApproval,
             vault.CaPem(),
             certPem,
-            signature);
+            signature)
+        {
+            CaTime = ca.Now,
+            MeshPort = ca.MeshPort,
+        };
     }
 
     private static bool IsNonceChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=' or '_' or '-';

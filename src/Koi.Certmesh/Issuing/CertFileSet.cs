@@ -4,7 +4,8 @@ namespace Koi.Certmesh.Issuing;
 
 /// <summary>
 /// Writes <c>certs/&lt;host&gt;/</c> (cert.pem, key.pem 0600, ca.pem, fullchain.pem) as a set: the files are staged
-/// in a sibling directory and swapped in by renames, so a reader never pairs a new certificate with an old key.
+/// in a sibling directory and swapped in (<see cref="DirectorySwap"/>: one atomic exchange on Linux), so a reader never
+/// pairs a new certificate with an old key and never finds the directory missing.
 /// </summary>
 internal static class CertFileSet
 {
@@ -25,12 +26,7 @@ internal static class CertFileSet
             AtomicFile.WriteAllText(Path.Combine(staging, "cert.pem"), certPem);
             AtomicFile.WriteAllText(Path.Combine(staging, "ca.pem"), caPem);
             AtomicFile.WriteAllText(Path.Combine(staging, "fullchain.pem"), certPem + caPem);
-            if (Directory.Exists(directory))
-            {
-                Directory.Move(directory, retired);
-            }
-
-            Directory.Move(staging, directory);
+            DirectorySwap.Replace(staging, directory, retired);
         }
         catch
         {

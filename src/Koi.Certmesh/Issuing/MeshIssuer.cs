@@ -65,6 +65,33 @@ internal sealed class MeshIssuer(CaContext ca)
         return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime), sans);
     }
 
+    /// <summary>
+    /// A renewal: the member's new key, the names its roster entry already holds (they were authorized at join), the
+    /// lifetime of the mesh's policy now.
+    /// </summary>
+    public X509Certificate2 Reissue(X509Certificate2 caCert, ECDsa caKey, PublicKey key, RosterMember member, CertPolicy policy) =>
+        ServiceCertificateIssuer.Issue(caCert, caKey, key, member.Hostname, SansOf(member), ca.Now, policy.Lifetime);
+
+    /// <summary>The SANs a roster entry records, as a set to issue again.</summary>
+    public static SanSet SansOf(RosterMember member)
+    {
+        var names = new List<string>();
+        var addresses = new List<IPAddress>();
+        foreach (var san in member.CertSans)
+        {
+            if (IPAddress.TryParse(san, out var address))
+            {
+                addresses.Add(address);
+            }
+            else
+            {
+                names.Add(san);
+            }
+        }
+
+        return new SanSet(names, addresses);
+    }
+
     public static IPNetwork? SubnetScope(RosterMetadata meta) =>
         meta.SubnetScope is { } text && SanPolicy.TryParseSubnet(text, out var network) ? network : null;
 }

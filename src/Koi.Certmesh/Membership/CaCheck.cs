@@ -1,4 +1,4 @@
-using Koi.Certmesh.Audit;
+using Koi.Certmesh.MeshPlane;
 using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Status;
@@ -7,13 +7,19 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Membership;
 
 /// <summary>
-/// On a member, proves every <see cref="CertmeshOptions.CaCheckInterval"/> (and on demand) that whoever answers at the
-/// CA endpoint holds a key certified by the pinned CA (seed 004). Anything else is a loud alert: audited here,
-/// logged as a warning, kept in <c>membership.json</c> and shown by <c>koi certmesh status</c> until a check passes.
+/// On a member, every <see cref="CertmeshOptions.CaCheckInterval"/> (and on demand): proves that whoever answers at
+/// the CA endpoint holds a key certified by the pinned CA, judges time separately (<see cref="CaVerdict"/>: expired,
+/// not yet valid, clock skew, unreachable are problems, not attacks), then reports to the CA over the mTLS plane
+/// (heartbeat). Only a changed fingerprint is the MITM alert: audited, logged as a warning, kept in
+/// <c>membership.json</c> and shown by <c>koi certmesh status</c> until a check passes.
 /// </summary>
 internal sealed partial class CaCheck(
-    MemberJoiner joiner,
+    MembershipStore membership,
+    CaClient ca,
+    MeshClient mesh,
+    MemberRenewal renewal,
     MemberFiles files,
+    MemberAuditTrail audit,
     CertmeshOptions options,
     StatusRegistry status,
     TimeProvider time,
@@ -34,40 +40,37 @@ internal sealed partial class CaCheck(
         await _checking.WaitAsync(cancellationToken);
         try
         {
-            if (joiner.Membership.Current is not { } member)
+            if (membership.Current is not { } member)
             {
                 Settle();
                 return null;
             }
 
-            CaIdentity identity;
+            var nonce = HelloVerifier.NewNonce();
+            CaVerdict verdict;
+            HelloResponse? hello = null;
             try
             {
-                identity = await joiner.IdentifyAsync(member.CaEndpoint, cancellationToken);
-            }
-            catch (KoiException ex) when (ex.Code == KoiErrorCode.CaFingerprintMismatch)
-            {
-                return Alert(member, null, ex.Message);
+                hello = await ca.HelloAsync(member.CaEndpoint, nonce, cancellationToken);
+                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
             }
             catch (KoiException ex)
             {
-                _health.Running($"member of {member.CaHostname}; CA at {member.CaEndpoint} not reachable: {ex.Message}");
-                return member;
+                verdict = new CaVerdict(CaVerdictKind.Unreachable, ex.Message);
             }
 
-            if (!string.Equals(identity.CaFingerprint, member.PinnedCaFingerprint, StringComparison.Ordinal))
+            if (verdict.Kind == CaVerdictKind.FingerprintChanged)
             {
-                return Alert(member, identity.CaFingerprint, $"the CA at {member.CaEndpoint} now presents fingerprint {identity.CaFingerprint}");
+                return Alert(member, hello?.CaFingerprint is { } seen && seen != member.PinnedCaFingerprint ? seen : null, verdict.Detail);
             }
 
-            var now = time.GetUtcNow();
-            var verified = joiner.Membership.Update(m => m with
+            MeshPolicyView? policy = null;
+            if (verdict.Kind == CaVerdictKind.Verified)
             {
-                LastVerified = now,
-                Alert = m.Alert is { Active: true } alert ? alert with { Active = false } : m.Alert,
-            });
-            _health.Running($"member of {member.CaHostname}; CA verified {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
-            return verified;
+                (verdict, policy) = await HeartbeatAsync(member with { CaMeshPort = hello?.MeshPort ?? member.CaMeshPort }, cancellationToken);
+            }
+
+            return Record(member, verdict, hello?.MeshPort, policy);
         }
         finally
         {
@@ -75,29 +78,10 @@ internal sealed partial class CaCheck(
         }
     }
 
-    public void Dispose() => _checking.Dispose();
-
-    private MembershipDocument? Alert(MembershipDocument member, string? seen, string detail)
-    {
-        var remedy = $"do not trust this network path: check on {member.CaHostname} that `koi certmesh status` shows {member.PinnedCaFingerprint}; "
-            + $"if the CA was deliberately re-created, remove {files.Membership} and join again";
-        var alert = new PinAlert($"{MitmMessage}: {detail}", remedy, member.CaEndpoint, seen, time.GetUtcNow(), Active: true);
-        var saved = joiner.Membership.Update(m => m with { Alert = alert });
-        using (var log = AuditLog.Open(files.MemberAuditLog, files.MemberAuditKey, time))
-        {
-            log.Append("ca_pin_mismatch", ("endpoint", member.CaEndpoint), ("pinned", member.PinnedCaFingerprint), ("seen", seen), ("detail", detail));
-        }
-
-        LogMitm(logger, member.CaEndpoint, member.PinnedCaFingerprint, seen ?? "(identity proof failed)");
-        _health.Failed($"{MitmMessage} at {member.CaEndpoint}; {remedy}");
-        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new { endpoint = member.CaEndpoint, pinned = member.PinnedCaFingerprint, seen });
-        return saved;
-    }
-
     /// <summary>Shows what is known without asking the CA: member of whom, or the alert still standing.</summary>
     public void Settle()
     {
-        if (joiner.Membership.Current is { } member)
+        if (membership.Current is { } member)
         {
             if (member.Alert is { Active: true } alert)
             {
@@ -114,7 +98,79 @@ internal sealed partial class CaCheck(
         }
     }
 
-    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "CA fingerprint changed — possible MITM: {Endpoint} pinned {Pinned}, saw {Seen}")]
-    private static partial void LogMitm(ILogger logger, string endpoint, string pinned, string seen);
+    public void Dispose() => _checking.Dispose();
 
+    /// <summary>The report to the CA over mTLS; its failure turns a verified identity into the verdict of why.</summary>
+    private async Task<(CaVerdict Verdict, MeshPolicyView? Policy)> HeartbeatAsync(MembershipDocument member, CancellationToken cancellationToken)
+    {
+        var facts = renewal.Facts(member);
+        try
+        {
+            var answer = await mesh.HeartbeatAsync(member, new HeartbeatRequest(member.ReloadHook, RenewalStateText(member), facts?.NotAfter), cancellationToken);
+            return (new CaVerdict(CaVerdictKind.Verified, "identity proven, certificates valid, heartbeat recorded"), answer.Policy);
+        }
+        catch (MeshServerRefusedException ex)
+        {
+            var kind = ex.Kind switch
+            {
+                "expired" => CaVerdictKind.Expired,
+                "not_yet_valid" => CaVerdictKind.NotYetValid,
+                _ => CaVerdictKind.FingerprintChanged,
+            };
+            return (new CaVerdict(kind, $"mesh plane: {ex.Message}"), null);
+        }
+        catch (KoiException ex)
+        {
+            return (new CaVerdict(CaVerdictKind.Unreachable, $"mesh plane: {ex.Message}"), null);
+        }
+    }
+
+    private MembershipDocument? Record(MembershipDocument member, CaVerdict verdict, int? meshPort, MeshPolicyView? policy)
+    {
+        var now = time.GetUtcNow();
+        var saved = membership.Update(m => m with
+        {
+            LastVerified = verdict.Kind == CaVerdictKind.Verified ? now : m.LastVerified,
+            LastVerdict = verdict.Name,
+            LastVerdictDetail = verdict.Detail,
+            Alert = verdict.Kind == CaVerdictKind.Verified && m.Alert is { Active: true } alert ? alert with { Active = false } : m.Alert,
+            CaMeshPort = meshPort ?? m.CaMeshPort,
+            Policy = policy ?? m.Policy,
+        });
+        if (verdict.Kind == CaVerdictKind.Verified)
+        {
+            _health.Running($"member of {member.CaHostname}; CA verified {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+        else
+        {
+            if (member.LastVerdict != verdict.Name)
+            {
+                audit.Write("ca_check_failed", ("verdict", verdict.Name), ("detail", verdict.Detail));
+                LogCheckProblem(logger, verdict.Name, verdict.Detail);
+                events?.Publish(Authority.CaContext.Capability, "ca_check_failed", new CaCheckFailedEvent(member.CaEndpoint, verdict.Name, verdict.Detail));
+            }
+
+            _health.Running($"member of {member.CaHostname}; CA check: {verdict.Name}: {verdict.Detail}");
+        }
+
+        return saved;
+    }
+
+    private MembershipDocument? Alert(MembershipDocument member, string? seen, string detail)
+    {
+        var remedy = $"do not trust this network path: check on {member.CaHostname} that `koi certmesh status` shows {member.PinnedCaFingerprint}; "
+            + $"if the CA was deliberately re-created, remove {files.Membership} and join again";
+        var alert = new PinAlert($"{MitmMessage}: {detail}", remedy, member.CaEndpoint, seen, time.GetUtcNow(), Active: true);
+        var saved = membership.Update(m => m with { Alert = alert, LastVerdict = "fingerprint_changed", LastVerdictDetail = detail });
+        audit.Write("ca_pin_mismatch", ("endpoint", member.CaEndpoint), ("pinned", member.PinnedCaFingerprint), ("seen", seen), ("detail", detail));
+        LogMitm(logger, member.CaEndpoint, member.PinnedCaFingerprint, seen ?? "(identity proof failed)");
+        _health.Failed($"{MitmMessage} at {member.CaEndpoint}; {remedy}");
+        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new { endpoint = member.CaEndpoint, pinned = member.PinnedCaFingerprint, seen });
+        return saved;
+    }
+
+    private static string? RenewalStateText(MembershipDocument member) =>
+        member.RenewalState is null ? null : member.RenewalDetail is null ? member.RenewalState : $"{member.RenewalState}: {member.RenewalDetail}";
 }
+
+internal sealed record CaCheckFailedEvent(string Endpoint, string Verdict, string Detail);

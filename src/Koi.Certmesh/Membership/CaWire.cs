@@ -10,7 +10,12 @@ internal sealed record HelloResponse(
     bool RequiresApproval,
     string CaCert,
     string ServiceCert,
-    string Signature);
+    string Signature)
+{
+    public DateTimeOffset? CaTime { get; init; }
+
+    public int? MeshPort { get; init; }
+}
 
 internal sealed record HelloRequest(string Nonce);
 
@@ -38,4 +43,7 @@ internal sealed record CaIdentity(
     string Profile,
     string Enrollment,
     DateTimeOffset? EnrollmentClosesAt,
-    bool RequiresApproval);
+    bool RequiresApproval)
+{
+    public int? MeshPort { get; init; }
+}

@@ -69,7 +69,7 @@ internal static class HelloVerifier
         }
     }
 
-    private static string? MissingField(HelloResponse hello) =>
+    public static string? MissingField(HelloResponse hello) =>
         string.IsNullOrEmpty(hello.Hostname) ? "hostname"
         : string.IsNullOrEmpty(hello.CaFingerprint) ? "ca_fingerprint"
         : string.IsNullOrEmpty(hello.CaCert) ? "ca_cert"

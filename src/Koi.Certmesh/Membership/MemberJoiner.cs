@@ -62,7 +62,10 @@ internal sealed partial class MemberJoiner(
             throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the machine at {endpoint} failed the CA identity check: {problem}");
         }
 
-        return new CaIdentity(endpoint, hello.Hostname, hello.CaFingerprint, hello.Profile, hello.Enrollment, hello.EnrollmentClosesAt, hello.RequiresApproval);
+        return new CaIdentity(endpoint, hello.Hostname, hello.CaFingerprint, hello.Profile, hello.Enrollment, hello.EnrollmentClosesAt, hello.RequiresApproval)
+        {
+            MeshPort = hello.MeshPort,
+        };
     }
 
     public async Task<MemberJoinResult> JoinAsync(MemberJoinRequest request, CancellationToken cancellationToken)
@@ -192,6 +195,7 @@ internal sealed partial class MemberJoiner(
             Sans = sans,
             CertExpires = leaf.NotAfter.ToUniversalTime(),
             LastVerified = now,
+            CaMeshPort = identity.MeshPort,
         });
         Audit("joined", ("ca", identity.Hostname), ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("hostname", hostname));
         LogJoined(logger, hostname, identity.Hostname, identity.CaFingerprint);

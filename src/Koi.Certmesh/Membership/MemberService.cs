@@ -6,12 +6,15 @@ namespace Koi.Certmesh.Membership;
 
 /// <summary>
 /// This machine as a member of another machine's mesh, from join to leave: it joins (<see cref="MemberJoiner"/>),
-/// and every <see cref="CertmeshOptions.CaCheckInterval"/> checks its CA (<see cref="CaCheck"/>). Each step lives
-/// in its own class; this one owns the schedule and is the one door the API uses.
+/// and every <see cref="CertmeshOptions.CaCheckInterval"/> checks its CA and reports to it (<see cref="CaCheck"/>),
+/// then renews its certificate when due (<see cref="MemberRenewal"/>). Each step lives in its own class; this one
+/// owns the schedule, the member's settings (reload hook) and its warnings, and is the one door the API uses.
 /// </summary>
 internal sealed partial class MemberService(
     MemberJoiner joiner,
     CaCheck check,
+    MemberRenewal renewal,
+    MemberAuditTrail audit,
     MemberFiles files,
     CertmeshOptions options,
     TimeProvider time,
@@ -57,6 +60,63 @@ internal sealed partial class MemberService(
     public async Task<MembershipDocument> CheckNowAsync(CancellationToken cancellationToken) =>
         await check.CheckAsync(cancellationToken) ?? throw NotAMember();
 
+    /// <summary><c>koi certmesh renew</c>: renews now when <paramref name="force"/>d, else only when due.</summary>
+    public Task<RenewalView> RenewAsync(bool force, CancellationToken cancellationToken) => renewal.RenewIfDueAsync(force, cancellationToken);
+
+    /// <summary><c>koi certmesh set-hook</c>: the command run after every renewal, or none. Reported to the CA by heartbeat.</summary>
+    public HookView SetHook(string? command, bool clear)
+    {
+        if (!clear && string.IsNullOrWhiteSpace(command))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, "give --reload \"command\" or --clear");
+        }
+
+        var hook = clear ? null : command!.Trim();
+        if (hook is not null)
+        {
+            ReloadHook.Parse(hook);
+        }
+
+        var saved = Membership.Update(m => m with { ReloadHook = hook }) ?? throw NotAMember();
+        audit.Write(hook is null ? "reload_hook_cleared" : "reload_hook_set", ("hook", hook));
+        return new HookView(saved.ReloadHook);
+    }
+
+    /// <summary>What needs the member's attention: renewal failing or degraded, expiry close, the CA check's verdict.</summary>
+    public List<string> Warnings()
+    {
+        var warnings = new List<string>();
+        if (Membership.Current is not { } member)
+        {
+            return warnings;
+        }
+
+        var now = time.GetUtcNow();
+        if (renewal.Facts(member) is { } facts)
+        {
+            if (RenewalSchedule.Warning(facts.NotBefore, facts.NotAfter, now, "this machine's mesh certificate") is { } expiry)
+            {
+                warnings.Add(expiry);
+            }
+        }
+        else
+        {
+            warnings.Add($"this machine's mesh certificate in {files.CertPath(member.Hostname)} cannot be read");
+        }
+
+        if (member.RenewalState is "failing" or "degraded")
+        {
+            warnings.Add($"renewal {member.RenewalState}: {member.RenewalDetail}" + (member.NextRenewalAttempt is { } next ? $" (next attempt {next.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)" : string.Empty));
+        }
+
+        if (member.LastVerdict is { } verdict and not "verified" and not "fingerprint_changed")
+        {
+            warnings.Add($"CA check: {verdict}: {member.LastVerdictDetail}");
+        }
+
+        return warnings;
+    }
+
     public static KoiException NotAMember() => new(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)");
 
     public async ValueTask DisposeAsync()
@@ -73,7 +133,10 @@ internal sealed partial class MemberService(
     {
         try
         {
-            await check.CheckAsync(_stopping.Token);
+            if (await check.CheckAsync(_stopping.Token) is { Alert: not { Active: true } })
+            {
+                await renewal.RenewIfDueAsync(force: false, _stopping.Token);
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -95,3 +158,6 @@ internal sealed partial class MemberService(
     [LoggerMessage(EventId = 3111, Level = LogLevel.Error, Message = "CA pin check failed")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
 }
+
+/// <summary>The reload hook as stored on this member.</summary>
+internal sealed record HookView(string? ReloadHook);

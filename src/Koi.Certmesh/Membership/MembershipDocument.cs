@@ -1,3 +1,5 @@
+using Koi.Certmesh.MeshPlane;
+
 namespace Koi.Certmesh.Membership;
 
 /// <summary>
@@ -33,6 +35,32 @@ internal sealed record MembershipDocument
     public DateTimeOffset? LastVerified { get; init; }
 
     public PinAlert? Alert { get; init; }
+
+    /// <summary>Port of the CA's mTLS plane as the CA announced it in hello; null means the default.</summary>
+    public int? CaMeshPort { get; init; }
+
+    /// <summary>The last verdict of the CA check (verified, unreachable, expired, not_yet_valid, clock_skew, fingerprint_changed).</summary>
+    public string? LastVerdict { get; init; }
+
+    public string? LastVerdictDetail { get; init; }
+
+    /// <summary>The mesh's policy as the CA last reported it (heartbeat); null until the first heartbeat.</summary>
+    public MeshPolicyView? Policy { get; init; }
+
+    public DateTimeOffset? LastRenewed { get; init; }
+
+    /// <summary>ok, degraded (the reload hook failed), or failing (the renewal itself); with <see cref="RenewalDetail"/>.</summary>
+    public string? RenewalState { get; init; }
+
+    public string? RenewalDetail { get; init; }
+
+    /// <summary>When a failed renewal is tried again (back-off).</summary>
+    public DateTimeOffset? NextRenewalAttempt { get; init; }
+
+    public int RenewalFailures { get; init; }
+
+    /// <summary>The command run after every renewal (argv, no shell); set only through the local API.</summary>
+    public string? ReloadHook { get; init; }
 }
 
 /// <summary>What the pin check saw when the CA endpoint answered as someone else.</summary>

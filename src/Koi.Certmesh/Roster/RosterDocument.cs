@@ -65,13 +65,34 @@ internal sealed record CertPolicy
 
     public int RenewAtDay { get; init; } = 20;
 
+    /// <summary>A test setting (docs/certmesh.md "Lifetimes"): lifetime in minutes, instead of days when set.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? LifetimeMinutes { get; init; }
+
+    /// <summary>A test setting: the renew point in minutes after issue; set together with <see cref="LifetimeMinutes"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RenewAtMinute { get; init; }
+
     /// <summary>How long a certificate issued under this policy is valid.</summary>
     [JsonIgnore]
-    public TimeSpan Lifetime => TimeSpan.FromDays(LifetimeDays);
+    public TimeSpan Lifetime => LifetimeMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : TimeSpan.FromDays(LifetimeDays);
 
     /// <summary>How long after issue a certificate is renewed.</summary>
     [JsonIgnore]
-    public TimeSpan RenewAfter => TimeSpan.FromDays(RenewAtDay);
+    public TimeSpan RenewAfter => RenewAtMinute is { } minute ? TimeSpan.FromMinutes(minute) : TimeSpan.FromDays(RenewAtDay);
+
+    /// <summary>The policy in words: "30 days, renews at day 20" or "3 minutes, renews at minute 2".</summary>
+    public string Describe() => LifetimeMinutes is { } minutes
+        ? $"{minutes} minutes (renews at minute {RenewAtMinute}) — a test setting"
+        : $"{LifetimeDays} days (renews at day {RenewAtDay})";
+
+    /// <summary>The minute-scale test setting's rule: both or neither, lifetime 2 minutes to 397 days, renew point inside it.</summary>
+    public static string? CheckMinutes(int? lifetimeMinutes, int? renewAtMinute) =>
+        lifetimeMinutes is null && renewAtMinute is null ? null
+        : lifetimeMinutes is null || renewAtMinute is null ? "lifetime_minutes and renew_at_minute go together"
+        : lifetimeMinutes is < 2 or > 397 * 24 * 60 ? "lifetime_minutes must be 2 to 571680"
+        : renewAtMinute < 1 || renewAtMinute >= lifetimeMinutes ? "renew_at_minute must be at least 1 and less than lifetime_minutes"
+        : null;
 
     /// <summary>The rule every policy obeys, wherever it comes from (set-policy or config.yaml): null when it holds.</summary>
     public static string? Check(int lifetimeDays, int renewAtDay) =>
@@ -107,6 +128,12 @@ internal sealed record RosterMember
 
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? ReloadHook { get; init; }
+
+    /// <summary>When the CA last issued this member a renewed certificate; null before the first renewal.</summary>
+    public DateTimeOffset? LastRenewed { get; init; }
+
+    /// <summary>What the member last reported about its renewal (ok, degraded: …, failing: …), via heartbeat.</summary>
+    public string? RenewalState { get; init; }
 
     /// <summary>The operator who approved the join; null when the mesh required no approval (and for the primary).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]

@@ -24,7 +24,13 @@ internal sealed partial class Responder
 
         if (packet.Source.Port != MdnsWellKnown.Port)
         {
-            AnswerLegacy(packet, message, nic);
+            // §11: a reply goes straight back to the source, so a source that is not on this link (a spoofed or routed
+            // query) is ignored rather than answered across networks.
+            if (nic.IsOnLink(packet.Source.Address))
+            {
+                AnswerLegacy(packet, message, nic);
+            }
+
             return;
         }
 

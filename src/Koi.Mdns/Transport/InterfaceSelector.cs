@@ -71,6 +71,7 @@ internal static class InterfaceSelector
 
         var v4 = new List<IPAddress>();
         var v6 = new List<IPAddress>();
+        var subnets = new List<IPNetwork>();
         foreach (var unicast in properties.UnicastAddresses)
         {
             var address = unicast.Address;
@@ -82,6 +83,15 @@ internal static class InterfaceSelector
             {
                 v6.Add(address);
             }
+            else
+            {
+                continue;
+            }
+
+            if (PrefixLength(unicast) is { } prefix)
+            {
+                subnets.Add(MdnsInterface.SubnetOf(address, prefix));
+            }
         }
 
         if (index < 0)
@@ -89,7 +99,19 @@ internal static class InterfaceSelector
             index = IndexOf(() => properties.GetIPv6Properties()?.Index);
         }
 
-        return index < 0 || (v4.Count == 0 && v6.Count == 0) ? null : new MdnsInterface(index, nic.Name, v4, v6);
+        return index < 0 || (v4.Count == 0 && v6.Count == 0) ? null : new MdnsInterface(index, nic.Name, v4, v6, subnets);
+    }
+
+    private static int? PrefixLength(UnicastIPAddressInformation unicast)
+    {
+        try
+        {
+            return unicast.PrefixLength;
+        }
+        catch (Exception ex) when (ex is PlatformNotSupportedException or NetworkInformationException)
+        {
+            return null;
+        }
     }
 
     // Either family's properties throw on an interface without that family, depending on the platform.

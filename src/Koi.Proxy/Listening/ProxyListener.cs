@@ -341,7 +341,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             BackendReached();
             if (connection.Attach(backend))
             {
-                await DuplexPump.RunAsync(tls, backend, connection, Counters, _options.BufferSize);
+                await DuplexPump.RunAsync(tls, backend, connection, Counters, _options.BufferSize, _options.BufferPool);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException)

@@ -110,6 +110,12 @@ internal sealed class LoopSocket : IDisposable
             return _socket.ReceiveAsync(buffer, SocketFlags.None, ct);
         }
 
+        if (buffer.IsEmpty)
+        {
+            // A zero-byte read (SslStream issues one for its caller's): wait for data, read none of it.
+            return WaitThenNothingAsync(ct);
+        }
+
         if (_drained && !_peerDone)
         {
             _readsInARow = 0;
@@ -148,7 +154,13 @@ internal sealed class LoopSocket : IDisposable
             return WaitReadableUnwatchedAsync(ct);
         }
 
-        return _peerDone || _socket.Available > 0 ? ValueTask.CompletedTask : _readable.WaitAsync(ct);
+        if (_peerDone || _socket.Available > 0)
+        {
+            _drained = false;
+            return ValueTask.CompletedTask;
+        }
+
+        return WaitUntilReadableAsync(ct);
     }
 
     /// <summary>Sends all of <paramref name="buffer"/>, waiting for room as often as needed.</summary>
@@ -293,6 +305,21 @@ internal sealed class LoopSocket : IDisposable
                 buffer = buffer[sent..];
             }
         }
+    }
+
+    // The edge that woke us is used up here, so the next read must try first instead of waiting for another.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitUntilReadableAsync(CancellationToken ct)
+    {
+        await _readable.WaitAsync(ct);
+        _drained = false;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitThenNothingAsync(CancellationToken ct)
+    {
+        await WaitReadableAsync(ct);
+        return 0;
     }
 
     private async ValueTask WaitReadableUnwatchedAsync(CancellationToken ct) =>

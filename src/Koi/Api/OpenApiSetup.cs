@@ -28,7 +28,7 @@ internal static class OpenApiSetup
             options.AddOperationTransformer(AddErrorResponseAsync);
         });
 
-    public static void MapKoiOpenApi(this WebApplication app) => app.MapOpenApi("/openapi/{documentName}.json");
+    public static void MapKoiOpenApi(this WebApplication app) => app.MapOpenApi("/openapi/{documentName}.json").WithMetadata(Daemon.LoopbackEndpoint.Instance);
 
     private static async Task AddErrorResponseAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {

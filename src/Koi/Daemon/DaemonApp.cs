@@ -8,6 +8,7 @@ using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Metrics;
 using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -49,6 +50,10 @@ internal static class DaemonApp
             AnnouncePort = options.HttpPort,
             DefaultLifetimeDays = options.Config.Certmesh?.CertLifetimeDays,
             DefaultRenewAtDay = options.Config.Certmesh?.RenewAtDay,
+            DefaultLifetimeMinutes = options.Config.Certmesh?.CertLifetimeMinutes,
+            DefaultRenewAtMinute = options.Config.Certmesh?.RenewAtMinute,
+            MeshBind = options.HttpBind,
+            MeshPort = options.Config.Certmesh?.MeshPort ?? (options.HttpPort == 0 ? 0 : options.HttpPort + 2),
             CaCheckInterval = TimeSpan.FromSeconds(options.Config.Certmesh?.CaCheckSecs ?? 300),
             Hostname = options.HostnameOverride is { } hostname ? () => hostname : null,
         }),
@@ -141,6 +146,7 @@ internal static class DaemonApp
 
         // What a capability reads of another that is switched off: empty stand-ins, so nothing needs a null check.
         builder.Services.TryAddSingleton<IServiceDirectory, EmptyServiceDirectory>();
+        builder.Services.TryAddSingleton<ILocalAddresses, NoLocalAddresses>();
         builder.Services.TryAddSingleton<IServiceAdvertiser, NoServiceAdvertiser>();
         builder.Services.TryAddSingleton<IMemberDirectory, EmptyMemberDirectory>();
         builder.Services.TryAddSingleton<ICertificateFacts, EmptyCertificateFacts>();

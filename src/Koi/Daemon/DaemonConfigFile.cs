@@ -48,6 +48,16 @@ internal sealed class DaemonConfigFile
             throw new UsageException($"{path}: certmesh: {broken.Replace("lifetime_days", "cert_lifetime_days", StringComparison.Ordinal)}");
         }
 
+        if (config.Certmesh is { } minutes && Koi.Certmesh.CertmeshOptions.CheckMinutes(minutes.CertLifetimeMinutes, minutes.RenewAtMinute) is { } brokenMinutes)
+        {
+            throw new UsageException($"{path}: certmesh: {brokenMinutes.Replace("lifetime_minutes", "cert_lifetime_minutes", StringComparison.Ordinal)}");
+        }
+
+        if (config.Certmesh?.MeshPort is < -1 or > 65_535)
+        {
+            throw new UsageException($"{path}: certmesh: mesh_port must be -1 (off), 0 (any free port) or 1 to 65535");
+        }
+
         if (config.Certmesh?.CaCheckSecs is < 5 or > 86_400)
         {
             throw new UsageException($"{path}: certmesh: ca_check_secs must be 5 to 86400");
@@ -62,6 +72,14 @@ internal sealed class DaemonConfigFile
         public int? CertLifetimeDays { get; set; }
 
         public int? RenewAtDay { get; set; }
+
+        /// <summary>Test setting: certificate lifetime in minutes (with <see cref="RenewAtMinute"/>) for a mesh created from now on.</summary>
+        public int? CertLifetimeMinutes { get; set; }
+
+        public int? RenewAtMinute { get; set; }
+
+        /// <summary>Port of the CA's mTLS plane; default the HTTP port + 2 (5643).</summary>
+        public int? MeshPort { get; set; }
 
         /// <summary>On a member: seconds between proofs that the CA endpoint is still the pinned CA (default 300).</summary>
         public int? CaCheckSecs { get; set; }

@@ -16,7 +16,11 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAcce
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) != RouteAudience.Management || OnDashboardListener(context))
+        // On the dashboard listener a management route passes here and then needs the session or the token; a
+        // loopback-only route (metrics, which needs no token) stays loopback-only there too.
+        var audience = access.Classify(context);
+        if (remote is null || IpRanges.IsLoopback(remote) || audience is RouteAudience.Lan or RouteAudience.Public
+            || (audience is RouteAudience.Management && OnDashboardListener(context)))
         {
             return next(context);
         }

@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Routing.Template;
 
 namespace Koi.Daemon;
 
-/// <summary>Who may call a route: anyone (liveness), the LAN (enrollment), or this machine's token holder.</summary>
+/// <summary>Who may call a route: anyone (liveness), the LAN (enrollment), this machine without the token (metrics), or this machine's token holder.</summary>
 internal enum RouteAudience
 {
     Management,
     Lan,
     Public,
+    Loopback,
 }
 
 /// <summary>
@@ -31,6 +32,11 @@ internal sealed class RouteAccess(EndpointDataSource endpoints)
         if (endpoint?.Metadata.GetMetadata<LanEndpoint>() is not null)
         {
             return RouteAudience.Lan;
+        }
+
+        if (endpoint?.Metadata.GetMetadata<LoopbackEndpoint>() is not null)
+        {
+            return RouteAudience.Loopback;
         }
 
         return endpoint is not null and not RouteEndpoint && IsLanPath(context.Request.Path)

@@ -28,15 +28,6 @@ internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonTo
             return next(context);
         }
 
-        // Scrapers (Prometheus' `authorization` setting) send the token as a bearer credential; only where a route asks.
-        if (context.GetEndpoint()?.Metadata.GetMetadata<BearerTokenEndpoint>() is not null
-            && context.Request.Headers.Authorization.ToString() is { } authorization
-            && authorization.StartsWith("Bearer ", StringComparison.Ordinal)
-            && token.Matches(authorization["Bearer ".Length..].Trim()))
-        {
-            return next(context);
-        }
-
         var isRead = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         if (context.GetEndpoint()?.Metadata.GetMetadata<TokenOnlyEndpoint>() is null
             && (isRead || context.Request.Headers.ContainsKey(DashboardHeader))

@@ -141,7 +141,7 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
 
         if (NoSocket is not null)
         {
-            Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
+            Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [], [MdnsInterface.SubnetOf(Address, 24)])];
             Problem = NoSocket;
             return Task.CompletedTask;
         }
@@ -201,7 +201,7 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
             return;
         }
 
-        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [.. _addresses], [])];
+        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [.. _addresses], [], [.. _addresses.Select(a => MdnsInterface.SubnetOf(a, 24))])];
         Links = [Link];
         Problem = null;
     }

@@ -81,6 +81,34 @@ public class AnsweringTests
     }
 
     [Fact]
+    public async Task Query_LegacyUnicastFromOffLinkSource_Ignored()
+    {
+        var (time, lan, node) = await AnnouncedAsync();
+        await using var _ = node;
+        var before = lan.Log.Count;
+        var offLink = new IPEndPoint(IPAddress.Parse("192.168.77.9"), 40000); // the link is 10.0.0.0/24
+
+        lan.Inject(Query(new DnsQuestion(Traffic.Name("alpha.local"), DnsType.A)) with { Header = new DnsHeader { Id = 0x4321 } }, offLink, node.Address);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.DoesNotContain(lan.Log.Skip(before), r => r.Source.Address.Equals(node.Address));
+    }
+
+    [Fact]
+    public async Task Query_LegacyUnicastFromLinkLocalSource_Answered()
+    {
+        var (time, lan, node) = await AnnouncedAsync();
+        await using var _ = node;
+        var before = lan.Log.Count;
+        var linkLocal = new IPEndPoint(IPAddress.Parse("169.254.3.4"), 40000);
+
+        lan.Inject(Query(new DnsQuestion(Traffic.Name("alpha.local"), DnsType.A)) with { Header = new DnsHeader { Id = 0x4322 } }, linkLocal, node.Address);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+
+        Assert.Contains(lan.Log.Skip(before), r => r.Source.Address.Equals(node.Address) && Equals(r.Unicast, linkLocal));
+    }
+
+    [Fact]
     public async Task Query_SameUniqueRecordTwiceWithinOneSecond_MulticastOnce()
     {
         var (time, lan, node) = await AnnouncedAsync();

@@ -100,6 +100,24 @@ public sealed class SlowlorisTests
         Assert.Empty(proxy.Service.Status().Entries);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task EstablishedConnection_IdleAfterAnExchange_HoldsNoPooledBuffer()
+    {
+        var pool = new CountingPool();
+        await using var backend = TcpBackend.Echo();
+        await using var proxy = new ProxyHarness(new ProxyOptions { BufferPool = pool, BackendCheckInterval = TimeSpan.FromHours(1) });
+        proxy.Service.Start();
+        var port = KoiProcess.FreeTcpPort();
+        await proxy.AddAsync("entry", port, backend.Url);
+        await using var client = await TlsClient.ConnectAsync(port, proxy.Pki.Ca, ct: Ct);
+
+        await EchoAsync(client, "one exchange, then silence");
+
+        await Eventually.TrueAsync(() => pool.Outstanding == 0, $"the idle connection to give its buffers back ({pool.Outstanding} held)", seconds: 5);
+        await EchoAsync(client, "and it still works");
+        Assert.True(pool.Rented >= 4, "the pump takes its buffers from the pool it was given");
+    }
+
     private static async Task<List<Socket>> OpenIdleAsync(int port, int count, Func<int, IPAddress> source)
     {
         var sockets = new List<Socket>(count);
@@ -147,5 +165,25 @@ public sealed class SlowlorisTests
         var back = new byte[bytes.Length];
         await client.Stream.ReadExactlyAsync(back, Ct);
         Assert.Equal(text, Encoding.ASCII.GetString(back));
+    }
+
+    /// <summary>A pool that counts what is out: rented and not yet returned.</summary>
+    private sealed class CountingPool : System.Buffers.ArrayPool<byte>
+    {
+        private int _outstanding;
+        private int _rented;
+
+        public int Outstanding => Volatile.Read(ref _outstanding);
+
+        public int Rented => Volatile.Read(ref _rented);
+
+        public override byte[] Rent(int minimumLength)
+        {
+            Interlocked.Increment(ref _outstanding);
+            Interlocked.Increment(ref _rented);
+            return new byte[minimumLength];
+        }
+
+        public override void Return(byte[] array, bool clearArray = false) => Interlocked.Decrement(ref _outstanding);
     }
 }

@@ -18,6 +18,8 @@ internal static class RepoPaths
 
     public static string ZeroconfBrowser => Shared.Combine("tests", "lab", "zeroconf-browse.py");
 
+    public static string ZeroconfHostWatch => Shared.Combine("tests", "lab", "zeroconf-host-watch.py");
+
     public static string ZeroconfPublisher => Shared.Combine("tests", "lab", "zeroconf-publish.py");
 
     public static string RawJoin => Shared.Combine("tests", "lab", "raw-join.py");

@@ -69,8 +69,11 @@ public sealed class DashboardScenarios(DashboardFixture fixture) : LabScenarios<
         // Without the session: the dashboard listener answers nothing but the pages, the API port nothing at all.
         var bare = await Lab.RunAsync(DashboardFixture.Hostile, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{dashboard}/v1/status"], Ct);
         var api = await Lab.RunAsync(DashboardFixture.Hostile, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://{Lab.AddressOf(DashboardFixture.Stone)}:{KoiDaemon.HttpPort}/v1/status"], Ct);
+        // /metrics needs no token on loopback, so the dashboard listener must not hand it to the LAN.
+        var metrics = await Lab.RunAsync(DashboardFixture.Hostile, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"{dashboard}/metrics"], Ct);
         Assert.Equal("401", bare.Stdout);
         Assert.Equal("403", api.Stdout);
+        Assert.Equal("403", metrics.Stdout);
     }
 
     private async Task<JsonElement> LinkAsync() =>

@@ -34,6 +34,8 @@ internal static class CertmeshCommand
         command.Subcommands.Add(CertmeshPolicyCommands.CreateRotateTotp(environment));
         command.Subcommands.Add(CertmeshPolicyCommands.CreateSetPolicy(environment));
         command.Subcommands.Add(CertmeshPolicyCommands.CreateDestroy(environment));
+        command.Subcommands.Add(CertmeshBackupCommands.CreateBackup(environment));
+        command.Subcommands.Add(CertmeshBackupCommands.CreateRestore(environment));
         command.Subcommands.Add(CertmeshTrustCommand.Create(environment));
         command.Subcommands.Add(CertmeshJoinCommand.Create(environment));
         command.Subcommands.Add(CertmeshApprovalCommands.CreatePending(environment));

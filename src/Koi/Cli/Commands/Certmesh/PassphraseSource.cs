@@ -6,13 +6,13 @@ namespace Koi.Cli.Commands.Certmesh;
 /// Where a passphrase comes from without a prompt: <c>--passphrase X</c>, <c>--passphrase-file F</c> (first line) or
 /// <c>--passphrase-stdin</c>. Never echoed.
 /// </summary>
-internal sealed class PassphraseSource
+internal sealed class PassphraseSource(string what = "CA passphrase")
 {
-    public Option<string?> Inline { get; } = new("--passphrase") { Description = "The CA passphrase (visible in process lists: prefer --passphrase-file or --passphrase-stdin)" };
+    public Option<string?> Inline { get; } = new("--passphrase") { Description = $"The {what} (visible in process lists: prefer --passphrase-file or --passphrase-stdin)" };
 
-    public Option<string?> File { get; } = new("--passphrase-file") { Description = "Read the CA passphrase from the first line of FILE" };
+    public Option<string?> File { get; } = new("--passphrase-file") { Description = $"Read the {what} from the first line of FILE" };
 
-    public Option<bool> Stdin { get; } = new("--passphrase-stdin") { Description = "Read the CA passphrase from standard input" };
+    public Option<bool> Stdin { get; } = new("--passphrase-stdin") { Description = $"Read the {what} from standard input" };
 
     public void AddTo(Command command)
     {

@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Issuing;
+using Koi.Certmesh.MeshPlane;
+using Koi.Certmesh.Membership;
+using Koi.Certmesh.Roster;
+using Koi.Core.Status;
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Certmesh.Authority;
+
+/// <summary>
+/// The CA host's own service certificate (what the mesh plane and hello present, what its proxy serves): renewed on
+/// the members' schedule whenever the CA is unlocked, and a loud warning when the CA is locked and the certificate
+/// is within a third of its lifetime. Shown as <c>certmesh/own_certificate</c>.
+/// </summary>
+internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, ComponentHealth health) : IDisposable
+{
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private ITimer? _timer;
+
+    public void Start(TimeSpan interval)
+    {
+        _timer?.Dispose();
+        _timer = ca.Time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.FromSeconds(1), interval);
+    }
+
+    /// <summary>Shows the certificate's state without renewing (at load, and after every check).</summary>
+    public void Settle()
+    {
+        if (ca.Roster.Current is not { } roster)
+        {
+            health.Running("no CA here");
+            return;
+        }
+
+        Show(roster, Facts(roster));
+    }
+
+    public void Stopped() => health.Stopped("daemon stopped");
+
+    /// <summary>Renews when due (or <paramref name="force"/>d); a forced renewal of a locked CA is refused as such.</summary>
+    public async Task<RenewalView> RenewIfDueAsync(bool force, CancellationToken cancellationToken)
+    {
+        await _running.WaitAsync(cancellationToken);
+        try
+        {
+            var roster = ca.RequireInitialized();
+            var facts = Facts(roster);
+            var now = ca.Now;
+            var due = facts is null || now >= facts.RenewAt;
+            if (!force && (!due || vault.Locked))
+            {
+                Show(roster, facts);
+                return View(facts, renewed: false, vault.Locked && due ? "waiting" : "ok", vault.Locked && due ? "due, but the CA is locked: koi certmesh unlock" : null);
+            }
+
+            if (force)
+            {
+                vault.RequireUnlocked("renew_own");
+            }
+
+            await renewals.RenewOwnAsync(cancellationToken);
+            roster = ca.RequireInitialized();
+            facts = Facts(roster);
+            Show(roster, facts);
+            return View(facts, renewed: true, "ok", null);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    /// <summary>What the operator must know about the CA host's own certificate and the CA certificate.</summary>
+    public List<string> Warnings(RosterDocument roster)
+    {
+        var warnings = new List<string>();
+        var now = ca.Now;
+        if (Facts(roster) is { } facts)
+        {
+            if (RenewalSchedule.Warning(facts.NotBefore, facts.NotAfter, now, "the CA host's own certificate") is { } expiry)
+            {
+                warnings.Add(vault.Locked ? $"{expiry} — the CA is locked, so it cannot renew: koi certmesh unlock" : expiry);
+            }
+        }
+
+        if (vault.CaCert is { } caCert
+            && RenewalSchedule.Warning(caCert.NotBefore.ToUniversalTime(), caCert.NotAfter.ToUniversalTime(), now, "the CA certificate") is { } caExpiry)
+        {
+            warnings.Add($"{caExpiry}; a new CA means every member joins again");
+        }
+
+        return warnings;
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _running.Dispose();
+    }
+
+    private static CertificateFacts? Facts(RosterDocument roster)
+    {
+        if (roster.Members.FirstOrDefault(m => m.Role == MemberRole.Primary) is not { } primary)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var cert = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(primary.CertPath, "cert.pem")));
+            var notBefore = new DateTimeOffset(cert.NotBefore.ToUniversalTime());
+            var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime());
+            var serial = cert.SerialNumber.ToLowerInvariant();
+            var policy = new MeshPolicyView((long)roster.Metadata.Policy.Lifetime.TotalSeconds, (long)roster.Metadata.Policy.RenewAfter.TotalSeconds);
+            return new CertificateFacts(serial, notBefore, notAfter, RenewalSchedule.RenewAt(notBefore, notAfter, policy, serial));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private void Show(RosterDocument roster, CertificateFacts? facts)
+    {
+        if (facts is null)
+        {
+            health.Failed("the CA host's own certificate cannot be read");
+            return;
+        }
+
+        if (Warnings(roster) is { Count: > 0 } warnings)
+        {
+            health.Running($"WARNING: {warnings[0]}");
+            return;
+        }
+
+        health.Running($"valid until {facts.NotAfter.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}, renews from {facts.RenewAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+    }
+
+    private async Task TickAsync()
+    {
+        try
+        {
+            if (ca.Roster.Current is null)
+            {
+                Settle();
+                return;
+            }
+
+            await RenewIfDueAsync(force: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not ObjectDisposedException)
+        {
+            health.Failed($"renewing the CA host's own certificate failed: {ex.Message}; retrying every check");
+            LogRenewFailed(ca.Logger, ex);
+        }
+    }
+
+    private static RenewalView View(CertificateFacts? facts, bool renewed, string state, string? detail) =>
+        new(renewed, state, detail, facts?.Serial, facts?.NotAfter, facts?.RenewAt, null, null);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Error, Message = "certmesh could not renew the CA host's own certificate")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception);
+}

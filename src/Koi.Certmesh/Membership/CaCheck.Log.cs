@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Koi.Certmesh.Membership;
+
+internal sealed partial class CaCheck
+{
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Warning, Message = "CA fingerprint changed — possible MITM: {Endpoint} pinned {Pinned}, saw {Seen}")]
+    private static partial void LogMitm(ILogger logger, string endpoint, string pinned, string seen);
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "certmesh CA check: {Verdict}: {Detail}")]
+    private static partial void LogCheckProblem(ILogger logger, string verdict, string detail);
+}

@@ -1,0 +1,39 @@
+using Koi.Certmesh.Issuing;
+using Koi.Certmesh.Roster;
+using Koi.Core.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Koi.Certmesh.MeshPlane;
+
+/// <summary>
+/// The routes of the CA's mTLS plane, under <c>/v1/certmesh/mesh</c>. Member routes need a client certificate that
+/// passed <see cref="MeshPeerValidator"/> at the handshake; it is checked again per request, so a connection opened
+/// before a revocation cannot outlive it.
+/// </summary>
+internal static class MeshRoutes
+{
+    public const string Prefix = "/v1/certmesh/mesh";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(Prefix);
+        group.MapPost("/renew", (HttpContext context, MemberRenewals renewals, MeshPeerValidator validator, RenewRequest? body, CancellationToken ct) =>
+            renewals.RenewAsync(RequirePeer(context, validator), body ?? new RenewRequest(null), ct));
+        group.MapPost("/heartbeat", (HttpContext context, Heartbeats heartbeats, MeshPeerValidator validator, HeartbeatRequest? body, CancellationToken ct) =>
+            heartbeats.RecordAsync(RequirePeer(context, validator), body ?? new HeartbeatRequest(null, null, null), ct));
+    }
+
+    /// <summary>The member behind this request's client certificate, or a 401/403 that says why not.</summary>
+    public static MeshPeer RequirePeer(HttpContext context, MeshPeerValidator validator)
+    {
+        if (context.Connection.ClientCertificate is not { } certificate)
+        {
+            throw new KoiException(KoiErrorCode.Unauthorized, "this route needs the member's mesh certificate as TLS client certificate");
+        }
+
+        return validator.Validate(certificate, out var problem)
+            ?? throw new KoiException(problem == "revoked" ? KoiErrorCode.Revoked : KoiErrorCode.Forbidden, $"client certificate refused: {problem}");
+    }
+}
