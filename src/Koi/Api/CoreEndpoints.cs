@@ -32,10 +32,10 @@ internal static class CoreEndpoints
                 capabilities.Describe(services, registry),
                 registry.Snapshot("core"))));
 
-        app.MapGet("/v1/events", (HttpContext context, IEventBus bus, IHostApplicationLifetime lifetime, string? capability) =>
+        app.MapGet("/v1/events", (HttpContext context, IEventBus bus, IHostApplicationLifetime lifetime, string? capability, bool? named) =>
         {
             long? after = long.TryParse(context.Request.Headers["Last-Event-ID"], out var id) ? id : null;
-            return new EventStreamResult(bus.Subscribe(after), capability, lifetime.ApplicationStopping);
+            return new EventStreamResult(bus.Subscribe(after), capability, lifetime.ApplicationStopping, named ?? true);
         }).Produces<KoiEvent>(StatusCodes.Status200OK, "text/event-stream");
 
         app.MapPost("/v1/ceremony", (CeremonyRequest request, CeremonyHost host, CancellationToken cancellationToken) =>

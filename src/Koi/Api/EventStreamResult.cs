@@ -12,7 +12,11 @@ namespace Koi.Api;
 /// Streams a bus subscription as Server-Sent Events. The subscription is taken before the response starts and the
 /// headers are flushed at once, so a client that has seen the headers has not missed anything published since.
 /// </summary>
-internal sealed class EventStreamResult(EventSubscription subscription, string? capability, CancellationToken stopping) : IResult
+/// <param name="named">
+/// false sends every event as the default <c>message</c> type (its kind stays in the data), for browsers: an
+/// <c>EventSource</c> has no listener for "any event name", and the kinds are open-ended.
+/// </param>
+internal sealed class EventStreamResult(EventSubscription subscription, string? capability, CancellationToken stopping, bool named = true) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -40,7 +44,7 @@ internal sealed class EventStreamResult(EventSubscription subscription, string? 
         {
             if (capability is null || evt.Capability == capability)
             {
-                yield return new SseItem<KoiEvent>(evt, evt.Kind)
+                yield return new SseItem<KoiEvent>(evt, named ? evt.Kind : null)
                 {
                     EventId = evt.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };

@@ -13,6 +13,7 @@ using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Core.Storage;
+using Koi.Dashboard;
 using Koi.Dns;
 using Koi.Health;
 using Koi.Mdns;
@@ -94,6 +95,10 @@ internal static class DaemonApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.HttpBind, options.HttpPort);
+            if (options.DashboardBind is { } dashboard)
+            {
+                kestrel.Listen(dashboard);
+            }
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });
@@ -127,6 +132,7 @@ internal static class DaemonApp
         builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddKoiOpenApi();
+        builder.Services.AddSingleton(sp => new DashboardSessions(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new PrometheusExporter(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
@@ -164,6 +170,7 @@ internal static class DaemonApp
         CoreEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         app.MapKoiOpenApi();
+        DashboardEndpoints.Map(app);
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {

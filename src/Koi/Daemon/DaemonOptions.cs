@@ -15,6 +15,9 @@ internal sealed record DaemonOptions
 
     public int HttpPort { get; init; } = DefaultHttpPort;
 
+    /// <summary>A second listener for the dashboard (<c>--dashboard-bind</c>); null: the dashboard is on the API port only.</summary>
+    public IPEndPoint? DashboardBind { get; init; }
+
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Interfaces mDNS may use (--mdns-interface); empty means every multicast-capable LAN interface.</summary>

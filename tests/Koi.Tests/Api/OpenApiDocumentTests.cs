@@ -58,6 +58,7 @@ public sealed class OpenApiDocumentTests
     {
         await using var daemon = await LocalDaemon.StartAsync(KoiProcess.BuiltBinary);
         using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("x-koi-token", daemon.Token);
 
         var json = await http.GetStringAsync(new Uri(daemon.Endpoint, "/openapi/v1.json"), TestContext.Current.CancellationToken);
 
@@ -116,7 +117,9 @@ public sealed class OpenApiDocumentTests
         foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
         {
             var pattern = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
-            if (pattern.StartsWith("/openapi/", StringComparison.Ordinal))
+            // The document itself and the dashboard's static pages are not API operations.
+            if (pattern.StartsWith("/openapi/", StringComparison.Ordinal)
+                || endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>() is { ExcludeFromDescription: true })
             {
                 continue;
             }

@@ -47,17 +47,43 @@ internal static class CatalogCommand
 
         cli.Out.WriteLine();
         cli.Out.MarkupLine("[bold]Commands[/]");
+        // A table wraps each summary under itself at the terminal's width instead of under the command names.
+        var table = new Table().NoBorder().HideHeaders().AddColumn("name", c => c.PadLeft(2).NoWrap()).AddColumn("summary");
         foreach (var command in root.Subcommands)
         {
             if (!command.Hidden)
             {
-                cli.Out.MarkupLine($"  {command.Name,-12} {TerminalText.Markup(FirstLine(command.Description))}");
+                table.AddRow(new Text(command.Name), new Text(TerminalText.Safe(FirstLine(command.Description))));
             }
         }
+
+        cli.Out.Write(table);
 
         cli.Out.MarkupLine("\nRun [bold]koi <command> --help[/] for details and examples.");
         return ExitCodes.Ok;
     }
 
-    private static string FirstLine(string? text) => text is null ? string.Empty : text.Split('\n')[0].Trim();
+    /// <summary>
+    /// The first sentence of a command's description: descriptions wrap their first paragraph in the source, so the
+    /// first line alone can stop mid-sentence.
+    /// </summary>
+    internal static string FirstLine(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return string.Empty;
+        }
+
+        var paragraph = text.Replace("\r", "", StringComparison.Ordinal).Trim().Split("\n\n")[0];
+        var joined = string.Join(' ', paragraph.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        for (var i = 0; i < joined.Length - 1; i++)
+        {
+            if (joined[i] is '.' or '?' or '!' && joined[i + 1] == ' ')
+            {
+                return joined[..(i + 1)];
+            }
+        }
+
+        return joined;
+    }
 }

@@ -19,6 +19,10 @@ internal static class DaemonCommand
             Description = "Address of the HTTP port (default 0.0.0.0: the management API still answers loopback callers only; other machines reach only LAN routes such as certmesh enrollment; 127.0.0.1 keeps the port off the LAN)",
             DefaultValueFactory = _ => "0.0.0.0",
         };
+        var dashboardBind = new Option<string?>("--dashboard-bind")
+        {
+            Description = "Also serve the dashboard (and the API, to a logged-in browser or the token) on ADDR:PORT, e.g. 192.168.1.10:5642; plain HTTP, see docs/dashboard.md",
+        };
         var logLevel = new Option<string?>("--log-level") { Description = "trace|debug|info|warn|error (env KOI_LOG)" };
         var mdnsInterfaces = new Option<string[]>("--mdns-interface") { Description = "Network interface for mDNS (repeatable; default: every multicast-capable LAN interface, container bridges excluded)" };
         var toggles = new Dictionary<string, Option<bool>>(StringComparer.Ordinal);
@@ -32,6 +36,7 @@ internal static class DaemonCommand
             """);
         command.Options.Add(port);
         command.Options.Add(bind);
+        command.Options.Add(dashboardBind);
         command.Options.Add(logLevel);
         command.Options.Add(mdnsInterfaces);
         foreach (var name in CapabilityNames.All)
@@ -54,6 +59,17 @@ internal static class DaemonCommand
                 throw new UsageException($"--http-port: {httpPort} is not a port (1-65535)");
             }
 
+            IPEndPoint? dashboard = null;
+            if (cli.Parse.GetValue(dashboardBind) is { } dashboardText && !IPEndPoint.TryParse(dashboardText, out dashboard))
+            {
+                throw new UsageException($"--dashboard-bind: '{dashboardText}' is not ADDRESS:PORT");
+            }
+
+            if (dashboard is { Port: 0 })
+            {
+                throw new UsageException("--dashboard-bind needs a port, e.g. 192.168.1.10:5642");
+            }
+
             var disabled = new HashSet<string>(DaemonOptions.DisabledFromEnvironment(Environment.GetEnvironmentVariable), StringComparer.Ordinal);
             foreach (var (name, toggle) in toggles)
             {
@@ -70,6 +86,7 @@ internal static class DaemonCommand
                 Config = DaemonConfigFile.Load(dataDir),
                 HttpBind = address,
                 HttpPort = httpPort,
+                DashboardBind = dashboard,
                 LogLevel = ParseLogLevel(cli.Parse.GetValue(logLevel) ?? Environment.GetEnvironmentVariable("KOI_LOG")),
                 Disabled = disabled,
                 MdnsInterfaces = cli.Parse.GetValue(mdnsInterfaces) ?? [],
