@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Certmesh.Roster;
+using Koi.Core.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Revocation;
@@ -32,7 +33,7 @@ internal sealed partial class MemberNudger(Func<RosterDocument?> roster, HttpCli
 
             foreach (var san in member.CertSans)
             {
-                if (IPAddress.TryParse(san, out var address) && !IPAddress.IsLoopback(address))
+                if (IPAddress.TryParse(san, out var address) && !IpRanges.IsLoopback(address))
                 {
                     targets.Add((member.Hostname, address));
                     break;
