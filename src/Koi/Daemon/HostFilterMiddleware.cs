@@ -36,11 +36,31 @@ internal sealed partial class HostFilterMiddleware(RequestDelegate next, RouteAc
 
         if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
         {
-            return IpRanges.IsLoopback(address);
+            // A rebinding page always names its own DNS name; an address literal of this machine (the dashboard
+            // opened at http://ITS-LAN-ADDRESS:PORT/) cannot be one. Another machine's address still is refused.
+            return IpRanges.IsLoopback(address) || IsOwnAddress(address);
         }
 
         var name = host.TrimEnd('.').ToLowerInvariant();
         return name == "localhost" || _ownNames.Contains(name);
+    }
+
+    // Read only for a non-loopback address literal (LAN dashboard), so the management API's loopback calls pay nothing.
+    private static bool IsOwnAddress(IPAddress address)
+    {
+        var normalized = IpRanges.Normalize(address);
+        foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+        {
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                if (unicast.Address.Equals(normalized))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>This machine's host name bare, in mDNS's <c>.local</c> and in koi's <c>.lan</c> zone.</summary>
