@@ -27,6 +27,7 @@ internal sealed partial class MemberService(
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
     private long _lastNudge = long.MinValue;
+    private int _trailingNudge;
 
     public MembershipStore Membership => joiner.Membership;
 
@@ -66,20 +67,52 @@ internal sealed partial class MemberService(
     public async Task<MembershipDocument> CheckNowAsync(CancellationToken cancellationToken) =>
         await CheckAndFetchAsync(cancellationToken) ?? throw NotAMember();
 
-    /// <summary>The CA published a new bundle: check and fetch now. False when one ran too recently or this is no member.</summary>
+    /// <summary>
+    /// The CA published a new bundle: check and fetch now. A nudge closer than <see cref="NudgeSpacing"/> to the last
+    /// one is not dropped but folded into one trailing check at the end of the spacing — the bundle it announces may be
+    /// newer than what the last check fetched. False when it was folded, or this machine is no member.
+    /// </summary>
     public bool Nudge()
     {
-        var now = time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastNudge);
-        if (joiner.Membership.Current is null
-            || (last != long.MinValue && time.GetElapsedTime(last, now) < NudgeSpacing)
-            || Interlocked.CompareExchange(ref _lastNudge, now, last) != last)
+        if (joiner.Membership.Current is null)
         {
             return false;
         }
 
-        _ = TickAsync();
-        return true;
+        var now = time.GetTimestamp();
+        var last = Interlocked.Exchange(ref _lastNudge, now);
+        var since = last == long.MinValue ? NudgeSpacing : time.GetElapsedTime(last, now);
+        if (since >= NudgeSpacing)
+        {
+            _ = TickAsync();
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _trailingNudge, 1) == 0)
+        {
+            _ = TrailingTickAsync(NudgeSpacing - since);
+        }
+
+        return false;
+    }
+
+    private async Task TrailingTickAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, _stopping.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The member service stopped meanwhile: no check to run.
+            return;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _trailingNudge, 0);
+        }
+
+        await TickAsync();
     }
 
     /// <summary><c>koi certmesh renew</c>: renews now when <paramref name="force"/>d, else only when due.</summary>
