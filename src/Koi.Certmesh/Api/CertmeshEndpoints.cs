@@ -98,7 +98,7 @@ internal static class CertmeshEndpoints
         }
 
         await ca.DestroyAsync(ct);
-        return Results.Ok(new { destroyed = true });
+        return Results.Ok(new DestroyedView(true));
     }
 
     private static CertmeshAuthority RequireCa(CertmeshAuthority ca) => ca.Initialized ? ca : throw CertmeshAuthority.NotInitialized();

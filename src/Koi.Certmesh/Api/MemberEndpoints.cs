@@ -22,7 +22,7 @@ internal static class MemberEndpoints
         group.MapPost("/member/join", JoinAsync);
         group.MapPost("/member/join/{requestId}/poll", PollAsync);
         group.MapDelete("/member/join/{requestId}", (MemberJoiner joiner, string requestId) =>
-            joiner.Cancel(requestId) ? Results.Ok(new { cancelled = true }) : throw new KoiException(KoiErrorCode.NotFound, $"no join waiting under '{requestId}'"));
+            joiner.Cancel(requestId) ? Results.Ok(new JoinCancelledView(true)) : throw new KoiException(KoiErrorCode.NotFound, $"no join waiting under '{requestId}'"));
         group.MapGet("/member", (MemberJoiner joiner) =>
             joiner.Membership.Current ?? throw new KoiException(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)"));
         group.MapPost("/member/verify-ca", async (CaPinMonitor monitor, CancellationToken ct) =>

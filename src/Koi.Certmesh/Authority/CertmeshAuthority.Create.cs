@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Audit;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Issuing;
@@ -112,7 +113,7 @@ internal sealed partial class CertmeshAuthority
 
             var trust = await InstallTrustCoreAsync(caPem, fingerprint, cancellationToken);
             await _announcer.AnnounceAsync(hostname, fingerprint, CreatePlan.ProfileFlag(plan.Profile), cancellationToken);
-            _events?.Publish(Capability, "ca_created", new { ca_fingerprint = fingerprint, profile = CreatePlan.ProfileFlag(plan.Profile) });
+            _events?.Publish(Capability, "ca_created", new CaCreatedEvent(fingerprint, CreatePlan.ProfileFlag(plan.Profile)));
             var uri = TotpUri(totpSecret);
             return new CreateResult(CreatePlan.ProfileFlag(plan.Profile), fingerprint, roster.Members.Count, member.CertPath, uri, TotpQr.PngDataUri(uri), trust);
         }

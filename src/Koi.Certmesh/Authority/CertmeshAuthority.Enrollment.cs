@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
@@ -38,7 +39,7 @@ internal sealed partial class CertmeshAuthority
             Audit("enrollment_opened", ("until", closesAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
             ReconcileWindow(roster);
             LogEnrollment(_logger, "opened");
-            _events?.Publish(Capability, "enrollment_opened", new { closes_at = closesAt });
+            _events?.Publish(Capability, "enrollment_opened", new EnrollmentOpenedEvent(closesAt));
             return new EnrollmentView(EnrollmentState.Open, closesAt);
         }
         finally
@@ -254,6 +255,6 @@ internal sealed partial class CertmeshAuthority
         Audit("enrollment_closed", ("reason", reason));
         _windowHealth.Running("enrollment closed");
         LogEnrollment(_logger, "closed");
-        _events?.Publish(Capability, "enrollment_closed", new { reason });
+        _events?.Publish(Capability, "enrollment_closed", new EnrollmentClosedEvent(reason));
     }
 }

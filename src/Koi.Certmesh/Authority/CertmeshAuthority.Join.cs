@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
@@ -175,7 +176,7 @@ internal sealed partial class CertmeshAuthority
                 var request = pending.Add(candidate, hostname, source);
                 Audit("join_pending", ("hostname", hostname), ("from", who.From), ("request_id", request.RequestId));
                 LogJoinPending(_logger, hostname, who.From);
-                _events?.Publish(Capability, "join_pending", new { hostname, from = who.From, request_id = request.RequestId });
+                _events?.Publish(Capability, "join_pending", new JoinRequestEvent(hostname, who.From, request.RequestId));
                 return new JoinOutcome(null, new JoinPending(request.RequestId, "pending", hostname));
             }
 
@@ -283,7 +284,7 @@ internal sealed partial class CertmeshAuthority
             var from = request.Source.ToString();
             Audit("join_denied", ("hostname", name), ("from", from), ("request_id", request.RequestId), ("by", by), ("reason", why));
             LogJoinDenied(_logger, name, from);
-            _events?.Publish(Capability, "join_denied", new { hostname = name, from, request_id = request.RequestId });
+            _events?.Publish(Capability, "join_denied", new JoinRequestEvent(name, from, request.RequestId));
             return new DenialView(request.RequestId, name, by, why);
         }
         finally
@@ -324,7 +325,7 @@ internal sealed partial class CertmeshAuthority
             });
             Audit("member_revoked", ("hostname", member.Hostname), ("fingerprint", member.CertFingerprint), ("by", entry.RevokedBy), ("reason", why));
             LogMemberRevoked(_logger, member.Hostname, entry.RevokedBy);
-            _events?.Publish(Capability, "member_revoked", new { hostname = member.Hostname, revoked_by = entry.RevokedBy, reason = why });
+            _events?.Publish(Capability, "member_revoked", new MemberRevokedEvent(member.Hostname, entry.RevokedBy, why));
             return entry;
         }
         finally
@@ -471,7 +472,7 @@ internal sealed partial class CertmeshAuthority
         Roster.Update(r => r! with { Members = [.. r.Members, member] });
         Audit("member_joined", ("hostname", hostname), ("role", "member"), ("fingerprint", fingerprint), ("approved_by", approvedBy ?? "auto"), ("from", from));
         LogMemberJoined(_logger, hostname, from, approvedBy ?? "auto");
-        _events?.Publish(Capability, "member_joined", new { hostname, from, approved_by = approvedBy, cert_fingerprint = fingerprint });
+        _events?.Publish(Capability, "member_joined", new MemberJoinedEvent(hostname, from, approvedBy, fingerprint));
         return (new JoinIssued(hostname, CaPem(), cert.ExportCertificatePem() + "\n", meta.CaFingerprint, certPath, member.CertSans, member.CertExpires), member);
     }
 
@@ -498,7 +499,7 @@ internal sealed partial class CertmeshAuthority
                 CloseCore("too_many_failures");
             }
 
-            _events?.Publish(Capability, "enrollment_locked_global", new { failures = outcome.RecentFailures });
+            _events?.Publish(Capability, "enrollment_locked_global", new EnrollmentLockedEvent(outcome.RecentFailures));
         }
 
         return refusal;

@@ -71,7 +71,7 @@ internal sealed partial class CertmeshAuthority
             }
         }
 
-        AtomicFile.WriteAllText(_files.TrustRecord, JsonSerializer.Serialize(installed.Order(StringComparer.Ordinal).ToList(), KoiJson.Indented));
+        AtomicFile.WriteAllText(_files.TrustRecord, KoiJson.ToIndentedString(installed.Order(StringComparer.Ordinal).ToList(), CertmeshJsonContext.Default.ListString));
         return results;
     }
 
@@ -103,7 +103,7 @@ internal sealed partial class CertmeshAuthority
 
         if (Directory.Exists(_files.Dir))
         {
-            AtomicFile.WriteAllText(_files.TrustRecord, JsonSerializer.Serialize(installed.Order(StringComparer.Ordinal).ToList(), KoiJson.Indented));
+            AtomicFile.WriteAllText(_files.TrustRecord, KoiJson.ToIndentedString(installed.Order(StringComparer.Ordinal).ToList(), CertmeshJsonContext.Default.ListString));
         }
 
         return results;
@@ -116,7 +116,7 @@ internal sealed partial class CertmeshAuthority
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        var names = JsonSerializer.Deserialize<List<string>>(File.ReadAllText(_files.TrustRecord), KoiJson.Options) ?? [];
+        var names = JsonSerializer.Deserialize(File.ReadAllText(_files.TrustRecord), CertmeshJsonContext.Default.ListString) ?? [];
         return new HashSet<string>(names, StringComparer.Ordinal);
     }
 }

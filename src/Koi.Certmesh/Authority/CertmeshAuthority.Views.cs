@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Roster;
 using Koi.Certmesh.Trust;
 using Koi.Core.Errors;
@@ -157,7 +158,7 @@ internal sealed partial class CertmeshAuthority
             _health.Running("no CA yet: koi certmesh create");
             _windowHealth.Running("no CA");
             LogDestroyed(_logger, fingerprint);
-            _events?.Publish(Capability, "ca_destroyed", new { ca_fingerprint = fingerprint });
+            _events?.Publish(Capability, "ca_destroyed", new CaEvent(fingerprint));
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Audit;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Roster;
@@ -180,7 +181,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             _unlocked = secrets;
             Audit("ca_unlocked");
             _health.Running("unlocked");
-            _events?.Publish(Capability, "ca_unlocked", new { ca_fingerprint = roster.Metadata.CaFingerprint });
+            _events?.Publish(Capability, "ca_unlocked", new CaEvent(roster.Metadata.CaFingerprint));
             await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
             return new UnlockResult(false, roster.Metadata.CaFingerprint);
         }
@@ -201,7 +202,7 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
                 _unlocked.Dispose();
                 _unlocked = null;
                 Audit("ca_locked");
-                _events?.Publish(Capability, "ca_locked", new { ca_fingerprint = roster.Metadata.CaFingerprint });
+                _events?.Publish(Capability, "ca_locked", new CaEvent(roster.Metadata.CaFingerprint));
             }
 
             _health.Running("locked: koi certmesh unlock");

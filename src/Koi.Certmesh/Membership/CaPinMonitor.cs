@@ -1,3 +1,4 @@
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Audit;
 using Koi.Core.Errors;
 using Koi.Core.Events;
@@ -127,7 +128,7 @@ internal sealed partial class CaPinMonitor(
 
         LogMitm(logger, member.CaEndpoint, member.PinnedCaFingerprint, seen ?? "(identity proof failed)");
         _health.Failed($"{MitmMessage} at {member.CaEndpoint}; {remedy}");
-        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new { endpoint = member.CaEndpoint, pinned = member.PinnedCaFingerprint, seen });
+        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new CaPinMismatchEvent(member.CaEndpoint, member.PinnedCaFingerprint, seen));
         return saved;
     }
 

@@ -13,7 +13,7 @@ internal static class CoreEndpoints
     {
         // Captured now, while the daemon starts; a static field would only be set by the first status request.
         var startedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }))
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthzView("ok")))
             .WithMetadata(PublicEndpoint.Instance);
 
         app.MapGet("/v1/status", (IServiceProvider services, StatusRegistry registry, CapabilitySet capabilities, KoiPaths paths, TimeProvider time) =>

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Koi.Core.Storage;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -20,8 +23,8 @@ internal static class DnsEntryCommands
         command.Arguments.Add(address);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var added = await cli.Daemon.SendAsync<DnsEntryAdded>(
-                HttpMethod.Post, "/v1/dns/entries", new DnsEntryBody(cli.Parse.GetValue(name)!, cli.Parse.GetValue(address)!), ct);
+            var added = await cli.Daemon.SendAsync<EntryAdded>(
+                HttpMethod.Post, "/v1/dns/entries", new EntryRequest(cli.Parse.GetValue(name)!, cli.Parse.GetValue(address)!), ct);
             if (cli.Json)
             {
                 cli.WriteJson(added);
@@ -46,7 +49,7 @@ internal static class DnsEntryCommands
         command.Arguments.Add(name);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var removed = await cli.Daemon.SendAsync<DnsEntryRemoved>(
+            var removed = await cli.Daemon.SendAsync<EntryRemoved>(
                 HttpMethod.Delete, $"/v1/dns/entries/{Uri.EscapeDataString(cli.Parse.GetValue(name)!)}", null, ct);
             if (cli.Json)
             {
@@ -88,7 +91,7 @@ internal static class DnsEntryCommands
                 throw new UsageException($"--format: '{chosen}' is not table, hosts, dnsmasq or json");
             }
 
-            var entries = await cli.Daemon.GetAsync<List<DnsEntry>>("/v1/dns/entries", ct);
+            var entries = await cli.Daemon.GetAsync<List<ZoneEntry>>("/v1/dns/entries", ct);
             if (cli.Json || chosen == "json")
             {
                 cli.WriteJson(entries);
@@ -98,7 +101,7 @@ internal static class DnsEntryCommands
             var table = new Table().NoBorder().AddColumn("NAME").AddColumn("TYPE").AddColumn("VALUE").AddColumn("SOURCE");
             foreach (var entry in entries)
             {
-                table.AddRow(Markup.Escape(entry.Name), entry.Type, Markup.Escape(entry.Value), entry.Source);
+                table.AddRow(Markup.Escape(entry.Name), entry.Type, Markup.Escape(entry.Value), KoiJson.Name(entry.Source));
             }
 
             cli.Out.Write(table);

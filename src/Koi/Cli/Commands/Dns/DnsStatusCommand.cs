@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Koi.Core.Storage;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -10,13 +13,13 @@ internal static class DnsStatusCommand
         var command = new Command("status", "Zone, listen addresses, upstreams, names by source and query counters.");
         command.SetHandler(environment, async (cli, ct) =>
         {
-            Print(cli, await cli.Daemon.GetAsync<DnsStatus>("/v1/dns/status", ct));
+            Print(cli, await cli.Daemon.GetAsync<DnsStatusView>("/v1/dns/status", ct));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    public static void Print(CliContext cli, DnsStatus status)
+    public static void Print(CliContext cli, DnsStatusView status)
     {
         if (cli.Json)
         {
@@ -42,7 +45,7 @@ internal static class DnsStatusCommand
         console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited} (slipped {c.Slipped}), malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
         foreach (var shadow in status.Shadowed)
         {
-            console.MarkupLine($"[yellow]warning:[/] static entry {Markup.Escape(shadow.Name)} shadows a name from {Markup.Escape(shadow.Hidden)}");
+            console.MarkupLine($"[yellow]warning:[/] static entry {Markup.Escape(shadow.Name)} shadows a name from {KoiJson.Name(shadow.Hidden)}");
         }
     }
 }

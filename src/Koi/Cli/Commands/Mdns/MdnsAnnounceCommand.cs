@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Koi.Cli.Output;
 using Koi.Mdns;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -136,7 +137,7 @@ internal static class MdnsAnnounceCommand
     {
         if (cli.Json)
         {
-            cli.WriteJson(new { Id = id, FullName = fullName, Host = host, Port = port, Detached = detached });
+            cli.WriteJson(new AnnouncedOutput(id, fullName, host, port, detached));
         }
         else
         {

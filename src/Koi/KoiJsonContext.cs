@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+using Koi.Api;
+using Koi.Cli.Output;
+using Koi.Daemon;
+
+namespace Koi;
+
+/// <summary>The JSON shapes of the executable itself: the daemon's own routes, its breadcrumb, and CLI-only output.</summary>
+[JsonSourceGenerationOptions(
+    GenerationMode = JsonSourceGenerationMode.Metadata,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DaemonStatus))]
+[JsonSerializable(typeof(HealthzView))]
+[JsonSerializable(typeof(Breadcrumb))]
+[JsonSerializable(typeof(VersionOutput))]
+[JsonSerializable(typeof(CatalogOutput))]
+[JsonSerializable(typeof(MdnsEventOutput))]
+[JsonSerializable(typeof(AnnouncedOutput))]
+[JsonSerializable(typeof(UnregisteredOutput))]
+internal sealed partial class KoiJsonContext : JsonSerializerContext;
