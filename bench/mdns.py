@@ -81,8 +81,10 @@ def discover_first(koi, api=False):
     started = time.monotonic()
     if api:
         # The daemon's engine without the CLI process start-up: the SSE stream of the HTTP API.
-        proc = start("stone-b", ["curl", "-sN", "-H", "accept: text/event-stream",
-                                 "http://127.0.0.1:5641/v1/mdns/discover?type=_koilab._tcp&timeout=10"], 10)
+        # Every management route needs the daemon token, read here from the breadcrumb as the CLI does.
+        token = "$(python3 -c 'import json;print(json.load(open(\"/var/lib/koi/daemon.json\"))[\"token\"])')"
+        proc = start("stone-b", ["sh", "-c", f"exec curl -sN -H 'accept: text/event-stream' -H \"x-koi-token: {token}\" "
+                                 "'http://127.0.0.1:5641/v1/mdns/discover?type=_koilab._tcp&timeout=10'"], 10)
         predicate = lambda l: l.startswith("event: resolved")
     elif koi:
         proc = start("stone-b", ["env", "KOI_DATA_DIR=/var/lib/koi", KOI, "mdns", "discover", "_koilab._tcp",

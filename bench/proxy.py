@@ -159,7 +159,9 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
                 keep = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, a.connections) for n in order}
                 fresh = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, 8, close=True) for n in order}
                 rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh))
-            with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/v1/proxy/status", timeout=5) as r:
+            token = json.load(open(f"{data}/daemon.json"))["token"]  # every management route needs it
+            status = urllib.request.Request(f"http://127.0.0.1:{api_port}/v1/proxy/status", headers={"x-koi-token": token})
+            with urllib.request.urlopen(status, timeout=5) as r:
                 entry = json.load(r)["entries"][0]
             rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon.pid}/status").read()).group(1)) // 1024
         finally:

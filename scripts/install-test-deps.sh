@@ -8,7 +8,7 @@ packages=(
   avahi-daemon avahi-utils python3-zeroconf dnsmasq dnsutils knot-dnsutils dnsperf
   oathtool nginx libnss3-tools chromium curl openssl nftables iproute2 dbus
   util-linux procps ca-certificates tmux zbar-tools tcpdump
-  wrk libnginx-mod-stream
+  wrk libnginx-mod-stream testssl.sh
 )
 
 missing=()

@@ -3,12 +3,14 @@ using Koi.Certmesh.Authority;
 using Koi.Certmesh.Ceremonies;
 using Koi.Certmesh.Health;
 using Koi.Certmesh.Membership;
+using Koi.Certmesh.Metrics;
 using Koi.Certmesh.Naming;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
@@ -58,6 +60,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<IMetricsSource>(sp => new CertmeshMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<CertmeshHostedService>();
         AddMembership(services);
     }
@@ -83,7 +87,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddSingleton(sp => new CaPinMonitor(
+        services.AddSingleton(sp => new CaCheck(
             sp.GetRequiredService<MemberJoiner>(),
             sp.GetRequiredService<MemberFiles>(),
             _options,
@@ -91,7 +95,14 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance,
             sp.GetService<IEventBus>()));
-        services.AddHostedService(sp => sp.GetRequiredService<CaPinMonitor>());
+        services.AddSingleton(sp => new MemberService(
+            sp.GetRequiredService<MemberJoiner>(),
+            sp.GetRequiredService<CaCheck>(),
+            sp.GetRequiredService<MemberFiles>(),
+            _options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance));
+        services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 
     public void MapEndpoints(IEndpointRouteBuilder group) => CertmeshEndpoints.Map(group);

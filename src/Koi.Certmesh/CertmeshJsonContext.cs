@@ -63,7 +63,7 @@ namespace Koi.Certmesh;
 [JsonSerializable(typeof(CaIdentity))]
 [JsonSerializable(typeof(MemberJoinRequest))]
 [JsonSerializable(typeof(MemberJoinResult))]
-[JsonSerializable(typeof(JoinCancelledView))]
+[JsonSerializable(typeof(MemberEndpoints.JoinCancelledView))]
 [JsonSerializable(typeof(HelloRequest))]
 [JsonSerializable(typeof(HelloResponse))]
 [JsonSerializable(typeof(CaJoinRequest))]

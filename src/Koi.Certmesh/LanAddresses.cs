@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Koi.Core.Net;
 
 namespace Koi.Certmesh;
 
@@ -37,17 +38,7 @@ public static class LanAddresses
 
     internal static bool IsLan(IPAddress address)
     {
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6Multicast)
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var bytes = address.GetAddressBytes();
-            return !(bytes[0] == 169 && bytes[1] == 254);
-        }
-
-        return address.AddressFamily == AddressFamily.InterNetworkV6;
+        return address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            && !address.IsIPv6Multicast && !IpRanges.IsLoopback(address) && !IpRanges.IsLinkLocal(address);
     }
 }

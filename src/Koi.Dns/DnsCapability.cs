@@ -2,12 +2,14 @@ using System.Text.Json.Serialization.Metadata;
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Dns.Api;
 using Koi.Dns.Health;
 using Koi.Dns.Hosting;
+using Koi.Dns.Metrics;
 using Koi.Dns.Settings;
 using Koi.Dns.Sources;
 using Microsoft.AspNetCore.Routing;
@@ -53,6 +55,7 @@ public sealed class DnsCapability(DnsCapabilityOptions? options = null) : IKoiCa
         });
         services.AddSingleton<IMemberAliasSource>(sp => sp.GetRequiredService<DnsService>().Maintainer);
         services.AddSingleton<INameResolutionFacts>(sp => new ZoneNameResolutionFacts(sp.GetRequiredService<DnsService>()));
+        services.AddSingleton<IMetricsSource>(sp => new DnsMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<DnsService>()));
         services.AddHostedService<DnsHostedService>();
     }
 

@@ -20,6 +20,18 @@ public sealed record DnsCapabilityOptions
 
     public int MaxTcpConnections { get; init; } = 256;
 
+    /// <summary>
+    /// TCP connections one client (an IPv4 address, or an IPv6 /64) may hold at once; beyond it its new connections are
+    /// closed, so one client cannot take every slot.
+    /// </summary>
+    public int MaxTcpConnectionsPerSource { get; init; } = 16;
+
+    /// <summary>
+    /// A TCP connection whose client does not take an answer within this long is closed: a client that sends queries
+    /// and never reads would otherwise hold its slot for ever once the socket buffers are full.
+    /// </summary>
+    public TimeSpan TcpSendTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A TCP connection waiting longer than this for (the rest of) a query is closed.</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -2,11 +2,13 @@ using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Health.Api;
+using Koi.Health.Metrics;
 using Koi.Health.Monitoring;
 using Koi.Health.Probes;
 using Koi.Health.State;
@@ -49,6 +51,7 @@ public sealed class HealthCapability : IKoiCapability
     public void AddServices(IServiceCollection services)
     {
         services.AddSingleton(Build);
+        services.AddSingleton<IMetricsSource>(sp => new HealthMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<HealthService>()));
         services.AddHostedService<HealthHostedService>();
     }
 

@@ -19,4 +19,6 @@ namespace Koi.Health;
 [JsonSerializable(typeof(HealthStatusView))]
 [JsonSerializable(typeof(Transition))]
 [JsonSerializable(typeof(IReadOnlyList<Transition>))]
+[JsonSerializable(typeof(List<Transition>))]
+[JsonSerializable(typeof(List<CheckDefinition>))]
 internal sealed partial class HealthJsonContext : JsonSerializerContext;

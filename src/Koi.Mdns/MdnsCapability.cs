@@ -1,8 +1,10 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Status;
 using Koi.Mdns.Api;
+using Koi.Mdns.Metrics;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -40,6 +42,7 @@ public sealed class MdnsCapability : IKoiCapability
     {
         services.AddSingleton(_createEngine);
         services.AddSingleton<IServiceDirectory>(sp => sp.GetRequiredService<MdnsEngine>());
+        services.AddSingleton<IMetricsSource>(sp => new MdnsMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton<IServiceAdvertiser>(sp => new MdnsServiceAdvertiser(sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton(sp => new LeaseKeeper(
             sp.GetRequiredService<MdnsEngine>(),

@@ -20,9 +20,12 @@ public sealed partial class MdnsEngine
     [LoggerMessage(EventId = 425, Level = LogLevel.Error, Message = "mDNS: announcing this daemon as _koi._tcp failed")]
     private static partial void LogSelfAnnounceFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 426, Level = LogLevel.Error, Message = "mDNS: started without any socket, so nothing is sent or received: {Reason}")]
+    [LoggerMessage(EventId = 426, Level = LogLevel.Error, Message = "mDNS: no socket is open, so nothing is sent or received: {Reason}")]
     private static partial void LogNoSockets(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 427, Level = LogLevel.Error, Message = "mDNS: a cache tick failed; the next one runs in a second")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 428, Level = LogLevel.Information, Message = "mDNS: interfaces changed; now on {Interfaces} with {Addresses}")]
+    private static partial void LogLinksChanged(ILogger logger, string interfaces, string addresses);
 }

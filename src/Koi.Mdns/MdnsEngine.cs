@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Koi.Core.Discovery;
 using Koi.Core.Errors;
+using Koi.Core.Networking;
 using Koi.Core.Status;
 using Koi.Mdns.Caching;
 using Koi.Mdns.Discovery;
@@ -31,7 +32,7 @@ namespace Koi.Mdns;
 /// await engine.UnregisterAsync(reg.Id);   // goodbye packets
 /// </code>
 /// </example>
-public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
+public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAsyncDisposable
 {
     private readonly MdnsOptions _options;
     private readonly IMdnsTransport _transport;
@@ -52,7 +53,9 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
     private readonly ComponentHealth _engineHealth;
     private readonly ComponentHealth _schedulerHealth;
     private readonly ComponentHealth? _selfHealth;
+    private readonly InterfaceWatch _watch;
     private LinkSet _links = LinkSet.Empty;
+    private IReadOnlyList<System.Net.IPAddress> _addresses = [];
     private bool _started;
     private bool _stopped;
     private long _packetsIn;
@@ -82,7 +85,21 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
         var hostLabel = options.HostName is { } name ? HostLabel.Validate(name) : HostLabel.FromMachineName(Environment.MachineName);
         _responder = new Responder(_scheduler, random, _outbox, logger, hostLabel);
         _tracker = new ServiceTracker(_cache, options);
+        _watch = new InterfaceWatch(
+            transport, time, options.InterfaceCheckInterval, OnLinksChanged, status.Register("mdns", "interface-watch"), logger);
     }
+
+    /// <summary>
+    /// Looks at the interfaces now instead of at the next check. The look happens on the calling thread, which matters
+    /// where network namespaces are per thread (tests that enter one on a single thread).
+    /// </summary>
+    internal void CheckInterfacesNow() => _watch.Check();
+
+    /// <inheritdoc/>
+    public IReadOnlyList<System.Net.IPAddress> Current => Volatile.Read(ref _addresses);
+
+    /// <inheritdoc/>
+    public event EventHandler? Changed;
 
     /// <summary>An engine on the real network, with interfaces chosen by <paramref name="options"/>.</summary>
     /// <param name="status">Where its loops report (<c>mdns/…</c>); the daemon passes its registry, the CLI may omit it.</param>
@@ -99,6 +116,10 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
         var transport = new UdpMdnsTransport(options, status, logger);
         return new MdnsEngine(options, transport, time, logger, status, new Random());
     }
+
+    /// <summary>Datagrams received, sent, and received but not decodable, since start; read without the engine's lock.</summary>
+    public (long In, long Out, long Malformed) PacketCounts =>
+        (Interlocked.Read(ref _packetsIn), Interlocked.Read(ref _packetsOut), Interlocked.Read(ref _malformed));
 
     /// <summary>This machine's host name as announced, e.g. <c>stone-a.local</c> (changes if another host had it).</summary>
     public string HostName
@@ -131,32 +152,109 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
         Run(now =>
         {
             _links = new LinkSet(_transport.Interfaces, _transport.Links);
+            _addresses = AddressesOf(_links);
             _responder.Start(_links);
             _querier.Start(_links);
             _scheduler.After(TimeSpan.FromSeconds(1), Tick);
             _tracker.InterestChanged = true;
         });
         _schedulerHealth.Running(TickingDetail);
-        if (_links.Links.Count == 0)
-        {
-            // Without a socket nothing is sent or heard, so the engine must not look healthy; the transport says why.
-            var reason = _links.Interfaces.Count == 0
-                ? $"no mDNS socket is open: {_transport.Problem ?? "no interface was selected"}"
-                : $"no mDNS socket is open on {string.Join(", ", _links.Interfaces.Select(i => i.Name))}: {_transport.Problem ?? "every socket failed to open"}";
-            _engineHealth.Failed(reason);
-            LogNoSockets(_logger, reason);
-        }
-        else
-        {
-            _engineHealth.Running($"{_links.Interfaces.Count} interfaces, {_links.Links.Count} sockets, host {HostName}");
-            LogStarted(_logger, _links.Interfaces.Count, HostName);
-        }
+        ReportLinks();
+        _watch.Start();
 
         if (_options.SelfAnnouncement is { } self)
         {
             // Probing takes about a second; the daemon need not wait for it to start serving.
             _ = AnnounceSelfInBackgroundAsync(self);
         }
+    }
+
+    /// <summary>
+    /// The transport's interfaces or sockets changed: goodbyes for addresses gone, probing or announcing on the new set
+    /// (<see cref="Responder.ChangeLinks"/>), questions asked on the new links, and <see cref="Changed"/> raised when the
+    /// addresses differ. Runs on the interface watch's timer.
+    /// </summary>
+    private void OnLinksChanged()
+    {
+        var addressesChanged = Run(now =>
+        {
+            if (_stopped)
+            {
+                return false;
+            }
+
+            _links = new LinkSet(_transport.Interfaces, _transport.Links);
+            _responder.ChangeLinks(_links);
+            _querier.Start(_links);
+            _tracker.InterestChanged = true;
+            var addresses = AddressesOf(_links);
+            var differ = !addresses.SequenceEqual(_addresses);
+            Volatile.Write(ref _addresses, addresses);
+            return differ;
+        });
+        ReportLinks();
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            string names;
+            lock (_gate)
+            {
+                names = string.Join(", ", _links.Interfaces.Select(i => i.Name));
+            }
+
+            var addresses = string.Join(", ", Current);
+            LogLinksChanged(_logger, names, addresses);
+        }
+
+        if (addressesChanged)
+        {
+            Changed?.Invoke(this, EventArgs.Empty);
+        }
+    }
+
+    /// <summary>Running only while a socket is open; otherwise failed with the transport's reason (docs/mdns.md).</summary>
+    private void ReportLinks()
+    {
+        LinkSet links;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            links = _links;
+        }
+
+        if (links.Links.Count == 0)
+        {
+            // Without a socket nothing is sent or heard, so the engine must not look healthy; the transport says why.
+            var reason = links.Interfaces.Count == 0
+                ? $"no mDNS socket is open: {_transport.Problem ?? "no interface was selected"}"
+                : $"no mDNS socket is open on {string.Join(", ", links.Interfaces.Select(i => i.Name))}: {_transport.Problem ?? "every socket failed to open"}";
+            _engineHealth.Failed(reason);
+            LogNoSockets(_logger, reason);
+        }
+        else
+        {
+            _engineHealth.Running($"{links.Interfaces.Count} interfaces, {links.Links.Count} sockets, host {HostName}");
+            LogStarted(_logger, links.Interfaces.Count, HostName);
+        }
+    }
+
+    private static List<System.Net.IPAddress> AddressesOf(LinkSet links)
+    {
+        var list = new List<System.Net.IPAddress>();
+        foreach (var nic in links.Interfaces)
+        {
+            list.AddRange(nic.IPv4);
+        }
+
+        foreach (var nic in links.Interfaces)
+        {
+            list.AddRange(nic.IPv6);
+        }
+
+        return list;
     }
 
     private async Task AnnounceSelfInBackgroundAsync(KoiSelfAnnouncement self)
@@ -394,6 +492,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IAsyncDisposable
             _tracker.CompleteAll();
         });
 
+        _watch.Dispose();
         lock (_gate)
         {
             _scheduler.Dispose();

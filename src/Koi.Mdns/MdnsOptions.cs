@@ -30,6 +30,12 @@ public sealed record MdnsOptions
     /// <summary>Browse every service type for as long as the engine runs, so the registry fills without a client.</summary>
     public bool BrowseAllInBackground { get; init; }
 
+    /// <summary>
+    /// How often the interfaces and their addresses are looked at again (docs/mdns.md, "Network changes"); zero turns
+    /// the watch off and keeps what was found at start.
+    /// </summary>
+    public TimeSpan InterfaceCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>When set, the engine announces the daemon itself as <c>_koi._tcp</c> once started.</summary>
     public KoiSelfAnnouncement? SelfAnnouncement { get; init; }
 }

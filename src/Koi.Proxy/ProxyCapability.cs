@@ -1,10 +1,12 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
+using Koi.Core.Metrics;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
 using Koi.Proxy.Api;
 using Koi.Proxy.Facts;
+using Koi.Proxy.Metrics;
 using Koi.Proxy.State;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +39,7 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
+        services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();
     }
 

@@ -14,6 +14,7 @@ namespace Koi.Proxy;
 [JsonSerializable(typeof(ProxyEntryRequest))]
 [JsonSerializable(typeof(ProxyEntryView))]
 [JsonSerializable(typeof(IReadOnlyList<ProxyEntryView>))]
+[JsonSerializable(typeof(List<ProxyEntryView>))]
 [JsonSerializable(typeof(ProxyStatusView))]
 [JsonSerializable(typeof(ProxyEntryStatusView))]
 [JsonSerializable(typeof(ProxyEntryRemovedView))]

@@ -12,7 +12,13 @@ public sealed record ProxyOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A client that has not finished its TLS handshake after this long is dropped.</summary>
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A client that has sent nothing this long after connecting is dropped. Until its first byte a connection holds
+    /// no buffer and no TLS state, only its socket.
+    /// </summary>
+    public TimeSpan FirstByteTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long a connection to the backend may take before the client is closed and the failure counted.</summary>
     public TimeSpan BackendConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -43,6 +49,24 @@ public sealed record ProxyOptions
 
     /// <summary>Open connections per entry at most; beyond it new clients are closed at once (and counted).</summary>
     public int MaxConnectionsPerEntry { get; init; } = 1024;
+
+    /// <summary>
+    /// Open connections per entry from one source (an IPv4 address, or an IPv6 /64) at most; beyond it that source's
+    /// new connections are closed at once, so one client cannot take the entry's whole budget.
+    /// </summary>
+    public int MaxConnectionsPerSource { get; init; } = 64;
+
+    /// <summary>
+    /// Connections of an entry that have not finished their TLS handshake, at most. When this or
+    /// <see cref="MaxConnectionsPerEntry"/> is reached, the oldest of them is closed to make room for the new client.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 128;
+
+    /// <summary>
+    /// The daemon's own HTTP API port (set by the daemon). A local backend on this port is refused: the API treats
+    /// loopback callers as this machine's user, so proxying to it would hand the API to the network.
+    /// </summary>
+    public int? DaemonApiPort { get; init; }
 
     /// <summary>Entries at most.</summary>
     public int MaxEntries { get; init; } = 64;

@@ -122,7 +122,12 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 }
             }
 
-            await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
+            var resolved = await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
+            if (BackendRule.DaemonApiProblem(entry.Target, resolved, _options.DaemonApiPort) is { } problem)
+            {
+                throw new KoiException(KoiErrorCode.InvalidRequest, problem);
+            }
+
             var directory = CertificateLocation.Directory(entry.CertPath, _paths, Hostname);
             LoadedCertificate certificate;
             try
@@ -279,7 +284,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth);
     }
 
-    private List<ProxyListener> Listeners()
+    internal List<ProxyListener> Listeners()
     {
         lock (_gate)
         {
@@ -365,6 +370,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             counters.BackendFailures,
             counters.Rejected,
             counters.IdleClosed,
+            counters.Evicted,
             CertificateOf(listener.Certificates),
             lastError?.Text,
             lastError?.At);

@@ -11,7 +11,8 @@ namespace Koi;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DaemonStatus))]
-[JsonSerializable(typeof(HealthzView))]
+[JsonSerializable(typeof(LivenessView))]
+[JsonSerializable(typeof(DaemonProofAnswer))]
 [JsonSerializable(typeof(Breadcrumb))]
 [JsonSerializable(typeof(VersionOutput))]
 [JsonSerializable(typeof(CatalogOutput))]

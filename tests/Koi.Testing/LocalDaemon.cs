@@ -81,9 +81,21 @@ public sealed class LocalDaemon : IAsyncDisposable
         }
     }
 
+    /// <summary>The daemon's token from its breadcrumb, as the CLI on this machine finds it.</summary>
+    public string Token
+    {
+        get
+        {
+            using var breadcrumb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(DataDir, "daemon.json")));
+            return breadcrumb.RootElement.GetProperty("token").GetString()!;
+        }
+    }
+
+    /// <summary>A GET with the daemon token, as every management route needs.</summary>
     public async Task<JsonElement> GetJsonAsync(string path)
     {
         using var http = new HttpClient { BaseAddress = Endpoint, Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Add("x-koi-token", Token);
         return await http.GetFromJsonAsync<JsonElement>(path);
     }
 

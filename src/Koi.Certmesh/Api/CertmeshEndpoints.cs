@@ -28,7 +28,8 @@ internal static class CertmeshEndpoints
         group.MapPost("/rotate-totp", (CertmeshAuthority ca, RotateTotpRequest? body, CancellationToken ct) => ca.RotateTotpAsync(body?.Entropy, ct));
         group.MapPut("/set-policy", (CertmeshAuthority ca, SetPolicyRequest body, CancellationToken ct) => ca.SetPolicyAsync(body.LifetimeDays, body.RenewAtDay, ct));
         group.MapPost("/destroy", DestroyAsync);
-        group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file")).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance);
+        group.MapGet("/ca.pem", (CertmeshAuthority ca) => Results.Text(ca.CaPem(), "application/x-pem-file")).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance)
+            .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file");
         group.MapGet("/trust", (CertmeshAuthority ca, CancellationToken ct) => RequireCa(ca).TrustStatusAsync(ct));
         group.MapPost("/trust/install", (CertmeshAuthority ca, CancellationToken ct) => ca.InstallTrustAsync(ct));
         group.MapPost("/trust/remove", (CertmeshAuthority ca, CancellationToken ct) => ca.RemoveTrustAsync(ct));
@@ -37,10 +38,10 @@ internal static class CertmeshEndpoints
     }
 
     /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
-    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberJoiner joiner, CancellationToken ct)
+    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberService membership, CancellationToken ct)
     {
         var status = await ca.StatusAsync(ct);
-        if (joiner.Membership.Current is not { } member)
+        if (membership.Membership.Current is not { } member)
         {
             return status;
         }
@@ -90,7 +91,7 @@ internal static class CertmeshEndpoints
     private static Task<EnrollmentView> OpenEnrollmentAsync(CertmeshAuthority ca, OpenEnrollmentRequest? body, CancellationToken ct) =>
         ca.OpenEnrollmentAsync(string.IsNullOrWhiteSpace(body?.Duration) ? null : DurationText.Parse(body.Duration), ct);
 
-    private static async Task<IResult> DestroyAsync(CertmeshAuthority ca, DestroyRequest body, CancellationToken ct)
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<DestroyedView>> DestroyAsync(CertmeshAuthority ca, DestroyRequest body, CancellationToken ct)
     {
         if (body.Confirm != DestroyConfirmation)
         {
@@ -98,10 +99,12 @@ internal static class CertmeshEndpoints
         }
 
         await ca.DestroyAsync(ct);
-        return Results.Ok(new DestroyedView(true));
+        return TypedResults.Ok(new DestroyedView(true));
     }
 
     private static CertmeshAuthority RequireCa(CertmeshAuthority ca) => ca.Initialized ? ca : throw CertmeshAuthority.NotInitialized();
 
     private static KoiException Missing(string field) => new(KoiErrorCode.InvalidRequest, $"missing required field: {field}");
 }
+
+internal sealed record DestroyedView(bool Destroyed);

@@ -32,9 +32,3 @@ internal sealed record JoinedMeshEvent(string Hostname, string Ca, string CaFing
 
 /// <summary><c>ca_pin_mismatch</c> on a member: the CA endpoint answered with another identity, or none.</summary>
 internal sealed record CaPinMismatchEvent(string Endpoint, string Pinned, string? Seen);
-
-/// <summary>The answer to <c>POST /v1/certmesh/destroy</c>.</summary>
-internal sealed record DestroyedView(bool Destroyed);
-
-/// <summary>The answer to <c>DELETE /v1/certmesh/member/join/{id}</c>.</summary>
-internal sealed record JoinCancelledView(bool Cancelled);

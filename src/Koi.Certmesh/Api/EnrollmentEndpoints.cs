@@ -20,8 +20,10 @@ internal static class EnrollmentEndpoints
     {
         group.MapPost("/hello", (CertmeshAuthority ca, HelloChallenge? body, CancellationToken ct) => ca.HelloAsync(body?.Nonce, ct))
             .WithMetadata(LanEndpoint.Instance);
-        group.MapPost("/join", JoinAsync).WithMetadata(LanEndpoint.Instance);
-        group.MapGet("/join/{requestId}", PollAsync).WithMetadata(LanEndpoint.Instance);
+        group.MapPost("/join", JoinAsync).WithMetadata(LanEndpoint.Instance)
+            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
+        group.MapGet("/join/{requestId}", PollAsync).WithMetadata(LanEndpoint.Instance)
+            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
         group.MapGet("/pending", (CertmeshAuthority ca, CancellationToken ct) => ca.PendingAsync(ct));
         group.MapPost("/approve", (CertmeshAuthority ca, ApproveRequest body, CancellationToken ct) => ca.ApproveAsync(body.Hostname, body.ApprovedBy, ct));
         group.MapPost("/deny", (CertmeshAuthority ca, DenyRequest body, CancellationToken ct) => ca.DenyAsync(body.Hostname, body.Reason, ct));

@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Koi.Certmesh.Api;
+using System.Net;
 using Koi.Certmesh.Audit;
-using Koi.Certmesh.Crypto;
+using Koi.Certmesh.Enrollment;
+using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
-using Koi.Core.Errors;
+using Koi.Certmesh.Trust;
 using Koi.Core.Events;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
@@ -12,27 +11,19 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>
-/// The certmesh CA on this machine: its state (none, locked, unlocked), the roster, the audit log and every
-/// operation on them. Mutations are serialised by one gate; reads see the last saved roster.
+/// The certmesh CA on this machine, composed of the parts that each own one job: the <see cref="CaVault"/> (secrets,
+/// unlock), the <see cref="EnrollmentWindow"/>, the <see cref="JoinPipeline"/> and <see cref="JoinApprovals"/>, the
+/// <see cref="MeshIssuer"/>, <see cref="MemberStanding"/>, <see cref="CaTrust"/>, the read-only <see cref="CaViews"/>
+/// and the <see cref="CaLifecycle"/>. Changes are serialised by the one gate in <see cref="CaContext"/>; reads see
+/// the last saved roster. The members below only hand each call to the part that owns it.
 /// </summary>
-internal sealed partial class CertmeshAuthority : IAsyncDisposable
+internal sealed class CertmeshAuthority : IAsyncDisposable
 {
-    public const string Capability = "certmesh";
+    public const string Capability = CaContext.Capability;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly CertmeshFiles _files;
-    private readonly CertmeshOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly IEventBus? _events;
     private readonly CertmeshAnnouncer _announcer;
-    private readonly FailureLimiter _unlockLimiter;
     private readonly ComponentHealth _health;
-    private readonly ComponentHealth _windowHealth;
-    private AuditLog? _audit;
-    private X509Certificate2? _caCert;
-    private UnlockedSecrets? _unlocked;
-    private ITimer? _windowTimer;
+    private readonly ComplianceReport _compliance;
     private int _disposed;
 
     public CertmeshAuthority(
@@ -44,182 +35,142 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
         ILogger logger,
         IEventBus? events = null)
     {
-        _files = files;
-        _options = options;
         _announcer = announcer;
-        _time = time;
-        _logger = logger;
-        _events = events;
-        _unlockLimiter = new FailureLimiter(options.MaxFailures, options.Lockout, time);
         _health = status.Register(Capability, "authority");
-        _windowHealth = status.Register(Capability, "enrollment_window");
         Roster = new RosterStore(files.Roster);
+        Context = new CaContext(files, options, Roster, new CaAuditTrail(files, time, _health, logger), _health, time, logger, events);
+        Vault = new CaVault(Context, announcer);
+        Window = new EnrollmentWindow(Context, status.Register(Capability, "enrollment_window"));
+        Ledger = new JoinLedger(Context);
+        Issuer = new MeshIssuer(Context);
+        Standing = new MemberStanding(Context);
+        Trust = new CaTrust(Context, Vault);
+        Hello = new HelloSigner(Context, Vault, Window);
+        Joins = new JoinPipeline(Context, Vault, Window, Ledger, Issuer);
+        Approvals = new JoinApprovals(Context, Vault, Ledger, Joins);
+        Views = new CaViews(Context, Vault, Trust, Ledger);
+        Policy = new PolicyEditor(Context);
+        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer);
+        _compliance = new ComplianceReport(Context, Vault, Trust, Views);
     }
+
+    public CaContext Context { get; }
 
     public RosterStore Roster { get; }
 
+    public CaVault Vault { get; }
+
+    public EnrollmentWindow Window { get; }
+
+    public JoinLedger Ledger { get; }
+
+    public MeshIssuer Issuer { get; }
+
+    public MemberStanding Standing { get; }
+
+    public CaTrust Trust { get; }
+
+    public HelloSigner Hello { get; }
+
+    public JoinPipeline Joins { get; }
+
+    public JoinApprovals Approvals { get; }
+
+    public CaViews Views { get; }
+
+    public PolicyEditor Policy { get; }
+
+    public CaLifecycle Lifecycle { get; }
+
     public bool Initialized => Roster.Current is not null;
 
-    public bool Locked => _unlocked is null;
+    public bool Locked => Vault.Locked;
 
-    public string Hostname => _options.ResolveHostname();
+    public string Hostname => Context.Hostname;
 
-    public DateTimeOffset Now => _time.GetUtcNow();
+    public DateTimeOffset Now => Context.Now;
 
-    /// <summary>Loads the roster at daemon start. The CA always starts locked.</summary>
-    public async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>The join thresholds (from <see cref="CertmeshOptions"/> by default); tests may set them before the first join.</summary>
+    internal EnrollmentPolicy JoinPolicy
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            Koi.Core.Storage.AtomicFile.CleanupStaleTempFiles(_files.Dir);
-            var roster = Roster.Load();
-            if (roster is null)
-            {
-                _health.Running("no CA yet: koi certmesh create");
-                _windowHealth.Running("no CA");
-                // Nothing to announce is a settled state, not a start that never finishes.
-                await _announcer.WithdrawAsync("no CA");
-                return;
-            }
-
-            _caCert = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(_files.CaCert, cancellationToken));
-            _audit = AuditLog.Open(_files.AuditLog, _files.AuditKey, _time);
-            ReconcileWindow(roster);
-            _health.Running("locked: koi certmesh unlock");
-            await _announcer.WithdrawAsync("CA locked");
-            LogLoaded(_logger, roster.Members.Count, roster.Metadata.CaFingerprint);
-            if (roster.Metadata.AutoUnlock)
-            {
-                await TryAutoUnlockAsync(roster, cancellationToken);
-            }
-        }
-        // A state file koi may not read (or a directory where a file belongs) or a malformed key (FormatException
-        // from base64, ArgumentException from a PEM without a key) is as unreadable as a corrupt one: certmesh shows
-        // failed with the reason, the daemon and the other capabilities keep running.
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException
-            or CryptographicException or FormatException or ArgumentException)
-        {
-            _health.Failed($"certmesh state cannot be read: {ex.Message}");
-            LogLoadFailed(_logger, ex);
-
-            // The siblings settle too, rather than saying "starting" for ever; a window already scheduled stays so.
-            if (_windowHealth.Snapshot.State == ComponentState.Starting)
-            {
-                _windowHealth.Failed("certmesh state cannot be read (see certmesh/authority)");
-            }
-
-            await _announcer.WithdrawAsync("certmesh state cannot be read");
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        get => Ledger.Policy;
+        set => Ledger.Policy = value;
     }
 
-    /// <summary>Runs under the gate at load. A copied disk (other machine id) stays locked, loudly.</summary>
-    private async Task TryAutoUnlockAsync(RosterDocument roster, CancellationToken cancellationToken)
-    {
-        var machineId = _options.ResolveMachineId();
-        var passphrase = machineId is not null && File.Exists(_files.AutoUnlock) ? AutoUnlock.Open(_files.AutoUnlock, machineId) : null;
-        if (passphrase is null)
-        {
-            Audit("auto_unlock_refused", ("reason", "machine_identity_changed"));
-            LogAutoUnlockRefused(_logger, "the machine identity changed (copied disk?) or the sealed passphrase is missing; unlock by hand");
-            _health.Running("locked: auto-unlock refused (machine identity changed); koi certmesh unlock");
-            return;
-        }
+    public static byte[] NewTotpSecret(string? entropy) => CaVault.NewTotpSecret(entropy);
 
-        try
-        {
-            _unlocked = await OpenSecretsAsync(passphrase, cancellationToken);
-        }
-        catch (CryptographicException)
-        {
-            Audit("auto_unlock_refused", ("reason", "stored_passphrase_wrong"));
-            _health.Running("locked: auto-unlock failed; koi certmesh unlock");
-            return;
-        }
+    public static string HelloText(string nonce, string caFingerprint, string hostname) => HelloSigner.HelloText(nonce, caFingerprint, hostname);
 
-        Audit("ca_unlocked", ("by", "auto_unlock"));
-        LogAutoUnlockWarning(_logger, AutoUnlock.Warning);
-        _health.Running("unlocked (auto-unlock)");
-        await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
-    }
+    public const int MaxNonceChars = HelloSigner.MaxNonceChars;
 
-    public async Task<UnlockResult> UnlockAsync(string passphrase, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var roster = RequireInitialized();
-            if (_unlocked is not null)
-            {
-                return new UnlockResult(false, roster.Metadata.CaFingerprint);
-            }
+    internal static TimeSpan WindowCloseRetry => EnrollmentWindow.WindowCloseRetry;
 
-            if (_unlockLimiter.RetryAfterSeconds() is { } wait)
-            {
-                Audit("unlock_refused", ("reason", "rate_limited"), ("retry_after_secs", wait.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                _unlockLimiter.ThrowIfLocked("unlock");
-            }
+    internal static Koi.Core.Errors.KoiException NotInitialized() => CaContext.NotInitialized();
 
-            UnlockedSecrets secrets;
-            try
-            {
-                secrets = await OpenSecretsAsync(passphrase, cancellationToken);
-            }
-            catch (CryptographicException)
-            {
-                var lockedOut = _unlockLimiter.Fail();
-                Audit("unlock_failed", ("reason", "wrong_passphrase"), ("lockout", lockedOut ? "started" : null));
-                LogUnlockFailed(_logger, lockedOut);
-                throw new KoiException(KoiErrorCode.Unauthorized, "wrong passphrase; the CA stays locked");
-            }
+    public Task LoadAsync(CancellationToken cancellationToken) => Lifecycle.LoadAsync(cancellationToken);
 
-            _unlockLimiter.Succeed();
-            _unlocked = secrets;
-            Audit("ca_unlocked");
-            _health.Running("unlocked");
-            _events?.Publish(Capability, "ca_unlocked", new CaEvent(roster.Metadata.CaFingerprint));
-            await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
-            return new UnlockResult(false, roster.Metadata.CaFingerprint);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<CreateResult> CreateAsync(CreatePlan plan, string passphrase, string? entropy, byte[] totpSecret, CancellationToken cancellationToken) =>
+        Lifecycle.CreateAsync(plan, passphrase, entropy, totpSecret, cancellationToken);
 
-    public async Task<UnlockResult> LockAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var roster = RequireInitialized();
-            if (_unlocked is not null)
-            {
-                _unlocked.Dispose();
-                _unlocked = null;
-                Audit("ca_locked");
-                _events?.Publish(Capability, "ca_locked", new CaEvent(roster.Metadata.CaFingerprint));
-            }
+    public Task DestroyAsync(CancellationToken cancellationToken) => Lifecycle.DestroyAsync(cancellationToken);
 
-            _health.Running("locked: koi certmesh unlock");
-            await _announcer.WithdrawAsync("CA locked");
-            return new UnlockResult(true, roster.Metadata.CaFingerprint);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public string TotpUri(byte[] secret) => Vault.TotpUri(secret);
 
-    public string CaPem()
-    {
-        RequireInitialized();
-        return _caCert!.ExportCertificatePem() + "\n";
-    }
+    public string? InferSubnet() => SanPolicy.InferSubnet(Context.Options.ResolveAddresses());
+
+    public Task<UnlockResult> UnlockAsync(string passphrase, CancellationToken cancellationToken) => Vault.UnlockAsync(passphrase, cancellationToken);
+
+    public Task<UnlockResult> LockAsync(CancellationToken cancellationToken) => Vault.LockAsync(cancellationToken);
+
+    public string CaPem() => Vault.CaPem();
+
+    public Task<TotpResult> RotateTotpAsync(string? entropy, CancellationToken cancellationToken) => Vault.RotateTotpAsync(entropy, cancellationToken);
+
+    public bool VerifyTotp(string code, FailureLimiter limiter, string who) => Vault.VerifyTotp(code, limiter, who);
+
+    public Task<EnrollmentView> OpenEnrollmentAsync(TimeSpan? duration, CancellationToken cancellationToken) => Window.OpenAsync(duration, cancellationToken);
+
+    public Task<EnrollmentView> CloseEnrollmentAsync(string reason, CancellationToken cancellationToken) => Window.CloseAsync(reason, cancellationToken);
+
+    public Task<CertPolicy> SetPolicyAsync(int? lifetimeDays, int? renewAtDay, CancellationToken cancellationToken) =>
+        Policy.SetAsync(lifetimeDays, renewAtDay, cancellationToken);
+
+    public Task<HelloProof> HelloAsync(string? nonce, CancellationToken cancellationToken) => Hello.HelloAsync(nonce, cancellationToken);
+
+    public Task<JoinOutcome> JoinAsync(JoinRequest body, IPAddress source, CancellationToken cancellationToken) => Joins.JoinAsync(body, source, cancellationToken);
+
+    public Task<JoinOutcome> PollJoinAsync(string requestId, CancellationToken cancellationToken) => Joins.PollAsync(requestId, cancellationToken);
+
+    internal Task<JoinIssued> AdmitAsync(JoinCandidate candidate, string hostname, IPAddress source, CancellationToken cancellationToken) =>
+        Joins.AdmitAsync(candidate, hostname, source, cancellationToken);
+
+    public Task<PendingList> PendingAsync(CancellationToken cancellationToken) => Approvals.PendingAsync(cancellationToken);
+
+    public Task<ApprovalView> ApproveAsync(string? hostname, string? approvedBy, CancellationToken cancellationToken) =>
+        Approvals.ApproveAsync(hostname, approvedBy, cancellationToken);
+
+    public Task<DenialView> DenyAsync(string? hostname, string? reason, CancellationToken cancellationToken) => Approvals.DenyAsync(hostname, reason, cancellationToken);
+
+    public Task<RevocationEntry> RevokeAsync(string? hostname, string? reason, CancellationToken cancellationToken) => Standing.RevokeAsync(hostname, reason, cancellationToken);
+
+    public bool IsRevoked(string hostname) => Standing.IsRevoked(hostname);
+
+    public RosterMember RequireMemberInGoodStanding(string hostname, string? certFingerprint, string action) =>
+        Standing.RequireInGoodStanding(hostname, certFingerprint, action);
+
+    public Task<IReadOnlyList<TrustResult>> InstallTrustAsync(CancellationToken cancellationToken) => Trust.InstallAsync(cancellationToken);
+
+    public Task<IReadOnlyList<TrustResult>> TrustStatusAsync(CancellationToken cancellationToken) => Trust.StatusAsync(cancellationToken);
+
+    public Task<IReadOnlyList<TrustResult>> RemoveTrustAsync(CancellationToken cancellationToken) => Trust.RemoveAsync(cancellationToken);
+
+    public Task<CertmeshStatus> StatusAsync(CancellationToken cancellationToken) => Views.StatusAsync(cancellationToken);
+
+    public RosterDocument RosterDocument() => Views.RosterDocument();
+
+    public LogView Log(DateTimeOffset? since, bool verify) => Views.Log(since, verify);
+
+    public Task<ComplianceView> ComplianceAsync(CancellationToken cancellationToken) => _compliance.BuildAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -229,73 +180,11 @@ internal sealed partial class CertmeshAuthority : IAsyncDisposable
             return;
         }
 
-        _windowTimer?.Dispose();
+        Window.Dispose();
         await _announcer.DisposeAsync();
-        _unlocked?.Dispose();
-        _unlocked = null;
-        _audit?.Dispose();
+        Vault.Dispose();
+        Context.Audit.Dispose();
         _health.Stopped("daemon stopped");
-        _windowHealth.Stopped("daemon stopped");
-    }
-
-    /// <summary>Both KDFs run at once: unlock costs one PBKDF2 of wall time, not two.</summary>
-    private async Task<UnlockedSecrets> OpenSecretsAsync(string passphrase, CancellationToken cancellationToken)
-    {
-        var pem = await File.ReadAllTextAsync(_files.CaKey, cancellationToken);
-        var sealedTotp = KeyVault.Deserialize(await File.ReadAllTextAsync(_files.TotpSecret, cancellationToken));
-        var salt = Convert.FromBase64String(sealedTotp.Salt);
-        var keyTask = Task.Run(() => KeyVault.DecryptKey(pem, passphrase), cancellationToken);
-        var sealingKey = await Task.Run(() => KeyVault.DeriveSecretKey(passphrase, salt, sealedTotp.Iterations), cancellationToken);
-        ECDsa key;
-        try
-        {
-            key = await keyTask;
-        }
-        catch
-        {
-            CryptographicOperations.ZeroMemory(sealingKey);
-            throw;
-        }
-
-        try
-        {
-            return new UnlockedSecrets(key, sealingKey, salt, KeyVault.Open(sealedTotp, sealingKey));
-        }
-        catch
-        {
-            key.Dispose();
-            CryptographicOperations.ZeroMemory(sealingKey);
-            throw;
-        }
-    }
-
-    private RosterDocument RequireInitialized() =>
-        Roster.Current ?? throw new KoiException(KoiErrorCode.CaNotInitialized, "no certmesh CA on this machine yet; run koi certmesh create");
-
-    /// <summary>For anything that signs: refuses (and audits the refusal) while the CA is locked.</summary>
-    private UnlockedSecrets RequireUnlocked(string action)
-    {
-        RequireInitialized();
-        if (_unlocked is null)
-        {
-            Audit("denied", ("action", action), ("reason", "ca_locked"));
-            throw new KoiException(KoiErrorCode.CaLocked, "the CA is locked; run koi certmesh unlock");
-        }
-
-        return _unlocked;
-    }
-
-    private void Audit(string eventName, params (string Key, string? Value)[] fields)
-    {
-        try
-        {
-            _audit?.Append(eventName, fields);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // An audit write that fails must be loud, never silent; the operation's own result stands.
-            LogAuditFailed(_logger, eventName, ex);
-            _health.Failed($"audit log not writable: {ex.Message}");
-        }
+        Window.Health.Stopped("daemon stopped");
     }
 }

@@ -1,50 +1,26 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 
 namespace Koi.Certmesh.Enrollment;
 
 /// <summary>
 /// Which addresses a joiner's certificate may carry. The source address of the request is proven by the TCP
 /// handshake; the addresses the joiner claims are not, so each must be a private LAN address, inside the subnet scope
-/// when one is set, and not already certified to another member. Private here is RFC 1918, 100.64.0.0/10 and
-/// fc00::/7 — the ranges <c>Koi.Dns</c> treats as private — without loopback and link-local, which never identify a
-/// machine to another one (the primary's own SANs leave them out for the same reason).
+/// when one is set, and not already certified to another member. Private is <see cref="IpRanges.IsPrivate(IPAddress)"/>:
+/// RFC 1918, 100.64.0.0/10 and fc00::/7, without loopback and link-local, which never identify a machine to another one
+/// (the primary's own SANs leave them out for the same reason).
 /// </summary>
 internal static class JoinAddresses
 {
-    private static readonly IPNetwork[] Private =
-    [
-        IPNetwork.Parse("10.0.0.0/8"),
-        IPNetwork.Parse("172.16.0.0/12"),
-        IPNetwork.Parse("192.168.0.0/16"),
-        IPNetwork.Parse("100.64.0.0/10"),
-        IPNetwork.Parse("fc00::/7"),
-    ];
-
-    public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
-    public static bool IsPrivateLan(IPAddress address)
-    {
-        address = Normalize(address);
-        foreach (var network in Private)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    public static bool IsLoopback(IPAddress address) => IPAddress.IsLoopback(Normalize(address));
+    public static IPAddress Normalize(IPAddress address) => IpRanges.Normalize(address);
 
     /// <summary>Null when the request's source may join under <paramref name="subnetScope"/>; otherwise why not.</summary>
     /// <remarks>A loopback source is this machine itself (the daemon treats it as local everywhere) and is never certified.</remarks>
     public static string? SourceProblem(IPAddress source, IPNetwork? subnetScope)
     {
         source = Normalize(source);
-        if (subnetScope is not { } scope || IsLoopback(source) || scope.Contains(source))
+        if (subnetScope is not { } scope || IpRanges.IsLoopback(source) || scope.Contains(source))
         {
             return null;
         }
@@ -59,7 +35,7 @@ internal static class JoinAddresses
         var certified = new List<IPAddress>();
         var leftOut = new List<(IPAddress, string)>();
         source = Normalize(source);
-        if (IsPrivateLan(source) && (subnetScope is not { } s || s.Contains(source)))
+        if (IpRanges.IsPrivate(source) && (subnetScope is not { } s || s.Contains(source)))
         {
             certified.Add(source);
         }
@@ -72,7 +48,7 @@ internal static class JoinAddresses
                 continue;
             }
 
-            var reason = !IsPrivateLan(address) ? "not_private"
+            var reason = !IpRanges.IsPrivate(address) ? "not_private"
                 : subnetScope is { } scope && !scope.Contains(address) ? "outside_subnet"
                 : heldByOthers.Contains(address) ? "held_by_member"
                 : null;

@@ -66,6 +66,14 @@ internal sealed record CertPolicy
 
     public int RenewAtDay { get; init; } = 20;
 
+    /// <summary>How long a certificate issued under this policy is valid.</summary>
+    [JsonIgnore]
+    public TimeSpan Lifetime => TimeSpan.FromDays(LifetimeDays);
+
+    /// <summary>How long after issue a certificate is renewed.</summary>
+    [JsonIgnore]
+    public TimeSpan RenewAfter => TimeSpan.FromDays(RenewAtDay);
+
     /// <summary>The rule every policy obeys, wherever it comes from (set-policy or config.yaml): null when it holds.</summary>
     public static string? Check(int lifetimeDays, int renewAtDay) =>
         lifetimeDays is < 1 or > 397 ? "lifetime_days must be 1 to 397"

@@ -1,3 +1,4 @@
+using Koi.Core.Processes;
 namespace Koi.Certmesh.Trust;
 
 /// <summary>One NSS database (Chromium's <c>~/.pki/nssdb</c>, a Firefox profile), changed with <c>certutil</c>.</summary>

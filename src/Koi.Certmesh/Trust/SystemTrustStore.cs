@@ -1,3 +1,4 @@
+using Koi.Core.Processes;
 namespace Koi.Certmesh.Trust;
 
 /// <summary>

@@ -15,10 +15,12 @@ internal static class DnsHttpEndpoints
         group.MapPost("/serve", (DnsService dns, ServeRequest? request, CancellationToken ct) => dns.ServeAsync(request ?? new ServeRequest(), ct));
         group.MapPost("/stop", (DnsService dns, CancellationToken ct) => dns.StopServingAsync(ct));
         group.MapGet("/lookup", (DnsService dns, string? name, string? type, CancellationToken ct) => dns.LookupAsync(name, type, ct));
-        group.MapGet("/entries", Entries);
-        group.MapPost("/entries", AddAsync);
+        group.MapGet("/entries", Entries).Produces<IReadOnlyList<Zone.ZoneEntry>>(StatusCodes.Status200OK);
+        group.MapPost("/entries", AddAsync)
+            .Produces<EntryAdded>(StatusCodes.Status200OK).Produces<EntryAdded>(StatusCodes.Status201Created);
         group.MapDelete("/entries/{name}", (DnsService dns, string name, CancellationToken ct) => dns.RemoveEntryAsync(name, ct));
-        group.MapGet("/zone", Zone);
+        group.MapGet("/zone", Zone)
+            .Produces<ZoneExportView>(StatusCodes.Status200OK).Produces<string>(StatusCodes.Status200OK, "text/plain");
     }
 
     private static IResult Entries(DnsService dns, string? source)

@@ -13,7 +13,10 @@ internal abstract class ForwardJob
 {
     private const int InitialQuerySize = 512;
 
+    // A question is at most a 255-byte name, type and class.
+    private readonly byte[] _sentQuestion = new byte[255 + 4];
     private byte[] _query = new byte[InitialQuerySize];
+    private int _sentQuestionLength;
 
     /// <summary>The client's query, with the client's id.</summary>
     public ReadOnlySpan<byte> Query => _query.AsSpan(0, QueryLength);
@@ -31,6 +34,27 @@ internal abstract class ForwardJob
 
     /// <summary>The upstream being asked, in the forwarder's order.</summary>
     public int UpstreamIndex { get; set; }
+
+    /// <summary>The source port the query went out from; only an answer arriving there is taken.</summary>
+    public int SourcePort { get; set; }
+
+    /// <summary>The question exactly as it was sent (letter case randomised, <see cref="CaseMix"/>).</summary>
+    public ReadOnlySpan<byte> SentQuestion => _sentQuestion.AsSpan(0, _sentQuestionLength);
+
+    /// <summary>Remembers the question of <paramref name="wire"/>, the query as it goes out.</summary>
+    public void RecordSentQuestion(ReadOnlySpan<byte> wire)
+    {
+        var question = wire[PacketInspection.HeaderSize..QuestionEnd];
+        question.CopyTo(_sentQuestion);
+        _sentQuestionLength = question.Length;
+    }
+
+    /// <summary>Puts the client's own question (its letter case) back into an answer that echoed the sent one.</summary>
+    public void RestoreQuestion(Span<byte> answer) =>
+        Query[PacketInspection.HeaderSize..QuestionEnd].CopyTo(answer[PacketInspection.HeaderSize..]);
+
+    /// <summary>When the client's query was taken (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the latency histogram.</summary>
+    public long Received { get; private set; }
 
     /// <summary>When the upstream being asked has had its time (a <see cref="TimeProvider"/> timestamp).</summary>
     public long Deadline { get; set; }
@@ -61,6 +85,9 @@ internal abstract class ForwardJob
         ResponseLimit = responseLimit;
         UpstreamIndex = 0;
         Deadline = 0;
+        SourcePort = 0;
+        _sentQuestionLength = 0;
+        Received = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>Drops a copy buffer grown for an unusually large query, so a pooled job does not keep it.</summary>

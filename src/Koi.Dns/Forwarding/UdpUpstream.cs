@@ -1,21 +1,34 @@
 using System.Net;
 using System.Net.Sockets;
-using Koi.Dns.Transport;
+using Koi.Core.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Dns.Forwarding;
 
-/// <summary>Called on an upstream's receive thread with each datagram it sent; the span is valid only for the call.</summary>
-internal delegate void UpstreamDatagram(int upstreamIndex, Span<byte> datagram);
+/// <summary>
+/// Called on an upstream's receive thread with each datagram it sent, and the source port of the socket it came in on;
+/// the span is valid only for the call.
+/// </summary>
+internal delegate void UpstreamDatagram(int upstreamIndex, int sourcePort, Span<byte> datagram);
 
 /// <summary>
-/// One upstream over UDP: one connected socket (the kernel then drops datagrams from any other source) and one
-/// dedicated thread in a blocking receive, which hands each datagram to the forwarder on that same thread. Sends come
-/// from whichever thread forwards; a UDP send is one datagram, so they need no lock.
+/// One upstream over UDP: a pool of connected sockets on random source ports (<see cref="UpstreamSockets"/>; the
+/// kernel drops datagrams from any other source) and one dedicated thread that waits on all of them and hands each
+/// datagram to the forwarder on that same thread. Sends come from whichever thread forwards; a UDP send is one
+/// datagram, so they need no lock.
 /// </summary>
 internal sealed partial class UdpUpstream : IDisposable
 {
-    private readonly Socket _socket;
+    /// <summary>Sockets per upstream: each query leaves from a random one of them.</summary>
+    public const int PoolSize = 8;
+
+    /// <summary>How often one socket of the pool is replaced by one on a new random port.</summary>
+    public static readonly TimeSpan RotateEvery = TimeSpan.FromSeconds(1);
+
+    // How long the receive thread waits before it looks at the pool again (rotation, closing, stopping).
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    private readonly UpstreamSockets _sockets;
     private readonly Thread _receiving;
     private readonly int _index;
     private readonly UpstreamDatagram _received;
@@ -23,39 +36,35 @@ internal sealed partial class UdpUpstream : IDisposable
     private readonly Action<string>? _stopped;
     private volatile bool _stopping;
 
+    /// <param name="retireAfter">How long a replaced socket is still read: the longest an answer may take.</param>
     /// <param name="stopped">Hears, with the reason, if receiving ever ends on its own (never on dispose).</param>
-    public UdpUpstream(IPEndPoint endpoint, int index, UpstreamDatagram received, ILogger logger, Action<string>? stopped = null)
+    public UdpUpstream(IPEndPoint endpoint, int index, UpstreamDatagram received, TimeSpan retireAfter, TimeProvider time, ILogger logger, Action<string>? stopped = null)
     {
         _logger = logger;
         _stopped = stopped;
         Endpoint = endpoint;
         _index = index;
         _received = received;
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1024 * 1024 };
-        _socket.Connect(endpoint);
+        _sockets = new UpstreamSockets(endpoint, PoolSize, RotateEvery, retireAfter, time);
         _receiving = new Thread(ReceiveLoop) { IsBackground = true, Name = $"koi-dns-upstream-{index}" };
         _receiving.Start();
     }
 
     public IPEndPoint Endpoint { get; }
 
-    /// <summary>Sends one query; a SocketException means this upstream cannot be reached now (e.g. ICMP refused).</summary>
-    public void Send(ReadOnlySpan<byte> query) => _socket.Send(query, SocketFlags.None);
+    /// <summary>The source ports queries leave from now.</summary>
+    public IReadOnlyList<int> SourcePorts => _sockets.ActivePorts;
+
+    /// <summary>A random socket of the pool for one query; allocates nothing.</summary>
+    public UpstreamSocket Pick() => _sockets.Pick();
 
     public void Dispose()
     {
         _stopping = true;
-        // Shutdown wakes the thread blocked in Receive; Dispose alone does not on every platform.
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-
-        _socket.Dispose();
+        // Shutdown wakes the thread waiting on the sockets; Dispose alone does not on every platform.
+        _sockets.Shutdown();
         _receiving.Join(TimeSpan.FromSeconds(2));
+        _sockets.Dispose();
     }
 
     private void ReceiveLoop()
@@ -63,21 +72,14 @@ internal sealed partial class UdpUpstream : IDisposable
         var buffer = new byte[ushort.MaxValue];
         while (!_stopping)
         {
-            int received;
+            List<Socket> ready;
             try
             {
-                received = _socket.Receive(buffer, SocketFlags.None);
-            }
-            catch (SocketException ex) when (!_stopping && SocketErrors.IsTransient(ex.SocketErrorCode))
-            {
-                // ICMP "port unreachable" for an earlier query and the like: that query times out, the socket goes on.
-                continue;
+                ready = _sockets.WaitReadable(Tick);
             }
             catch (SocketException ex) when (!_stopping)
             {
-                // Answers from this upstream can no longer arrive: its queries will time out into SERVFAIL.
-                ReceiveFailed(_logger, Endpoint.ToString(), ex.SocketErrorCode.ToString());
-                _stopped?.Invoke($"upstream {Endpoint}: receiving stopped ({ex.SocketErrorCode}); queries forwarded to it fail");
+                Stop(ex.SocketErrorCode);
                 return;
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -85,11 +87,73 @@ internal sealed partial class UdpUpstream : IDisposable
                 return;
             }
 
-            if (!_stopping)
+            foreach (var socket in ready)
             {
-                _received(_index, buffer.AsSpan(0, received));
+                if (_stopping)
+                {
+                    return;
+                }
+
+                if (_sockets.Find(socket) is { } pooled && !Drain(pooled, buffer))
+                {
+                    return;
+                }
             }
         }
+    }
+
+    /// <summary>Hands over every datagram waiting on <paramref name="pooled"/>; false when receiving must end.</summary>
+    private bool Drain(UpstreamSocket pooled, byte[] buffer)
+    {
+        while (true)
+        {
+            int received;
+            SocketError error;
+            try
+            {
+                received = pooled.Socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                return !_stopping;
+            }
+
+            if (error == SocketError.WouldBlock)
+            {
+                return true;
+            }
+
+            if (error != SocketError.Success)
+            {
+                if (_stopping)
+                {
+                    return false;
+                }
+
+                if (SocketErrors.IsTransient(error))
+                {
+                    // ICMP "port unreachable" for an earlier query and the like: that query times out, the socket goes on.
+                    continue;
+                }
+
+                Stop(error);
+                return false;
+            }
+
+            if (_stopping)
+            {
+                return false;
+            }
+
+            _received(_index, pooled.Port, buffer.AsSpan(0, received));
+        }
+    }
+
+    private void Stop(SocketError error)
+    {
+        // Answers from this upstream can no longer arrive: its queries will time out into SERVFAIL.
+        ReceiveFailed(_logger, Endpoint.ToString(), error.ToString());
+        _stopped?.Invoke($"upstream {Endpoint}: receiving stopped ({error}); queries forwarded to it fail");
     }
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "DNS upstream {Endpoint}: receiving stopped ({Error}); forwarded queries to it will fail")]

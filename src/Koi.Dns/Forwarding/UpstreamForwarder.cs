@@ -10,7 +10,11 @@ namespace Koi.Dns.Forwarding;
 /// <summary>
 /// Forwards queries for names outside koi's zone (seed 001 §5.2): no recursion of its own, no cache. Upstreams are
 /// tried in order over UDP, with a TCP retry when the answer is truncated; EDNS and everything else in the query pass
-/// through unchanged except the id. When no upstream answers in time the client gets SERVFAIL.
+/// through unchanged except the id and the letter case of the question. When no upstream answers in time the client
+/// gets SERVFAIL.
+/// Against forged answers (RFC 5452): a random id, a random source port out of a rotating pool
+/// (<see cref="UpstreamSockets"/>), a randomised question case (<see cref="CaseMix"/>); an answer is taken only when
+/// all three match, from the upstream asked. The client gets its question back in its own case.
 /// </summary>
 /// <remarks>
 /// The UDP path has no task, timer or thread-pool hop per query: the listener thread copies the query into a pooled
@@ -58,7 +62,8 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
         _udp = new UdpUpstream[upstreams.Count];
         for (var i = 0; i < upstreams.Count; i++)
         {
-            _udp[i] = new UdpUpstream(upstreams[i], i, OnDatagram, logger, upstreamStopped);
+            // A replaced socket is read for two timeouts more: an answer later than that is given up on anyway.
+            _udp[i] = new UdpUpstream(upstreams[i], i, OnDatagram, timeout * 2, time, logger, upstreamStopped);
         }
 
         // A tenth of the timeout, so a silent upstream is given up on within 10% of its time.
@@ -69,6 +74,9 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> Upstreams { get; }
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The source ports each upstream is asked from now (tests).</summary>
+    internal IReadOnlyList<int> SourcePorts(int upstream) => _udp[upstream].SourcePorts;
 
     /// <summary>
     /// Starts forwarding a query received on <paramref name="listener"/> from <paramref name="client"/> (a raw sockaddr);
@@ -171,8 +179,11 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
         wire = wire[..job.QueryLength];
         while (job.UpstreamIndex < _udp.Length && Volatile.Read(ref _disposed) == 0)
         {
-            var upstream = _udp[job.UpstreamIndex];
+            var upstream = _udp[job.UpstreamIndex].Pick();
             job.Query.CopyTo(wire);
+            CaseMix.Apply(wire, job.QuestionEnd);
+            job.RecordSentQuestion(wire);
+            job.SourcePort = upstream.Port;
             job.Deadline = _time.GetTimestamp() + _timeoutTicks;
             if (!_pending.TryRegister(job, out var id))
             {
@@ -201,7 +212,7 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
     }
 
     /// <summary>On upstream <paramref name="index"/>'s receive thread: match, then answer the client from here.</summary>
-    private void OnDatagram(int index, Span<byte> datagram)
+    private void OnDatagram(int index, int sourcePort, Span<byte> datagram)
     {
         if (datagram.Length < PacketInspection.HeaderSize)
         {
@@ -214,9 +225,10 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
             return;
         }
 
-        if (job.UpstreamIndex != index || !PacketInspection.AnswersQuestion(job.Query, job.QuestionEnd, datagram))
+        if (job.UpstreamIndex != index || job.SourcePort != sourcePort || !IsAnswer(datagram) || !CaseMix.Echoes(job.SentQuestion, datagram))
         {
-            // Not the answer to this query (late, stray or forged): the query keeps waiting for its own.
+            // Not the answer to this query (late, stray, forged, or to the same id on another port or in another
+            // case): the query keeps waiting for its own.
             if (!_pending.TryPut(id, job))
             {
                 // The id went to another query meanwhile; this one can no longer be matched, so it moves on.
@@ -227,6 +239,7 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
             return;
         }
 
+        job.RestoreQuestion(datagram);
         if (PacketInspection.IsTruncated(datagram))
         {
             _ = RetryOverTcpAsync(job, datagram.ToArray());
@@ -235,6 +248,10 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
 
         Complete(job, datagram, _udp[index].Endpoint);
     }
+
+    // A response with one question; which question is checked byte for byte against the one sent.
+    private static bool IsAnswer(ReadOnlySpan<byte> datagram) =>
+        (datagram[2] & 0x80) != 0 && BinaryPrimitives.ReadUInt16BigEndian(datagram[4..]) == 1;
 
     private async Task RetryOverTcpAsync(ForwardJob job, byte[] truncated)
     {
@@ -268,6 +285,7 @@ internal sealed partial class UpstreamForwarder : IAsyncDisposable
 
         // The client's id back in place of the random one koi used upstream.
         BinaryPrimitives.WriteUInt16BigEndian(answer, job.ClientId);
+        _counters.RecordUpstreamAnswer(job.Received);
         job.Deliver(answer, upstream);
     }
 

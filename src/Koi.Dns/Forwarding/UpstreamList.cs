@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Koi.Core.Net;
 using Koi.Dns.Transport;
 
 namespace Koi.Dns.Forwarding;
@@ -80,7 +81,7 @@ internal static class UpstreamList
 
             var wildcard = own.Address.Equals(IPAddress.Any) || own.Address.Equals(IPAddress.IPv6Any);
             if (own.Address.Equals(upstream.Address) ||
-                (wildcard && own.AddressFamily == upstream.AddressFamily && (IPAddress.IsLoopback(upstream.Address) || LocalAddresses.IsLocal(upstream.Address))))
+                (wildcard && own.AddressFamily == upstream.AddressFamily && (IpRanges.IsLoopback(upstream.Address) || LocalAddresses.IsLocal(upstream.Address))))
             {
                 return true;
             }

@@ -44,7 +44,7 @@ internal sealed class DnsServerRun : IAsyncDisposable
         Action<string>? tcpStopped = null)
     {
         var run = new DnsServerRun(resolver, plan);
-        var limits = new TcpListenerLimits(options.MaxTcpConnections, options.TcpIdleTimeout);
+        var limits = new TcpListenerLimits(options.MaxTcpConnections, options.TcpIdleTimeout, options.MaxTcpConnectionsPerSource, options.TcpSendTimeout);
         try
         {
             foreach (var endpoint in plan.Listen)

@@ -1,6 +1,7 @@
 using System.Net;
 using Koi.Core.Errors;
 using Koi.Core.Naming;
+using Koi.Core.Net;
 using Koi.Core.Status;
 using Koi.Dns.Api;
 using Koi.Dns.Forwarding;
@@ -473,7 +474,7 @@ internal sealed partial class DnsService : IAsyncDisposable
             address = address.MapToIPv4();
         }
 
-        return AddressPolicy.IsPrivate(address)
+        return IpRanges.IsLocalScope(address)
             ? address.ToString()
             : throw new KoiException(
                 KoiErrorCode.InvalidRequest,

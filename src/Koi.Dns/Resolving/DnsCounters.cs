@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
 namespace Koi.Dns.Resolving;
 
 /// <summary>What happened to queries since the daemon started (<c>koi dns status</c>). Lock-free; read at any time.</summary>
@@ -10,6 +13,10 @@ internal sealed class DnsCounters
     private long _slipped;
     private long _malformed;
     private long _upstreamFailures;
+
+    // Built once: a tag passed by value does not allocate per measurement.
+    private static readonly KeyValuePair<string, object?> FromZone = new("source", "zone");
+    private static readonly KeyValuePair<string, object?> FromUpstream = new("source", "upstream");
 
     /// <summary>Answered from the zone, NXDOMAIN and NODATA included.</summary>
     public long Answered => Volatile.Read(ref _answered);
@@ -30,6 +37,17 @@ internal sealed class DnsCounters
 
     /// <summary>Forwarded queries no upstream answered in time (the client got SERVFAIL).</summary>
     public long UpstreamFailures => Volatile.Read(ref _upstreamFailures);
+
+    /// <summary>Where <see cref="RecordZoneAnswer"/> and <see cref="RecordUpstreamAnswer"/> go; null until the metrics exist.</summary>
+    public Histogram<double>? Duration { get; set; }
+
+    /// <summary>A query answered from the zone (or refused) by the listener, timed from its arrival. Allocates nothing.</summary>
+    public void RecordZoneAnswer(long startedTimestamp) =>
+        Duration?.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, FromZone);
+
+    /// <summary>A forwarded query whose upstream answer was relayed, timed from the client's query.</summary>
+    public void RecordUpstreamAnswer(long startedTimestamp) =>
+        Duration?.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, FromUpstream);
 
     public void CountAnswered() => Interlocked.Increment(ref _answered);
 

@@ -1,3 +1,4 @@
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Protocol.Records;
 using Koi.Dns.Safety;
@@ -176,7 +177,7 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
     /// </summary>
     private RefusalReason? Refuse(ClientAddress client, DnsTransport transport)
     {
-        if (!policy.AllowPublicClients && !AddressPolicy.IsPrivate(client))
+        if (!policy.AllowPublicClients && !IpRanges.IsLocalScope(client.Value))
         {
             return RefusalReason.PublicClient;
         }

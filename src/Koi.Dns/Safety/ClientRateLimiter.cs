@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
+using Koi.Core.Net;
 
 namespace Koi.Dns.Safety;
 
 /// <summary>
-/// A token bucket per client address (seed 001 §5.7: no amplification). The table is bounded: when it is full, clients
-/// whose buckets have refilled (idle ones) are evicted; if none can be, a new client is refused rather than tracked.
+/// A token bucket per client (seed 001 §5.7: no amplification): per IPv4 address, per IPv6 /64 — one machine can use
+/// any address of its /64, so counting IPv6 addresses one by one would give it (or a spoofer) millions of buckets
+/// (<see cref="IpRanges.SourceBucket(UInt128)"/>). The table is bounded: when it is full, buckets that have refilled
+/// (idle clients) are forgotten; if none has, the quarter that spent least recently is forgotten. A new client is
+/// never refused for want of room — forgetting costs a busy client at most one fresh burst, refusing would let
+/// spoofed sources lock every new client out.
 /// With a slip of N, every Nth query a client makes over its rate is let through as <see cref="RateLimitDecision.Slip"/>
 /// (a truncated reply that sends a real client whose address is being spoofed over to TCP, as BIND's RRL does).
 /// </summary>
@@ -48,20 +53,21 @@ internal sealed class ClientRateLimiter
     public RateLimitDecision Check(ClientAddress client)
     {
         var now = _time.GetTimestamp();
-        if (!_buckets.TryGetValue(client.Value, out var bucket))
+        var key = IpRanges.SourceBucket(client.Value);
+        if (!_buckets.TryGetValue(key, out var bucket))
         {
-            if (Volatile.Read(ref _count) >= MaxClients && !TrySweep(now))
+            if (Volatile.Read(ref _count) >= MaxClients)
             {
-                return RateLimitDecision.TableFull;
+                MakeRoom(now);
             }
 
             var fresh = new Bucket(now - _burstTicks);
-            if (_buckets.TryAdd(client.Value, fresh))
+            if (_buckets.TryAdd(key, fresh))
             {
                 Interlocked.Increment(ref _count);
                 bucket = fresh;
             }
-            else if (!_buckets.TryGetValue(client.Value, out bucket))
+            else if (!_buckets.TryGetValue(key, out bucket))
             {
                 // Another thread added it and a sweep removed it again in between; it was idle, so it may go on.
                 return RateLimitDecision.Allowed;
@@ -76,25 +82,49 @@ internal sealed class ClientRateLimiter
         return Slip > 0 && overRate % (uint)Slip == 0 ? RateLimitDecision.Slip : RateLimitDecision.OverRate;
     }
 
-    /// <summary>Removes buckets that are full again; their clients lose nothing by being forgotten.</summary>
-    private bool TrySweep(long now)
+    /// <summary>
+    /// Removes buckets that are full again (their clients lose nothing by being forgotten); when there are none, the
+    /// quarter of the table that spent least recently. Runs only when the table is full, and then frees room for a
+    /// quarter of it, so its cost is shared by that many new clients.
+    /// </summary>
+    private void MakeRoom(long now)
     {
         lock (_sweepGate)
         {
             if (Volatile.Read(ref _count) < MaxClients)
             {
-                return true;
+                return;
             }
 
             foreach (var (key, bucket) in _buckets)
             {
-                if (bucket.IsFull(now, _burstTicks) && _buckets.TryRemove(key, out _))
+                if (bucket.IsFull(now, _burstTicks))
                 {
-                    Interlocked.Decrement(ref _count);
+                    Forget(key);
                 }
             }
 
-            return Volatile.Read(ref _count) < MaxClients;
+            if (Volatile.Read(ref _count) < MaxClients)
+            {
+                return;
+            }
+
+            var all = _buckets.ToArray();
+            Array.Sort(all, static (a, b) => a.Value.EmptyAt.CompareTo(b.Value.EmptyAt));
+            var excess = Volatile.Read(ref _count) - MaxClients + 1;
+            var forget = Math.Min(all.Length, Math.Max(excess, MaxClients / 4));
+            for (var i = 0; i < forget; i++)
+            {
+                Forget(all[i].Key);
+            }
+        }
+    }
+
+    private void Forget(UInt128 key)
+    {
+        if (_buckets.TryRemove(key, out _))
+        {
+            Interlocked.Decrement(ref _count);
         }
     }
 
@@ -125,6 +155,9 @@ internal sealed class ClientRateLimiter
                 }
             }
         }
+
+        /// <summary>When the bucket is (was) empty: the earlier, the longer since this client spent.</summary>
+        public long EmptyAt => Volatile.Read(ref _emptyAt);
 
         public bool IsFull(long now, long burstTicks) => Volatile.Read(ref _emptyAt) <= now - burstTicks;
     }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Koi.Dns.Safety;
+using Koi.Core.Net;
 
 namespace Koi.Dns.Transport;
 
@@ -18,7 +18,8 @@ internal static class LocalAddresses
         var result = new List<IPAddress> { IPAddress.Loopback };
         foreach (var address in InterfaceAddresses())
         {
-            if (!IPAddress.IsLoopback(address) && !address.IsIPv6LinkLocal && AddressPolicy.IsPrivate(address) && !result.Contains(address))
+            var linkLocalV4 = address.AddressFamily == AddressFamily.InterNetwork && IpRanges.IsLinkLocal(address);
+            if ((IpRanges.IsPrivate(address) || linkLocalV4) && !result.Contains(address))
             {
                 result.Add(address);
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Resolving;
 using Koi.Dns.Safety;
@@ -9,7 +10,8 @@ namespace Koi.Dns.Transport;
 
 /// <summary>
 /// DNS over TCP on one address (RFC 7766): several queries per connection, answered in order. Connections are bounded
-/// in number and closed when idle, when a frame stalls, or when a frame is not a query worth answering.
+/// in number, overall and per client (IPv4 address or IPv6 /64), and closed when idle, when a frame stalls, when the
+/// client does not take an answer in time, or when a frame is not a query worth answering.
 /// </summary>
 internal sealed partial class TcpDnsListener : IAsyncDisposable
 {
@@ -21,6 +23,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly Action<string>? _stopped;
+    private readonly Dictionary<UInt128, int> _perSource = [];
     private int _connections;
 
     private TcpDnsListener(Socket socket, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger, Action<string>? stopped)
@@ -37,7 +40,16 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections
+    {
+        get
+        {
+            lock (_perSource)
+            {
+                return _connections;
+            }
+        }
+    }
 
     /// <summary>Binds and listens now; <paramref name="stopped"/> hears, with the reason, if accepting ever ends on its own.</summary>
     public static TcpDnsListener Start(IPEndPoint endpoint, Resolver resolver, TcpListenerLimits limits, TimeProvider time, ILogger logger, Action<string>? stopped = null)
@@ -88,7 +100,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
             {
                 connection = await _socket.AcceptAsync(token);
             }
-            catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode) || ex.SocketErrorCode == SocketError.ConnectionAborted)
+            catch (SocketException ex) when (SocketErrors.IsTransientAccept(ex.SocketErrorCode))
             {
                 continue;
             }
@@ -103,19 +115,61 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
                 return;
             }
 
-            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
+            if (!TryAdmit(connection, out var source))
             {
                 // Full: closing at once costs the client a retry, keeping one more would cost every client memory.
-                Interlocked.Decrement(ref _connections);
                 connection.Dispose();
                 continue;
             }
 
-            _ = ServeAsync(connection, token);
+            _ = ServeAsync(connection, source, token);
         }
     }
 
-    private async Task ServeAsync(Socket connection, CancellationToken stopping)
+    private bool TryAdmit(Socket connection, out UInt128 source)
+    {
+        source = 0;
+        try
+        {
+            source = IpRanges.SourceBucket(((IPEndPoint)connection.RemoteEndPoint!).Address);
+        }
+        catch (SocketException)
+        {
+            // Reset while queued.
+            return false;
+        }
+
+        lock (_perSource)
+        {
+            var fromSource = _perSource.GetValueOrDefault(source);
+            if (_connections >= _limits.MaxConnections || fromSource >= _limits.MaxPerSource)
+            {
+                return false;
+            }
+
+            _perSource[source] = fromSource + 1;
+            _connections++;
+            return true;
+        }
+    }
+
+    private void Release(UInt128 source)
+    {
+        lock (_perSource)
+        {
+            _connections--;
+            if (_perSource.TryGetValue(source, out var count) && count > 1)
+            {
+                _perSource[source] = count - 1;
+            }
+            else
+            {
+                _perSource.Remove(source);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket connection, UInt128 source, CancellationToken stopping)
     {
         using var socket = connection;
         try
@@ -159,7 +213,11 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
                 }
 
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)answerLength);
-                await socket.SendAsync(response.AsMemory(0, answerLength + 2), SocketFlags.None, stopping);
+                using (var deadline = new CancellationTokenSource(_limits.SendTimeout, _time))
+                using (var send = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token))
+                {
+                    await socket.SendAsync(response.AsMemory(0, answerLength + 2), SocketFlags.None, send.Token);
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException or EndOfStreamException)
@@ -168,7 +226,7 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _connections);
+            Release(source);
         }
     }
 
@@ -177,4 +235,6 @@ internal sealed partial class TcpDnsListener : IAsyncDisposable
 }
 
 /// <param name="IdleTimeout">How long a connection may wait for (the rest of) a frame (RFC 7766 §6.2.3 suggests seconds).</param>
-internal sealed record TcpListenerLimits(int MaxConnections, TimeSpan IdleTimeout);
+/// <param name="MaxPerSource">Connections one client (IPv4 address or IPv6 /64) may hold at once.</param>
+/// <param name="SendTimeout">How long an answer may wait for the client to make room for it before the connection is closed.</param>
+internal sealed record TcpListenerLimits(int MaxConnections, TimeSpan IdleTimeout, int MaxPerSource, TimeSpan SendTimeout);

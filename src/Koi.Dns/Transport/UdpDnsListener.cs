@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Resolving;
 using Koi.Dns.Safety;
@@ -168,10 +169,12 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
 
                 var sender = batch.SenderAddress(i);
                 var response = batch.ResponseBuffer(i);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var handled = _resolver.Handler.Handle(query, ClientAddress.FromSockaddr(sender), DnsTransport.Udp, writer, response);
                 switch (handled.Outcome)
                 {
                     case QueryOutcome.Respond:
+                        _resolver.Counters.RecordZoneAnswer(started);
                         batch.QueueReply(i, handled.Length);
                         break;
                     case QueryOutcome.Forward:
@@ -239,10 +242,12 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             try
             {
                 var client = ClientAddress.From(remote);
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var handled = _resolver.Handler.Handle(query.AsSpan(0, received), client, DnsTransport.Udp, writer, response);
                 switch (handled.Outcome)
                 {
                     case QueryOutcome.Respond:
+                        _resolver.Counters.RecordZoneAnswer(started);
                         _socket.SendTo(response.AsSpan(0, handled.Length), SocketFlags.None, remote);
                         break;
                     case QueryOutcome.Forward:

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Koi.Core.Discovery;
 using Koi.Core.Naming;
+using Koi.Core.Net;
 using Koi.Dns.Protocol;
 using Koi.Dns.Protocol.Records;
 using Koi.Dns.Safety;
@@ -167,7 +168,7 @@ internal static class ZoneBuilder
             var ns = new ZoneDraft(nsName, ZoneSource.Server, ZoneDraftKind.Host);
             foreach (var address in inputs.ServerAddresses)
             {
-                if (!IPAddress.IsLoopback(address))
+                if (!IpRanges.IsLoopback(address))
                 {
                     context.AddAddress(ns, address);
                 }
@@ -417,7 +418,7 @@ internal static class ZoneBuilder
         public void AddAddress(ZoneDraft draft, IPAddress address)
         {
             var normal = Normalize(address);
-            if (AddressPolicy.IsPrivate(normal))
+            if (IpRanges.IsLocalScope(normal))
             {
                 draft.AddAddress(normal);
             }

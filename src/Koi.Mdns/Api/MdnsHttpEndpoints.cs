@@ -19,10 +19,11 @@ internal static class MdnsHttpEndpoints
 
     public static void Map(IEndpointRouteBuilder group)
     {
-        group.MapGet("/discover", DiscoverAsync);
-        group.MapPost("/announce", AnnounceAsync);
+        group.MapGet("/discover", DiscoverAsync)
+            .Produces<IReadOnlyList<ServiceView>>(StatusCodes.Status200OK).Produces<ServiceView>(StatusCodes.Status200OK, "text/event-stream");
+        group.MapPost("/announce", AnnounceAsync).Produces<AnnounceResponse>(StatusCodes.Status201Created);
         group.MapPut("/announce/{id}/heartbeat", Heartbeat);
-        group.MapDelete("/announce/{id}", UnregisterAsync);
+        group.MapDelete("/announce/{id}", UnregisterAsync).Produces(StatusCodes.Status204NoContent);
         group.MapGet("/resolve", ResolveAsync);
         group.MapGet("/services", Services);
         group.MapGet("/status", Status);

@@ -55,9 +55,14 @@ internal sealed class LocalHost(string label, IReadOnlyList<IPAddress>? fixedAdd
         _name = HostLabel.ToName(Label);
     }
 
-    private DnsResourceRecord AddressRecord(IPAddress address) => new(
-        Name,
-        Ttl,
+    /// <summary>An address record of <paramref name="name"/> with TTL 0 and no cache-flush: "this one is gone" (RFC 6762 §10.1).</summary>
+    public static DnsResourceRecord Goodbye(DnsName name, IPAddress address) => AddressRecord(name, address, 0, cacheFlush: false);
+
+    private DnsResourceRecord AddressRecord(IPAddress address) => AddressRecord(Name, address, Ttl, cacheFlush: true);
+
+    private static DnsResourceRecord AddressRecord(DnsName name, IPAddress address, uint ttl, bool cacheFlush) => new(
+        name,
+        ttl,
         address.AddressFamily == AddressFamily.InterNetwork ? new ARecordData(address) : new AaaaRecordData(address),
-        cacheFlush: true);
+        cacheFlush: cacheFlush);
 }

@@ -56,6 +56,78 @@ internal sealed partial class Responder
         BeginProbing(OwnHost, TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// The interfaces or their addresses changed (docs/mdns.md, "Network changes"). Addresses gone from an interface
+    /// that is still in use get goodbyes there (RFC 6762 §10.1), since no cache-flush announcement would name them.
+    /// Then, if there was no link before, every name is probed afresh (§8: probing happens when an interface comes up);
+    /// otherwise every live name is announced again on the new set (§8.4: changed rdata repeats the announcing step),
+    /// which also covers an interface that came up beside others.
+    /// </summary>
+    public void ChangeLinks(LinkSet links)
+    {
+        var before = _links;
+        _links = links;
+        if (OwnHost.IsLive)
+        {
+            SendAddressGoodbyes(before, links);
+        }
+
+        var fresh = before.Links.Count == 0;
+        foreach (var host in _hosts)
+        {
+            Renew(host, fresh);
+        }
+
+        foreach (var service in _services.Values)
+        {
+            Renew(service, fresh);
+        }
+    }
+
+    private void Renew(UniqueName name, bool probeAgain)
+    {
+        if (name.IsWithdrawn || name.State == ProbeState.Probing)
+        {
+            return; // a name still probing picks up the new links with its next probe
+        }
+
+        name.Next?.Cancel();
+        if (probeAgain)
+        {
+            BeginProbing(name, TimeSpan.Zero);
+        }
+        else
+        {
+            BeginAnnouncing(name);
+        }
+    }
+
+    /// <summary>Goodbyes (TTL 0) for own-host addresses that an interface still in use no longer has.</summary>
+    private void SendAddressGoodbyes(LinkSet before, LinkSet after)
+    {
+        foreach (var link in after.Links)
+        {
+            if (before.Interface(link.InterfaceIndex) is not { } old || after.Interface(link.InterfaceIndex) is not { } now)
+            {
+                continue;
+            }
+
+            var message = Response(link, null);
+            foreach (var address in link.IsIPv6 ? old.IPv6 : old.IPv4)
+            {
+                if (!now.Owns(address))
+                {
+                    message.Answers.Add(LocalHost.Goodbye(OwnHost.Name, address));
+                }
+            }
+
+            if (message.Answers.Count > 0)
+            {
+                _outbox.Add(message);
+            }
+        }
+    }
+
     /// <summary>Finds or creates the host a registration's SRV points to; own host when none is given.</summary>
     public LocalHost HostFor(string? label, IReadOnlyList<IPAddress>? addresses)
     {

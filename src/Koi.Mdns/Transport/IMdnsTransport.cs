@@ -8,7 +8,7 @@ namespace Koi.Mdns.Transport;
 /// </summary>
 internal interface IMdnsTransport : IAsyncDisposable
 {
-    /// <summary>The interfaces in use; fixed once <see cref="StartAsync"/> returns.</summary>
+    /// <summary>The interfaces in use, as of the last <see cref="StartAsync"/> or <see cref="Refresh"/>.</summary>
     IReadOnlyList<MdnsInterface> Interfaces { get; }
 
     /// <summary>The links (interface × address family) that can send and receive.</summary>
@@ -19,6 +19,13 @@ internal interface IMdnsTransport : IAsyncDisposable
 
     /// <summary>Opens the links and starts delivering every datagram received to <paramref name="receive"/>.</summary>
     Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Looks at the machine's interfaces again: opens sockets on interfaces that appeared or came up, closes those of
+    /// interfaces gone or down, and takes in changed addresses. Returns true when <see cref="Interfaces"/> or
+    /// <see cref="Links"/> changed. Called by one caller at a time (the engine's interface watch).
+    /// </summary>
+    bool Refresh();
 
     /// <summary>Sends to the link's mDNS group, or to <paramref name="unicast"/> when given. Failures are counted, not thrown.</summary>
     void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet);

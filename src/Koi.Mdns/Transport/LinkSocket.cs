@@ -8,6 +8,7 @@ namespace Koi.Mdns.Transport;
 internal sealed class LinkSocket : IDisposable
 {
     private long _sendErrors;
+    private bool _closing;
 
     private LinkSocket(MdnsLink link, MdnsInterface nic, Socket socket, IPEndPoint group, ComponentHealth health)
     {
@@ -31,6 +32,11 @@ internal sealed class LinkSocket : IDisposable
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
     public Task Loop { get; set; } = Task.CompletedTask;
+
+    public LinkKey Key => LinkKey.For(Interface, Link.Family);
+
+    /// <summary>True once the transport closed this socket on purpose, so its loop ending is no failure.</summary>
+    public bool IsClosing => Volatile.Read(ref _closing);
 
     public static LinkSocket Open(MdnsInterface nic, AddressFamily family, ComponentHealth health)
     {
@@ -98,5 +104,12 @@ internal sealed class LinkSocket : IDisposable
         }
     }
 
-    public void Dispose() => Socket.Dispose();
+    /// <summary>Closes the socket, marking it closed on purpose first so its receive loop reports stopped, not failed.</summary>
+    public void Close()
+    {
+        Volatile.Write(ref _closing, true);
+        Socket.Dispose();
+    }
+
+    public void Dispose() => Close();
 }

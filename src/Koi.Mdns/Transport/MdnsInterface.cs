@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 
 namespace Koi.Mdns.Transport;
 
@@ -9,7 +10,7 @@ internal sealed record MdnsInterface(int Index, string Name, IReadOnlyList<IPAdd
     /// <summary>True when <paramref name="address"/> is one of this interface's own (scope ids ignored).</summary>
     public bool Owns(IPAddress address)
     {
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        var plain = IpRanges.Normalize(address);
         var list = plain.AddressFamily == AddressFamily.InterNetwork ? IPv4 : IPv6;
         Span<byte> wanted = stackalloc byte[16];
         Span<byte> candidate = stackalloc byte[16];

@@ -17,4 +17,7 @@ internal sealed partial class UdpMdnsTransport
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Debug, Message = "mDNS: send on {Interface} to {Destination} failed: {Error}")]
     private static partial void LogSendFailed(ILogger logger, string @interface, IPEndPoint destination, SocketError error);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "mDNS: closed the {Family} socket on {Interface} (interface gone, down or readdressed)")]
+    private static partial void LogSocketClosed(ILogger logger, string @interface, string family);
 }

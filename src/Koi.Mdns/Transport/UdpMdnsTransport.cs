@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +8,8 @@ namespace Koi.Mdns.Transport;
 
 /// <summary>
 /// mDNS over real UDP: one socket per interface and address family, each with its own receive loop reporting to
-/// the status registry as <c>mdns/receive.IFACE.ipv4</c>.
+/// the status registry as <c>mdns/receive.IFACE.ipv4</c>. <see cref="Refresh"/> follows interfaces that come, go,
+/// go down or change address (docs/mdns.md, "Network changes").
 /// </summary>
 internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegistry status, ILogger logger) : IMdnsTransport
 {
@@ -15,6 +17,9 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
 
     private readonly ComponentHealth _health = status.Register("mdns", "transport");
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _refreshGate = new();
+    private Action<ReceivedPacket>? _receive;
+    private bool _disposed;
     private LinkSocket[] _sockets = [];
     private Dictionary<int, LinkSocket[]> _byInterface = [];
 
@@ -26,44 +31,132 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
 
     public Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken)
     {
+        lock (_refreshGate)
+        {
+            _receive = receive;
+            Reconcile();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public bool Refresh()
+    {
+        lock (_refreshGate)
+        {
+            return !_disposed && _receive is not null && Reconcile();
+        }
+    }
+
+    /// <summary>
+    /// Brings the sockets in line with the interfaces selected now. A socket whose interface, family and multicast
+    /// source address are unchanged is kept (its receive loop never notices); one whose key changed is closed and
+    /// opened again; a socket whose loop died is reopened too. Under <see cref="_refreshGate"/>.
+    /// </summary>
+    private bool Reconcile()
+    {
         var interfaces = InterfaceSelector.Select(options.Interfaces, options.EnableIPv6, out var problem);
-        var sockets = new List<LinkSocket>();
         var failures = new List<string>();
         if (problem is not null)
         {
             failures.Add(problem);
         }
 
+        var wanted = new List<(MdnsInterface Nic, AddressFamily Family)>();
         foreach (var nic in interfaces)
         {
-            TryOpen(nic, AddressFamily.InterNetwork, nic.IPv4.Count > 0, sockets, failures);
-            TryOpen(nic, AddressFamily.InterNetworkV6, options.EnableIPv6 && nic.IPv6.Count > 0, sockets, failures);
+            if (nic.IPv4.Count > 0)
+            {
+                wanted.Add((nic, AddressFamily.InterNetwork));
+            }
+
+            if (options.EnableIPv6 && nic.IPv6.Count > 0)
+            {
+                wanted.Add((nic, AddressFamily.InterNetworkV6));
+            }
         }
 
+        var existing = _sockets.ToDictionary(s => s.Key);
+        var sockets = new List<LinkSocket>();
+        var toOpen = new List<(MdnsInterface Nic, AddressFamily Family)>();
+        foreach (var (nic, family) in wanted)
+        {
+            if (existing.Remove(LinkKey.For(nic, family), out var socket) && !socket.Loop.IsCompleted)
+            {
+                sockets.Add(socket);
+            }
+            else
+            {
+                if (socket is not null)
+                {
+                    existing[socket.Key] = socket; // its loop died: close it below and open a fresh one
+                }
+
+                toOpen.Add((nic, family));
+            }
+        }
+
+        // Closed before the replacements open, so a finishing loop cannot report "stopped" over its successor's state.
+        foreach (var gone in existing.Values)
+        {
+            gone.Close();
+            LogSocketClosed(logger, gone.Interface.Name, gone.Link.IsIPv6 ? "ipv6" : "ipv4");
+        }
+
+        if (existing.Count > 0)
+        {
+            _ = Task.WhenAll(existing.Values.Select(s => s.Loop)).Wait(TimeSpan.FromSeconds(2));
+        }
+
+        foreach (var (nic, family) in toOpen)
+        {
+            if (TryOpen(nic, family, failures) is { } opened)
+            {
+                var receive = _receive!;
+                opened.Loop = Task.Run(() => ReceiveLoopAsync(opened, receive, _stopping.Token), CancellationToken.None);
+                sockets.Add(opened);
+            }
+        }
+
+        var changed = !SameInterfaces(Interfaces, interfaces) || existing.Count > 0 || toOpen.Count > 0;
         _sockets = [.. sockets];
         _byInterface = sockets.GroupBy(s => s.Link.InterfaceIndex).ToDictionary(g => g.Key, g => g.ToArray());
         Interfaces = interfaces;
         Links = [.. sockets.Select(s => s.Link)];
         Problem = failures.Count > 0 ? string.Join("; ", failures) : null;
-        foreach (var socket in _sockets)
-        {
-            socket.Loop = Task.Run(() => ReceiveLoopAsync(socket, receive, _stopping.Token), CancellationToken.None);
-        }
-
         if (_sockets.Length == 0)
         {
             _health.Failed(Problem ?? "no socket could be opened");
         }
-        else if (problem is not null)
+        else if (Problem is not null)
         {
-            _health.Failed(problem);
+            _health.Failed(Problem);
         }
         else
         {
             _health.Running($"{_sockets.Length} sockets on {string.Join(", ", interfaces.Select(i => i.Name))}");
         }
 
-        return Task.CompletedTask;
+        return changed;
+    }
+
+    private static bool SameInterfaces(IReadOnlyList<MdnsInterface> a, IReadOnlyList<MdnsInterface> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i].Index != b[i].Index || a[i].Name != b[i].Name ||
+                !a[i].IPv4.SequenceEqual(b[i].IPv4) || !a[i].IPv6.SequenceEqual(b[i].IPv6))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet)
@@ -89,6 +182,11 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
 
     public async ValueTask DisposeAsync()
     {
+        lock (_refreshGate)
+        {
+            _disposed = true;
+        }
+
         await _stopping.CancelAsync();
         foreach (var socket in _sockets)
         {
@@ -104,18 +202,13 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         _stopping.Dispose();
     }
 
-    private void TryOpen(MdnsInterface nic, AddressFamily family, bool wanted, List<LinkSocket> sockets, List<string> failures)
+    private LinkSocket? TryOpen(MdnsInterface nic, AddressFamily family, List<string> failures)
     {
-        if (!wanted)
-        {
-            return;
-        }
-
         var familyName = family == AddressFamily.InterNetwork ? "ipv4" : "ipv6";
         var health = status.Register("mdns", $"receive.{nic.Name}.{familyName}");
         try
         {
-            sockets.Add(LinkSocket.Open(nic, family, health));
+            return LinkSocket.Open(nic, family, health);
         }
         catch (SocketException ex)
         {
@@ -123,6 +216,7 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
             health.Failed(reason);
             failures.Add(reason);
             LogOpenFailed(logger, nic.Name, familyName, ex);
+            return null;
         }
     }
 
@@ -140,7 +234,7 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
                 {
                     result = await socket.Socket.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, cancellationToken);
                 }
-                catch (SocketException ex) when (IsTransient(ex.SocketErrorCode))
+                catch (SocketException ex) when (SocketErrors.IsTransient(ex.SocketErrorCode))
                 {
                     continue;
                 }
@@ -162,11 +256,11 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
                 }
             }
 
-            socket.Health.Stopped("shut down");
+            socket.Health.Stopped(StoppedReason(socket));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || socket.IsClosing)
         {
-            socket.Health.Stopped("shut down");
+            socket.Health.Stopped(StoppedReason(socket));
         }
         catch (Exception ex)
         {
@@ -174,6 +268,10 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
             LogReceiveLoopDied(logger, socket.Interface.Name, ex);
         }
     }
+
+    private string StoppedReason(LinkSocket socket) => _stopping.IsCancellationRequested || !socket.IsClosing
+        ? "shut down"
+        : $"closed: {socket.Interface.Name} went down, went away or changed its address";
 
     /// <summary>
     /// Every socket bound to *:5353 receives the group's traffic of every interface, so a multicast datagram is kept
@@ -210,13 +308,4 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         ? address.IsIPv6Multicast
         : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    /// <summary>
-    /// The one place that decides a receive error is not fatal: an ICMP error for an earlier send (reset,
-    /// unreachable), a datagram larger than the buffer, or a momentary shortage. Anything else ends the loop and shows
-    /// as failed.
-    /// </summary>
-    private static bool IsTransient(SocketError error) => error is
-        SocketError.ConnectionReset or SocketError.MessageSize or SocketError.NetworkUnreachable or
-        SocketError.HostUnreachable or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted or
-        SocketError.TryAgain or SocketError.ConnectionRefused;
 }

@@ -26,7 +26,8 @@ internal sealed record ProxyStatusView(DateTimeOffset Now, string Hostname, stri
 /// <param name="BytesIn">Decrypted bytes forwarded from clients to the backend.</param>
 /// <param name="BytesOut">Bytes forwarded from the backend to clients.</param>
 /// <param name="BackendFailures">Client connections closed because the backend could not be reached.</param>
-/// <param name="Rejected">Client connections closed at once because the entry had its maximum open.</param>
+/// <param name="Rejected">Client connections closed at once: the entry, or the client's source, had its maximum open.</param>
+/// <param name="Evicted">Connections closed before their TLS handshake to make room for a new client.</param>
 internal sealed record ProxyEntryStatusView(
     string Name,
     string Listen,
@@ -46,6 +47,7 @@ internal sealed record ProxyEntryStatusView(
     long BackendFailures,
     long Rejected,
     long IdleClosed,
+    long Evicted,
     CertificateView Certificate,
     string? LastError,
     DateTimeOffset? LastErrorAt);

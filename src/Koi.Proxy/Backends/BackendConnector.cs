@@ -73,6 +73,11 @@ internal sealed class BackendConnector(
         }
 
         var permitted = BackendRule.Permitted(resolved, remote);
+        if (BackendRule.DaemonApiProblem(target, permitted, options.DaemonApiPort) is { } own)
+        {
+            // An entry added before this rule, or a hand-edited file: never forwarded to, whatever it says.
+            throw new BackendUnavailableException(own);
+        }
         if (permitted.Length == 0)
         {
             throw new BackendUnavailableException(resolved.Length == 0

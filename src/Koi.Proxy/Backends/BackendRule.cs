@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Koi.Core.Errors;
+using Koi.Core.Net;
 using Koi.Proxy.Entries;
 
 namespace Koi.Proxy.Backends;
@@ -12,10 +13,6 @@ namespace Koi.Proxy.Backends;
 /// </summary>
 internal static class BackendRule
 {
-    /// <summary>True for 127.0.0.0/8, ::1 and their IPv4-mapped forms.</summary>
-    public static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-
     /// <summary>The addresses a connection may use: all of them for a remote backend, else only loopback ones.</summary>
     public static IPAddress[] Permitted(IPAddress[] resolved, bool remote)
     {
@@ -27,7 +24,7 @@ internal static class BackendRule
         var count = 0;
         foreach (var address in resolved)
         {
-            count += IsLoopback(address) ? 1 : 0;
+            count += IpRanges.IsLoopback(address) ? 1 : 0;
         }
 
         if (count == resolved.Length)
@@ -39,7 +36,7 @@ internal static class BackendRule
         var i = 0;
         foreach (var address in resolved)
         {
-            if (IsLoopback(address))
+            if (IpRanges.IsLoopback(address))
             {
                 permitted[i++] = address;
             }
@@ -65,7 +62,7 @@ internal static class BackendRule
             return resolved;
         }
 
-        var outside = resolved.Where(a => !IsLoopback(a)).Select(a => a.ToString()).ToList();
+        var outside = resolved.Where(a => !IpRanges.IsLoopback(a)).Select(a => a.ToString()).ToList();
         if (outside.Count > 0)
         {
             throw new KoiException(
@@ -76,6 +73,22 @@ internal static class BackendRule
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// Null, or why the backend is koi's own HTTP API: the API takes loopback callers for this machine's user, so a
+    /// proxy entry in front of it would serve the management API to the network. A remote backend on that port of
+    /// another machine is fine; only loopback addresses count.
+    /// </summary>
+    public static string? DaemonApiProblem(BackendTarget target, IReadOnlyList<IPAddress> addresses, int? daemonApiPort)
+    {
+        if (daemonApiPort != target.Port || !addresses.Any(IpRanges.IsLoopback))
+        {
+            return null;
+        }
+
+        return $"backend '{target.Url}' is koi's own API (port {target.Port} on this machine): the API trusts callers on " +
+               "loopback, so proxying to it would expose it to the network. Choose the service's own port.";
     }
 
     public static async Task<IPAddress[]> ResolveAsync(BackendTarget target, Func<string, CancellationToken, Task<IPAddress[]>> resolve, CancellationToken ct)

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
+using Koi.Core.Net;
 using Koi.Proxy.Api;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
@@ -34,6 +35,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly BackendConnector _connector;
     private readonly SocketLoops _loops;
     private readonly ConnectionTracker _tracker;
+    private readonly ConnectionAdmission _admission;
     private readonly ITimer _backendCheck;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
@@ -70,6 +72,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _status = new ListenerStatus(ListenerState.Starting, null, time.GetUtcNow());
         Backend = new BackendHealth(time);
         _tracker = new ConnectionTracker(options.IdleTimeout, Counters, time);
+        _admission = new ConnectionAdmission(options.MaxConnectionsPerEntry, options.MaxConnectionsPerSource, options.MaxPendingHandshakes);
         _backendCheck = time.CreateTimer(_ => _ = CheckBackendAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         certificates.Loaded += OnCertificateLoaded;
     }
@@ -240,7 +243,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             {
                 return null;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.Interrupted)
+            catch (SocketException ex) when (SocketErrors.IsTransientAccept(ex.SocketErrorCode))
             {
                 // The client gave up while queued; the listener is fine.
                 continue;
@@ -257,17 +260,37 @@ internal sealed partial class ProxyListener : IAsyncDisposable
                 return $"listener on {Entry.ListenText} stopped accepting: {ex.Message}";
             }
 
-            if (!Counters.TryOpen(_options.MaxConnectionsPerEntry))
+            var ticket = Admit(client);
+            if (ticket is null)
             {
+                Counters.Reject();
                 client.Dispose();
                 continue;
             }
 
-            _ = ServeAsync(client);
+            Counters.Opened();
+            _ = ServeAsync(client, ticket);
         }
     }
 
-    private async Task ServeAsync(Socket accepted)
+    private ConnectionAdmission.Ticket? Admit(Socket client)
+    {
+        if (client.RemoteEndPoint is not System.Net.IPEndPoint remote)
+        {
+            return null;
+        }
+
+        var ticket = _admission.TryAdmit(remote.Address, out var evicted);
+        if (evicted is not null)
+        {
+            Counters.Evict();
+            evicted.Evict();
+        }
+
+        return ticket;
+    }
+
+    private async Task ServeAsync(Socket accepted, ConnectionAdmission.Ticket ticket)
     {
         var loop = _loops.Next();
         LoopSocket client;
@@ -279,6 +302,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         {
             // Gone before it could be watched (reset while queued): nothing to serve.
             accepted.Dispose();
+            _admission.Release(ticket);
             Counters.Closed();
             return;
         }
@@ -288,12 +312,18 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         SslStream? tls = null;
         try
         {
+            if (!ticket.Bind(connection) || !await FirstByteAsync(client))
+            {
+                return;
+            }
+
             tls = new SslStream(new LoopStream(client), leaveInnerStreamOpen: false);
             if (!await HandshakeAsync(tls))
             {
                 return;
             }
 
+            _admission.Established(ticket);
             connection.Touch();
             LoopSocket backend;
             try
@@ -329,7 +359,28 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             tls?.Dispose();
             connection.Abort();
             _tracker.Remove(connection);
+            _admission.Release(ticket);
             Counters.Closed();
+        }
+    }
+
+    /// <summary>
+    /// Waits, holding no buffer, for the client's first byte; false (counted as a failed handshake) when none came in
+    /// time. A connection that never speaks costs its socket and nothing else, and only for this long.
+    /// </summary>
+    private async Task<bool> FirstByteAsync(LoopSocket client)
+    {
+        using var timeout = new CancellationTokenSource(_options.FirstByteTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        try
+        {
+            await client.WaitReadableAsync(linked.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Counters.HandshakeFailed();
+            return false;
         }
     }
 
@@ -347,14 +398,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         try
         {
             await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
+                TlsPolicy.Apply(new SslServerAuthenticationOptions
                 {
                     ServerCertificateContext = certificate.Context,
                     ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
                     ClientCertificateRequired = false,
                     AllowRenegotiation = false,
                     CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
-                },
+                }),
                 linked.Token);
             return true;
         }

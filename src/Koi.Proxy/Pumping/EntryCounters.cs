@@ -11,6 +11,7 @@ internal sealed class EntryCounters
     private long _backendFailures;
     private long _rejected;
     private long _idleClosed;
+    private long _evicted;
 
     public long Open => Volatile.Read(ref _open);
 
@@ -27,24 +28,24 @@ internal sealed class EntryCounters
     /// <summary>Client connections closed because the backend could not be reached.</summary>
     public long BackendFailures => Volatile.Read(ref _backendFailures);
 
-    /// <summary>Client connections closed at once because the entry had its maximum open.</summary>
+    /// <summary>Client connections closed at once: the entry, or the client's source, had its maximum open.</summary>
     public long Rejected => Volatile.Read(ref _rejected);
 
     public long IdleClosed => Volatile.Read(ref _idleClosed);
 
-    /// <summary>Counts a new connection unless <paramref name="max"/> are open; false means close it.</summary>
-    public bool TryOpen(int max)
-    {
-        if (Interlocked.Increment(ref _open) > max)
-        {
-            Interlocked.Decrement(ref _open);
-            Interlocked.Increment(ref _rejected);
-            return false;
-        }
+    /// <summary>Connections closed before their TLS handshake to make room for a new client (the oldest such first).</summary>
+    public long Evicted => Volatile.Read(ref _evicted);
 
+    /// <summary>Counts a new connection the entry's admission let in.</summary>
+    public void Opened()
+    {
+        Interlocked.Increment(ref _open);
         Interlocked.Increment(ref _accepted);
-        return true;
     }
+
+    public void Reject() => Interlocked.Increment(ref _rejected);
+
+    public void Evict() => Interlocked.Increment(ref _evicted);
 
     public void Closed() => Interlocked.Decrement(ref _open);
 

@@ -21,9 +21,13 @@ internal sealed class ProxyConnection(LoopSocket client, TimeProvider time)
     public void Touch() => Volatile.Write(ref _lastActivity, time.GetTimestamp());
 
     /// <summary>Attaches the backend socket; false (and the socket closed) if the connection was aborted meanwhile.</summary>
+    /// <remarks>
+    /// Both sides use full fences (Interlocked): with a plain store then load here, the CPU may let this thread read
+    /// "not aborted" while <see cref="Abort"/> reads no backend yet — and then nobody closes the backend socket.
+    /// </remarks>
     public bool Attach(LoopSocket backend)
     {
-        Volatile.Write(ref _backend, backend);
+        Interlocked.Exchange(ref _backend, backend);
         if (Aborted)
         {
             backend.Dispose();

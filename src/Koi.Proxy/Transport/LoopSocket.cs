@@ -136,6 +136,21 @@ internal sealed class LoopSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Completes when a read would find data, the peer's FIN or an error, without a buffer: a connection that has sent
+    /// nothing holds no memory while it waits.
+    /// </summary>
+    public ValueTask WaitReadableAsync(CancellationToken ct)
+    {
+        if (_loop is null)
+        {
+            // A zero-byte receive completes once data is there, and reads none of it.
+            return WaitReadableUnwatchedAsync(ct);
+        }
+
+        return _peerDone || _socket.Available > 0 ? ValueTask.CompletedTask : _readable.WaitAsync(ct);
+    }
+
     /// <summary>Sends all of <paramref name="buffer"/>, waiting for room as often as needed.</summary>
     public ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
@@ -279,6 +294,9 @@ internal sealed class LoopSocket : IDisposable
             }
         }
     }
+
+    private async ValueTask WaitReadableUnwatchedAsync(CancellationToken ct) =>
+        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct);
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct)
     {

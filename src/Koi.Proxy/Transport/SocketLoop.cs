@@ -20,6 +20,11 @@ internal sealed unsafe class SocketLoop : IDisposable
     private readonly int _epfd;
     private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
     private readonly Action<SocketLoop, string>? _died;
+
+    // Held around every use of _epfd by other threads and around its close: once closed, its number may belong to
+    // another file, and an epoll_ctl on it would change that file's watch list instead.
+    private readonly Lock _epollGate = new();
+    private bool _closed;
     private long _nextId;
     private volatile bool _stopping;
     private volatile bool _dead;
@@ -44,6 +49,18 @@ internal sealed unsafe class SocketLoop : IDisposable
 
     /// <summary>The epoll descriptor, for tests that break it to see the loop report its death.</summary>
     internal int Descriptor => _epfd;
+
+    /// <summary>True once the thread has ended and closed its epoll descriptor.</summary>
+    internal bool Closed
+    {
+        get
+        {
+            lock (_epollGate)
+            {
+                return _closed;
+            }
+        }
+    }
 
     /// <summary>
     /// A running loop, or null with the reason in <paramref name="problem"/> where epoll is not available or cannot
@@ -73,12 +90,21 @@ internal sealed unsafe class SocketLoop : IDisposable
     public ulong Register(LoopSocket socket, int fd)
     {
         var id = (ulong)Interlocked.Increment(ref _nextId);
-        _sockets[id] = socket;
-        var error = Epoll.Add(_epfd, fd, id);
-        if (error != 0)
+        lock (_epollGate)
         {
-            _sockets.TryRemove(id, out _);
-            throw new IOException($"epoll_ctl(ADD) failed with errno {error}");
+            if (_closed)
+            {
+                // Stopped between the caller's Alive check and here.
+                throw new IOException($"{Name} has stopped");
+            }
+
+            _sockets[id] = socket;
+            var error = Epoll.Add(_epfd, fd, id);
+            if (error != 0)
+            {
+                _sockets.TryRemove(id, out _);
+                throw new IOException($"epoll_ctl(ADD) failed with errno {error}");
+            }
         }
 
         return id;
@@ -87,9 +113,17 @@ internal sealed unsafe class SocketLoop : IDisposable
     /// <summary>Stops watching; called before the descriptor is closed, so a reused number is never confused.</summary>
     public void Unregister(ulong id, int fd)
     {
-        if (_sockets.TryRemove(id, out _) && !_dead)
+        if (!_sockets.TryRemove(id, out _))
         {
-            Epoll.Remove(_epfd, fd);
+            return;
+        }
+
+        lock (_epollGate)
+        {
+            if (!_closed && !_dead)
+            {
+                Epoll.Remove(_epfd, fd);
+            }
         }
     }
 
@@ -149,12 +183,17 @@ internal sealed unsafe class SocketLoop : IDisposable
             }
 
             NativeMemory.Free(events);
+            lock (_epollGate)
+            {
+                _closed = true;
+                Epoll.Close(_epfd);
+            }
+
+            // After the close, under the gate: a socket registering meanwhile is refused, one closing skips epoll.
             foreach (var socket in _sockets.Values)
             {
                 socket.Dispose();
             }
-
-            Epoll.Close(_epfd);
         }
 
         if (death is not null)

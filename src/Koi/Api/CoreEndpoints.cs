@@ -13,7 +13,12 @@ internal static class CoreEndpoints
     {
         // Captured now, while the daemon starts; a static field would only be set by the first status request.
         var startedAt = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        app.MapGet("/healthz", () => TypedResults.Ok(new HealthzView("ok")))
+        app.MapGet("/healthz", () => TypedResults.Ok(new LivenessView("ok")))
+            .WithMetadata(PublicEndpoint.Instance);
+
+        app.MapGet(DaemonProof.Route, (string? nonce, DaemonToken token) => DaemonProof.IsNonce(nonce)
+                ? TypedResults.Ok(new DaemonProofAnswer(DaemonProof.Compute(token.Value, nonce!)))
+                : throw new Core.Errors.KoiException(Core.Errors.KoiErrorCode.InvalidRequest, "nonce must be 32 to 128 hex digits"))
             .WithMetadata(PublicEndpoint.Instance);
 
         app.MapGet("/v1/status", (IServiceProvider services, StatusRegistry registry, CapabilitySet capabilities, KoiPaths paths, TimeProvider time) =>
@@ -31,9 +36,12 @@ internal static class CoreEndpoints
         {
             long? after = long.TryParse(context.Request.Headers["Last-Event-ID"], out var id) ? id : null;
             return new EventStreamResult(bus.Subscribe(after), capability, lifetime.ApplicationStopping);
-        });
+        }).Produces<KoiEvent>(StatusCodes.Status200OK, "text/event-stream");
 
         app.MapPost("/v1/ceremony", (CeremonyRequest request, CeremonyHost host, CancellationToken cancellationToken) =>
             host.ProcessAsync(request, cancellationToken));
     }
 }
+
+/// <summary><c>GET /healthz</c>: the process answers HTTP.</summary>
+internal sealed record LivenessView(string Status);

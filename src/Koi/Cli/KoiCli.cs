@@ -64,6 +64,8 @@ internal static class KoiCli
         root.Subcommands.Add(HealthCommand.Create(environment));
         root.Subcommands.Add(ProxyCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
+        root.Subcommands.Add(ServiceCommands.Install(environment));
+        root.Subcommands.Add(ServiceCommands.Uninstall(environment));
         foreach (var legacy in MdnsCommand.Legacy(environment))
         {
             root.Subcommands.Add(legacy);

@@ -6,6 +6,7 @@ using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
+using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
@@ -14,9 +15,12 @@ using Koi.Core.Storage;
 using Koi.Dns;
 using Koi.Health;
 using Koi.Mdns;
+using Koi.Metrics;
 using Koi.Proxy;
+using Koi.Service;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Koi.Daemon;
 
@@ -49,7 +53,7 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
-        new ProxyCapability(),
+        new ProxyCapability(new ProxyOptions { DaemonApiPort = options.HttpPort }),
     ];
 
     public static WebApplication Build(
@@ -64,12 +68,22 @@ internal static class DaemonApp
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(console =>
+        if (SystemdHelpers.IsSystemdService())
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.UseUtcTimestamp = true;
-        });
+            // Under systemd each line carries its syslog level (<3>, <4>, …) so the journal keeps it; journald
+            // stamps the time itself.
+            builder.Logging.AddSystemdConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -92,6 +106,7 @@ internal static class DaemonApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton<RouteAccess>();
         builder.Services.AddSingleton<IEventBus>(sp => new EventBus(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ICeremonyRules, DemoCeremony>();
@@ -101,6 +116,14 @@ internal static class DaemonApp
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
+        // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
+        builder.Services.AddSystemd();
+        // AddSystemd registers the notifier only under systemd; the watchdog asks it and reports itself disabled.
+        builder.Services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        builder.Services.AddHostedService<SystemdWatchdog>();
+        builder.Services.AddKoiOpenApi();
+        builder.Services.AddSingleton(sp => new PrometheusExporter(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
         foreach (var capability in capabilities)
         {
@@ -122,13 +145,18 @@ internal static class DaemonApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The listener must exist before capabilities publish instruments they measure from their first packet.
+        _ = app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();
+        app.UseMiddleware<HostFilterMiddleware>();
         app.UseMiddleware<TokenAuthMiddleware>();
         app.Use(RejectOversizedBodies);
 
         CoreEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
+        app.MapKoiOpenApi();
         mapExtra?.Invoke(app);
         foreach (var capability in capabilities)
         {

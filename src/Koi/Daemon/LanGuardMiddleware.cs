@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Core.Capabilities;
+using Koi.Core.Net;
 
 namespace Koi.Daemon;
 
@@ -8,13 +9,12 @@ namespace Koi.Daemon;
 /// a caller from another address reaches only routes marked <see cref="LanEndpoint"/> (and liveness,
 /// <see cref="PublicEndpoint"/>), token or not.
 /// </summary>
-internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<LanGuardMiddleware> logger)
+internal sealed partial class LanGuardMiddleware(RequestDelegate next, RouteAccess access, ILogger<LanGuardMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var remote = context.Connection.RemoteIpAddress;
-        var metadata = context.GetEndpoint()?.Metadata;
-        if (remote is null || IsLoopback(remote) || metadata?.GetMetadata<LanEndpoint>() is not null || metadata?.GetMetadata<PublicEndpoint>() is not null)
+        if (remote is null || IpRanges.IsLoopback(remote) || access.Classify(context) is RouteAudience.Lan or RouteAudience.Public)
         {
             return next(context);
         }
@@ -24,9 +24,6 @@ internal sealed partial class LanGuardMiddleware(RequestDelegate next, ILogger<L
             Core.Errors.KoiErrorCode.Forbidden,
             "the management API answers loopback callers only; from the LAN only enrollment routes are served");
     }
-
-    public static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "refused {Method} {Path} from {Remote}: not a LAN route")]
     private static partial void LogRefused(ILogger logger, string method, string path, string remote);

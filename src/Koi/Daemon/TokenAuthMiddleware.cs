@@ -1,28 +1,23 @@
+using Koi.Core.Net;
+
 namespace Koi.Daemon;
 
 /// <summary>
-/// Reads are open on loopback; every mutation, and anything from another address, needs the daemon token.
-/// Every denial is logged with its source and route.
+/// Every management call needs the daemon token, reads included: roster, audit log and pending joins are not for
+/// whatever else runs on this machine, such as a web page in the user's browser (docs/security.md). Every denial is
+/// logged with its source and route.
 /// </summary>
-internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonToken token, ILogger<TokenAuthMiddleware> logger)
+internal sealed partial class TokenAuthMiddleware(RequestDelegate next, DaemonToken token, RouteAccess access, ILogger<TokenAuthMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
         // Liveness and the LAN routes (enrollment) are meant for callers that cannot hold this machine's token.
-        var metadata = context.GetEndpoint()?.Metadata;
-        if (metadata?.GetMetadata<PublicEndpoint>() is not null || metadata?.GetMetadata<Koi.Core.Capabilities.LanEndpoint>() is not null)
+        if (access.Classify(context) != RouteAudience.Management)
         {
             return next(context);
         }
 
         var remote = context.Connection.RemoteIpAddress;
-        var fromLoopback = remote is not null && LanGuardMiddleware.IsLoopback(remote);
-        var isRead = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method);
-        if (fromLoopback && isRead)
-        {
-            return next(context);
-        }
-
         if (token.Matches(context.Request.Headers[DaemonToken.HeaderName].ToString() is { Length: > 0 } presented ? presented : null))
         {
             return next(context);

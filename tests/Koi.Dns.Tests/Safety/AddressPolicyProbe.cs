@@ -1,8 +1,9 @@
+using Koi.Core.Net;
 using Koi.Dns.Safety;
 
 namespace Koi.Dns.Tests.Safety;
 
 internal static class AddressPolicyProbe
 {
-    public static bool IsPrivate(string address) => AddressPolicy.IsPrivate(IPAddress.Parse(address));
+    public static bool IsPrivate(string address) => IpRanges.IsLocalScope(IPAddress.Parse(address));
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Koi.Core.Net;
 using Koi.Dns.Safety;
 
 namespace Koi.Dns.Tests.Safety;
@@ -25,7 +26,7 @@ public sealed class AddressPolicyTests
     [InlineData("::1")]
     [InlineData("::ffff:192.168.1.1")]
     public void IsPrivate_EveryPrivateRangeAndItsEdges_True(string address) =>
-        Assert.True(AddressPolicy.IsPrivate(IPAddress.Parse(address)));
+        Assert.True(IpRanges.IsLocalScope(IPAddress.Parse(address)));
 
     [Theory]
     [InlineData("9.255.255.255")]
@@ -52,7 +53,7 @@ public sealed class AddressPolicyTests
     [InlineData("ff02::fb")]
     [InlineData("::ffff:8.8.8.8")]
     public void IsPrivate_PublicOrSpecialAddress_False(string address) =>
-        Assert.False(AddressPolicy.IsPrivate(IPAddress.Parse(address)));
+        Assert.False(IpRanges.IsLocalScope(IPAddress.Parse(address)));
 
     [Theory]
     [InlineData("192.168.7.9")]
@@ -75,6 +76,6 @@ public sealed class AddressPolicyTests
 
         Assert.True(client.IsIPv4);
         Assert.Equal(AddressFamily.InterNetwork, client.ToIPAddress().AddressFamily);
-        Assert.True(AddressPolicy.IsPrivate(client));
+        Assert.True(IpRanges.IsLocalScope(client.Value));
     }
 }

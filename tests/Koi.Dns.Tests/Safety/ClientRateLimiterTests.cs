@@ -67,17 +67,56 @@ public sealed class ClientRateLimiterTests
     }
 
     [Fact]
-    public void Check_TableFullOfBusyClients_NewClientRefused()
+    public void Check_TableFullOfBusyClients_NewClientAdmittedLeastRecentForgotten()
     {
         var clock = new ManualTimeProvider();
-        var limiter = new ClientRateLimiter(200, 400, 3, clock);
-        for (uint i = 1; i <= 3; i++)
+        var limiter = new ClientRateLimiter(200, 400, 4, clock);
+        for (uint i = 1; i <= 4; i++)
         {
-            limiter.Check(ClientAddress.FromIPv4(0x0A000000 + i)); // each has spent a token: not idle
+            // Each spends its whole burst, the first one earliest: none is idle.
+            for (var q = 0; q < 400; q++)
+            {
+                limiter.Check(ClientAddress.FromIPv4(0x0A000000 + i));
+            }
+
+            clock.Advance(TimeSpan.FromMilliseconds(1));
         }
 
-        Assert.Equal(RateLimitDecision.TableFull, limiter.Check(ClientAddress.FromIPv4(0x0A0000FF)));
-        Assert.Equal(3, limiter.TrackedClients);
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(ClientAddress.FromIPv4(0x0A0000FF)));
+        Assert.True(limiter.TrackedClients <= 4);
+        Assert.Equal(RateLimitDecision.OverRate, limiter.Check(ClientAddress.FromIPv4(0x0A000004))); // the latest kept its debt
+    }
+
+    [Fact]
+    public void Check_SpoofedSourcesFromOneIPv6Slash64_ShareOneBucket_TableNotFilled()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        var prefix = (UInt128)0x2001_0db8_0001_0002UL << 64;
+
+        var allowed = 0;
+        for (ulong host = 1; host <= 10_000; host++)
+        {
+            allowed += limiter.Check(new ClientAddress(prefix | host)) == RateLimitDecision.Allowed ? 1 : 0;
+        }
+
+        Assert.Equal(1, limiter.TrackedClients);
+        Assert.Equal(400, allowed);
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(ClientAddress.From(IPAddress.Parse("2001:db8:1:3::1"))));
+    }
+
+    [Fact]
+    public void Check_TableFullOfSpoofedSources_RealClientStillAnswered()
+    {
+        var clock = new ManualTimeProvider();
+        var limiter = new ClientRateLimiter(200, 400, 100, clock);
+        for (uint i = 0; i < 5000; i++)
+        {
+            limiter.Check(ClientAddress.FromIPv4(0x0A000000 + i));
+        }
+
+        Assert.Equal(RateLimitDecision.Allowed, limiter.Check(A));
+        Assert.True(limiter.TrackedClients <= 100);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ internal sealed class VirtualLan(ManualTimeProvider time)
         {
             Log.Add(new WireRecord(time.GetUtcNow(), source, unicast, bytes));
             targets = _members.Where(m =>
-                unicast is null ? (m != sender || LoopBack) : m.Address.Equals(unicast.Address)).ToList();
+                m.IsUp && (unicast is null ? (m != sender || LoopBack) : m.Owns(unicast.Address))).ToList();
         }
 
         foreach (var target in targets)
@@ -76,11 +76,18 @@ internal sealed record WireRecord(DateTimeOffset At, IPEndPoint Source, IPEndPoi
     public bool IsMulticast => Unicast is null;
 }
 
+/// <summary>
+/// A member of the virtual link. Its addresses can be added and removed and its interface taken down and up, as
+/// <c>ip addr</c> and <c>ip link</c> would; the engine sees the change at its next <see cref="Refresh"/>.
+/// </summary>
 internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdnsTransport
 {
+    private readonly List<IPAddress> _addresses = [address];
     private Action<ReceivedPacket>? _receive;
+    private bool _changed;
 
-    public IPAddress Address { get; } = address;
+    /// <summary>The address packets are sent from: the interface's first.</summary>
+    public IPAddress Address => _addresses.Count > 0 ? _addresses[0] : address;
 
     public MdnsLink Link { get; } = new(VirtualLan.InterfaceIndex, AddressFamily.InterNetwork);
 
@@ -95,6 +102,35 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
 
     /// <summary>When set, the transport starts on its interface but opens no socket, for this reason.</summary>
     public string? NoSocket { get; set; }
+
+    /// <summary>Whether the interface is up; a down member neither sends nor hears anything.</summary>
+    public bool IsUp { get; private set; } = true;
+
+    /// <summary>How many times the engine looked at the interfaces.</summary>
+    public int Refreshes { get; private set; }
+
+    /// <summary>When set, <see cref="Refresh"/> throws it, as reading the interfaces could.</summary>
+    public Exception? RefreshFailure { get; set; }
+
+    public bool Owns(IPAddress candidate) => _addresses.Contains(candidate);
+
+    public void AddAddress(string added)
+    {
+        _addresses.Add(IPAddress.Parse(added));
+        _changed = true;
+    }
+
+    public void RemoveAddress(string removed)
+    {
+        _ = _addresses.Remove(IPAddress.Parse(removed));
+        _changed = true;
+    }
+
+    public void SetUp(bool up)
+    {
+        IsUp = up;
+        _changed = true;
+    }
 
     public Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken)
     {
@@ -111,19 +147,62 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
         }
 
         _receive = receive;
-        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [Address], [])];
-        Links = [Link];
+        Apply();
         return Task.CompletedTask;
     }
 
-    public void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet) =>
-        lan.Deliver(this, new IPEndPoint(Address, MdnsWellKnown.Port), unicast, packet.ToArray());
+    public bool Refresh()
+    {
+        Refreshes++;
+        if (RefreshFailure is not null)
+        {
+            throw RefreshFailure;
+        }
 
-    public void Receive(IPEndPoint source, byte[] bytes) => _receive?.Invoke(new ReceivedPacket(Link, source, bytes));
+        if (!_changed)
+        {
+            return false;
+        }
+
+        Apply();
+        return true;
+    }
+
+    public void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet)
+    {
+        if (Links.Contains(link))
+        {
+            lan.Deliver(this, new IPEndPoint(Address, MdnsWellKnown.Port), unicast, packet.ToArray());
+        }
+    }
+
+    public void Receive(IPEndPoint source, byte[] bytes)
+    {
+        if (Links.Count > 0)
+        {
+            _receive?.Invoke(new ReceivedPacket(Link, source, bytes));
+        }
+    }
 
     public ValueTask DisposeAsync()
     {
         _receive = null;
         return ValueTask.CompletedTask;
+    }
+
+    private void Apply()
+    {
+        _changed = false;
+        if (!IsUp || _addresses.Count == 0)
+        {
+            Interfaces = [];
+            Links = [];
+            Problem = "no usable interface (up, multicast-capable, with an address)";
+            return;
+        }
+
+        Interfaces = [new MdnsInterface(VirtualLan.InterfaceIndex, "vlan0", [.. _addresses], [])];
+        Links = [Link];
+        Problem = null;
     }
 }

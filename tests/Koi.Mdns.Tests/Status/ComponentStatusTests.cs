@@ -24,7 +24,7 @@ public class ComponentStatusTests
         Assert.Equal(ComponentState.Failed, component.State);
         Assert.Contains("vlan0", component.Reason, StringComparison.Ordinal);
         Assert.Contains("AccessDenied", component.Reason, StringComparison.Ordinal);
-        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("without any socket", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("no socket is open", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -20,7 +20,8 @@ public class UdpTransportSmokeTests
         var ct = TestContext.Current.CancellationToken;
         using var ns = NetworkNamespace.Create();
         Assert.True(!ipv6 || ns.WaitForIPv6(), "the link-local address stayed tentative");
-        var options = new MdnsOptions { Interfaces = [NetworkNamespace.Interface], EnableIPv6 = ipv6 };
+        // The interface watch runs on pool threads, which are outside the namespace: off here.
+        var options = new MdnsOptions { Interfaces = [NetworkNamespace.Interface], EnableIPv6 = ipv6, InterfaceCheckInterval = TimeSpan.Zero };
         var status = new StatusRegistry(TimeProvider.System);
         await using var announcer = await ns.RunInsideAsync(() => StartInside(options with { HostName = "smoke-a" }, status));
         Assert.Equal(NetworkNamespace.Interface, Assert.Single(announcer.Stats.Interfaces).Name);

@@ -1,4 +1,5 @@
 using Koi.Core.Errors;
+using Koi.Core.Net;
 using Koi.Proxy.Backends;
 
 namespace Koi.Proxy.Tests.Backends;
@@ -17,7 +18,7 @@ public sealed class BackendRuleTests
     [InlineData("0.0.0.0", false)]
     [InlineData("::", false)]
     [InlineData("fd77::12", false)]
-    public void IsLoopback(string address, bool loopback) => Assert.Equal(loopback, BackendRule.IsLoopback(IPAddress.Parse(address)));
+    public void IsLoopback_Address_LoopbackOnlyForLoopbackRanges(string address, bool loopback) => Assert.Equal(loopback, IpRanges.IsLoopback(IPAddress.Parse(address)));
 
     [Fact]
     public async Task Check_LoopbackLiteral_Accepted()
@@ -33,7 +34,7 @@ public sealed class BackendRuleTests
         var addresses = await BackendRule.CheckAsync(BackendTarget.Parse("http://localhost:3000"), remote: false, BackendRule.SystemResolve, Ct);
 
         Assert.NotEmpty(addresses);
-        Assert.All(addresses, a => Assert.True(BackendRule.IsLoopback(a)));
+        Assert.All(addresses, a => Assert.True(IpRanges.IsLoopback(a)));
     }
 
     [Fact]

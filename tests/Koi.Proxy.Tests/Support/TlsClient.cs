@@ -20,11 +20,17 @@ internal sealed class TlsClient : IAsyncDisposable
         ? certificate.SerialNumber.ToLowerInvariant()
         : X509CertificateLoader.LoadCertificate(Stream.RemoteCertificate!.GetRawCertData()).SerialNumber.ToLowerInvariant();
 
-    public static async Task<TlsClient> ConnectAsync(int port, X509Certificate2 ca, string host = "localhost", CancellationToken ct = default)
+    /// <param name="source">The loopback address to connect from (another "machine" for per-source limits); 127.0.0.1 by default.</param>
+    public static async Task<TlsClient> ConnectAsync(int port, X509Certificate2 ca, string host = "localhost", IPAddress? source = null, CancellationToken ct = default)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (source is not null)
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+            }
+
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
             var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
             await stream.AuthenticateAsClientAsync(

@@ -183,7 +183,104 @@ public sealed class LoopSocketTests : IDisposable
         Assert.True(next.OnLoop);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task Register_AfterTheLoopStopped_RefusedWithoutTouchingTheReusedDescriptorNumber()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        using var loops = new SocketLoops(1);
+        var loop = loops.Next()!;
+        var old = loop.Descriptor;
+        loops.Dispose();
+
+        // Once the loop's thread has closed its epoll descriptor, the kernel hands the same number to the next open:
+        // here another epoll instance, as any file of the daemon could be.
+        var other = await ReopenAsync(old);
+        try
+        {
+            using var listener = Listen();
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(EndPoint(listener), Ct);
+            var fd = (int)socket.SafeHandle.DangerousGetHandle();
+
+            Assert.Throws<IOException>(() => loop.Register(null!, fd));
+            Assert.Equal(0, Epoll.Add(other, fd, 1)); // not already in the other instance's watch list
+        }
+        finally
+        {
+            Epoll.Close(other);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public void Attach_RacingAbort_BackendSocketAlwaysClosed()
+    {
+        // Attach (the backend connected) and Abort (idle sweep, entry removed) on two threads at once, many times:
+        // whichever wins, the backend socket must end up closed.
+        for (var i = 0; i < 2000; i++)
+        {
+            using var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var backendSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var connection = new Koi.Proxy.Pumping.ProxyConnection(LoopSocket.Attach(clientSocket, null), TimeProvider.System);
+            var backend = LoopSocket.Attach(backendSocket, null);
+            var start = 0;
+            var attached = true;
+            var attaching = new Thread(() =>
+            {
+                while (Volatile.Read(ref start) == 0)
+                {
+                }
+
+                attached = connection.Attach(backend);
+            });
+            attaching.Start();
+            Volatile.Write(ref start, 1);
+            connection.Abort();
+            attaching.Join();
+
+            Assert.True(backendSocket.SafeHandle.IsClosed, $"backend socket leaked in round {i} (attached: {attached})");
+        }
+    }
+
     public void Dispose() => _loops.Dispose();
+
+    private static async Task<int> ReopenAsync(int wanted)
+    {
+        var held = new List<int>();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (DateTime.UtcNow < deadline)
+            {
+                var fd = Epoll.Create();
+                if (fd == wanted)
+                {
+                    return fd;
+                }
+
+                // A lower free number came first: keep it taken so the next open goes higher.
+                held.Add(fd);
+                if (held.Count > 64)
+                {
+                    foreach (var h in held)
+                    {
+                        Epoll.Close(h);
+                    }
+
+                    held.Clear();
+                    await Task.Delay(20, Ct);
+                }
+            }
+
+            throw new TimeoutException($"descriptor {wanted} was not freed by the stopped loop");
+        }
+        finally
+        {
+            foreach (var h in held)
+            {
+                Epoll.Close(h);
+            }
+        }
+    }
 
     private static async Task<(int Read, string? Thread)> ReceiveAndNameThreadAsync(LoopSocket socket, byte[] buffer)
     {

@@ -47,4 +47,15 @@ internal static class KoiDaemon
     /// <summary>Runs a koi CLI command on the host against that host's daemon.</summary>
     public static Task<LabCommandResult> CliAsync(Lab lab, string host, CancellationToken ct, params string[] arguments) =>
         lab.RunAsync(host, ["env", $"KOI_DATA_DIR={DataDir}", Binary, .. arguments], ct);
+
+    /// <summary>
+    /// A curl command line for a management route of the host's own daemon, carrying the token from its breadcrumb as
+    /// every management route needs (docs/api.md).
+    /// </summary>
+    public static string[] Curl(string path, params string[] curlArguments)
+    {
+        var quoted = string.Join(' ', curlArguments.Select(a => $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
+        return ["sh", "-c", $"t=$(python3 -c 'import json;print(json.load(open(\"{DataDir}/daemon.json\"))[\"token\"])'); " +
+            $"exec curl -H \"x-koi-token: $t\" {quoted} http://127.0.0.1:{HttpPort}{path}"];
+    }
 }

@@ -7,9 +7,13 @@ internal static class LabScript
 {
     private static readonly TimeSpan s_outputGrace = TimeSpan.FromSeconds(5);
 
-    public static async Task<LabCommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
+    public static Task<LabCommandResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct) =>
+        RunFileAsync(RepoPaths.LabScript, arguments, timeout, ct);
+
+    /// <summary>Runs any program the same way (deadline, both streams read, a hung child killed).</summary>
+    public static async Task<LabCommandResult> RunFileAsync(string file, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(RepoPaths.LabScript)
+        var start = new ProcessStartInfo(file)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -21,7 +25,7 @@ internal static class LabScript
             start.ArgumentList.Add(argument);
         }
 
-        var description = "scripts/lab " + string.Join(' ', arguments);
+        var description = (file == RepoPaths.LabScript ? "scripts/lab" : file) + " " + string.Join(' ', arguments);
         using var process = Process.Start(start) ?? throw new LabException($"Could not start {description}.");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);

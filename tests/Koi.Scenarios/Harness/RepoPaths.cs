@@ -21,4 +21,6 @@ internal static class RepoPaths
     public static string ZeroconfPublisher => Shared.Combine("tests", "lab", "zeroconf-publish.py");
 
     public static string RawJoin => Shared.Combine("tests", "lab", "raw-join.py");
+
+    public static string SystemdHostScript => Shared.Combine("tests", "lab", "systemd-host");
 }

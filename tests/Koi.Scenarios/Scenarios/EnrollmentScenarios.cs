@@ -144,7 +144,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var (teamFingerprint, teamSecret) = await CreateCaAsync(E, "team", "--operator", "lab-ops", "--domain", "lab.test");
         Assert.NotEqual(rogueFingerprint, teamFingerprint);
         await Poll.UntilAsync(
-            async () => Json((await Lab.RunAsync(F, ["curl", "-s", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/certmesh/cas"], Ct)).Stdout).GetProperty("cas").GetArrayLength() >= 2,
+            async () => Json((await Lab.RunAsync(F, KoiDaemon.Curl("/v1/certmesh/cas", "-s"), Ct)).Stdout).GetProperty("cas").GetArrayLength() >= 2,
             TimeSpan.FromSeconds(30),
             "the newcomer to see both CAs over mDNS",
             Ct);

@@ -241,7 +241,7 @@ public sealed partial class ProxyScenarios(ProxyFixture fixture) : LabScenarios<
         await Poll.UntilAsync(
             async () =>
             {
-                var status = await Lab.RunAsync(B, ["curl", "-sf", "--max-time", "5", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/health/status"], Ct);
+                var status = await Lab.RunAsync(B, KoiDaemon.Curl("/v1/health/status", "-sf", "--max-time", "5"), Ct);
                 if (!status.Succeeded)
                 {
                     return false;

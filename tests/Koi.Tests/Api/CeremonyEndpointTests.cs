@@ -12,7 +12,7 @@ public sealed class CeremonyEndpointTests
     public async Task Demo_StepByStep_WireShapeMatchesSeedAndCompletes()
     {
         await using var daemon = await TestDaemon.StartAsync();
-        var client = daemon.Client(withToken: true);
+        var client = daemon.Client();
 
         var first = await Post(client, new { ceremony = "demo", data = new { } });
         var id = first.GetProperty("session_id").GetString();
@@ -39,7 +39,7 @@ public sealed class CeremonyEndpointTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await Post(daemon.Client(withToken: true), new { ceremony = "demo", data = new { name = "Ada", colour = "purple" } });
+        var response = await Post(daemon.Client(), new { ceremony = "demo", data = new { name = "Ada", colour = "purple" } });
 
         Assert.Equal("colour", response.GetProperty("prompts")[0].GetProperty("key").GetString());
         Assert.Equal("error", response.GetProperty("messages")[0].GetProperty("kind").GetString());
@@ -50,7 +50,7 @@ public sealed class CeremonyEndpointTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true).PostAsJsonAsync(
+        var response = await daemon.Client().PostAsJsonAsync(
             "/v1/ceremony", new { session_id = Guid.CreateVersion7().ToString(), ceremony = "demo", data = new { } }, Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -62,7 +62,7 @@ public sealed class CeremonyEndpointTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true).PostAsJsonAsync("/v1/ceremony", new { ceremony = "demo", data = new { name = "forbidden" } }, Ct);
+        var response = await daemon.Client().PostAsJsonAsync("/v1/ceremony", new { ceremony = "demo", data = new { name = "forbidden" } }, Ct);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }

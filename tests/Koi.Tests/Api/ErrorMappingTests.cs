@@ -57,7 +57,7 @@ public sealed class ErrorMappingTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true).PostAsync("/v1/ceremony", Json("{\"ceremony\": "), Ct);
+        var response = await daemon.Client().PostAsync("/v1/ceremony", Json("{\"ceremony\": "), Ct);
         var body = await response.Content.ReadFromJsonAsync<ErrorBody>(Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -70,7 +70,7 @@ public sealed class ErrorMappingTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true).PostAsync("/v1/ceremony", new StringContent("{}", Encoding.UTF8, "text/plain"), Ct);
+        var response = await daemon.Client().PostAsync("/v1/ceremony", new StringContent("{}", Encoding.UTF8, "text/plain"), Ct);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("unsupported_media_type", (await response.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Error);
@@ -82,7 +82,7 @@ public sealed class ErrorMappingTests
         await using var daemon = await TestDaemon.StartAsync();
         var huge = "{\"ceremony\":\"demo\",\"data\":{\"name\":\"" + new string('x', 2 * 1024 * 1024) + "\"}}";
 
-        var response = await daemon.Client(withToken: true).PostAsync("/v1/ceremony", Json(huge), Ct);
+        var response = await daemon.Client().PostAsync("/v1/ceremony", Json(huge), Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("payload_too_large", (await response.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Error);
@@ -104,7 +104,7 @@ public sealed class ErrorMappingTests
     {
         await using var daemon = await TestDaemon.StartAsync();
 
-        var response = await daemon.Client(withToken: true).DeleteAsync("/v1/status", Ct);
+        var response = await daemon.Client().DeleteAsync("/v1/status", Ct);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal("method_not_allowed", (await response.Content.ReadFromJsonAsync<ErrorBody>(Ct))!.Error);

@@ -11,7 +11,7 @@ namespace Koi.Tests.Api;
 
 /// <summary>
 /// The real daemon pipeline on an in-memory server. Requests come from 127.0.0.1 unless a test sets
-/// <see cref="RemoteHeader"/> to pose as another address.
+/// <see cref="RemoteHeader"/> to pose as another address, and carry the daemon token unless a test asks otherwise.
 /// </summary>
 internal sealed class TestDaemon : IAsyncDisposable
 {
@@ -54,7 +54,7 @@ internal sealed class TestDaemon : IAsyncDisposable
         return new TestDaemon(app, token, dir);
     }
 
-    public HttpClient Client(bool withToken = false, string? remote = null)
+    public HttpClient Client(bool withToken = true, string? remote = null)
     {
         var client = App.GetTestClient();
         if (withToken)

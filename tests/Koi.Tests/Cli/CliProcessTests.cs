@@ -145,13 +145,14 @@ public sealed class CliProcessTests
     }
 
     [Fact]
-    public async Task Mutation_WrongToken_Exits1AndDaemonRefuses()
+    public async Task Mutation_WrongToken_Exits1BeforeSendingIt()
     {
         await using var daemon = await LocalDaemon.StartAsync(Koi);
 
         var run = await KoiProcess.RunAsync(Koi, ["ceremony", "demo", "--json", "--endpoint", daemon.Endpoint.ToString(), "--token", "not-the-token", "--set", "name=Ada"]);
 
+        // The daemon cannot prove it holds a token it never had, so the CLI stops before sending it (docs/security.md).
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal("unauthorized", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("error").GetString());
+        Assert.Equal("daemon_unproven", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("error").GetString());
     }
 }

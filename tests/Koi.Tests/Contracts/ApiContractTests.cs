@@ -31,7 +31,7 @@ public sealed class ApiContractTests
     };
 
     // Routes that are not JSON documents.
-    private static readonly HashSet<string> NotJson = new(StringComparer.Ordinal) { "/v1/events", "/v1/certmesh/ca.pem" };
+    private static readonly HashSet<string> NotJson = new(StringComparer.Ordinal) { "/v1/events", "/v1/certmesh/ca.pem", "/metrics" };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -92,6 +92,11 @@ internal static class DaemonCommand
             return CliCommand.Fail(cli, "data_dir", $"cannot create data dir {paths.DataDir}: {ex.Message}", ExitCodes.Failed);
         }
 
+        if (DataDirSafety.Problem(paths.DataDir) is { } unsafeDir)
+        {
+            return CliCommand.Fail(cli, "data_dir_unsafe", $"refusing the data dir: {unsafeDir}", ExitCodes.Failed);
+        }
+
         AtomicFile.CleanupStaleTempFiles(paths.DataDir);
         DataDirLock dataLock;
         try

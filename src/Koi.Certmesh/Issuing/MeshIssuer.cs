@@ -1,0 +1,70 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Enrollment;
+using Koi.Certmesh.Roster;
+
+namespace Koi.Certmesh.Issuing;
+
+/// <summary>
+/// What goes into a mesh certificate: the names and addresses a machine may carry (its hostname, the zone, the
+/// domain scope; addresses it proved or claimed within the subnet scope and not held by another member) and the
+/// policy's lifetime. Anything left out is audited as <c>scope_denied</c>.
+/// </summary>
+internal sealed class MeshIssuer(CaContext ca)
+{
+    /// <summary>The CA host's own service certificate: key made here, files written to <c>certs/&lt;host&gt;/</c>.</summary>
+    public (X509Certificate2 Cert, string CertPath) IssueOwn(X509Certificate2 caCert, ECDsa caKey, string hostname, string? domain, string? subnet, CertPolicy policy, DateTimeOffset now)
+    {
+        var sans = SanPolicy.For(hostname, ca.Options.Zone, ca.Options.ResolveAddresses(), domain);
+        var refused = SanPolicy.OutOfScope(sans, hostname, ca.Options.Zone, domain, subnet);
+        if (refused.Count > 0)
+        {
+            // The primary's own addresses outside the subnet scope are left out rather than failing the create.
+            ca.Audit.Write("scope_denied", ("hostname", hostname), ("refused", string.Join(",", refused)));
+            sans = new SanSet(
+                [.. sans.DnsNames.Where(n => !refused.Contains(n))],
+                [.. sans.Addresses.Where(a => !refused.Contains(a.ToString()))]);
+        }
+
+        using var serviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={hostname}", serviceKey, HashAlgorithmName.SHA256);
+        var cert = ServiceCertificateIssuer.Issue(caCert, caKey, request.PublicKey, hostname, sans, now, policy.Lifetime);
+        var certPath = ca.Files.CertPath(hostname);
+        CertFileSet.Write(certPath, cert.ExportCertificatePem() + "\n", serviceKey.ExportPkcs8PrivateKeyPem() + "\n", caCert.ExportCertificatePem() + "\n");
+        return (cert, certPath);
+    }
+
+    /// <summary>A joining member's certificate for <paramref name="candidate"/>'s key, with the SANs it may carry.</summary>
+    public (X509Certificate2 Cert, SanSet Sans) IssueForJoin(X509Certificate2 caCert, ECDsa caKey, RosterDocument roster, JoinCandidate candidate, string hostname, IPAddress source)
+    {
+        var meta = roster.Metadata;
+        var from = source.ToString();
+
+        // Only claimed addresses are checked against other members' certificates (the source is proven).
+        var held = new HashSet<IPAddress>();
+        foreach (var other in candidate.Claimed.Count == 0 ? [] : roster.Members.Where(m => m.Status == MemberStatus.Active))
+        {
+            foreach (var san in other.CertSans)
+            {
+                if (IPAddress.TryParse(san, out var address))
+                {
+                    held.Add(address);
+                }
+            }
+        }
+
+        var (certified, leftOut) = JoinAddresses.Authorize(source, candidate.Claimed, SubnetScope(meta), held);
+        foreach (var group in leftOut.GroupBy(l => l.Reason))
+        {
+            ca.Audit.Write("scope_denied", ("hostname", hostname), ("from", from), ("refused", string.Join(",", group.Select(l => l.Address.ToString()))), ("reason", group.Key));
+        }
+
+        var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope);
+        return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime), sans);
+    }
+
+    public static IPNetwork? SubnetScope(RosterMetadata meta) =>
+        meta.SubnetScope is { } text && SanPolicy.TryParseSubnet(text, out var network) ? network : null;
+}

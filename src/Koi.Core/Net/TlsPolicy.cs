@@ -1,0 +1,49 @@
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace Koi.Core.Net;
+
+/// <summary>
+/// The TLS every koi server port offers (docs/security.md): TLS 1.2 and 1.3, AEAD cipher suites only, forward secret
+/// key exchange only. CBC suites are left out because their MAC-then-encrypt construction is what LUCKY13 and its
+/// relatives attack (RFC 7457 §2.8); every client koi serves (browsers, curl, .NET, Go) speaks AES-GCM or ChaCha20.
+/// </summary>
+public static class TlsPolicy
+{
+    public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <summary>TLS 1.3's three suites, then ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2 (ECDSA and RSA keys).</summary>
+    public static readonly IReadOnlyList<TlsCipherSuite> AeadSuites =
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
+
+    // Built once: the policy is immutable and handing the same instance to every handshake costs nothing.
+    private static readonly CipherSuitesPolicy? Policy = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()
+        ? new CipherSuitesPolicy(AeadSuites)
+        : null;
+
+    /// <summary>
+    /// Restricts <paramref name="options"/> to <see cref="Protocols"/> and <see cref="AeadSuites"/>. On Windows .NET
+    /// cannot set suites per connection (SChannel decides, system-wide); there only the protocols are set.
+    /// </summary>
+    public static SslServerAuthenticationOptions Apply(SslServerAuthenticationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.EnabledSslProtocols = Protocols;
+        if (Policy is not null)
+        {
+            options.CipherSuitesPolicy = Policy;
+        }
+
+        return options;
+    }
+}
