@@ -154,6 +154,8 @@ internal static class DaemonApp
         builder.Services.TryAddSingleton<Koi.Core.Trust.IMeshClientTrust, Koi.Core.Trust.EmptyMeshClientTrust>();
         builder.Services.TryAddSingleton<INameResolutionFacts, EmptyNameResolutionFacts>();
         builder.Services.TryAddSingleton<IProxyFacts, EmptyProxyFacts>();
+        // Always present: the proxy and mDNS offer service names on it, certmesh asks the CA for them (docs/certmesh.md).
+        builder.Services.TryAddSingleton<ServiceNameBoard>();
 
         configure?.Invoke(builder);
 
