@@ -86,7 +86,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<IMemberDirectory>(sp => new RosterMemberDirectory(
             sp.GetRequiredService<CertmeshAuthority>().Roster, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IMeshTrustAnchors>(sp => new CertmeshTrustAnchors(sp.GetRequiredService<CertmeshAuthority>()));
-        services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<MemberService>()));
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<IMetricsSource>(sp => new CertmeshMetrics(
@@ -177,7 +177,9 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             _options,
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
-            sp.GetRequiredService<BundleFollower>()));
+            sp.GetRequiredService<BundleFollower>(),
+            sp.GetRequiredService<StatusRegistry>().Register(CapabilityNames.Certmesh, "member_certificate"),
+            new ExpiryAlarm((name, payload) => sp.GetService<IEventBus>()?.Publish(CapabilityNames.Certmesh, name, payload))));
         services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 

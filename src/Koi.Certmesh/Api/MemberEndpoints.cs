@@ -1,3 +1,4 @@
+using Koi.Certmesh.Authority;
 using Koi.Certmesh.Membership;
 using Koi.Core.Errors;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,22 @@ internal static class MemberEndpoints
         group.MapGet("/member", (MemberService member) =>
             member.Membership.Current ?? throw new KoiException(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)"));
         group.MapPost("/member/verify-ca", (MemberService member, CancellationToken ct) => member.CheckNowAsync(ct));
-        group.MapPut("/member/hook", (MemberService member, SetHookRequest body) => member.SetHook(body.Reload, body.Clear == true));
+        group.MapPut("/member/hook", SetHookAsync);
+    }
+
+    /// <summary>
+    /// The reload hook of this machine's certificate: a member's own, or on the CA host the hook its own service
+    /// certificate's renewal runs (kept on the primary's roster entry).
+    /// </summary>
+    private static async Task<HookView> SetHookAsync(MemberService member, CertmeshAuthority ca, SetHookRequest body, CancellationToken ct)
+    {
+        if (member.Membership.Current is not null || !ca.Initialized)
+        {
+            return member.SetHook(body.Reload, body.Clear == true);
+        }
+
+        var hook = MemberService.HookFrom(body.Reload, body.Clear == true);
+        return new HookView(await ca.OwnCertificate.SetHookAsync(hook, ct));
     }
 
     private static async Task<DiscoveryView> DiscoverAsync(MemberService member, TimeProvider time, double? wait, CancellationToken ct)

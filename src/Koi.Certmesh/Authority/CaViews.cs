@@ -5,7 +5,7 @@ using Koi.Certmesh.Trust;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>Read-only views of the CA: status with its warnings, the roster, the audit log.</summary>
-internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLedger ledger, OwnCertificate own, TimeSpan checkInterval)
+internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLedger ledger, OwnCertificate own, Heartbeats heartbeats, TimeSpan checkInterval)
 {
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(7);
     public static readonly TimeSpan RotationReminder = TimeSpan.FromDays(182);
@@ -39,7 +39,12 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
         };
     }
 
-    public RosterDocument RosterDocument() => ca.RequireInitialized();
+    /// <summary>The roster with each member's latest sighting (heartbeats reach the file only now and then).</summary>
+    public RosterDocument RosterDocument()
+    {
+        var roster = ca.RequireInitialized();
+        return roster with { Members = [.. roster.Members.Select(m => m with { LastSeen = heartbeats.LastSeen(m) })] };
+    }
 
     public LogView Log(DateTimeOffset? since, bool verify)
     {
@@ -83,9 +88,9 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
                 warnings.Add($"{member.Hostname}: renewal {state}");
             }
 
-            if (Heartbeats.IsStale(member, now, checkInterval))
+            if (heartbeats.IsStale(member, now, checkInterval))
             {
-                warnings.Add($"{member.Hostname}: not seen since {(member.LastSeen is { } seen ? $"{seen.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "it joined")} (stale: more than {Heartbeats.StaleAfterIntervals} check intervals)");
+                warnings.Add($"{member.Hostname}: not seen since {(heartbeats.LastSeen(member) is { } seen ? $"{seen.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "it joined")} (stale: more than {Heartbeats.StaleAfterIntervals} check intervals)");
             }
         }
 
@@ -122,8 +127,8 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
     private MemberView ToView(RosterMember m) =>
         new(m.Hostname, m.Role, m.Status, m.CertFingerprint, m.CertExpires, m.CertPath, m.CertSans)
         {
-            LastSeen = m.LastSeen,
-            Stale = Heartbeats.IsStale(m, ca.Now, checkInterval),
+            LastSeen = heartbeats.LastSeen(m),
+            Stale = heartbeats.IsStale(m, ca.Now, checkInterval),
             ReloadHook = m.ReloadHook,
             RenewalState = m.RenewalState,
             LastRenewed = m.LastRenewed,

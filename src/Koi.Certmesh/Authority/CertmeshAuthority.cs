@@ -55,8 +55,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Approvals = new JoinApprovals(Context, Vault, Ledger, Joins);
         Renewals = new MemberRenewals(Context, Vault, Issuer, Ledger);
         Heartbeats = new Heartbeats(Context);
-        OwnCertificate = new OwnCertificate(Context, Vault, Renewals, status.Register(Capability, "own_certificate"));
-        Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, options.CaCheckInterval);
+        OwnCertificate = new OwnCertificate(Context, Vault, Renewals, Bundles, status.Register(Capability, "own_certificate"));
+        Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, Heartbeats, options.CaCheckInterval);
         Policy = new PolicyEditor(Context);
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);
         Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);

@@ -3,7 +3,9 @@ using System.Security.Cryptography.X509Certificates;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Membership;
 using Koi.Certmesh.MeshPlane;
+using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
+using Koi.Core.Errors;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
@@ -12,12 +14,24 @@ namespace Koi.Certmesh.Authority;
 /// <summary>
 /// The CA host's own service certificate (what the mesh plane and hello present, what its proxy serves): renewed on
 /// the members' schedule whenever the CA is unlocked, and a loud warning when the CA is locked and the certificate
-/// is within a third of its lifetime. Shown as <c>certmesh/own_certificate</c>.
+/// is within a third of its lifetime. Like a member's, each renewal runs the reload hook set on this machine (kept
+/// on the primary's roster entry) and is <c>degraded</c> when the hook fails. Shown as
+/// <c>certmesh/own_certificate</c>. Each tick also lets the <see cref="BundleKeeper"/> sign a new trust bundle and CRL
+/// when the held ones are due (a superseded certificate's grace ended, the CRL half-way to its next update).
 /// </summary>
-internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, ComponentHealth health) : IDisposable
+internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, BundleKeeper bundles, ComponentHealth health) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
+    private readonly ExpiryAlarm _alarm = new(ca.Publish);
     private ITimer? _timer;
+    private string? _renewalProblem;
+    private int _failures;
+
+    /// <summary>How long the reload hook may run (tests shorten it).</summary>
+    public TimeSpan HookTimeout { get; init; } = ReloadHook.DefaultTimeout;
+
+    /// <summary>Why the last scheduled renewal failed; null while renewal is not failing.</summary>
+    public string? RenewalProblem => Volatile.Read(ref _renewalProblem);
 
     public void Start(TimeSpan interval)
     {
@@ -60,16 +74,45 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
                 vault.RequireUnlocked("renew_own");
             }
 
-            await renewals.RenewOwnAsync(cancellationToken);
+            var primary = await renewals.RenewOwnAsync(cancellationToken);
+            var hookProblem = primary.ReloadHook is { } hook ? await RunHookAsync(hook, cancellationToken) : null;
+            var state = hookProblem is null ? "ok" : "degraded";
+            var detail = hookProblem is null ? null : $"renewed, but the reload hook failed: {hookProblem}";
+            await ca.Serialized(() => ca.Roster.Update(r => r! with
+            {
+                Members = [.. r.Members.Select(m => m.Role == MemberRole.Primary ? m with { RenewalState = detail is null ? state : $"{state}: {detail}" } : m)],
+            }), cancellationToken);
+            Volatile.Write(ref _renewalProblem, null);
+            _failures = 0;
             roster = ca.RequireInitialized();
             facts = Facts(roster);
             Show(roster, facts);
-            return View(facts, renewed: true, "ok", null);
+            return View(facts, renewed: true, state, detail);
         }
         finally
         {
             _running.Release();
         }
+    }
+
+    /// <summary><c>koi certmesh set-hook</c> on the CA host: the command run after each renewal of its own certificate.</summary>
+    public Task<string?> SetHookAsync(string? hook, CancellationToken cancellationToken)
+    {
+        if (hook is not null)
+        {
+            ReloadHook.Parse(hook);
+        }
+
+        return ca.Serialized(() =>
+        {
+            ca.RequireInitialized();
+            ca.Roster.Update(r => r! with
+            {
+                Members = [.. r.Members.Select(m => m.Role == MemberRole.Primary ? m with { ReloadHook = hook } : m)],
+            });
+            ca.Audit.Write(hook is null ? "reload_hook_cleared" : "reload_hook_set", ("hostname", ca.Hostname), ("hook", hook));
+            return hook;
+        }, cancellationToken);
     }
 
     /// <summary>What the operator must know about the CA host's own certificate and the CA certificate.</summary>
@@ -83,6 +126,16 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             {
                 warnings.Add(vault.Locked ? $"{expiry} — the CA is locked, so it cannot renew: koi certmesh unlock" : expiry);
             }
+        }
+
+        if (RenewalProblem is { } problem)
+        {
+            warnings.Add($"the CA host's own certificate: renewal failing: {problem}");
+        }
+
+        if (roster.Members.FirstOrDefault(m => m.Role == MemberRole.Primary)?.RenewalState is { } state && state.StartsWith("degraded", StringComparison.Ordinal))
+        {
+            warnings.Add($"the CA host's own certificate: renewal {state}");
         }
 
         if (vault.CaCert is { } caCert
@@ -130,6 +183,8 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             return;
         }
 
+        _alarm.Observe(ca.Hostname, facts, ca.Now, "the CA host's own certificate");
+
         if (Warnings(roster) is { Count: > 0 } warnings)
         {
             health.Running($"WARNING: {warnings[0]}");
@@ -150,12 +205,32 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             }
 
             await RenewIfDueAsync(force: false, CancellationToken.None);
+            await ca.Serialized(() =>
+            {
+                bundles.PublishIfDue();
+                return true;
+            }, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not ObjectDisposedException)
         {
+            Volatile.Write(ref _renewalProblem, ex.Message);
             health.Failed($"renewing the CA host's own certificate failed: {ex.Message}; retrying every check");
             LogRenewFailed(ca.Logger, ex);
+            ca.Publish("renewal_failed", new RenewalFailedEvent(ca.Hostname, ex.Message, Interlocked.Increment(ref _failures)));
         }
+    }
+
+    /// <summary>Runs the hook as members do (argv, no shell, a timeout); the outcome is audited. Null when it succeeded.</summary>
+    private async Task<string?> RunHookAsync(string hook, CancellationToken cancellationToken)
+    {
+        var problem = await ReloadHook.RunAsync(hook, HookTimeout, cancellationToken);
+        ca.Audit.Write(problem is null ? "reload_hook_ran" : "reload_hook_failed", ("hostname", ca.Hostname), ("hook", hook), ("detail", problem));
+        if (problem is not null)
+        {
+            LogHookFailed(ca.Logger, problem);
+        }
+
+        return problem;
     }
 
     private static RenewalView View(CertificateFacts? facts, bool renewed, string state, string? detail) =>

@@ -58,21 +58,35 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
     private RosterMember Record(RosterMember member, System.Security.Cryptography.X509Certificates.X509Certificate2 cert, string kind)
     {
         var now = ca.Now;
+        var serial = Revocation.RevocationListSigner.SerialHex(cert.SerialNumberBytes.Span);
         var renewed = member with
         {
             CertFingerprint = CertificateAuthorityFactory.Fingerprint(cert),
             CertExpires = cert.NotAfter.ToUniversalTime(),
             CertSans = CaLifecycle.SanStrings(cert),
+            CertSerial = serial,
+            Superseded = Superseded(member, now),
             LastSeen = now,
             LastRenewed = now,
         };
         ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
-        var serial = cert.SerialNumber.ToLowerInvariant();
         ca.Audit.Write("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
             ("old_fingerprint", member.CertFingerprint), ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
         LogRenewed(ca.Logger, member.Hostname, serial, renewed.CertExpires);
         ca.Publish("cert_renewed", new CertRenewedEvent(member.Hostname, serial, renewed.CertFingerprint, renewed.CertExpires));
         return renewed;
+    }
+
+    /// <summary>The member's still-valid replaced certificates, now with the one being replaced; expired ones drop out.</summary>
+    private static List<SupersededCertificate>? Superseded(RosterMember member, DateTimeOffset now)
+    {
+        var kept = (member.Superseded ?? []).Where(s => s.NotAfter > now).ToList();
+        if (member.CertSerial is { } previous && member.CertExpires > now)
+        {
+            kept.Add(new SupersededCertificate(previous, member.CertExpires, now));
+        }
+
+        return kept.Count == 0 ? null : kept;
     }
 }
 

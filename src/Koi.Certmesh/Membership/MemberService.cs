@@ -1,4 +1,6 @@
 using Koi.Core.Errors;
+using Koi.Core.Health;
+using Koi.Core.Status;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +21,9 @@ internal sealed partial class MemberService(
     CertmeshOptions options,
     TimeProvider time,
     ILogger logger,
-    Revocation.BundleFollower? bundles = null) : IHostedService, IAsyncDisposable
+    Revocation.BundleFollower? bundles = null,
+    ComponentHealth? certificateHealth = null,
+    ExpiryAlarm? alarm = null) : IHostedService, IAsyncDisposable
 {
     /// <summary>Nudges closer together than this are one: a flood of them costs at most one check per spacing.</summary>
     public static readonly TimeSpan NudgeSpacing = TimeSpan.FromSeconds(2);
@@ -48,6 +52,7 @@ internal sealed partial class MemberService(
             LogTickFailed(logger, ex);
         }
 
+        ShowCertificate();
         _timer = time.CreateTimer(_ => _ = TickAsync(), null, TimeSpan.FromSeconds(2), options.CaCheckInterval);
         return Task.CompletedTask;
     }
@@ -61,6 +66,7 @@ internal sealed partial class MemberService(
         }
 
         check.Health.Stopped("shutting down");
+        certificateHealth?.Stopped("shutting down");
     }
 
     /// <summary>Checks the CA now (and fetches its trust bundle). Returns the saved membership with the verdict.</summary>
@@ -121,6 +127,15 @@ internal sealed partial class MemberService(
     /// <summary><c>koi certmesh set-hook</c>: the command run after every renewal, or none. Reported to the CA by heartbeat.</summary>
     public HookView SetHook(string? command, bool clear)
     {
+        var hook = HookFrom(command, clear);
+        var saved = Membership.Update(m => m with { ReloadHook = hook }) ?? throw NotAMember();
+        audit.Write(hook is null ? "reload_hook_cleared" : "reload_hook_set", ("hook", hook));
+        return new HookView(saved.ReloadHook);
+    }
+
+    /// <summary>The hook a set-hook request asks for (null: none), checked as a command line; 400 when it is neither.</summary>
+    public static string? HookFrom(string? command, bool clear)
+    {
         if (!clear && string.IsNullOrWhiteSpace(command))
         {
             throw new KoiException(KoiErrorCode.InvalidRequest, "give --reload \"command\" or --clear");
@@ -132,44 +147,46 @@ internal sealed partial class MemberService(
             ReloadHook.Parse(hook);
         }
 
-        var saved = Membership.Update(m => m with { ReloadHook = hook }) ?? throw NotAMember();
-        audit.Write(hook is null ? "reload_hook_cleared" : "reload_hook_set", ("hook", hook));
-        return new HookView(saved.ReloadHook);
+        return hook;
     }
 
     /// <summary>What needs the member's attention: renewal failing or degraded, expiry close, the CA check's verdict.</summary>
     public List<string> Warnings()
     {
-        var warnings = new List<string>();
         if (Membership.Current is not { } member)
         {
-            return warnings;
+            return [];
         }
 
-        var now = time.GetUtcNow();
-        if (renewal.Facts(member) is { } facts)
-        {
-            if (RenewalSchedule.Warning(facts.NotBefore, facts.NotAfter, now, "this machine's mesh certificate") is { } expiry)
-            {
-                warnings.Add(expiry);
-            }
-        }
-        else
-        {
-            warnings.Add($"this machine's mesh certificate in {files.CertPath(member.Hostname)} cannot be read");
-        }
-
-        if (member.RenewalState is "failing" or "degraded")
-        {
-            warnings.Add($"renewal {member.RenewalState}: {member.RenewalDetail}" + (member.NextRenewalAttempt is { } next ? $" (next attempt {next.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)" : string.Empty));
-        }
-
+        var warnings = CertificateWarnings(member, renewal.Facts(member), time.GetUtcNow());
         if (member.LastVerdict is { } verdict and not "verified" and not "fingerprint_changed")
         {
             warnings.Add($"CA check: {verdict}: {member.LastVerdictDetail}");
         }
 
         return warnings;
+    }
+
+    /// <summary>
+    /// This machine's certificate for the health board: expiry, lifetime, renewal failing, revoked (from the last
+    /// trust bundle); null when <paramref name="hostname"/> is not this member or its certificate cannot be read.
+    /// </summary>
+    public MachineCertificate? OwnMachineCertificate(string hostname)
+    {
+        if (Membership.Current is not { } member || !string.Equals(member.Hostname, hostname, StringComparison.OrdinalIgnoreCase)
+            || renewal.Facts(member) is not { } facts)
+        {
+            return null;
+        }
+
+        var problem = member.LastVerdict is { } verdict and not "verified" ? $"CA check: {verdict}" : null;
+        return new MachineCertificate(
+            facts.NotAfter,
+            problem is null,
+            problem,
+            facts.NotBefore,
+            Revoked: bundles?.Standing.Revoked == true,
+            RenewalProblem: member.RenewalState == "failing" ? member.RenewalDetail ?? "failing" : null);
     }
 
     public static KoiException NotAMember() => new(KoiErrorCode.NotFound, "this machine has not joined a mesh (koi certmesh join)");
@@ -192,6 +209,8 @@ internal sealed partial class MemberService(
             {
                 await renewal.RenewIfDueAsync(force: false, _stopping.Token);
             }
+
+            ShowCertificate();
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -208,6 +227,61 @@ internal sealed partial class MemberService(
             check.Health.Failed($"CA check failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
             LogTickFailed(logger, ex);
         }
+    }
+
+    /// <summary>
+    /// <c>certmesh/member_certificate</c> in <c>koi status</c>: valid until when and renewing from when, or the loudest
+    /// warning; a warning that got louder also goes to the event stream (<see cref="ExpiryAlarm"/>).
+    /// </summary>
+    internal void ShowCertificate()
+    {
+        if (Membership.Current is not { } member)
+        {
+            certificateHealth?.Running("not a member of another CA's mesh");
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var facts = renewal.Facts(member);
+        if (facts is not null)
+        {
+            alarm?.Observe(member.Hostname, facts, now, "this machine's mesh certificate");
+        }
+
+        var warnings = CertificateWarnings(member, facts, now);
+        if (facts is null)
+        {
+            certificateHealth?.Failed(warnings[0]);
+        }
+        else if (warnings.Count > 0)
+        {
+            certificateHealth?.Running($"WARNING: {string.Join("; ", warnings)}");
+        }
+        else
+        {
+            certificateHealth?.Running($"valid until {facts.NotAfter.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}, renews from {facts.RenewAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+    }
+
+    /// <summary>The certificate's own warnings: unreadable, expiry close, renewal failing or degraded.</summary>
+    private List<string> CertificateWarnings(MembershipDocument member, CertificateFacts? facts, DateTimeOffset now)
+    {
+        var warnings = new List<string>();
+        if (facts is null)
+        {
+            warnings.Add($"this machine's mesh certificate in {files.CertPath(member.Hostname)} cannot be read");
+        }
+        else if (RenewalSchedule.Warning(facts.NotBefore, facts.NotAfter, now, "this machine's mesh certificate") is { } expiry)
+        {
+            warnings.Add(expiry);
+        }
+
+        if (member.RenewalState is "failing" or "degraded")
+        {
+            warnings.Add($"renewal {member.RenewalState}: {member.RenewalDetail}" + (member.NextRenewalAttempt is { } next ? $" (next attempt {next.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)" : string.Empty));
+        }
+
+        return warnings;
     }
 
     /// <summary>

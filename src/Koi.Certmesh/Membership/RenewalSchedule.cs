@@ -46,6 +46,13 @@ internal static class RenewalSchedule
         return now + (delay < cap ? delay : cap);
     }
 
+    /// <summary>How loud the expiry warning is: 0 none, 1 last third of the lifetime, 2 under 3 days left, 3 expired.</summary>
+    public static int WarningLevel(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now)
+    {
+        var left = notAfter - now;
+        return left <= TimeSpan.Zero ? 3 : left < LoudWhenLeft ? 2 : left < (notAfter - notBefore) / 3 ? 1 : 0;
+    }
+
     /// <summary>The warning for a certificate valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>; null when none is due.</summary>
     public static string? Warning(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, string what)
     {

@@ -24,7 +24,8 @@ internal static class RevocationListSigner
         var builder = new CertificateRevocationListBuilder();
         foreach (var entry in revoked)
         {
-            builder.AddEntry(Convert.FromHexString(entry.Serial), entry.RevokedAt, X509RevocationReason.CessationOfOperation);
+            var reason = entry.Reason == RevokedCertificate.SupersededReason ? X509RevocationReason.Superseded : X509RevocationReason.CessationOfOperation;
+            builder.AddEntry(Convert.FromHexString(entry.Serial), entry.RevokedAt, reason);
         }
 
         return builder.Build(

@@ -24,7 +24,11 @@ internal sealed record TrustBundle(
 }
 
 /// <param name="Serial">The certificate serial number, lowercase hex as in the DER (no leading zero byte).</param>
-internal sealed record RevokedCertificate(string Serial, string Hostname, DateTimeOffset RevokedAt);
+/// <param name="Reason">Null for a revocation; <see cref="SupersededReason"/> for a certificate a renewal replaced.</param>
+internal sealed record RevokedCertificate(string Serial, string Hostname, DateTimeOffset RevokedAt, string? Reason = null)
+{
+    public const string SupersededReason = "superseded";
+}
 
 /// <summary>The <c>trust_bundle_published</c> event.</summary>
 internal sealed record BundlePublished(long Sequence, int Revoked);

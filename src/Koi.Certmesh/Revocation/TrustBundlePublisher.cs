@@ -14,6 +14,13 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
     /// <summary>A CRL stays valid this long at least, so a CA left locked for a while does not make nginx refuse everyone.</summary>
     public static readonly TimeSpan MinimumCrlValidity = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a certificate a renewal replaced stays good: time for the reload hook and for anything still holding
+    /// the old files to let go. After it the bundle and the CRL list it as superseded (RFC 5280 §5.3.1) until it
+    /// expires, so the old key — deleted at the renewal — is worth nothing even if it leaked before.
+    /// </summary>
+    public static readonly TimeSpan SupersededGrace = TimeSpan.FromHours(1);
+
     public TrustBundleStore Store => store;
 
     /// <summary>Signs and applies the next bundle (sequence one above the one held).</summary>
@@ -21,7 +28,7 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
     {
         var now = time.GetUtcNow();
         var sequence = (store.Held?.Bundle.Sequence ?? 0) + 1;
-        var revoked = Revoked(roster);
+        var revoked = Revoked(roster, now);
         var crl = RevocationListSigner.Build(caCertificate, caKey, revoked, sequence, now, now + CrlValidity(roster.Metadata.Policy));
         var bundle = new TrustBundle(
             TrustBundle.CurrentSchemaVersion,
@@ -47,21 +54,39 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
             return true;
         }
 
-        var wanted = Revoked(roster).Select(r => r.Serial).Order(StringComparer.Ordinal);
+        var wanted = Revoked(roster, time.GetUtcNow()).Select(r => r.Serial).Order(StringComparer.Ordinal);
         var have = held.Bundle.Revoked.Select(r => r.Serial).Order(StringComparer.Ordinal);
         var halfway = held.Bundle.IssuedAt + (CrlValidity(held.Bundle.Policy) / 2);
         return !wanted.SequenceEqual(have, StringComparer.Ordinal) || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway;
     }
 
-    /// <summary>Every serial the roster revoked, oldest first; an entry without a known serial revokes no certificate.</summary>
-    public static List<RevokedCertificate> Revoked(RosterDocument roster)
+    /// <summary>
+    /// Every serial the roster revoked, oldest first (an entry without a known serial revokes no certificate), then
+    /// the still-valid certificates renewals replaced more than <see cref="SupersededGrace"/> ago.
+    /// </summary>
+    public static List<RevokedCertificate> Revoked(RosterDocument roster, DateTimeOffset now)
     {
         var revoked = new List<RevokedCertificate>();
+        var listed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in roster.RevocationList)
         {
             foreach (var serial in entry.Serials ?? [])
             {
-                revoked.Add(new RevokedCertificate(serial, entry.Hostname, entry.RevokedAt));
+                if (listed.Add(serial))
+                {
+                    revoked.Add(new RevokedCertificate(serial, entry.Hostname, entry.RevokedAt));
+                }
+            }
+        }
+
+        foreach (var member in roster.Members)
+        {
+            foreach (var old in member.Superseded ?? [])
+            {
+                if (old.NotAfter > now && now - old.SupersededAt >= SupersededGrace && listed.Add(old.Serial))
+                {
+                    revoked.Add(new RevokedCertificate(old.Serial, member.Hostname, old.SupersededAt + SupersededGrace, RevokedCertificate.SupersededReason));
+                }
             }
         }
 

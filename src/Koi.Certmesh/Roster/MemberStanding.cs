@@ -35,8 +35,12 @@ internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeep
             }
 
             // The serial is what the trust bundle, the CRL and every handshake check name; a member enrolled before
-            // koi recorded serials is refused by the CA but cannot be listed in the CRL.
-            var entry = new RevocationEntry(member.Hostname, ca.Now, roster.Metadata.Operator, why, member.CertSerial is { } serial ? [serial] : null);
+            // koi recorded serials is refused by the CA but cannot be listed in the CRL. Certificates a renewal replaced
+            // and that are still valid go with it: revoking a machine revokes every certificate it could present.
+            var now = ca.Now;
+            List<string> serials = [.. member.CertSerial is { } serial ? [serial] : Array.Empty<string>(),
+                .. (member.Superseded ?? []).Where(s => s.NotAfter > now).Select(s => s.Serial)];
+            var entry = new RevocationEntry(member.Hostname, now, roster.Metadata.Operator, why, serials.Count == 0 ? null : serials);
             ca.Roster.Update(r => r! with
             {
                 Members = [.. r.Members.Select(m => ReferenceEquals(m, member) ? m with { Status = MemberStatus.Revoked } : m)],

@@ -138,6 +138,13 @@ internal sealed record RosterMember
     /// <summary>What the member last reported about its renewal (ok, degraded: …, failing: …), via heartbeat.</summary>
     public string? RenewalState { get; init; }
 
+    /// <summary>
+    /// Certificates of this member that a renewal replaced and that have not expired yet: the trust bundle and the CRL
+    /// list them as superseded once <see cref="Revocation.TrustBundlePublisher.SupersededGrace"/> has passed, and a
+    /// revocation lists them with the current one. Null in older rosters.
+    /// </summary>
+    public List<SupersededCertificate>? Superseded { get; init; }
+
     /// <summary>The operator who approved the join; null when the mesh required no approval (and for the primary).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? ApprovedBy { get; init; }
@@ -146,6 +153,9 @@ internal sealed record RosterMember
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? EnrolledFrom { get; init; }
 }
+
+/// <summary>A member's certificate that a renewal replaced; <paramref name="NotAfter"/> is when it stops mattering.</summary>
+internal sealed record SupersededCertificate(string Serial, DateTimeOffset NotAfter, DateTimeOffset SupersededAt);
 
 /// <param name="Serials">The serial numbers (lowercase hex) of the certificates this revocation invalidates; the
 /// trust bundle and the CRL list exactly these. Null in rosters written before koi recorded serials.</param>
