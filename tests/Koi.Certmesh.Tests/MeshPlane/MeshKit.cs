@@ -111,6 +111,20 @@ internal sealed class MeshKit : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{Plane.Port}") };
     }
 
+    /// <summary>
+    /// stone-b's member service over this kit's member files (its CA check is never run here): what it shows in
+    /// <c>koi status</c> goes to <paramref name="health"/>, what it publishes to <paramref name="published"/>.
+    /// </summary>
+    public MemberService Service(ComponentHealth health, List<(string Kind, object? Data)> published)
+    {
+        var caClient = new CaClient(new HttpClient());
+        var options = Join.H.Options;
+        var check = new CaCheck(Membership, caClient, Mesh, Renewal, MemberFiles, Audit, options, Join.H.Status, Join.H.Time, new RecordingLogger());
+        var joiner = new MemberJoiner(Join.Ca, Membership, caClient, new Koi.Core.Discovery.EmptyServiceDirectory(), MemberFiles, options, Join.H.Time, new RecordingLogger());
+        return new MemberService(joiner, check, Renewal, Audit, MemberFiles, options, Join.H.Time, new RecordingLogger(),
+            certificateHealth: health, alarm: new ExpiryAlarm((kind, data) => published.Add((kind, data))));
+    }
+
     public ComponentSnapshot PlaneHealth() => Join.H.Status.Snapshot().Single(c => c.Name == "certmesh/mesh_plane");
 
     public async ValueTask DisposeAsync()

@@ -121,6 +121,47 @@ public sealed class MeshPlaneTests
     }
 
     [Fact]
+    public async Task Heartbeat_NothingChanged_RosterFileNotRewrittenSightingStillShown()
+    {
+        await using var kit = await MeshKit.StartAsync();
+        using var current = kit.MemberCertificate();
+        using var http = kit.PlaneClient(current);
+        var beat = new HeartbeatRequest("systemctl reload nginx", "ok", null);
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        var document = kit.Join.Ca.Roster.Current;
+        var bytes = File.ReadAllBytes(kit.Join.H.Files.Roster);
+
+        kit.Join.H.Time.Advance(TimeSpan.FromMinutes(5));
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+
+        Assert.Same(document, kit.Join.Ca.Roster.Current);
+        Assert.Equal(bytes, File.ReadAllBytes(kit.Join.H.Files.Roster));
+        var now = kit.Join.H.Time.GetUtcNow();
+        Assert.Equal(now, kit.Join.Ca.RosterDocument().Members.Single(m => m.Hostname == "stone-b").LastSeen);
+        var status = await kit.Join.Ca.StatusAsync(Ct);
+        var shown = status.Members.Single(m => m.Hostname == "stone-b");
+        Assert.Equal(now, shown.LastSeen);
+        Assert.False(shown.Stale);
+    }
+
+    [Fact]
+    public async Task Heartbeat_StateChangedOrAnHourSinceTheStoredSighting_RosterWritten()
+    {
+        await using var kit = await MeshKit.StartAsync();
+        using var current = kit.MemberCertificate();
+        using var http = kit.PlaneClient(current);
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "ok", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+
+        kit.Join.H.Time.Advance(TimeSpan.FromMinutes(5));
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal("failing: CA locked", kit.RosterEntry().RenewalState);
+
+        kit.Join.H.Time.Advance(Heartbeats.PersistSightingEvery);
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(kit.Join.H.Time.GetUtcNow(), kit.RosterEntry().LastSeen);
+    }
+
+    [Fact]
     public async Task Heartbeat_HookWithControlCharacters_400AndNothingRecorded()
     {
         await using var kit = await MeshKit.StartAsync();
