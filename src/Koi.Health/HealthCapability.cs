@@ -92,7 +92,8 @@ public sealed class HealthCapability : IKoiCapability
             _options,
             time,
             status.Register(Name, "machines"),
-            logger);
+            logger,
+            sp.GetService<IServiceReconfirmer>());
         var proxies = new ProxyWatcher(
             sp.GetService<IProxyFacts>() ?? new EmptyProxyFacts(),
             monitor,

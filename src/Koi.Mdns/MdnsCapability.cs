@@ -43,6 +43,7 @@ public sealed class MdnsCapability : IKoiCapability
     {
         services.AddSingleton(_createEngine);
         services.AddSingleton<IServiceDirectory>(sp => sp.GetRequiredService<MdnsEngine>());
+        services.AddSingleton<IServiceReconfirmer>(sp => sp.GetRequiredService<MdnsEngine>());
         services.AddSingleton<ILocalAddresses>(sp => sp.GetRequiredService<MdnsEngine>());
         services.AddSingleton<IMetricsSource>(sp => new MdnsMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<MdnsEngine>()));
         services.AddSingleton<IServiceAdvertiser>(sp => new MdnsServiceAdvertiser(sp.GetRequiredService<MdnsEngine>()));

@@ -32,7 +32,7 @@ namespace Koi.Mdns;
 /// await engine.UnregisterAsync(reg.Id);   // goodbye packets
 /// </code>
 /// </example>
-public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAsyncDisposable
+public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer, ILocalAddresses, IAsyncDisposable
 {
     private readonly MdnsOptions _options;
     private readonly IMdnsTransport _transport;
@@ -46,6 +46,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
     private readonly SentPacketLog _sent = new();
     private readonly RecordCache _cache;
     private readonly Querier _querier;
+    private readonly Reconfirmer _reconfirmer;
     private readonly Responder _responder;
     private readonly ServiceTracker _tracker;
     private readonly HashSet<NameTypeKey> _desired = [];
@@ -82,6 +83,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
         _scheduler = new EngineScheduler(time, OnTimer);
         _cache = new RecordCache(options.MaxCacheRecords);
         _querier = new Querier(_scheduler, random, _outbox, _cache, options.MaxQuestions);
+        _reconfirmer = new Reconfirmer(_scheduler, _cache, _querier);
         var hostLabel = options.HostName is { } name ? HostLabel.Validate(name) : HostLabel.FromMachineName(Environment.MachineName);
         _responder = new Responder(_scheduler, random, _outbox, logger, hostLabel);
         _tracker = new ServiceTracker(_cache, options);
@@ -424,6 +426,13 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
         {
             return _tracker.Snapshot(type);
         }
+    }
+
+    /// <summary>RFC 6762 §10.4 for the instance's SRV record: asked for again, flushed within 10 s when unanswered.</summary>
+    public bool Reconfirm(string instanceFullName)
+    {
+        var instance = InstanceName.ParseFullName(instanceFullName);
+        return Run(_ => _started && !_stopped && _reconfirmer.Reconfirm(instance, Koi.Dns.Protocol.DnsType.SRV));
     }
 
     public DiscoveredService? Find(string fullName)

@@ -51,6 +51,21 @@ internal sealed class CachedRecord(int interfaceIndex, DnsResourceRecord record,
         RefreshStage = RefreshPoints.Length;
     }
 
+    /// <summary>
+    /// RFC 6762 §10.4: its owner may be gone. Unless an answer renews it, the record goes by <paramref name="now"/> +
+    /// <paramref name="within"/>; the usual refresh points are skipped (the reconfirming queries take their place).
+    /// </summary>
+    public void Reconfirm(DateTimeOffset now, TimeSpan within)
+    {
+        var by = now + within;
+        if (by < ExpiresAt)
+        {
+            ExpiresAt = by;
+        }
+
+        RefreshStage = RefreshPoints.Length;
+    }
+
     /// <summary>True when the next refresh point (plus <paramref name="jitter"/> of the TTL, 0–2 %) has passed; advances it.</summary>
     public bool TakeRefreshDue(DateTimeOffset now, double jitter)
     {

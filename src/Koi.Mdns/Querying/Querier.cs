@@ -17,6 +17,7 @@ internal sealed class Querier(EngineScheduler scheduler, Random random, Outbox o
 
     private readonly Dictionary<NameTypeKey, ContinuousQuestion> _questions = [];
     private readonly HashSet<(NameTypeKey Key, int Interface)> _refresh = [];
+    private readonly HashSet<(NameTypeKey Key, int Interface)> _reconfirm = [];
     private readonly List<NameTypeKey> _stale = [];
     private readonly List<ContinuousQuestion> _due = [];
     private LinkSet _links = LinkSet.Empty;
@@ -77,6 +78,18 @@ internal sealed class Querier(EngineScheduler scheduler, Random random, Outbox o
     public void Refresh(NameTypeKey key, int interfaceIndex)
     {
         if (_refresh.Count < maxQuestions && _refresh.Add((key, interfaceIndex)))
+        {
+            Reschedule();
+        }
+    }
+
+    /// <summary>
+    /// §10.4: a cached answer whose owner may be gone; ask for it now on its interface, even when it is also a
+    /// continuous question not yet due (a refresh would wait for that question's own schedule).
+    /// </summary>
+    public void Reconfirm(NameTypeKey key, int interfaceIndex)
+    {
+        if (_reconfirm.Count < maxQuestions && _reconfirm.Add((key, interfaceIndex)))
         {
             Reschedule();
         }
@@ -169,6 +182,14 @@ internal sealed class Querier(EngineScheduler scheduler, Random random, Outbox o
                 }
             }
 
+            foreach (var (key, interfaceIndex) in _reconfirm)
+            {
+                if (interfaceIndex == link.InterfaceIndex)
+                {
+                    AddQuestion(query, key, interfaceIndex, now);
+                }
+            }
+
             if (query.Questions.Count > 0)
             {
                 QueriesSent++;
@@ -182,6 +203,7 @@ internal sealed class Querier(EngineScheduler scheduler, Random random, Outbox o
         }
 
         _refresh.Clear();
+        _reconfirm.Clear();
         Reschedule();
     }
 
@@ -209,7 +231,7 @@ internal sealed class Querier(EngineScheduler scheduler, Random random, Outbox o
 
     private void Reschedule()
     {
-        DateTimeOffset? earliest = _refresh.Count > 0 ? scheduler.Now : null;
+        DateTimeOffset? earliest = _refresh.Count > 0 || _reconfirm.Count > 0 ? scheduler.Now : null;
         foreach (var question in _questions.Values)
         {
             if (earliest is null || question.NextAt < earliest)

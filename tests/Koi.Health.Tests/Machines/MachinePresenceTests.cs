@@ -41,6 +41,50 @@ public sealed class MachinePresenceTests
     }
 
     [Fact]
+    public async Task Sweep_LiveServiceSilentForTheThreshold_ReconfirmedOnceThenAgainAfterANewSighting()
+    {
+        await using var h = new HealthHarness();
+        h.Directory.Set(FakeServiceDirectory.Koi("stone-09", h.Time.GetUtcNow()));
+
+        h.Time.Advance(TimeSpan.FromSeconds(59));
+        h.Watcher.Sweep();
+        Assert.Empty(h.Directory.Reconfirmed);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.Watcher.Sweep();
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+        h.Watcher.Sweep();
+        Assert.Equal(["koi on stone-09._koi._tcp.local"], h.Directory.Reconfirmed);
+
+        h.Directory.Set(FakeServiceDirectory.Koi("stone-09", h.Time.GetUtcNow()));
+        h.Time.Advance(TimeSpan.FromSeconds(60));
+        h.Watcher.Sweep();
+
+        Assert.Equal(2, h.Directory.Reconfirmed.Count);
+        Assert.Equal("up", h.Service.Status().Machines[0].State);
+    }
+
+    [Fact]
+    public async Task Sweep_VanishedWithoutGoodbyeReconfirmUnanswered_DownWhenMdnsFlushesAboutTenSecondsLater()
+    {
+        await using var h = new HealthHarness();
+        var seen = h.Time.GetUtcNow();
+        h.Directory.Set(FakeServiceDirectory.Koi("stone-09", seen));
+        h.Watcher.Sweep();
+        h.Time.Advance(TimeSpan.FromSeconds(60));
+        h.Watcher.Sweep();
+        Assert.Single(h.Directory.Reconfirmed);
+        Assert.Equal("up", h.Service.Status().Machines[0].State);
+
+        // Nobody answered the reconfirming queries: mDNS flushed the SRV record (docs/health.md).
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        h.Directory.Set(FakeServiceDirectory.Koi("stone-09", seen, srvExpired: true));
+        h.Watcher.Sweep();
+
+        Assert.Equal("down", h.Service.Status().Machines[0].State);
+        Assert.Equal(["2026-11-01 12:01:10 | stone-09   | up → down    | mDNS: not seen for 60s"], h.LogLines());
+    }
+
+    [Fact]
     public async Task Sweep_Rediscovered_DownToUpLine()
     {
         await using var h = new HealthHarness();

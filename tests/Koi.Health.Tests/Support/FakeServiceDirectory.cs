@@ -4,10 +4,22 @@ using Koi.Core.Discovery;
 namespace Koi.Health.Tests.Support;
 
 /// <summary>An mDNS registry the test fills by hand.</summary>
-internal sealed class FakeServiceDirectory : IServiceDirectory
+internal sealed class FakeServiceDirectory : IServiceDirectory, IServiceReconfirmer
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DiscoveredService> _services = [];
+
+    /// <summary>Every instance health asked mDNS to reconfirm, in order.</summary>
+    public List<string> Reconfirmed { get; } = [];
+
+    public bool Reconfirm(string instanceFullName)
+    {
+        lock (_gate)
+        {
+            Reconfirmed.Add(instanceFullName);
+            return _services.ContainsKey(instanceFullName);
+        }
+    }
 
     public void Set(DiscoveredService service)
     {

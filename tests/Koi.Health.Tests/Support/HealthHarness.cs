@@ -36,7 +36,7 @@ internal sealed class HealthHarness : IAsyncDisposable
         Monitor = new HealthMonitor(Store, Log, Bus, Options, Time, NullLogger.Instance);
         ChecksHealth = Status.Register("health", "checks");
         Scheduler = new CheckScheduler(probe ?? Probe, Monitor, Options, Time, random ?? (() => 0.5), ChecksHealth, NullLogger.Instance);
-        Watcher = new MachineWatcher(Directory, members ?? new FakeMemberDirectory(), Monitor, Options, Time, Status.Register("health", "machines"), NullLogger.Instance);
+        Watcher = new MachineWatcher(Directory, members ?? new FakeMemberDirectory(), Monitor, Options, Time, Status.Register("health", "machines"), NullLogger.Instance, Directory);
         ProxyWatcher = new ProxyWatcher(Proxies, Monitor, Options, Time, Status.Register("health", "proxies"), NullLogger.Instance);
         Service = new HealthService(Monitor, Scheduler, Watcher, ProxyWatcher, new EmptyCertificateFacts(), new EmptyNameResolutionFacts(), ChecksHealth, Time);
     }

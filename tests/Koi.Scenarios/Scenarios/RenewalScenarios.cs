@@ -8,7 +8,9 @@ namespace Koi.Scenarios.Scenarios;
 /// <summary>
 /// Certificates that renew themselves (issue 15): with 3-minute certificates two members renew several times in a
 /// row over the CA's mTLS plane, serials change, a reload hook runs after each renewal and a failing one shows
-/// degraded; the CA host's own certificate renews too and the members' checks stay green.
+/// degraded; the CA host's own certificate renews too (running its own hook) and the members' checks stay green. Then
+/// the CA stops past a member's renew point: the member warns in <c>koi status</c> and <c>koi certmesh status</c>, and
+/// renews once the CA is back; and a locked CA whose own certificate expired is judged "expired", never "MITM".
 /// </summary>
 public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenarios<RenewalFixture>(fixture)
 {
@@ -17,7 +19,7 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
     private const string C = RenewalFixture.FailingHookMember;
     private const string Marker = "/tmp/koi-reloaded";
 
-    [Fact(Timeout = 540_000)]
+    [Fact(Timeout = 900_000)]
     public async Task ShortLifetimes_MembersAndCaHostRenewRepeatedly_HooksRunFailingHookDegraded()
     {
         var create = await Koi(A, "certmesh", "create", "--profile", "just-me", "--passphrase-file", RenewalFixture.PassphraseFile, "--json");
@@ -30,6 +32,7 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         (await Koi(C, "certmesh", "join", endpoint, "--code", await CodeAsync(secret, "now + 30 seconds"), "--json")).EnsureSuccess();
         (await Koi(B, "certmesh", "set-hook", "--reload", $"touch {Marker}")).EnsureSuccess();
         (await Koi(C, "certmesh", "set-hook", "--reload", "false")).EnsureSuccess();
+        (await Koi(A, "certmesh", "set-hook", "--reload", $"touch {Marker}")).EnsureSuccess();
 
         // B renews at least twice in a row, each time with a new serial and its hook run afterwards.
         var serials = new List<string> { await SerialAsync(B, B) };
@@ -51,11 +54,68 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         (await Lab.RunAsync(C, ["openssl", "verify", "-CAfile", $"{KoiDaemon.DataDir}/certs/{C}/ca.pem", $"{KoiDaemon.DataDir}/certs/{C}/cert.pem"], Ct)).EnsureSuccess();
 
         // The CA host's own certificate renews as well, and the members still verify it over the mesh plane.
+        (await Lab.RunAsync(A, ["rm", "-f", Marker], Ct)).EnsureSuccess();
         var ownBefore = await SerialAsync(A, A);
         await Poll.UntilAsync(async () => await SerialAsync(A, A) != ownBefore, TimeSpan.FromMinutes(2), $"{A}'s own certificate renewal", Ct);
+        await Poll.UntilAsync(async () => (await Lab.RunAsync(A, ["test", "-e", Marker], Ct)).Succeeded, TimeSpan.FromSeconds(20), $"{A}'s own reload hook", Ct);
         var verified = JsonDocument.Parse((await Koi(B, "certmesh", "verify-ca", "--json")).EnsureSuccess().Stdout).RootElement;
         Assert.Equal("verified", verified.GetProperty("last_verdict").GetString());
         Assert.Contains("cert_renewed", (await Koi(A, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+
+        await CaStoppedPastRenewPoint_MemberWarnsThenRenewsWhenItIsBackAsync();
+        await CaLockedOwnCertificateExpired_MemberSaysExpiredNotMitmAsync();
+    }
+
+    /// <summary>Right after B renews, A's daemon stops; B's next renew point passes without a CA.</summary>
+    private async Task CaStoppedPastRenewPoint_MemberWarnsThenRenewsWhenItIsBackAsync()
+    {
+        var before = await SerialAsync(B, B);
+        await Poll.UntilAsync(async () => await SerialAsync(B, B) != before, TimeSpan.FromMinutes(3), $"{B}'s renewal before the stop", Ct);
+        var stranded = await SerialAsync(B, B);
+        await Lab.StopAsync(Lab.Started.Single(p => p.Host == A && p.Name == "koi" && p.IsRunning), Ct);
+
+        await Poll.UntilAsync(async () => (await ComponentReasonAsync(B, "certmesh/member_certificate"))?.Contains("renewal failing", StringComparison.Ordinal) == true,
+            TimeSpan.FromMinutes(2), $"{B}'s koi status to warn that renewal is failing", Ct);
+        var status = await Koi(B, "certmesh", "status");
+        Assert.Contains("renewal failing", status.Stdout + status.Stderr, StringComparison.Ordinal);
+        Assert.Equal(stranded, await SerialAsync(B, B));
+
+        await KoiDaemon.StartAsync(Lab, A, Ct);
+        (await Koi(A, "certmesh", "unlock", "--passphrase-file", RenewalFixture.PassphraseFile)).EnsureSuccess();
+        await Poll.UntilAsync(async () => await SerialAsync(B, B) != stranded, TimeSpan.FromSeconds(90), $"{B}'s renewal once {A} is back", Ct);
+        await Poll.UntilAsync(async () => (await ComponentReasonAsync(B, "certmesh/member_certificate"))?.StartsWith("valid until", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(30), $"{B}'s warning to clear", Ct);
+    }
+
+    /// <summary>A locked CA cannot renew its own certificate: once it expires, B's check says expired, not MITM.</summary>
+    private async Task CaLockedOwnCertificateExpired_MemberSaysExpiredNotMitmAsync()
+    {
+        (await Koi(A, "certmesh", "lock")).EnsureSuccess();
+        var expires = (await Lab.RunAsync(A, ["openssl", "x509", "-noout", "-enddate", "-in", $"{KoiDaemon.DataDir}/certs/{A}/cert.pem"], Ct)).EnsureSuccess().Stdout;
+
+        await Poll.UntilAsync(async () => (await Lab.RunAsync(A, ["openssl", "x509", "-noout", "-checkend", "0", "-in", $"{KoiDaemon.DataDir}/certs/{A}/cert.pem"], Ct)).ExitCode != 0,
+            TimeSpan.FromMinutes(4), $"{A}'s own certificate ({expires.Trim()}) to expire while locked", Ct);
+        var verdict = JsonDocument.Parse((await Koi(B, "certmesh", "verify-ca", "--json")).Stdout).RootElement;
+
+        Assert.Equal("expired", verdict.GetProperty("last_verdict").GetString());
+        Assert.False(verdict.TryGetProperty("alert", out var alert) && alert.ValueKind == JsonValueKind.Object && alert.GetProperty("active").GetBoolean());
+        var status = await Koi(B, "certmesh", "status");
+        Assert.DoesNotContain("MITM", status.Stdout + status.Stderr, StringComparison.Ordinal);
+        (await Koi(A, "certmesh", "unlock", "--passphrase-file", RenewalFixture.PassphraseFile)).EnsureSuccess();
+    }
+
+    private async Task<string?> ComponentReasonAsync(string host, string name)
+    {
+        var status = JsonDocument.Parse((await Koi(host, "status", "--json")).EnsureSuccess().Stdout).RootElement;
+        foreach (var component in status.GetProperty("components").EnumerateArray())
+        {
+            if (component.GetProperty("name").GetString() == name)
+            {
+                return component.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+            }
+        }
+
+        return null;
     }
 
     private async Task<string> SerialAsync(string host, string name) =>
