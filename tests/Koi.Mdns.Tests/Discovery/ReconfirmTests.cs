@@ -1,5 +1,4 @@
 using Koi.Dns.Protocol;
-using Koi.Dns.Protocol.Records;
 
 namespace Koi.Mdns.Tests.Discovery;
 
