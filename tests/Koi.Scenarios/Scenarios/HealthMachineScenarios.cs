@@ -5,14 +5,16 @@ using Koi.Scenarios.Harness;
 
 namespace Koi.Scenarios.Scenarios;
 
-/// <summary>Machine health for free: a machine whose koi daemon stops goes down after the threshold (60 s).</summary>
+/// <summary>
+/// Machine health for free: a machine whose koi daemon stops goes down after the threshold (60 s); one that vanishes
+/// without a goodbye is reconfirmed with a direct mDNS query at 60 s and down about ten seconds later.
+/// </summary>
 public sealed class HealthMachineScenarios(HealthFixture fixture) : LabScenarios<HealthFixture>(fixture)
 {
     [Fact(Timeout = 180_000)]
     public async Task KoiDaemonStops_MachineDownAfterThreshold_WithOneLogLine()
     {
-        await WaitForMachineAsync("up", TimeSpan.FromSeconds(30));
-        var daemon = Lab.Started.Single(p => p.Host == HealthFixture.Target && p.Name == "koi" && p.IsRunning);
+        var daemon = await TargetDaemonAsync();
 
         await Lab.StopAsync(daemon, Ct);
         var stoppedAt = DateTimeOffset.UtcNow;
@@ -31,6 +33,35 @@ public sealed class HealthMachineScenarios(HealthFixture fixture) : LabScenarios
         var log = (await Lab.RunAsync(HealthFixture.Watcher, ["cat", $"{KoiDaemon.DataDir}/logs/health.log"], Ct)).EnsureSuccess().Stdout;
         var line = Assert.Single(log.Split('\n'), l => l.Contains($"| {HealthFixture.Target} ", StringComparison.Ordinal) && l.Contains("→ down", StringComparison.Ordinal));
         Assert.Contains("not seen for 60s", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task KoiDaemonKilled_NoGoodbye_ReconfirmedAtSixtySecondsDownWithinSeventyFive()
+    {
+        var daemon = await TargetDaemonAsync();
+
+        // SIGKILL: no goodbye, the target's records stay in the watcher's cache with their TTL (120 s).
+        System.Diagnostics.Process.GetProcessById(daemon.Pid).Kill();
+        var killedAt = DateTimeOffset.UtcNow;
+        var killed = Stopwatch.StartNew();
+        await Lab.StopAsync(daemon, Ct);
+        await WaitForMachineAsync("down", TimeSpan.FromSeconds(120));
+
+        var machine = await MachineAsync();
+        var lastSeen = machine.GetProperty("last_seen").GetDateTimeOffset();
+        var downSince = machine.GetProperty("since").GetDateTimeOffset();
+        Assert.True(lastSeen <= killedAt.AddSeconds(1), $"seen at {lastSeen:O}, after its daemon was killed at {killedAt:O}");
+        Assert.InRange((downSince - lastSeen).TotalSeconds, 60, 75);
+        Assert.True(killed.Elapsed.TotalSeconds <= 80, $"down {killed.Elapsed.TotalSeconds:0}s after the kill");
+    }
+
+    /// <summary>The target's koi daemon, started again if an earlier scenario stopped it, once the watcher sees it up.</summary>
+    private async Task<LabProcess> TargetDaemonAsync()
+    {
+        var daemon = Lab.Started.FirstOrDefault(p => p.Host == HealthFixture.Target && p.Name == "koi" && p.IsRunning)
+            ?? await KoiDaemon.StartAsync(Lab, HealthFixture.Target, Ct);
+        await WaitForMachineAsync("up", TimeSpan.FromSeconds(90));
+        return daemon;
     }
 
     private async Task WaitForMachineAsync(string state, TimeSpan timeout) =>
