@@ -7,7 +7,9 @@ koi runs in-process (bench/enrollment/signer, Release): a CA in a temp dir under
 costs what it costs), filled to --members through the join path, then --count more, timed:
   admit  CSR parsed and its self-signature checked, rules 6 and 8 (revoked / taken, SANs, sign), the roster and the
          audit line persisted (fsync'd) — JoinAsync after the code check, without HTTP;
-  join   the whole JoinAsync with a fresh TOTP code per join (adds the code check and the used-step save).
+  join   the whole JoinAsync with a fresh TOTP code per join (adds the code check and the used-step save);
+  renew  --count members renewing once each: the CA's side of POST /mesh/renew after the mTLS handshake (CSR checked,
+         reissued with the member's names, roster and audit persisted). Like-for-like peer: `openssl ca` per CSR.
 openssl signs the same CSRs with `openssl ca` (an index.txt database pre-filled to --members entries, the same
 extensions and SANs): one process per CSR — each issuance recorded in the database before the next, like koi's
 roster — and, as openssl's best case, one batch process for all --count CSRs (`-infiles`, database written once).
@@ -85,7 +87,7 @@ def one_round(work, members, count):
     t = time.monotonic()
     ca(batch, timed)
     batched = count / (time.monotonic() - t)
-    return koi["admit_per_sec"], koi["join_per_sec"], per_process, batched, koi["admit_roster_bytes"]
+    return koi["admit_per_sec"], koi["join_per_sec"], per_process, batched, koi["admit_roster_bytes"], koi["renew_per_sec"]
 
 def main():
     p = argparse.ArgumentParser()
@@ -106,14 +108,16 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
     admit, join, single, batch = (statistics.median(r[i] for r in rounds) for i in range(4))
+    renew = statistics.median(r[5] for r in rounds)
     print(f"{a.members} members, {a.count} timed, {a.runs} runs; load average {load_before[0]:.1f} -> {load_after[0]:.1f} "
           f"on {os.cpu_count()} CPUs; roster.json {rounds[-1][4] / 1024:.0f} KiB")
     print(f"{'signs/s (median)':44}{'koi':>10}{'openssl':>10}{'koi/openssl':>13}")
     print(f"{'koi admit vs openssl ca, process per CSR':44}{admit:10.0f}{single:10.0f}{admit / single:12.2f}x")
     print(f"{'koi admit vs openssl ca, one batch':44}{admit:10.0f}{batch:10.0f}{admit / batch:12.2f}x")
     print(f"{'koi full join (TOTP + used step) ':44}{join:10.0f}")
-    print("runs (admit, join, openssl per CSR, openssl batch): " +
-          "; ".join(f"{r[0]:.0f}, {r[1]:.0f}, {r[2]:.0f}, {r[3]:.0f}" for r in rounds))
+    print(f"{'koi renew vs openssl ca, process per CSR':44}{renew:10.0f}{single:10.0f}{renew / single:12.2f}x")
+    print("runs (admit, join, renew, openssl per CSR, openssl batch): " +
+          "; ".join(f"{r[0]:.0f}, {r[1]:.0f}, {r[5]:.0f}, {r[2]:.0f}, {r[3]:.0f}" for r in rounds))
 
 if __name__ == "__main__":
     main()

@@ -8,12 +8,15 @@ using Koi.Certmesh;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Enrollment;
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
 using Koi.Core.Naming;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // Usage: EnrollmentBench --dir DIR [--members 1000] [--count 500]
+// Times admit, join and renew (a member renewing over the mesh plane: CSR for a fresh key, reissue with its names,
+// roster and audit persisted) at --members, --count of each.
 // Writes DIR/csr/NNNN.pem (the CSRs it signs, for openssl to sign the same ones) and prints one JSON line.
 var arguments = args.Chunk(2).ToDictionary(p => p[0].TrimStart('-'), p => p[1], StringComparer.Ordinal);
 var dir = arguments["dir"];
@@ -47,6 +50,16 @@ var join = await MeasureAsync("join", async (ca, clock, secret, i, host, source)
     }
 });
 
+// Renewal (docs/certmesh.md "Renewal"): the CA's side of POST /mesh/renew after the mTLS handshake proved the peer —
+// the CSR checked, a certificate for the new key with the names the roster holds, the roster and audit persisted.
+// Members 1..count renew once each (the CA host, member 0, renews its own certificate another way).
+var renew = await MeasureAsync("renew", async (ca, clock, secret, i, host, source) =>
+{
+    var member = $"stone-{i - members + 1:D4}";
+    var peer = new MeshPeer(member, string.Empty, string.Empty, clock.GetUtcNow());
+    await ca.Renewals.RenewAsync(peer, new RenewRequest(csrs[i]), CancellationToken.None);
+}, expected: members);
+
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     members,
@@ -55,10 +68,12 @@ Console.WriteLine(JsonSerializer.Serialize(new
     admit_roster_bytes = admit.RosterBytes,
     join_per_sec = join.Rate,
     join_roster_bytes = join.RosterBytes,
+    renew_per_sec = renew.Rate,
+    renew_roster_bytes = renew.RosterBytes,
 }));
 
 // One CA in its own directory, filled to `members` through the same path (untimed), then `count` more timed.
-async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<CertmeshAuthority, SteppingClock, byte[], int, string, IPAddress, Task> step)
+async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<CertmeshAuthority, SteppingClock, byte[], int, string, IPAddress, Task> step, int? expected = null)
 {
     var clock = new SteppingClock();
     var status = new StatusRegistry(clock);
@@ -93,7 +108,7 @@ async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<Certm
     }
 
     watch.Stop();
-    if (ca.Roster.Current!.Members.Count != members + count)
+    if (ca.Roster.Current!.Members.Count != (expected ?? members + count))
     {
         throw new InvalidOperationException($"{name}: roster has {ca.Roster.Current.Members.Count} members");
     }

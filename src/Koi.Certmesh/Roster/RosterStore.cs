@@ -9,9 +9,10 @@ namespace Koi.Certmesh.Roster;
 /// durably and only then publishes the new document to readers; a failed save leaves memory and disk as they were.
 /// </summary>
 /// <remarks>
-/// A change that only adds members (a join) is appended to <c>roster.journal</c> — one line per member, fsync'd —
-/// instead of rewriting the whole roster: at 1,000 members a rewrite is ~0.9 MB serialised, written and fsync'd per
-/// join, which made signing O(members). Any other change, every <see cref="MaxJournalEntries"/> members, and every
+/// A change that only adds members (a join) or changes members in place (a renewal, a heartbeat that changed something)
+/// is appended to <c>roster.journal</c> — one line per member, fsync'd, a changed one marked as replacing the entry of
+/// its hostname — instead of rewriting the whole roster: at 1,000 members a rewrite is ~0.9 MB serialised, written and
+/// fsync'd per join or renewal, which made signing O(members). Any other change, every <see cref="MaxJournalEntries"/> members, and every
 /// load fold the journal back into a fresh <c>roster.json</c> (written atomically) and delete it. Each journal line
 /// names the SHA-256 of the <c>roster.json</c> it extends, so lines already folded in (a crash between the rewrite
 /// and the delete) are recognised and skipped; a torn last line (a crash mid-append, never acknowledged) is dropped.
@@ -64,8 +65,7 @@ internal sealed class RosterStore(string path)
             _snapshotHash = Hash(bytes);
             if (File.Exists(JournalPath))
             {
-                var added = ReadJournal(_snapshotHash);
-                document = document with { Members = [.. document.Members, .. added] };
+                document = document with { Members = Apply(document.Members, ReadJournal(_snapshotHash)) };
                 WriteSnapshot(document);
             }
 
@@ -85,10 +85,15 @@ internal sealed class RosterStore(string path)
         lock (_gate)
         {
             next = change(_current);
-            if (AddedMembers(_current, next) is { } added && _snapshotHash is not null && _journalEntries + added.Count <= MaxJournalEntries)
+            if (ReferenceEquals(next, _current))
             {
-                AppendJournal(added);
-                _journalEntries += added.Count;
+                return next;
+            }
+
+            if (JournalLines(_current, next) is { } lines && _snapshotHash is not null && _journalEntries + lines.Count <= MaxJournalEntries)
+            {
+                AppendJournal(lines);
+                _journalEntries += lines.Count;
             }
             else
             {
@@ -117,10 +122,13 @@ internal sealed class RosterStore(string path)
         Changed?.Invoke(this, EventArgs.Empty);
     }
 
-    /// <summary>The members <paramref name="next"/> adds to <paramref name="current"/> when that is all it changes.</summary>
-    private static List<RosterMember>? AddedMembers(RosterDocument? current, RosterDocument next)
+    /// <summary>
+    /// The members <paramref name="next"/> changes in place (same position, same hostname) or adds at the end, when
+    /// that is all it changes; null when the change needs a whole new snapshot.
+    /// </summary>
+    private List<(RosterMember Member, bool Replaces)>? JournalLines(RosterDocument? current, RosterDocument next)
     {
-        if (current is null || next.Members.Count <= current.Members.Count || next.SchemaVersion != current.SchemaVersion
+        if (current is null || next.Members.Count < current.Members.Count || next.SchemaVersion != current.SchemaVersion
             || !ReferenceEquals(current.Metadata, next.Metadata)
             || !ReferenceEquals(current.RevocationList, next.RevocationList)
             || !ReferenceEquals(current.ProxyEntries, next.ProxyEntries))
@@ -128,15 +136,48 @@ internal sealed class RosterStore(string path)
             return null;
         }
 
+        var lines = new List<(RosterMember, bool)>();
         for (var i = 0; i < current.Members.Count; i++)
         {
-            if (!ReferenceEquals(current.Members[i], next.Members[i]))
+            if (ReferenceEquals(current.Members[i], next.Members[i]))
+            {
+                continue;
+            }
+
+            if (next.Members[i].Hostname != current.Members[i].Hostname || lines.Count >= MaxJournalEntries - _journalEntries)
             {
                 return null;
             }
+
+            lines.Add((next.Members[i], true));
         }
 
-        return next.Members.GetRange(current.Members.Count, next.Members.Count - current.Members.Count);
+        for (var i = current.Members.Count; i < next.Members.Count; i++)
+        {
+            lines.Add((next.Members[i], false));
+        }
+
+        return lines.Count == 0 ? null : lines;
+    }
+
+    /// <summary>The snapshot's members with the journal applied in order: a replacing line swaps its hostname's entry.</summary>
+    private static List<RosterMember> Apply(List<RosterMember> members, List<JournalLine> lines)
+    {
+        var result = new List<RosterMember>(members);
+        foreach (var line in lines)
+        {
+            var at = line.Replaces == true ? result.FindIndex(m => m.Hostname == line.Member.Hostname) : -1;
+            if (at >= 0)
+            {
+                result[at] = line.Member;
+            }
+            else
+            {
+                result.Add(line.Member);
+            }
+        }
+
+        return result;
     }
 
     private void WriteSnapshot(RosterDocument document)
@@ -149,12 +190,12 @@ internal sealed class RosterStore(string path)
         File.Delete(JournalPath);
     }
 
-    private void AppendJournal(List<RosterMember> added)
+    private void AppendJournal(List<(RosterMember Member, bool Replaces)> lines)
     {
         using var buffer = new MemoryStream();
-        foreach (var member in added)
+        foreach (var (member, replaces) in lines)
         {
-            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member), KoiJson.Options);
+            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member, replaces ? true : null), KoiJson.Options);
             buffer.WriteByte((byte)'\n');
         }
 
@@ -195,12 +236,12 @@ internal sealed class RosterStore(string path)
         }
     }
 
-    /// <summary>The members the journal adds to the snapshot hashed <paramref name="snapshotHash"/>.</summary>
-    private List<RosterMember> ReadJournal(string snapshotHash)
+    /// <summary>The journal lines that extend the snapshot hashed <paramref name="snapshotHash"/>, in order.</summary>
+    private List<JournalLine> ReadJournal(string snapshotHash)
     {
         var text = File.ReadAllText(JournalPath);
         var lines = text.Split('\n');
-        var members = new List<RosterMember>();
+        var members = new List<JournalLine>();
 
         // The text after the last newline is a torn append (never acknowledged): dropped.
         for (var i = 0; i < lines.Length - 1; i++)
@@ -227,7 +268,7 @@ internal sealed class RosterStore(string path)
 
             if (line.Base == snapshotHash)
             {
-                members.Add(line.Member);
+                members.Add(line);
             }
         }
 
@@ -254,5 +295,6 @@ internal sealed class RosterStore(string path)
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private sealed record JournalLine(string Base, RosterMember Member);
+    /// <param name="Replaces">True when the member replaces the entry of its hostname (a renewal); null for an added member.</param>
+    private sealed record JournalLine(string Base, RosterMember Member, bool? Replaces = null);
 }

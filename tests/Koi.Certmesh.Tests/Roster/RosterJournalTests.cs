@@ -30,6 +30,38 @@ public sealed class RosterJournalTests
     }
 
     [Fact]
+    public void Update_MemberChangedInPlace_ReplacingLineAppendedNotRewrittenLoadedBackInPlace()
+    {
+        using var temp = new TempDirectory();
+        var store = new RosterStore(temp.Combine("roster.json"));
+        store.Replace(RosterSchemaTests.Sample(DateTimeOffset.UnixEpoch));
+        store.Update(r => r! with { Members = [.. r.Members, Member("stone-02"), Member("stone-03")] });
+        var snapshot = File.ReadAllBytes(store.Path);
+
+        store.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == "stone-02" ? m with { CertSerial = "0abc", CertFingerprint = "renewed" } : m)] });
+
+        Assert.Equal(snapshot, File.ReadAllBytes(store.Path));
+        Assert.Equal(3, File.ReadAllLines(store.JournalPath).Length);
+        var loaded = new RosterStore(store.Path).Load()!;
+        Assert.Equal(["stone-01", "stone-02", "stone-03"], loaded.Members.Select(m => m.Hostname));
+        Assert.Equal("0abc", loaded.Members[1].CertSerial);
+        Assert.Equal(Json(store.Current), Json(loaded));
+    }
+
+    [Fact]
+    public void Update_NothingChanged_NothingWritten()
+    {
+        using var temp = new TempDirectory();
+        var store = new RosterStore(temp.Combine("roster.json"));
+        var first = store.Replace(RosterSchemaTests.Sample(DateTimeOffset.UnixEpoch));
+
+        var next = store.Update(r => r!);
+
+        Assert.Same(first, next);
+        Assert.False(File.Exists(store.JournalPath));
+    }
+
+    [Fact]
     public void Update_OtherChange_FoldsTheJournalIntoRosterJson()
     {
         using var temp = new TempDirectory();
