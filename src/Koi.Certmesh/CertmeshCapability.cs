@@ -183,6 +183,22 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
     }
 
+    /// <summary>
+    /// The loudest warning about this machine's certificates for the one-line summary in <c>koi status</c> (expiry,
+    /// renewal failing or degraded; the CA host's own certificate on a CA), with how many more <c>koi certmesh
+    /// status</c> lists; null when there is none.
+    /// </summary>
+    private static string? CertificateWarning(CertmeshAuthority authority, Roster.RosterDocument? roster, MemberService member)
+    {
+        var warnings = roster is null ? member.Warnings() : authority.OwnCertificate.Warnings(roster);
+        return warnings.Count switch
+        {
+            0 => null,
+            1 => warnings[0],
+            _ => $"{warnings[0]} (+{warnings.Count - 1} more: koi certmesh status)",
+        };
+    }
+
     private static ILogger MembershipLogger(IServiceProvider sp) =>
         sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Membership") ?? NullLogger.Instance;
 
@@ -198,6 +214,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             ["members"] = roster?.Members.Count ?? 0,
             ["enrollment"] = roster?.Metadata.EnrollmentState.ToString().ToLowerInvariant(),
             ["member_of"] = services.GetRequiredService<MembershipStore>().Current?.CaHostname,
+            ["warning"] = CertificateWarning(authority, roster, services.GetRequiredService<MemberService>()),
         };
     }
 }

@@ -31,7 +31,10 @@ public sealed class HealthMachineScenarios(HealthFixture fixture) : LabScenarios
         Assert.InRange((downSince - lastSeen).TotalSeconds, 60, 70);
         Assert.True(stopped.Elapsed.TotalSeconds <= 80, $"down {stopped.Elapsed.TotalSeconds:0}s after the stop");
         var log = (await Lab.RunAsync(HealthFixture.Watcher, ["cat", $"{KoiDaemon.DataDir}/logs/health.log"], Ct)).EnsureSuccess().Stdout;
-        var line = Assert.Single(log.Split('\n'), l => l.Contains($"| {HealthFixture.Target} ", StringComparison.Ordinal) && l.Contains("→ down", StringComparison.Ordinal));
+        // Lines from before this stop (another scenario of this class may have taken the target down) do not count.
+        var since = stoppedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var line = Assert.Single(log.Split('\n'), l => l.Contains($"| {HealthFixture.Target} ", StringComparison.Ordinal) && l.Contains("→ down", StringComparison.Ordinal)
+            && string.CompareOrdinal(l, 0, since, 0, since.Length) >= 0);
         Assert.Contains("not seen for 60s", line, StringComparison.Ordinal);
     }
 

@@ -76,6 +76,7 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
 
         await Poll.UntilAsync(async () => (await ComponentReasonAsync(B, "certmesh/member_certificate"))?.Contains("renewal failing", StringComparison.Ordinal) == true,
             TimeSpan.FromMinutes(2), $"{B}'s koi status to warn that renewal is failing", Ct);
+        Assert.Contains("renewal failing", await CertmeshSummaryWarningAsync(B), StringComparison.Ordinal);
         var status = await Koi(B, "certmesh", "status");
         Assert.Contains("renewal failing", status.Stdout + status.Stderr, StringComparison.Ordinal);
         Assert.Equal(stranded, await SerialAsync(B, B));
@@ -104,18 +105,30 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         (await Koi(A, "certmesh", "unlock", "--passphrase-file", RenewalFixture.PassphraseFile)).EnsureSuccess();
     }
 
+    /// <summary>A component's reason in <c>koi status --json</c> (capabilities[].components[]); null when not listed.</summary>
     private async Task<string?> ComponentReasonAsync(string host, string name)
     {
         var status = JsonDocument.Parse((await Koi(host, "status", "--json")).EnsureSuccess().Stdout).RootElement;
-        foreach (var component in status.GetProperty("components").EnumerateArray())
+        foreach (var capability in status.GetProperty("capabilities").EnumerateArray())
         {
-            if (component.GetProperty("name").GetString() == name)
+            foreach (var component in capability.GetProperty("components").EnumerateArray())
             {
-                return component.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+                if (component.GetProperty("name").GetString() == name)
+                {
+                    return component.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>The certmesh line's <c>warning</c> in <c>koi status</c> (its summary); empty when there is none.</summary>
+    private async Task<string> CertmeshSummaryWarningAsync(string host)
+    {
+        var status = JsonDocument.Parse((await Koi(host, "status", "--json")).EnsureSuccess().Stdout).RootElement;
+        var certmesh = status.GetProperty("capabilities").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "certmesh");
+        return certmesh.GetProperty("summary").TryGetProperty("warning", out var warning) && warning.ValueKind == JsonValueKind.String ? warning.GetString()! : string.Empty;
     }
 
     private async Task<string> SerialAsync(string host, string name) =>
