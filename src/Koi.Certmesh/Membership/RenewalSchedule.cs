@@ -50,8 +50,15 @@ internal static class RenewalSchedule
     public static int WarningLevel(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now)
     {
         var left = notAfter - now;
-        return left <= TimeSpan.Zero ? 3 : left < LoudWhenLeft ? 2 : left < (notAfter - notBefore) / 3 ? 1 : 0;
+        return left <= TimeSpan.Zero ? 3 : left < Loud(notBefore, notAfter) ? 2 : left < (notAfter - notBefore) / 3 ? 1 : 0;
     }
+
+    /// <summary>
+    /// Under this much left the warning is loud: 3 days, or a tenth of the lifetime when that is shorter — else a
+    /// certificate living minutes (the lab's test setting) would be loud from the moment it is issued.
+    /// </summary>
+    public static TimeSpan Loud(DateTimeOffset notBefore, DateTimeOffset notAfter) =>
+        (notAfter - notBefore) / 10 is var tenth && tenth < LoudWhenLeft ? tenth : LoudWhenLeft;
 
     /// <summary>The warning for a certificate valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>; null when none is due.</summary>
     public static string? Warning(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, string what)
@@ -62,7 +69,7 @@ internal static class RenewalSchedule
             return $"{what} EXPIRED {notAfter.UtcDateTime:yyyy-MM-dd HH:mm} UTC";
         }
 
-        if (left < LoudWhenLeft)
+        if (left < Loud(notBefore, notAfter))
         {
             return $"{what} expires in {Text(left)} ({notAfter.UtcDateTime:yyyy-MM-dd HH:mm} UTC)";
         }

@@ -45,6 +45,18 @@ public sealed class RenewalScheduleTests
     }
 
     [Fact]
+    public void Warning_ThreeMinuteLifetime_SilentWhenFreshLoudOnlyInTheLastTenth()
+    {
+        var notBefore = Issued;
+        var notAfter = Issued + TimeSpan.FromMinutes(3);
+
+        Assert.Null(RenewalSchedule.Warning(notBefore, notAfter, Issued + TimeSpan.FromSeconds(30), "cert"));
+        Assert.Contains("less than a third", RenewalSchedule.Warning(notBefore, notAfter, Issued + TimeSpan.FromSeconds(125), "cert"), StringComparison.Ordinal);
+        Assert.Contains("expires in", RenewalSchedule.Warning(notBefore, notAfter, Issued + TimeSpan.FromSeconds(165), "cert"), StringComparison.Ordinal);
+        Assert.Equal(2, RenewalSchedule.WarningLevel(notBefore, notAfter, Issued + TimeSpan.FromSeconds(165)));
+    }
+
+    [Fact]
     public void Warning_ClockMovesThroughALifetime_SilentThenThirdThenThreeDaysThenExpired()
     {
         var clock = new FakeTimeProvider(Issued);
