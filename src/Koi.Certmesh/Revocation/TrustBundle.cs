@@ -31,4 +31,4 @@ internal sealed record RevokedCertificate(string Serial, string Hostname, DateTi
 }
 
 /// <summary>The <c>trust_bundle_published</c> event.</summary>
-internal sealed record BundlePublished(long Sequence, int Revoked);
+internal sealed record TrustBundlePublishedEvent(long Sequence, int Revoked);

@@ -55,7 +55,7 @@ internal sealed class RosterStore(string path)
             }
 
             var bytes = File.ReadAllBytes(Path);
-            var document = JsonSerializer.Deserialize<RosterDocument>(bytes, KoiJson.Options)
+            var document = JsonSerializer.Deserialize(bytes, CertmeshJsonContext.Default.RosterDocument)
                 ?? throw new InvalidDataException($"{Path} is empty");
             if (document.SchemaVersion > RosterDocument.CurrentSchemaVersion)
             {
@@ -182,7 +182,7 @@ internal sealed class RosterStore(string path)
 
     private void WriteSnapshot(RosterDocument document)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, KoiJson.Indented);
+        var bytes = KoiJson.ToIndentedUtf8Bytes(document, CertmeshJsonContext.Default.RosterDocument);
         AtomicFile.WriteAllBytes(Path, bytes);
         _snapshotHash = Hash(bytes);
 
@@ -195,7 +195,7 @@ internal sealed class RosterStore(string path)
         using var buffer = new MemoryStream();
         foreach (var (member, replaces) in lines)
         {
-            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member, replaces ? true : null), KoiJson.Options);
+            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member, replaces ? true : null), CertmeshJsonContext.Default.JournalLine);
             buffer.WriteByte((byte)'\n');
         }
 
@@ -254,7 +254,7 @@ internal sealed class RosterStore(string path)
             JournalLine? line;
             try
             {
-                line = JsonSerializer.Deserialize<JournalLine>(lines[i], KoiJson.Options);
+                line = JsonSerializer.Deserialize(lines[i], CertmeshJsonContext.Default.JournalLine);
             }
             catch (JsonException ex)
             {
@@ -296,5 +296,5 @@ internal sealed class RosterStore(string path)
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <param name="Replaces">True when the member replaces the entry of its hostname (a renewal); null for an added member.</param>
-    private sealed record JournalLine(string Base, RosterMember Member, bool? Replaces = null);
+    internal sealed record JournalLine(string Base, RosterMember Member, bool? Replaces = null);
 }
