@@ -127,12 +127,12 @@ public sealed class MeshPlaneTests
         using var current = kit.MemberCertificate();
         using var http = kit.PlaneClient(current);
         var beat = new HeartbeatRequest("systemctl reload nginx", "ok", null);
-        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
         var document = kit.Join.Ca.Roster.Current;
         var bytes = File.ReadAllBytes(kit.Join.H.Files.Roster);
 
         kit.Join.H.Time.Advance(TimeSpan.FromMinutes(5));
-        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", beat, CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
 
         Assert.Same(document, kit.Join.Ca.Roster.Current);
         Assert.Equal(bytes, File.ReadAllBytes(kit.Join.H.Files.Roster));
@@ -150,14 +150,14 @@ public sealed class MeshPlaneTests
         await using var kit = await MeshKit.StartAsync();
         using var current = kit.MemberCertificate();
         using var http = kit.PlaneClient(current);
-        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "ok", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "ok", null), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
 
         kit.Join.H.Time.Advance(TimeSpan.FromMinutes(5));
-        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
         Assert.Equal("failing: CA locked", kit.RosterEntry().RenewalState);
 
         kit.Join.H.Time.Advance(Heartbeats.PersistSightingEvery);
-        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, "failing: CA locked", null), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
         Assert.Equal(kit.Join.H.Time.GetUtcNow(), kit.RosterEntry().LastSeen);
     }
 
