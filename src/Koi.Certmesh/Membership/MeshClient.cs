@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Koi.Certmesh.MeshPlane;
@@ -23,6 +25,13 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
     public Task<RenewResponse> RenewAsync(MembershipDocument member, RenewRequest request, CancellationToken cancellationToken) =>
         SendAsync<RenewResponse>(member, "/renew", request, cancellationToken);
 
+    /// <summary>
+    /// Proves to the CA that this member holds <paramref name="local"/>: the request leaves from that address (the
+    /// socket is bound to it), so the CA sees it as the source (docs/certmesh.md "Addresses").
+    /// </summary>
+    public Task<AddressProofView> ProveAddressAsync(MembershipDocument member, IPAddress local, CancellationToken cancellationToken) =>
+        SendAsync<AddressProofView>(member, "/prove-address", new AddressProofRequest(local.ToString()), cancellationToken, local);
+
     /// <summary>The plane's base address: the CA endpoint's host, the announced mesh port.</summary>
     public static string BaseAddress(MembershipDocument member)
     {
@@ -31,7 +40,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
         return $"https://{host}:{member.CaMeshPort ?? CertmeshOptions.DefaultMeshPort}{MeshRoutes.Prefix}";
     }
 
-    private async Task<T> SendAsync<T>(MembershipDocument member, string path, object body, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(MembershipDocument member, string path, object body, CancellationToken cancellationToken, IPAddress? local = null)
     {
         var dir = files.CertPath(member.Hostname);
         using var client = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));
@@ -50,6 +59,11 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
                 },
             },
         };
+        if (local is not null)
+        {
+            handler.ConnectCallback = (context, ct) => ConnectFromAsync(local, context.DnsEndPoint, ct);
+        }
+
         using var http = new HttpClient(handler) { Timeout = RequestTimeout };
         HttpResponseMessage response;
         try
@@ -83,6 +97,22 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
             {
                 throw new KoiException(KoiErrorCode.CaUnreachable, $"the CA's mesh plane answered something that is not a certmesh reply: {ex.Message}");
             }
+        }
+    }
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress local, DnsEndPoint remote, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(local, 0));
+            await socket.ConnectAsync(remote, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 
