@@ -95,7 +95,9 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             return true;
         }
 
-        var now = ca.Options.ResolveAddresses().Select(a => a.ToString()).Order(StringComparer.Ordinal);
+        // Only addresses the certificate may carry: those outside the subnet scope are left out at every issue.
+        var scope = MeshIssuer.SubnetScope(ca.Roster.Current!.Metadata);
+        var now = ca.Options.ResolveAddresses().Where(a => scope is not { } s || s.Contains(a)).Select(a => a.ToString()).Order(StringComparer.Ordinal);
         var held = primary.CertSans.Where(s => System.Net.IPAddress.TryParse(s, out _)).Order(StringComparer.Ordinal);
         return !now.SequenceEqual(held, StringComparer.Ordinal);
     }

@@ -147,6 +147,7 @@ internal sealed partial class MemberRenewal(
             RenewalFailures = 0,
             NextRenewalAttempt = null,
             ServiceLabels = labels is null ? m.ServiceLabels : [.. labels],
+            ReportedAddresses = addresses ?? m.ReportedAddresses,
             ServiceNames = answer.Names is null ? m.ServiceNames : [.. answer.Names],
         })!;
         if (answer.Names is not null)
@@ -200,9 +201,11 @@ internal sealed partial class MemberRenewal(
             return false;
         }
 
+        // Compared with what it reported last time, not with the certificate: an address the CA refuses (outside the
+        // subnet scope, unproven) would otherwise ask for a re-issue at every change.
         var now = current.Where(a => Koi.Core.Net.IpRanges.IsPrivate(a)).Select(a => a.ToString()).Order(StringComparer.Ordinal);
-        var held = member.Sans.Where(s => System.Net.IPAddress.TryParse(s, out _)).Order(StringComparer.Ordinal);
-        return !now.SequenceEqual(held, StringComparer.Ordinal);
+        var held = member.ReportedAddresses ?? [.. member.Sans.Where(s => System.Net.IPAddress.TryParse(s, out _))];
+        return !now.SequenceEqual(held.Order(StringComparer.Ordinal), StringComparer.Ordinal);
     }
 
     private static RenewalView View(MembershipDocument member, CertificateFacts? facts, bool renewed) =>
