@@ -71,6 +71,12 @@ public sealed record ProxyOptions
     /// </summary>
     public int? DaemonApiPort { get; init; }
 
+    /// <summary>
+    /// The DNS zone whose names clients type (<c>grafana.lan</c>): the zone koi's DNS servers answer for, <c>lan</c> unless
+    /// changed there (docs/dns.md). An entry serves <c>NAME.ZONE</c> and <c>NAME-HOST.ZONE</c> (see docs/proxy.md).
+    /// </summary>
+    public string Zone { get; init; } = "lan";
+
     /// <summary>Entries at most.</summary>
     public int MaxEntries { get; init; } = 64;
 

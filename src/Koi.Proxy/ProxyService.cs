@@ -12,6 +12,7 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Listening;
+using Koi.Proxy.Routing;
 using Koi.Proxy.State;
 using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
     private readonly IMeshClientTrust _meshTrust;
     private List<ProxyEntry> _entries = [];
@@ -82,18 +84,28 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        List<PortListener> ports;
         lock (_gate)
         {
             _entries = [.. document.Entries];
             foreach (var entry in _entries)
             {
-                _listeners[entry.Name] = Create(entry, initial: null, bound: null);
+                var listener = Create(entry, initial: null);
+                _listeners[entry.Name] = listener;
+                PortOf(entry, bound: null, out _).Add(listener);
             }
+
+            ports = [.. _ports];
         }
 
         foreach (var listener in Listeners())
         {
             listener.Start();
+        }
+
+        foreach (var port in ports)
+        {
+            port.Start();
         }
 
         RefreshHealth();
@@ -119,10 +131,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
                     throw new KoiException(KoiErrorCode.Conflict, $"at most {_options.MaxEntries} proxy entries");
                 }
 
-                if (_entries.FirstOrDefault(e => e.Overlaps(entry)) is { } taken)
-                {
-                    throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} is already served by proxy entry '{taken.Name}' ({taken.ListenText})");
-                }
+                CheckPortSharing(entry);
             }
 
             var resolved = await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
@@ -142,16 +151,28 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 throw new KoiException(KoiErrorCode.InvalidRequest, ex.Message);
             }
 
-            Socket socket;
-            try
+            // A port already open for other entries is joined; a new one is bound now, so its error answers the request.
+            Socket? socket = null;
+            bool sharing;
+            lock (_gate)
             {
-                socket = ListenSocket.Bind(entry.ListenEndPoint);
-            }
-            catch (SocketException ex)
-            {
-                throw new KoiException(BindErrorCode(ex.SocketErrorCode), ListenSocket.Describe(ex, entry.ListenText));
+                sharing = _ports.Any(p => p.Serves(entry));
             }
 
+            if (!sharing)
+            {
+                try
+                {
+                    socket = ListenSocket.Bind(entry.ListenEndPoint);
+                }
+                catch (SocketException ex)
+                {
+                    throw new KoiException(BindErrorCode(ex.SocketErrorCode), ListenSocket.Describe(ex, entry.ListenText));
+                }
+            }
+
+            PortListener port;
+            bool created;
             try
             {
                 List<ProxyEntry> entries;
@@ -161,20 +182,27 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 }
 
                 _store.Save(new ProxyDocument { Entries = entries });
-                listener = Create(entry, certificate, socket);
+                listener = Create(entry, certificate);
                 lock (_gate)
                 {
                     _entries = entries;
                     _listeners[entry.Name] = listener;
+                    port = PortOf(entry, socket, out created);
                 }
             }
             catch
             {
-                socket.Dispose();
+                socket?.Dispose();
                 throw;
             }
 
             listener.Start();
+            port.Add(listener);
+            if (created)
+            {
+                port.Start();
+            }
+
             LogEntryAdded(_logger, entry.Name, entry.ListenText, entry.Backend, directory);
             _events.Publish(CapabilityNames.Proxy, "entry_added", ViewOf(entry));
         }
@@ -214,10 +242,22 @@ internal sealed partial class ProxyService : IAsyncDisposable
             }
 
             _store.Save(new ProxyDocument { Entries = remaining });
+            PortListener? emptied = null;
             lock (_gate)
             {
                 _entries = remaining;
                 _listeners.Remove(name);
+                if (listener.Port is { } port && port.Remove(listener))
+                {
+                    _ports.Remove(port);
+                    emptied = port;
+                }
+            }
+
+            // The port's last entry closes it; otherwise the other entries keep their clients and their socket.
+            if (emptied is not null)
+            {
+                await emptied.DisposeAsync();
             }
         }
         finally
@@ -271,6 +311,17 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        List<PortListener> ports;
+        lock (_gate)
+        {
+            ports = [.. _ports];
+        }
+
+        foreach (var port in ports)
+        {
+            await port.DisposeAsync();
+        }
+
         foreach (var listener in Listeners())
         {
             await listener.DisposeAsync();
@@ -280,11 +331,63 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _health.Stopped("daemon stopping");
     }
 
-    private ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial, Socket? bound)
+    private ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial)
     {
         var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, _paths, Hostname), initial, _options, _time, _logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, _resolve, _options, _time);
-        return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
+        return new ProxyListener(entry, NamesOf(entry), certificates, connector, _loops, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
+    }
+
+    private IReadOnlyList<string> NamesOf(ProxyEntry entry) =>
+        ServedNames.IsDnsLabel(entry.Name) ? ServedNames.For(entry.Name, Hostname, _options.Zone) : [];
+
+    /// <summary>The port <paramref name="entry"/> listens on, opened (not started) when it is the first there. Under <see cref="_gate"/>.</summary>
+    private PortListener PortOf(ProxyEntry entry, Socket? bound, out bool created)
+    {
+        created = false;
+        if (_ports.FirstOrDefault(p => p.Serves(entry)) is { } port)
+        {
+            bound?.Dispose();
+            return port;
+        }
+
+        created = true;
+        port = new PortListener(entry, bound, _loops, _options, _time, _logger);
+        _ports.Add(port);
+        return port;
+    }
+
+    /// <summary>
+    /// Several entries may listen on the same address and port when each has a name clients can ask for by SNI and no
+    /// two serve the same name; an entry on every address and another on one address of the same port cannot both bind.
+    /// Under <see cref="_gate"/>.
+    /// </summary>
+    private void CheckPortSharing(ProxyEntry entry)
+    {
+        var others = _entries.Where(e => e.Overlaps(entry)).ToList();
+        if (others.Count == 0)
+        {
+            return;
+        }
+
+        if (others.FirstOrDefault(e => e.ListenAddress != entry.ListenAddress) is { } taken)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} is already served by proxy entry '{taken.Name}' ({taken.ListenText}); entries share a port only on the same listen address");
+        }
+
+        if (others.Concat([entry]).FirstOrDefault(e => !ServedNames.IsDnsLabel(e.Name)) is { } unnamed)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} can be shared only by entries whose names are DNS labels (letters, digits, inner '-'), which clients ask for by SNI; '{unnamed.Name}' is not one");
+        }
+
+        var names = NamesOf(entry);
+        foreach (var other in others)
+        {
+            if (NamesOf(other).Intersect(names, StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } clash)
+            {
+                throw new KoiException(KoiErrorCode.Conflict, $"{clash} is served by proxy entry '{other.Name}' on port {entry.ListenPort} already");
+            }
+        }
     }
 
     internal List<ProxyListener> Listeners()
