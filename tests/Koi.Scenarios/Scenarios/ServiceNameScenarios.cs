@@ -121,11 +121,27 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
     private async Task<string> CurlUntilAsync(string url, string expected)
     {
         string page = string.Empty;
-        await Poll.UntilAsync(
-            async () => (page = (await Lab.RunAsync(C, ["curl", "-sS", "--fail", "--max-time", "3", url], Ct)).Stdout).Contains(expected, StringComparison.Ordinal),
-            Seconds,
-            $"{url} from {C} to answer '{expected}'",
-            Ct);
+        var last = string.Empty;
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    var curl = await Lab.RunAsync(C, ["curl", "-sS", "--fail", "--max-time", "3", url], Ct);
+                    (page, last) = (curl.Stdout, curl.Stderr);
+                    return page.Contains(expected, StringComparison.Ordinal);
+                },
+                Seconds,
+                $"{url} from {C} to answer '{expected}'",
+                Ct);
+        }
+        catch (TimeoutException ex)
+        {
+            var host = new Uri(url).Host;
+            var dig = (await Lab.RunAsync(C, ["dig", "+short", "@127.0.0.1", host, "A"], Ct)).Stdout.Trim();
+            throw new TimeoutException($"{ex.Message} Last curl: {last.Trim()}; {host} resolves on {C} to [{dig}]", ex);
+        }
+
         return page;
     }
 
