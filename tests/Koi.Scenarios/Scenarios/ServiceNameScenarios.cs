@@ -96,7 +96,7 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
 
     private async Task StartBackendAsync(string host, int port, string page)
     {
-        var site = $"/tmp/site-{port}";
+        var site = $"/tmp/koi-names-site-{host}-{port}"; // lab hosts share the file system: one directory per host
         (await Lab.RunAsync(host, ["sh", "-c", $"mkdir -p {site} && echo '{page}' > {site}/index.html"], Ct)).EnsureSuccess();
         await Lab.StartBackgroundAsync(host, $"site-{port}", ["python3", "-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", site], Ct);
         await Lab.RunUntilSuccessAsync(host, ["curl", "-sf", "-o", "/dev/null", $"http://127.0.0.1:{port}/"], TimeSpan.FromSeconds(10), Ct);
