@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Koi.Core.Capabilities;
 using Koi.Core.Errors;
 using Koi.Core.Events;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -12,6 +13,7 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Listening;
+using Koi.Proxy.Naming;
 using Koi.Proxy.Routing;
 using Koi.Proxy.State;
 using Koi.Proxy.Transport;
@@ -41,11 +43,24 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
     private readonly IMeshClientTrust _meshTrust;
+    private readonly EntryAnnouncer _names;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
 
-    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger, IMeshClientTrust? meshTrust = null)
+    public ProxyService(
+        ProxyStateStore store,
+        ProxyOptions options,
+        KoiPaths paths,
+        ComponentHealth health,
+        ComponentHealth loopsHealth,
+        IEventBus events,
+        TimeProvider time,
+        ILogger logger,
+        IMeshClientTrust? meshTrust = null,
+        IServiceAdvertiser? advertiser = null,
+        ServiceNameBoard? board = null,
+        ComponentHealth? namesHealth = null)
     {
         _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _store = store;
@@ -58,10 +73,24 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
+        Board = board ?? new ServiceNameBoard();
+        _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
     }
+
+    /// <summary>Where entries' labels are offered and the CA's decisions about them are read.</summary>
+    public ServiceNameBoard Board { get; }
 
     /// <summary>The name of this machine's certmesh directory, <c>certs/&lt;Hostname&gt;/</c>.</summary>
     public string Hostname { get; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        Start();
+        foreach (var listener in Listeners())
+        {
+            await _names.AnnounceAsync(listener.Entry, ct);
+        }
+    }
 
     public void Start()
     {
@@ -203,6 +232,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 port.Start();
             }
 
+            await _names.AnnounceAsync(entry, ct);
             LogEntryAdded(_logger, entry.Name, entry.ListenText, entry.Backend, directory);
             _events.Publish(CapabilityNames.Proxy, "entry_added", ViewOf(entry));
         }
@@ -265,6 +295,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             _changes.Release();
         }
 
+        await _names.WithdrawAsync(listener.Entry.Name);
         await listener.DisposeAsync();
         RefreshHealth();
         LogEntryRemoved(_logger, listener.Entry.Name);
@@ -311,6 +342,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        await _names.DisposeAsync();
         List<PortListener> ports;
         lock (_gate)
         {
