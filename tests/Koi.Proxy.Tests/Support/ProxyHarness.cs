@@ -30,7 +30,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
         _ownsDir = dir is null;
         Dir = dir ?? new TempDirectory();
         Time = time ?? TimeProvider.System;
-        Options = (options ?? new ProxyOptions()) with { Hostname = () => Host };
+        // Names are never looked up through the machine's real resolver in tests: every name is this machine unless a
+        // test says otherwise.
+        Options = (options ?? new ProxyOptions()) with { Hostname = () => Host, ResolveName = options?.ResolveName ?? ((_, _) => Task.FromResult(new[] { IPAddress.Loopback })) };
         if (options is null)
         {
             Options = Options with
