@@ -56,13 +56,20 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
 
     public IReadOnlyDictionary<string, object?> Summarize(IServiceProvider services)
     {
-        var (entries, listening, open, backendFailures) = services.GetRequiredService<ProxyService>().Counts();
+        var service = services.GetRequiredService<ProxyService>();
+        var (entries, listening, open, backendFailures) = service.Counts();
         return new Dictionary<string, object?>
         {
             ["entries"] = entries,
             ["listening"] = listening,
             ["connections_open"] = open,
             ["backend_failures"] = backendFailures,
+            // One string, so koi status shows it as it is: "https://grafana.lan/ green, https://wiki.lan/ not green (failing: backend up)".
+            ["urls"] = string.Join(", ", service.Status().Entries.Select(e => e.Green
+                ? $"{e.Url} green"
+                : e.Checks.Where(c => !c.Ok).Select(c => c.Name.Replace('_', ' ')).ToList() is { Count: > 0 } failing
+                    ? $"{e.Url} not green (failing: {string.Join(" · ", failing)})"
+                    : $"{e.Url} not green ({e.State})")),
         };
     }
 }

@@ -42,7 +42,17 @@ internal sealed record ProxyEntryStatus(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     string Clients = "any",
-    long ClientsRefused = 0);
+    long ClientsRefused = 0,
+    string? Url = null,
+    bool Green = false,
+    IReadOnlyList<ProxyCheck>? Checks = null,
+    IReadOnlyList<string>? Names = null,
+    string? Announced = null,
+    IReadOnlyList<ProxyRefusedName>? RefusedNames = null);
+
+internal sealed record ProxyCheck(string Name, bool Ok, string Detail);
+
+internal sealed record ProxyRefusedName(string Name, string? Reason);
 
 internal sealed record ProxyCertificate(
     string Path,
