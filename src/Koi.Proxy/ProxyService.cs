@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Koi.Core.Capabilities;
 using Koi.Core.Errors;
 using Koi.Core.Events;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -12,6 +13,7 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Listening;
+using Koi.Proxy.Naming;
 using Koi.Proxy.Routing;
 using Koi.Proxy.State;
 using Koi.Proxy.Transport;
@@ -41,11 +43,25 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
     private readonly IMeshClientTrust _meshTrust;
+    private readonly EntryAnnouncer _names;
+    private readonly NameResolutionMonitor _resolution;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
 
-    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger, IMeshClientTrust? meshTrust = null)
+    public ProxyService(
+        ProxyStateStore store,
+        ProxyOptions options,
+        KoiPaths paths,
+        ComponentHealth health,
+        ComponentHealth loopsHealth,
+        IEventBus events,
+        TimeProvider time,
+        ILogger logger,
+        IMeshClientTrust? meshTrust = null,
+        IServiceAdvertiser? advertiser = null,
+        ServiceNameBoard? board = null,
+        ComponentHealth? namesHealth = null)
     {
         _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _store = store;
@@ -58,10 +74,25 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
+        Board = board ?? new ServiceNameBoard();
+        _resolution = new NameResolutionMonitor(() => Listeners().Select(l => UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
+        _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
     }
+
+    /// <summary>Where entries' labels are offered and the CA's decisions about them are read.</summary>
+    public ServiceNameBoard Board { get; }
 
     /// <summary>The name of this machine's certmesh directory, <c>certs/&lt;Hostname&gt;/</c>.</summary>
     public string Hostname { get; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        Start();
+        foreach (var listener in Listeners())
+        {
+            await _names.AnnounceAsync(listener.Entry, ct);
+        }
+    }
 
     public void Start()
     {
@@ -108,6 +139,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             port.Start();
         }
 
+        _resolution.Start();
         RefreshHealth();
     }
 
@@ -203,6 +235,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 port.Start();
             }
 
+            await _names.AnnounceAsync(entry, ct);
+            _resolution.Nudge();
             LogEntryAdded(_logger, entry.Name, entry.ListenText, entry.Backend, directory);
             _events.Publish(CapabilityNames.Proxy, "entry_added", ViewOf(entry));
         }
@@ -265,6 +299,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             _changes.Release();
         }
 
+        await _names.WithdrawAsync(listener.Entry.Name);
         await listener.DisposeAsync();
         RefreshHealth();
         LogEntryRemoved(_logger, listener.Entry.Name);
@@ -311,6 +346,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        await _names.DisposeAsync();
+        await _resolution.DisposeAsync();
         List<PortListener> ports;
         lock (_gate)
         {
@@ -458,6 +495,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         var backend = listener.Backend.Snapshot;
         var counters = listener.Counters;
         var lastError = listener.LastError;
+        var checks = ChecksOf(listener, backend);
+        var announcement = _names.Of(listener.Entry);
         return new ProxyEntryStatusView(
             listener.Entry.Name,
             listener.Entry.ListenText,
@@ -482,8 +521,57 @@ internal sealed partial class ProxyService : IAsyncDisposable
             lastError?.Text,
             lastError?.At,
             listener.Entry.Clients,
-            counters.ClientsRefused);
+            counters.ClientsRefused,
+            UrlOf(listener.Entry),
+            status.State == ListenerState.Listening && checks.All(c => c.Ok),
+            checks,
+            listener.ServedNames,
+            announcement.Announced ? announcement.ServiceType : null,
+            [.. Board.Decisions()
+                .Where(d => !d.Granted && listener.ServedNames.Contains(d.Name, StringComparer.OrdinalIgnoreCase))
+                .Select(d => new RefusedNameView(d.Name, d.Reason))]);
     }
+
+    /// <summary>The host users type for <paramref name="entry"/>: its alias, or this machine's name when it has none.</summary>
+    private string UrlHostOf(ProxyEntry entry) =>
+        (!entry.NoAlias && ServedNames.AliasProblem(entry.Name) is null ? $"{entry.Name}.{_options.Zone}" : $"{Hostname}.{_options.Zone}").ToLowerInvariant();
+
+    private string UrlOf(ProxyEntry entry) => UrlFor(UrlHostOf(entry), entry.ListenPort);
+
+    /// <summary><c>https://grafana.lan/</c> on 443, the port written out otherwise.</summary>
+    internal static string UrlFor(string host, int port) => port == 443 ? $"https://{host}/" : $"https://{host}:{port}/";
+
+    private List<ProxyCheckView> ChecksOf(ProxyListener listener, (BackendState State, string? Detail, DateTimeOffset Since) backend)
+    {
+        var host = UrlHostOf(listener.Entry);
+        var resolution = _resolution.Result(host);
+        var certificate = listener.Certificates.Current;
+        var now = _time.GetUtcNow();
+        var named = certificate is not null && certificate.Names.Any(n => CertificateNames(n, host));
+        return
+        [
+            new("name_resolves", resolution?.Resolves == true, resolution?.Detail ?? $"{host}: not checked yet"),
+            new("certificate_names_it", named, certificate is null ? "no certificate loaded"
+                : named ? $"the certificate names {host}"
+                : $"the certificate does not name {host} (it names {string.Join(", ", certificate.Names)}); certmesh asks the CA for it"),
+            new("certificate_valid", certificate is not null && certificate.NotBefore <= now && now < certificate.NotAfter, certificate is null ? "no certificate loaded"
+                : now < certificate.NotBefore ? $"not valid before {certificate.NotBefore:u}"
+                : now >= certificate.NotAfter ? $"expired at {certificate.NotAfter:u}"
+                : $"valid until {certificate.NotAfter:u}"),
+            new("backend_up", backend.State == BackendState.Reachable, backend.State switch
+            {
+                BackendState.Reachable => $"{listener.Entry.Backend} accepts connections",
+                BackendState.Unreachable => $"{listener.Entry.Backend}: {backend.Detail}",
+                _ => $"{listener.Entry.Backend}: not checked yet",
+            }),
+        ];
+    }
+
+    /// <summary>A certificate's DNS name covers <paramref name="host"/>: the same name, or a wildcard one label up (RFC 6125 §6.4.3).</summary>
+    private static bool CertificateNames(string name, string host) =>
+        string.Equals(name, host, StringComparison.OrdinalIgnoreCase)
+        || (name.StartsWith("*.", StringComparison.Ordinal) && host.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot
+            && string.Equals(name[2..], host[(dot + 1)..], StringComparison.OrdinalIgnoreCase));
 
     private CertificateView CertificateOf(CertificateSource source)
     {

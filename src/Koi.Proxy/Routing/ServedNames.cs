@@ -9,6 +9,9 @@ internal static class ServedNames
 {
     private const int MaxLabel = 63;
 
+    /// <summary>A DNS-SD service name has at most 15 characters (RFC 6763 §7.2).</summary>
+    public const int MaxServiceName = 15;
+
     public static IReadOnlyList<string> For(string name, string host, string zone)
     {
         var label = name.ToLowerInvariant();
@@ -22,6 +25,16 @@ internal static class ServedNames
         names.Add($"{label}.local");
         return names;
     }
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot be announced as <c>_NAME._tcp</c> and become <c>NAME.ZONE</c>, or null when it can:
+    /// a DNS label (RFC 1123 §2.1) of at most 15 characters with a letter (a DNS-SD service name, RFC 6763 §7.2).
+    /// </summary>
+    public static string? AliasProblem(string name) =>
+        !IsDnsLabel(name) ? $"'{name}' is not a DNS label (letters, digits and inner '-' only)"
+        : name.Length > MaxServiceName ? $"'{name}' is longer than the {MaxServiceName} characters a DNS-SD service name may have"
+        : !name.Any(char.IsAsciiLetter) ? $"'{name}' needs a letter to be a DNS-SD service name"
+        : null;
 
     /// <summary>A host name label (RFC 1123 §2.1): letters, digits and inner hyphens, 1-63 characters.</summary>
     public static bool IsDnsLabel(string text)

@@ -78,7 +78,7 @@ public sealed class SniRoutingTests
         var port = KoiProcess.FreeTcpPort();
         await proxy.AddAsync("grafana", port, "http://127.0.0.1:3000");
 
-        var error = await Assert.ThrowsAsync<KoiException>(() => proxy.AddAsync("my_app", port, "http://127.0.0.1:3001"));
+        var error = await Assert.ThrowsAsync<KoiException>(() => proxy.AddAsync("my_app", port, "http://127.0.0.1:3001", noAlias: true));
 
         Assert.Equal(KoiErrorCode.Conflict, error.Code);
         Assert.Contains("DNS labels", error.Message, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ namespace Koi.Cli.Commands.Proxy;
 
 // The CLI's view of the /v1/proxy JSON (docs/proxy.md). Kept here rather than shared with Koi.Proxy: the CLI is a
 // client of the HTTP API like any script, and reads only the fields it shows.
-internal sealed record ProxyEntryBody(string Name, string Listen, string Backend, bool BackendRemote, string? CertPath, bool Http2, string? Clients);
+internal sealed record ProxyEntryBody(string Name, string Listen, string Backend, bool BackendRemote, string? CertPath, bool Http2, string? Clients, bool NoAlias = false);
 
 internal sealed record ProxyEntry(
     string Name,
@@ -42,7 +42,17 @@ internal sealed record ProxyEntryStatus(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     string Clients = "any",
-    long ClientsRefused = 0);
+    long ClientsRefused = 0,
+    string? Url = null,
+    bool Green = false,
+    IReadOnlyList<ProxyCheck>? Checks = null,
+    IReadOnlyList<string>? Names = null,
+    string? Announced = null,
+    IReadOnlyList<ProxyRefusedName>? RefusedNames = null);
+
+internal sealed record ProxyCheck(string Name, bool Ok, string Detail);
+
+internal sealed record ProxyRefusedName(string Name, string? Reason);
 
 internal sealed record ProxyCertificate(
     string Path,
