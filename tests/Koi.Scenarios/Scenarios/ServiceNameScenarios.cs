@@ -64,13 +64,16 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         Assert.Contains("grafana on stone-b", await CurlUntilAsync("https://grafana-stone-b.lan/", "grafana on stone-b"), StringComparison.Ordinal);
         await CurlUntilAsync("https://grafana-stone-a.lan/", "grafana on stone-a");
 
-        // stone-c asks for a name that is stone-b's host name: refused, with the holder, in status and the audit log.
-        (await Koi(C, "mdns", "announce", "Impostor", "_stone-b._tcp", "8443", "--detach")).EnsureSuccess();
+        // stone-c proxies a service named like stone-b's host: the name is refused, with the holder, and shown in
+        // certmesh status, proxy status and the CA's audit log.
+        (await Koi(C, "proxy", "add", "stone-b", "--listen", "9443", "--backend", "http://localhost:3000")).EnsureSuccess();
+        await AnnounceUnlessProxyDoesAsync(C, "stone-b");
         await Poll.UntilAsync(
             async () => (await Koi(C, "certmesh", "status")).Stdout.Contains("stone-b.lan: refused (held by stone-b)", StringComparison.Ordinal),
             Seconds,
-            $"{C}'s status to show stone-b.lan refused",
+            $"{C}'s certmesh status to show stone-b.lan refused",
             Ct);
+        Assert.Contains("held by stone-b", (await Koi(C, "proxy", "status")).Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("DNS:stone-b.lan", await SansAsync(C), StringComparison.Ordinal);
         Assert.Contains("name_refused hostname=stone-c name=stone-b.lan", (await Koi(A, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
 
