@@ -27,11 +27,11 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         await StartBackendAsync(B, 3000, "grafana on stone-b");
         await StartBackendAsync(B, 8080, "wiki on stone-b");
 
-        // The story: two entries on 443, chosen by SNI; nothing else is done by hand.
+        // The story: two entries on 443, chosen by SNI; nothing else is done by hand — the proxy announces _grafana._tcp
+        // and _wiki._tcp and offers the labels, certmesh re-issues, stone-c's koi DNS answers.
         var added = Stopwatch.StartNew();
         (await Koi(B, "proxy", "add", "grafana", "--listen", "443", "--backend", "http://localhost:3000")).EnsureSuccess();
         (await Koi(B, "proxy", "add", "wiki", "--listen", "443", "--backend", "http://localhost:8080")).EnsureSuccess();
-        await AnnounceUnlessProxyDoesAsync(B, "grafana", "wiki");
 
         var grafana = await CurlUntilAsync("https://grafana.lan/", "grafana on stone-b");
         var grafanaAfter = added.Elapsed;
@@ -52,7 +52,6 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         // grafana-stone-b.lan still reaches stone-b alone.
         await StartBackendAsync(A, 3000, "grafana on stone-a");
         (await Koi(A, "proxy", "add", "grafana", "--listen", "443", "--backend", "http://localhost:3000")).EnsureSuccess();
-        await AnnounceUnlessProxyDoesAsync(A, "grafana");
         await Poll.UntilAsync(async () => (await SansAsync(A)).Contains("DNS:grafana.lan", StringComparison.Ordinal), Seconds, $"{A}'s certificate to carry grafana.lan", Ct);
         await Poll.UntilAsync(
             async () => (await Lab.RunAsync(C, ["dig", "+short", "@127.0.0.1", "grafana.lan", "A"], Ct)).Stdout is var both
@@ -67,7 +66,6 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         // stone-c proxies a service named like stone-b's host: the name is refused, with the holder, and shown in
         // certmesh status, proxy status and the CA's audit log.
         (await Koi(C, "proxy", "add", "stone-b", "--listen", "9443", "--backend", "http://localhost:3000")).EnsureSuccess();
-        await AnnounceUnlessProxyDoesAsync(C, "stone-b");
         await Poll.UntilAsync(
             async () => (await Koi(C, "certmesh", "status")).Stdout.Contains("stone-b.lan: refused (held by stone-b)", StringComparison.Ordinal),
             Seconds,
@@ -103,21 +101,6 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         (await Lab.RunAsync(host, ["sh", "-c", $"mkdir -p {site} && echo '{page}' > {site}/index.html"], Ct)).EnsureSuccess();
         await Lab.StartBackgroundAsync(host, $"site-{port}", ["python3", "-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", site], Ct);
         await Lab.RunUntilSuccessAsync(host, ["curl", "-sf", "-o", "/dev/null", $"http://127.0.0.1:{port}/"], TimeSpan.FromSeconds(10), Ct);
-    }
-
-    /// <summary>
-    /// Where the proxy does not announce its entries as <c>_name._tcp</c> itself, the same announcement is made with
-    /// <c>koi mdns announce</c> — the SAN feedback loop then does the rest (docs/certmesh.md "Service names").
-    /// </summary>
-    private async Task AnnounceUnlessProxyDoesAsync(string host, params string[] labels)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
-        var announced = (await Koi(host, "mdns", "status", "--json")).Stdout;
-        foreach (var label in labels.Where(l => !announced.Contains($"_{l}._tcp", StringComparison.Ordinal)))
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine($"{host}: the proxy did not announce _{label}._tcp; announcing it with koi mdns announce");
-            (await Koi(host, "mdns", "announce", $"{label} on {host}", $"_{label}._tcp", "443", "--detach")).EnsureSuccess();
-        }
     }
 
     /// <summary>curl on C through C's resolver and C's system trust store only; its page once it answers.</summary>
