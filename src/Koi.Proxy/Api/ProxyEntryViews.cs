@@ -1,9 +1,9 @@
 using Koi.Core.Naming;
 using Koi.Core.Paths;
+using Koi.Core.Proxy;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
-using Koi.Core.Proxy;
 using Koi.Proxy.Listening;
 using Koi.Proxy.Naming;
 using Koi.Proxy.Routing;
