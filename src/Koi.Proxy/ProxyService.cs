@@ -22,8 +22,8 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Proxy;
 
 /// <summary>
-/// The proxy at run time: the entries (persisted in <c>state/proxy.json</c>) and one <see cref="ProxyListener"/> per
-/// entry. Add checks everything before it changes anything — shape, name and port conflicts, the backend rule, the
+/// The proxy at run time: the entries (persisted in <c>state/proxy.json</c>), one <see cref="ProxyListener"/> per
+/// entry and one <see cref="PortListener"/> per listen address and port, shared by the entries on it (chosen by SNI). Add checks everything before it changes anything — shape, name and port conflicts, the backend rule, the
 /// certificate, the port itself (bound here, so "address in use" answers the request) — then saves, then starts.
 /// Reports the listeners' real state as the component <c>proxy/listeners</c>, its socket loops' as <c>proxy/loops</c>.
 /// </summary>
@@ -45,6 +45,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly IMeshClientTrust _meshTrust;
     private readonly EntryAnnouncer _names;
     private readonly NameResolutionMonitor _resolution;
+    private readonly ProxyEntryViews _views;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
@@ -75,8 +76,9 @@ internal sealed partial class ProxyService : IAsyncDisposable
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
         Board = board ?? new ServiceNameBoard();
-        _resolution = new NameResolutionMonitor(() => Listeners().Select(l => UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
+        _resolution = new NameResolutionMonitor(() => Listeners().Select(l => _views!.UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
         _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
+        _views = new ProxyEntryViews(options, paths, Hostname, time, _names, _resolution, Board);
     }
 
     /// <summary>Where entries' labels are offered and the CA's decisions about them are read.</summary>
@@ -238,7 +240,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             await _names.AnnounceAsync(entry, ct);
             _resolution.Nudge();
             LogEntryAdded(_logger, entry.Name, entry.ListenText, entry.Backend, directory);
-            _events.Publish(CapabilityNames.Proxy, "entry_added", ViewOf(entry));
+            _events.Publish(CapabilityNames.Proxy, "entry_added", _views.ViewOf(entry));
         }
         finally
         {
@@ -254,7 +256,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             await Task.Delay(10, ct);
         }
 
-        return StatusOf(listener);
+        return _views.StatusOf(listener);
     }
 
     public async Task<ProxyEntry> RemoveAsync(string name)
@@ -303,7 +305,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         await listener.DisposeAsync();
         RefreshHealth();
         LogEntryRemoved(_logger, listener.Entry.Name);
-        _events.Publish(CapabilityNames.Proxy, "entry_removed", new { name = listener.Entry.Name });
+        _events.Publish(CapabilityNames.Proxy, "entry_removed", new ProxyEntryRemovedEvent(listener.Entry.Name));
         return listener.Entry;
     }
 
@@ -311,14 +313,14 @@ internal sealed partial class ProxyService : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _entries.Select(ViewOf).ToList();
+            return _entries.Select(_views.ViewOf).ToList();
         }
     }
 
     public ProxyStatusView Status() =>
-        new(_time.GetUtcNow(), Hostname, _loadProblem, Listeners().Select(StatusOf).ToList());
+        new(_time.GetUtcNow(), Hostname, _loadProblem, Listeners().Select(_views.StatusOf).ToList());
 
-    public IReadOnlyList<ProxyEntryFacts> Facts() => Listeners().Select(FactsOf).ToList();
+    public IReadOnlyList<ProxyEntryFacts> Facts() => Listeners().Select(ProxyEntryViews.FactsOf).ToList();
 
     public (int Entries, int Listening, long Open, long BackendFailures) Counts()
     {
@@ -474,145 +476,6 @@ internal sealed partial class ProxyService : IAsyncDisposable
         var unreachable = listeners.Count(l => l.Backend.Snapshot.State == BackendState.Unreachable);
         var summary = listeners.Count == 0 ? "no entries" : $"{listeners.Count} listening";
         _health.Running(unreachable == 0 ? summary : $"{summary}, {unreachable} backend{(unreachable == 1 ? string.Empty : "s")} unreachable");
-    }
-
-    private ProxyEntryView ViewOf(ProxyEntry entry) => new(
-        entry.Name,
-        entry.ListenText,
-        entry.ListenPort,
-        entry.ListenAddress,
-        entry.Backend,
-        entry.BackendRemote,
-        CertificateLocation.Directory(entry.CertPath, _paths, Hostname),
-        entry.CertPath is null,
-        entry.AddedAt,
-        entry.Http2,
-        entry.Clients);
-
-    private ProxyEntryStatusView StatusOf(ProxyListener listener)
-    {
-        var status = listener.Status;
-        var backend = listener.Backend.Snapshot;
-        var counters = listener.Counters;
-        var lastError = listener.LastError;
-        var checks = ChecksOf(listener, backend);
-        var announcement = _names.Of(listener.Entry);
-        return new ProxyEntryStatusView(
-            listener.Entry.Name,
-            listener.Entry.ListenText,
-            listener.Entry.Backend,
-            listener.Entry.BackendRemote,
-            status.State.ToString().ToLowerInvariant(),
-            status.Detail,
-            status.Since,
-            backend.State.ToString().ToLowerInvariant(),
-            backend.Detail,
-            backend.Since,
-            counters.Open,
-            counters.Accepted,
-            counters.BytesIn,
-            counters.BytesOut,
-            counters.HandshakeFailures,
-            counters.BackendFailures,
-            counters.Rejected,
-            counters.IdleClosed,
-            counters.Evicted,
-            CertificateOf(listener.Certificates),
-            lastError?.Text,
-            lastError?.At,
-            listener.Entry.Clients,
-            counters.ClientsRefused,
-            UrlOf(listener.Entry),
-            status.State == ListenerState.Listening && checks.All(c => c.Ok),
-            checks,
-            listener.ServedNames,
-            announcement.Announced ? announcement.ServiceType : null,
-            [.. Board.Decisions()
-                .Where(d => !d.Granted && listener.ServedNames.Contains(d.Name, StringComparer.OrdinalIgnoreCase))
-                .Select(d => new RefusedNameView(d.Name, d.Reason))]);
-    }
-
-    /// <summary>The host users type for <paramref name="entry"/>: its alias, or this machine's name when it has none.</summary>
-    private string UrlHostOf(ProxyEntry entry) =>
-        (!entry.NoAlias && ServedNames.AliasProblem(entry.Name) is null ? $"{entry.Name}.{_options.Zone}" : $"{Hostname}.{_options.Zone}").ToLowerInvariant();
-
-    private string UrlOf(ProxyEntry entry) => UrlFor(UrlHostOf(entry), entry.ListenPort);
-
-    /// <summary><c>https://grafana.lan/</c> on 443, the port written out otherwise.</summary>
-    internal static string UrlFor(string host, int port) => port == 443 ? $"https://{host}/" : $"https://{host}:{port}/";
-
-    private List<ProxyCheckView> ChecksOf(ProxyListener listener, (BackendState State, string? Detail, DateTimeOffset Since) backend)
-    {
-        var host = UrlHostOf(listener.Entry);
-        var resolution = _resolution.Result(host);
-        var certificate = listener.Certificates.Current;
-        var now = _time.GetUtcNow();
-        var named = certificate is not null && certificate.Names.Any(n => CertificateNames(n, host));
-        return
-        [
-            new("name_resolves", resolution?.Resolves == true, resolution?.Detail ?? $"{host}: not checked yet"),
-            new("certificate_names_it", named, certificate is null ? "no certificate loaded"
-                : named ? $"the certificate names {host}"
-                : $"the certificate does not name {host} (it names {string.Join(", ", certificate.Names)}); certmesh asks the CA for it"),
-            new("certificate_valid", certificate is not null && certificate.NotBefore <= now && now < certificate.NotAfter, certificate is null ? "no certificate loaded"
-                : now < certificate.NotBefore ? $"not valid before {certificate.NotBefore:u}"
-                : now >= certificate.NotAfter ? $"expired at {certificate.NotAfter:u}"
-                : $"valid until {certificate.NotAfter:u}"),
-            new("backend_up", backend.State == BackendState.Reachable, backend.State switch
-            {
-                BackendState.Reachable => $"{listener.Entry.Backend} accepts connections",
-                BackendState.Unreachable => $"{listener.Entry.Backend}: {backend.Detail}",
-                _ => $"{listener.Entry.Backend}: not checked yet",
-            }),
-        ];
-    }
-
-    /// <summary>A certificate's DNS name covers <paramref name="host"/>: the same name, or a wildcard one label up (RFC 6125 §6.4.3).</summary>
-    private static bool CertificateNames(string name, string host) =>
-        string.Equals(name, host, StringComparison.OrdinalIgnoreCase)
-        || (name.StartsWith("*.", StringComparison.Ordinal) && host.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot
-            && string.Equals(name[2..], host[(dot + 1)..], StringComparison.OrdinalIgnoreCase));
-
-    private CertificateView CertificateOf(CertificateSource source)
-    {
-        var current = source.Current;
-        var problem = source.Problem?.Text;
-        var now = _time.GetUtcNow();
-        if (current is not null && current.NotAfter <= now)
-        {
-            problem ??= $"the certificate expired at {current.NotAfter:u}; clients refuse it until certmesh renews it";
-        }
-
-        return new CertificateView(
-            source.Directory,
-            current?.Subject,
-            current?.Serial,
-            current?.NotAfter,
-            current is null ? null : (int)Math.Floor((current.NotAfter - now).TotalDays),
-            current?.Names ?? [],
-            current?.LoadedAt,
-            problem);
-    }
-
-    private static ProxyEntryFacts FactsOf(ProxyListener listener)
-    {
-        var status = listener.Status;
-        var backend = listener.Backend.Snapshot;
-        var listening = status.State == ListenerState.Listening;
-        bool? reachable = backend.State switch
-        {
-            BackendState.Reachable => true,
-            BackendState.Unreachable => false,
-            _ => null,
-        };
-        // Starting and stopping are not problems: other capabilities (health) read "not listening, no problem" as
-        // "not decided", so a daemon restart does not look like an outage.
-        var problem = status.State == ListenerState.Failed ? status.Detail ?? "failed"
-            : !listening ? null
-            : reachable == false ? $"backend {listener.Entry.Backend}: {backend.Detail}"
-            : null;
-        var since = !listening || backend.State == BackendState.Unknown ? status.Since : (backend.Since > status.Since ? backend.Since : status.Since);
-        return new ProxyEntryFacts(listener.Entry.Name, listener.Entry.ListenPort, listener.Entry.Backend, listening, reachable, listener.Counters.BackendFailures, problem, since);
     }
 
     private static string BindErrorCode(SocketError error) => error switch

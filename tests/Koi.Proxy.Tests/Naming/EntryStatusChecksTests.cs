@@ -9,7 +9,7 @@ public sealed class EntryStatusChecksTests
     [Theory]
     [InlineData(443, "https://grafana.lan/")]
     [InlineData(8443, "https://grafana.lan:8443/")]
-    public void UrlFor_Port_NoPortOnlyOn443(int port, string expected) => Assert.Equal(expected, ProxyService.UrlFor("grafana.lan", port));
+    public void UrlFor_Port_NoPortOnlyOn443(int port, string expected) => Assert.Equal(expected, Koi.Proxy.Api.ProxyEntryViews.UrlFor("grafana.lan", port));
 
     [Fact]
     public async Task Status_NameResolvesCertificateNamesItBackendUp_Green()

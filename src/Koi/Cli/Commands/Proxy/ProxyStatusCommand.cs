@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Koi.Cli.Rendering;
+using Koi.Proxy.Api;
+using Koi.Proxy.Entries;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Proxy;
@@ -20,7 +22,7 @@ internal static class ProxyStatusCommand
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var status = await cli.Daemon.GetAsync<ProxyStatus>("/v1/proxy/status", ct);
+            var status = await cli.Daemon.GetAsync<ProxyStatusView>("/v1/proxy/status", ct);
             if (cli.Json)
             {
                 cli.WriteJson(status);
@@ -47,7 +49,7 @@ internal static class ProxyStatusCommand
         return command;
     }
 
-    public static void PrintEntry(IAnsiConsole console, ProxyEntryStatus entry)
+    public static void PrintEntry(IAnsiConsole console, ProxyEntryStatusView entry)
     {
         var state = entry.State switch
         {
@@ -65,13 +67,13 @@ internal static class ProxyStatusCommand
         if (entry.Url is not null)
         {
             console.MarkupLine($"    {(entry.Green ? "[green]✓ green[/]" : "[yellow]✗ not green[/]")} {TerminalText.Markup(entry.Url)}{(entry.Announced is null ? string.Empty : " [dim](announced as " + TerminalText.Markup(entry.Announced) + ")[/]")}");
-            foreach (var check in entry.Checks ?? [])
+            foreach (var check in entry.Checks)
             {
                 console.MarkupLine($"      {(check.Ok ? "[green]✓[/]" : "[red]✗[/]")} {TerminalText.Markup(check.Name.Replace('_', ' '))}: {TerminalText.Markup(check.Detail)}");
             }
         }
 
-        foreach (var refused in entry.RefusedNames ?? [])
+        foreach (var refused in entry.RefusedNames)
         {
             console.MarkupLine($"    [red]✗ refused by the mesh CA[/]: {TerminalText.Markup(refused.Name)} ({TerminalText.Markup(refused.Reason ?? "no reason given")})");
         }
