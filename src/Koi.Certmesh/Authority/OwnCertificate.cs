@@ -5,7 +5,7 @@ using Koi.Certmesh.Membership;
 using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
-using Koi.Core.Errors;
+using Koi.Core.Naming;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +19,7 @@ namespace Koi.Certmesh.Authority;
 /// <c>certmesh/own_certificate</c>. Each tick also lets the <see cref="BundleKeeper"/> sign a new trust bundle and CRL
 /// when the held ones are due (a superseded certificate's grace ended, the CRL half-way to its next update).
 /// </summary>
-internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, BundleKeeper bundles, ComponentHealth health) : IDisposable
+internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, BundleKeeper bundles, ComponentHealth health, ServiceNameBoard? names = null) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
     private readonly ExpiryAlarm _alarm = new(ca.Publish);
@@ -74,7 +74,12 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
                 vault.RequireUnlocked("renew_own");
             }
 
-            var primary = await renewals.RenewOwnAsync(cancellationToken);
+            var primary = await renewals.RenewOwnAsync(names?.Wanted(), cancellationToken);
+            if (primary.ServiceNames is { } decisions)
+            {
+                names?.Decide(decisions);
+            }
+
             var hookProblem = primary.ReloadHook is { } hook ? await RunHookAsync(hook, cancellationToken) : null;
             var state = hookProblem is null ? "ok" : "degraded";
             var detail = hookProblem is null ? null : $"renewed, but the reload hook failed: {hookProblem}";
@@ -113,6 +118,30 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             ca.Audit.Write(hook is null ? "reload_hook_cleared" : "reload_hook_set", ("hostname", ca.Hostname), ("hook", hook));
             return hook;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a re-issue would change the CA host's certificate: other service labels asked than at its last issue,
+    /// or other LAN addresses than it carries.
+    /// </summary>
+    public bool AsksForOther()
+    {
+        if (ca.Roster.Current?.Members.FirstOrDefault(m => m.Role == MemberRole.Primary) is not { } primary)
+        {
+            return false;
+        }
+
+        var labels = names?.Wanted() ?? [];
+        if (!labels.SequenceEqual(primary.ServiceLabels ?? [], StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        // Only addresses the certificate may carry: those outside the subnet scope are left out at every issue.
+        var scope = MeshIssuer.SubnetScope(ca.Roster.Current!.Metadata);
+        var now = ca.Options.ResolveAddresses().Where(a => scope is not { } s || s.Contains(a)).Select(a => a.ToString()).Order(StringComparer.Ordinal);
+        var held = primary.CertSans.Where(s => System.Net.IPAddress.TryParse(s, out _)).Order(StringComparer.Ordinal);
+        return !now.SequenceEqual(held, StringComparer.Ordinal);
     }
 
     /// <summary>What the operator must know about the CA host's own certificate and the CA certificate.</summary>

@@ -88,7 +88,7 @@ internal sealed class DaemonConfigFile
 
     private static CertmeshSection ParseCertmesh(Parser parser)
     {
-        int? lifetime = null, renewAt = null, caCheck = null;
+        int? lifetime = null, renewAt = null, lifetimeMinutes = null, renewAtMinute = null, meshPort = null, caCheck = null;
         foreach (var key in MappingKeys(parser, "certmesh"))
         {
             switch (key.Value)
@@ -99,6 +99,15 @@ internal sealed class DaemonConfigFile
                 case "renew_at_day":
                     renewAt = Integer(parser, key);
                     break;
+                case "cert_lifetime_minutes":
+                    lifetimeMinutes = Integer(parser, key);
+                    break;
+                case "renew_at_minute":
+                    renewAtMinute = Integer(parser, key);
+                    break;
+                case "mesh_port":
+                    meshPort = Integer(parser, key);
+                    break;
                 case "ca_check_secs":
                     caCheck = Integer(parser, key);
                     break;
@@ -107,7 +116,15 @@ internal sealed class DaemonConfigFile
             }
         }
 
-        return new CertmeshSection { CertLifetimeDays = lifetime, RenewAtDay = renewAt, CaCheckSecs = caCheck };
+        return new CertmeshSection
+        {
+            CertLifetimeDays = lifetime,
+            RenewAtDay = renewAt,
+            CertLifetimeMinutes = lifetimeMinutes,
+            RenewAtMinute = renewAtMinute,
+            MeshPort = meshPort,
+            CaCheckSecs = caCheck,
+        };
     }
 
     /// <summary>Each key of the mapping that starts here, leaving the parser on its value.</summary>
@@ -161,12 +178,12 @@ internal sealed class DaemonConfigFile
         public int? RenewAtDay { get; init; }
 
         /// <summary>Test setting: certificate lifetime in minutes (with <see cref="RenewAtMinute"/>) for a mesh created from now on.</summary>
-        public int? CertLifetimeMinutes { get; set; }
+        public int? CertLifetimeMinutes { get; init; }
 
-        public int? RenewAtMinute { get; set; }
+        public int? RenewAtMinute { get; init; }
 
         /// <summary>Port of the CA's mTLS plane; default the HTTP port + 2 (5643).</summary>
-        public int? MeshPort { get; set; }
+        public int? MeshPort { get; init; }
 
         /// <summary>On a member: seconds between proofs that the CA endpoint is still the pinned CA (default 300).</summary>
         public int? CaCheckSecs { get; init; }
