@@ -2,7 +2,7 @@
 """koi's TLS proxy next to nginx terminating TLS with the same certificate in front of the same backend, same run
 (issue 9).
 
-    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--rounds 3] [--connections 32]
+    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--rounds 3] [--connections 32] [--sni]
 
 Loopback only, every process started here and stopped here by pid: a koi daemon with --no-mdns on 127.0.0.1 (its
 trust stores untouched), a backend nginx serving a 1 KiB static file on 127.0.0.1, and nginx as TLS terminator twice:
@@ -15,6 +15,11 @@ sessions). Each round runs every target once, in a rotated order, so a change of
 them alike; ratios are taken within a round and reported as median and range. Besides req/s, the CPU time each proxy
 spent per request (its processes' utime + stime, from /proc) is reported: it moves much less with the machine's load
 than req/s does. koi is warmed (JIT) with the same load first. Prints the load average of every round.
+
+--sni adds "koi sni50": a second koi port shared by 50 entries (svc0 … svc49), wrk asking for svc37.lan by SNI, so
+every new connection has its ClientHello read and its entry picked among 50 (issue 16); its req/s and handshakes/s are
+printed as a ratio to the single-entry koi port of the same round. wrk resolves svc37.lan through a private /etc/hosts
+(a mount namespace: needs root), so nothing outside this run sees the name.
 """
 import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -44,17 +49,20 @@ def wait_port(port, proc, what, timeout=30):
         except OSError: time.sleep(0.05)
     raise TimeoutError(f"{what} not listening on {port}")
 
-def certificates(tmp):
+SNI_ENTRIES, SNI_NAME = 50, "svc37.lan"
+
+def certificates(tmp, names=("localhost",), sub="certs"):
     run = lambda *c: subprocess.run(c, check=True, capture_output=True)
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{tmp}/ca.key",
+    if not os.path.exists(f"{tmp}/ca.pem"): run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{tmp}/ca.key",
         "-out", f"{tmp}/ca.pem", "-days", "2", "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign")
-    certs = f"{tmp}/certs"; os.makedirs(certs)
+    certs = f"{tmp}/{sub}"; os.makedirs(certs)
     run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{certs}/key.pem",
-        "-out", f"{tmp}/leaf.csr", "-subj", "/CN=localhost")
-    with open(f"{tmp}/ext", "w") as f: f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    run("openssl", "x509", "-req", "-in", f"{tmp}/leaf.csr", "-CA", f"{tmp}/ca.pem", "-CAkey", f"{tmp}/ca.key", "-set_serial", "0x42",
-        "-days", "2", "-extfile", f"{tmp}/ext", "-out", f"{certs}/cert.pem")
+        "-out", f"{tmp}/{sub}.csr", "-subj", f"/CN={names[0]}")
+    with open(f"{tmp}/{sub}.ext", "w") as f:
+        f.write("subjectAltName=" + ",".join(f"DNS:{n}" for n in names) + ",IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    run("openssl", "x509", "-req", "-in", f"{tmp}/{sub}.csr", "-CA", f"{tmp}/ca.pem", "-CAkey", f"{tmp}/ca.key", "-set_serial", "0x42",
+        "-days", "2", "-extfile", f"{tmp}/{sub}.ext", "-out", f"{certs}/cert.pem")
     with open(f"{certs}/fullchain.pem", "w") as f:
         f.write(open(f"{certs}/cert.pem").read() + open(f"{tmp}/ca.pem").read())
     return certs
@@ -82,16 +90,18 @@ def workers(master):
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out]
 
-def measured(url, pids, seconds, connections, close=False):
+def measured(url, pids, seconds, connections, close=False, hosts=None):
     """wrk's figures plus the CPU microseconds the proxy's processes spent per request."""
     before = cpu_seconds(pids)
-    rps, p50, p99, err, bad = wrk(url, seconds, connections, close)
+    rps, p50, p99, err, bad = wrk(url, seconds, connections, close, hosts)
     spent = cpu_seconds(pids) - before
     return rps, p50, p99, err, bad, 1e6 * spent / max(1.0, rps * seconds)
 
-def wrk(url, seconds, connections, close=False):
+def wrk(url, seconds, connections, close=False, hosts=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
     if close: cmd[1:1] = ["-H", "Connection: close"]
+    if hosts:  # wrk sends the URL's host as SNI and resolves it: a private /etc/hosts names it 127.0.0.1
+        cmd = ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     unit = lambda v, u: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
@@ -108,12 +118,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--inline-completions", action="store_true", help="run koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1")
+    ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI (needs root)")
     a = ap.parse_args()
+    if a.sni and (os.geteuid() != 0 or not shutil.which("unshare")): sys.exit("--sni needs root and unshare (a private /etc/hosts for wrk)")
     for tool in ("wrk", "nginx", "openssl", "pgrep"):
         if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
     if not os.path.exists("/usr/lib/nginx/modules/ngx_stream_module.so"): sys.exit("nginx stream module missing (libnginx-mod-stream)")
     koi = os.path.abspath(a.koi)
-    backend, koi_port, http_port, stream_port, api_port = (free_port() for _ in range(5))
+    backend, koi_port, http_port, stream_port, api_port, sni_port = (free_port() for _ in range(6))
     procs = []
     rounds = []
     with tempfile.TemporaryDirectory(prefix="koi-bench-proxy-") as tmp:
@@ -144,25 +156,36 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
                                   "--cert-path", certs, "--json", "--data-dir", data], capture_output=True, text=True, env=env)
             if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
             wait_port(koi_port, daemon, "koi proxy")
+            hosts = None
+            if a.sni:
+                sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
+                for i in range(SNI_ENTRIES):
+                    add = subprocess.run([koi, "proxy", "add", f"svc{i}", "--listen", f"127.0.0.1:{sni_port}", "--backend", f"http://127.0.0.1:{backend}",
+                                          "--cert-path", sni_certs, "--no-alias", "--json", "--data-dir", data], capture_output=True, text=True, env=env)
+                    if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
+                hosts = f"{tmp}/hosts"
+                with open(hosts, "w") as f: f.write(f"127.0.0.1 localhost {SNI_NAME}\n")
 
             # The two nginx terminators share one nginx: while one is measured the other is idle, so its workers' CPU
             # is the measured one's.
             terminators = workers(procs[1].pid)
             targets = {"koi": (koi_port, [daemon.pid]), "nginx http": (http_port, terminators), "nginx stream": (stream_port, terminators)}
-            url = lambda port: f"https://127.0.0.1:{port}/index.html"
-            for port, _ in targets.values():  # the same warm-up for all; koi's JIT needs it
-                wrk(url(port), 3, a.connections); wrk(url(port), 2, 8, close=True)
+            if a.sni: targets["koi sni50"] = (sni_port, [daemon.pid])
+            url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else '127.0.0.1'}:{targets[name][0]}/index.html"
+            via = lambda name: hosts if name == "koi sni50" else None
+            for name in targets:  # the same warm-up for all; koi's JIT needs it
+                wrk(url(name), 3, a.connections, hosts=via(name)); wrk(url(name), 2, 8, close=True, hosts=via(name))
             names = list(targets)
             for r in range(a.rounds):
                 order = names[r % len(names):] + names[:r % len(names)]
                 load = os.getloadavg()[0]
-                keep = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, a.connections) for n in order}
-                fresh = {n: measured(url(targets[n][0]), targets[n][1], a.seconds, 8, close=True) for n in order}
+                keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections, hosts=via(n)) for n in order}
+                fresh = {n: measured(url(n), targets[n][1], a.seconds, 8, close=True, hosts=via(n)) for n in order}
                 rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh))
             token = json.load(open(f"{data}/daemon.json"))["token"]  # every management route needs it
             status = urllib.request.Request(f"http://127.0.0.1:{api_port}/v1/proxy/status", headers={"x-koi-token": token})
             with urllib.request.urlopen(status, timeout=5) as r:
-                entry = json.load(r)["entries"][0]
+                entry = next(e for e in json.load(r)["entries"] if e["name"] == "bench")
             rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon.pid}/status").read()).group(1)) // 1024
         finally:
             for p in reversed(procs): stop(p)
@@ -185,6 +208,14 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
         hps = [f["koi"][0] / f[other][0] for _, _, _, f in rounds]
         cpu = [k["koi"][5] / k[other][5] for _, _, k, _ in rounds]
         print(f"koi / {other:12}: req/s {spread(rps)} (target >= 1.0), handshakes/s {spread(hps)}, CPU per keep-alive request {spread(cpu)}")
+    if a.sni:
+        rps = [k["koi sni50"][0] / k["koi"][0] for _, _, k, _ in rounds]
+        hps = [f["koi sni50"][0] / f["koi"][0] for _, _, _, f in rounds]
+        cpu = [k["koi sni50"][5] / k["koi"][5] for _, _, k, _ in rounds]
+        hcpu = [f["koi sni50"][5] / f["koi"][5] for _, _, _, f in rounds]
+        print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): req/s {spread(rps)}, "
+              f"handshakes/s {spread(hps)} (target within 5 %: 0.95-1.05); CPU per keep-alive request {spread(cpu)}, "
+              f"CPU per handshake {spread(hcpu)}")
     print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
           f"{entry['backend_failures']} backend failures; daemon RSS after the run {rss} MiB")
 

@@ -14,6 +14,7 @@ using Koi.Core.Events;
 using Koi.Core.Health;
 using Koi.Core.Metrics;
 using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Trust;
@@ -66,7 +67,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
                 logger,
                 sp.GetService<IEventBus>(),
                 () => sp.GetRequiredService<MembershipStore>().Current,
-                new TrustBundlePublisher(bundles, sp.GetRequiredService<TimeProvider>()));
+                new TrustBundlePublisher(bundles, sp.GetRequiredService<TimeProvider>()),
+                sp.GetService<ServiceNameBoard>());
             var nudger = new MemberNudger(
                 () => authority.Roster.Current,
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(MemberNudger)),
@@ -147,7 +149,9 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<MemberAuditTrail>(),
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
-            sp.GetService<IEventBus>()));
+            sp.GetService<IEventBus>(),
+            sp.GetService<ServiceNameBoard>(),
+            sp.GetService<ILocalAddresses>()));
         services.AddSingleton(sp => new CaCheck(
             sp.GetRequiredService<MembershipStore>(),
             sp.GetRequiredService<CaClient>(),
@@ -179,6 +183,16 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             MembershipLogger(sp),
             sp.GetRequiredService<BundleFollower>()));
         services.AddHostedService(sp => sp.GetRequiredService<MemberService>());
+        services.AddSingleton(sp => new ServiceNameFollower(
+            sp.GetRequiredService<CertmeshAuthority>(),
+            sp.GetRequiredService<MembershipStore>(),
+            sp.GetRequiredService<MemberRenewal>(),
+            sp.GetService<ServiceNameBoard>() ?? new ServiceNameBoard(),
+            sp.GetService<ILocalAddresses>() ?? new NoLocalAddresses(),
+            sp.GetRequiredService<StatusRegistry>().Register(CaContext.Capability, "service_names"),
+            sp.GetRequiredService<TimeProvider>(),
+            MembershipLogger(sp)));
+        services.AddHostedService(sp => sp.GetRequiredService<ServiceNameFollower>());
     }
 
     private static ILogger MembershipLogger(IServiceProvider sp) =>

@@ -79,6 +79,9 @@ namespace Koi.Certmesh;
 // The CA's mTLS mesh plane
 [JsonSerializable(typeof(RenewRequest))]
 [JsonSerializable(typeof(RenewResponse))]
+[JsonSerializable(typeof(AddressProofRequest))]
+[JsonSerializable(typeof(AddressProofView))]
+[JsonSerializable(typeof(Koi.Core.Naming.NameDecision))]
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]
 // API: the joining member, and its client of the CA

@@ -51,6 +51,7 @@ public sealed class MdnsCapability : IKoiCapability
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<StatusRegistry>(),
             Logger(sp)));
+        services.AddHostedService(sp => new MdnsNameOffer(sp.GetRequiredService<MdnsEngine>(), sp.GetService<ServiceNameBoard>() ?? new ServiceNameBoard()));
         services.AddHostedService(sp => new MdnsHostedService(
             sp.GetRequiredService<MdnsEngine>(),
             sp.GetRequiredService<LeaseKeeper>(),

@@ -101,6 +101,9 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
     /// <inheritdoc/>
     public event EventHandler? Changed;
 
+    /// <summary>Raised after a service was registered or withdrawn here; handlers must be quick and must not throw.</summary>
+    public event EventHandler? RegistrationsChanged;
+
     /// <summary>An engine on the real network, with interfaces chosen by <paramref name="options"/>.</summary>
     /// <param name="status">Where its loops report (<c>mdns/…</c>); the daemon passes its registry, the CLI may omit it.</param>
     public static MdnsEngine Create(
@@ -323,6 +326,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
             throw new KoiException(KoiErrorCode.NotFound, "the registration was withdrawn before it was announced");
         }
 
+        RegistrationsChanged?.Invoke(this, EventArgs.Empty);
         return Describe(service) ?? throw new KoiException(KoiErrorCode.NotFound, "the registration was withdrawn");
     }
 
@@ -352,7 +356,16 @@ public sealed partial class MdnsEngine : IServiceDirectory, ILocalAddresses, IAs
     }
 
     /// <summary>Withdraws a registration with goodbye packets; false when the id is unknown.</summary>
-    public Task<bool> UnregisterAsync(string id) => Task.FromResult(Run(_ => _responder.Remove(id)));
+    public Task<bool> UnregisterAsync(string id)
+    {
+        var removed = Run(_ => _responder.Remove(id));
+        if (removed)
+        {
+            RegistrationsChanged?.Invoke(this, EventArgs.Empty);
+        }
+
+        return Task.FromResult(removed);
+    }
 
     public MdnsRegistration? GetRegistration(string id)
     {

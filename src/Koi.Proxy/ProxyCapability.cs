@@ -1,6 +1,7 @@
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
 using Koi.Core.Metrics;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -20,7 +21,9 @@ namespace Koi.Proxy;
 /// The proxy capability as the daemon composes it (seed 001 §7): TLS-terminating byte pipes from a port on this
 /// machine to a plain-HTTP backend, presenting certmesh's certificate files, and the routes under <c>/v1/proxy</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>
-/// from the container; uses <see cref="IMeshClientTrust"/> when registered (entries with <c>--clients mesh</c>);
+/// from the container; uses <see cref="IMeshClientTrust"/> when registered (entries with <c>--clients mesh</c>),
+/// <see cref="IServiceAdvertiser"/> (announcing entries as <c>_NAME._tcp</c>) and <see cref="ServiceNameBoard"/> (offering
+/// their names for the certificate);
 /// registers <see cref="IProxyFacts"/>. It reads certmesh's files and that contract, never certmesh itself.
 /// </summary>
 public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapability
@@ -40,7 +43,10 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetRequiredService<IEventBus>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Proxy") ?? NullLogger.Instance,
-            sp.GetService<IMeshClientTrust>()));
+            sp.GetService<IMeshClientTrust>(),
+            sp.GetService<IServiceAdvertiser>(),
+            sp.GetService<ServiceNameBoard>(),
+            sp.GetRequiredService<StatusRegistry>().Register(Name, "names")));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
         services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();
@@ -50,13 +56,20 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
 
     public IReadOnlyDictionary<string, object?> Summarize(IServiceProvider services)
     {
-        var (entries, listening, open, backendFailures) = services.GetRequiredService<ProxyService>().Counts();
+        var service = services.GetRequiredService<ProxyService>();
+        var (entries, listening, open, backendFailures) = service.Counts();
         return new Dictionary<string, object?>
         {
             ["entries"] = entries,
             ["listening"] = listening,
             ["connections_open"] = open,
             ["backend_failures"] = backendFailures,
+            // One string, so koi status shows it as it is: "https://grafana.lan/ green, https://wiki.lan/ not green (failing: backend up)".
+            ["urls"] = string.Join(", ", service.Status().Entries.Select(e => e.Green
+                ? $"{e.Url} green"
+                : e.Checks.Where(c => !c.Ok).Select(c => c.Name.Replace('_', ' ')).ToList() is { Count: > 0 } failing
+                    ? $"{e.Url} not green (failing: {string.Join(" · ", failing)})"
+                    : $"{e.Url} not green ({e.State})")),
         };
     }
 }

@@ -18,6 +18,8 @@ namespace Koi.Proxy;
 [JsonSerializable(typeof(ProxyStatusView))]
 [JsonSerializable(typeof(ProxyEntryStatusView))]
 [JsonSerializable(typeof(ProxyEntryRemovedView))]
+[JsonSerializable(typeof(ProxyCheckView))]
+[JsonSerializable(typeof(RefusedNameView))]
 [JsonSerializable(typeof(ProxyBackendEvent))]
 [JsonSerializable(typeof(ProxyCertificateEvent))]
 [JsonSerializable(typeof(ProxyListenerFailedEvent))]

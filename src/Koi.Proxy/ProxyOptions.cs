@@ -71,8 +71,23 @@ public sealed record ProxyOptions
     /// </summary>
     public int? DaemonApiPort { get; init; }
 
+    /// <summary>
+    /// The DNS zone whose names clients type (<c>grafana.lan</c>): the zone koi's DNS servers answer for, <c>lan</c> unless
+    /// changed there (docs/dns.md). An entry serves <c>NAME.ZONE</c> and <c>NAME-HOST.ZONE</c> (see docs/proxy.md).
+    /// </summary>
+    public string Zone { get; init; } = "lan";
+
     /// <summary>Entries at most.</summary>
     public int MaxEntries { get; init; } = 64;
+
+    /// <summary>How often the names users are told to type are resolved through this machine's resolver (status only).</summary>
+    public TimeSpan NameCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one such lookup may take before it counts as not resolving.</summary>
+    public TimeSpan NameCheckTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Test seam: this machine's resolver for the status name checks (default: the system resolver).</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>>? ResolveName { get; init; }
 
     /// <summary>Test seam: this machine's host name (default: the certmesh rule, see <see cref="Certificates.CertificateLocation"/>).</summary>
     public Func<string>? Hostname { get; init; }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Koi.Core.Capabilities;
 using Koi.Core.Errors;
 using Koi.Core.Events;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Proxy;
 using Koi.Core.Status;
@@ -12,6 +13,8 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Listening;
+using Koi.Proxy.Naming;
+using Koi.Proxy.Routing;
 using Koi.Proxy.State;
 using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
@@ -19,8 +22,8 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Proxy;
 
 /// <summary>
-/// The proxy at run time: the entries (persisted in <c>state/proxy.json</c>) and one <see cref="ProxyListener"/> per
-/// entry. Add checks everything before it changes anything — shape, name and port conflicts, the backend rule, the
+/// The proxy at run time: the entries (persisted in <c>state/proxy.json</c>), one <see cref="ProxyListener"/> per
+/// entry and one <see cref="PortListener"/> per listen address and port, shared by the entries on it (chosen by SNI). Add checks everything before it changes anything — shape, name and port conflicts, the backend rule, the
 /// certificate, the port itself (bound here, so "address in use" answers the request) — then saves, then starts.
 /// Reports the listeners' real state as the component <c>proxy/listeners</c>, its socket loops' as <c>proxy/loops</c>.
 /// </summary>
@@ -37,13 +40,29 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
     private readonly IMeshClientTrust _meshTrust;
+    private readonly EntryAnnouncer _names;
+    private readonly NameResolutionMonitor _resolution;
+    private readonly ProxyEntryViews _views;
     private List<ProxyEntry> _entries = [];
     private string? _loadProblem;
     private int _disposed;
 
-    public ProxyService(ProxyStateStore store, ProxyOptions options, KoiPaths paths, ComponentHealth health, ComponentHealth loopsHealth, IEventBus events, TimeProvider time, ILogger logger, IMeshClientTrust? meshTrust = null)
+    public ProxyService(
+        ProxyStateStore store,
+        ProxyOptions options,
+        KoiPaths paths,
+        ComponentHealth health,
+        ComponentHealth loopsHealth,
+        IEventBus events,
+        TimeProvider time,
+        ILogger logger,
+        IMeshClientTrust? meshTrust = null,
+        IServiceAdvertiser? advertiser = null,
+        ServiceNameBoard? board = null,
+        ComponentHealth? namesHealth = null)
     {
         _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _store = store;
@@ -56,10 +75,26 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
+        Board = board ?? new ServiceNameBoard();
+        _resolution = new NameResolutionMonitor(() => Listeners().Select(l => _views!.UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
+        _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
+        _views = new ProxyEntryViews(options, paths, Hostname, time, _names, _resolution, Board);
     }
+
+    /// <summary>Where entries' labels are offered and the CA's decisions about them are read.</summary>
+    public ServiceNameBoard Board { get; }
 
     /// <summary>The name of this machine's certmesh directory, <c>certs/&lt;Hostname&gt;/</c>.</summary>
     public string Hostname { get; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        Start();
+        foreach (var listener in Listeners())
+        {
+            await _names.AnnounceAsync(listener.Entry, ct);
+        }
+    }
 
     public void Start()
     {
@@ -82,13 +117,18 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        List<PortListener> ports;
         lock (_gate)
         {
             _entries = [.. document.Entries];
             foreach (var entry in _entries)
             {
-                _listeners[entry.Name] = Create(entry, initial: null, bound: null);
+                var listener = Create(entry, initial: null);
+                _listeners[entry.Name] = listener;
+                PortOf(entry, bound: null, out _).Add(listener);
             }
+
+            ports = [.. _ports];
         }
 
         foreach (var listener in Listeners())
@@ -96,6 +136,12 @@ internal sealed partial class ProxyService : IAsyncDisposable
             listener.Start();
         }
 
+        foreach (var port in ports)
+        {
+            port.Start();
+        }
+
+        _resolution.Start();
         RefreshHealth();
     }
 
@@ -119,10 +165,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
                     throw new KoiException(KoiErrorCode.Conflict, $"at most {_options.MaxEntries} proxy entries");
                 }
 
-                if (_entries.FirstOrDefault(e => e.Overlaps(entry)) is { } taken)
-                {
-                    throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} is already served by proxy entry '{taken.Name}' ({taken.ListenText})");
-                }
+                CheckPortSharing(entry);
             }
 
             var resolved = await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
@@ -142,16 +185,28 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 throw new KoiException(KoiErrorCode.InvalidRequest, ex.Message);
             }
 
-            Socket socket;
-            try
+            // A port already open for other entries is joined; a new one is bound now, so its error answers the request.
+            Socket? socket = null;
+            bool sharing;
+            lock (_gate)
             {
-                socket = ListenSocket.Bind(entry.ListenEndPoint);
-            }
-            catch (SocketException ex)
-            {
-                throw new KoiException(BindErrorCode(ex.SocketErrorCode), ListenSocket.Describe(ex, entry.ListenText));
+                sharing = _ports.Any(p => p.Serves(entry));
             }
 
+            if (!sharing)
+            {
+                try
+                {
+                    socket = ListenSocket.Bind(entry.ListenEndPoint);
+                }
+                catch (SocketException ex)
+                {
+                    throw new KoiException(BindErrorCode(ex.SocketErrorCode), ListenSocket.Describe(ex, entry.ListenText));
+                }
+            }
+
+            PortListener port;
+            bool created;
             try
             {
                 List<ProxyEntry> entries;
@@ -161,22 +216,31 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 }
 
                 _store.Save(new ProxyDocument { Entries = entries });
-                listener = Create(entry, certificate, socket);
+                listener = Create(entry, certificate);
                 lock (_gate)
                 {
                     _entries = entries;
                     _listeners[entry.Name] = listener;
+                    port = PortOf(entry, socket, out created);
                 }
             }
             catch
             {
-                socket.Dispose();
+                socket?.Dispose();
                 throw;
             }
 
             listener.Start();
+            port.Add(listener);
+            if (created)
+            {
+                port.Start();
+            }
+
+            await _names.AnnounceAsync(entry, ct);
+            _resolution.Nudge();
             LogEntryAdded(_logger, entry.Name, entry.ListenText, entry.Backend, directory);
-            _events.Publish(CapabilityNames.Proxy, "entry_added", ViewOf(entry));
+            _events.Publish(CapabilityNames.Proxy, "entry_added", _views.ViewOf(entry));
         }
         finally
         {
@@ -192,7 +256,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             await Task.Delay(10, ct);
         }
 
-        return StatusOf(listener);
+        return _views.StatusOf(listener);
     }
 
     public async Task<ProxyEntry> RemoveAsync(string name)
@@ -214,10 +278,22 @@ internal sealed partial class ProxyService : IAsyncDisposable
             }
 
             _store.Save(new ProxyDocument { Entries = remaining });
+            PortListener? emptied = null;
             lock (_gate)
             {
                 _entries = remaining;
                 _listeners.Remove(name);
+                if (listener.Port is { } port && port.Remove(listener))
+                {
+                    _ports.Remove(port);
+                    emptied = port;
+                }
+            }
+
+            // The port's last entry closes it; otherwise the other entries keep their clients and their socket.
+            if (emptied is not null)
+            {
+                await emptied.DisposeAsync();
             }
         }
         finally
@@ -225,6 +301,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             _changes.Release();
         }
 
+        await _names.WithdrawAsync(listener.Entry.Name);
         await listener.DisposeAsync();
         RefreshHealth();
         LogEntryRemoved(_logger, listener.Entry.Name);
@@ -236,14 +313,14 @@ internal sealed partial class ProxyService : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _entries.Select(ViewOf).ToList();
+            return _entries.Select(_views.ViewOf).ToList();
         }
     }
 
     public ProxyStatusView Status() =>
-        new(_time.GetUtcNow(), Hostname, _loadProblem, Listeners().Select(StatusOf).ToList());
+        new(_time.GetUtcNow(), Hostname, _loadProblem, Listeners().Select(_views.StatusOf).ToList());
 
-    public IReadOnlyList<ProxyEntryFacts> Facts() => Listeners().Select(FactsOf).ToList();
+    public IReadOnlyList<ProxyEntryFacts> Facts() => Listeners().Select(ProxyEntryViews.FactsOf).ToList();
 
     public (int Entries, int Listening, long Open, long BackendFailures) Counts()
     {
@@ -271,6 +348,19 @@ internal sealed partial class ProxyService : IAsyncDisposable
             return;
         }
 
+        await _names.DisposeAsync();
+        await _resolution.DisposeAsync();
+        List<PortListener> ports;
+        lock (_gate)
+        {
+            ports = [.. _ports];
+        }
+
+        foreach (var port in ports)
+        {
+            await port.DisposeAsync();
+        }
+
         foreach (var listener in Listeners())
         {
             await listener.DisposeAsync();
@@ -280,11 +370,63 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _health.Stopped("daemon stopping");
     }
 
-    private ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial, Socket? bound)
+    private ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial)
     {
         var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, _paths, Hostname), initial, _options, _time, _logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, _resolve, _options, _time);
-        return new ProxyListener(entry, certificates, connector, _loops, bound, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
+        return new ProxyListener(entry, NamesOf(entry), certificates, connector, _loops, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
+    }
+
+    private IReadOnlyList<string> NamesOf(ProxyEntry entry) =>
+        ServedNames.IsDnsLabel(entry.Name) ? ServedNames.For(entry.Name, Hostname, _options.Zone) : [];
+
+    /// <summary>The port <paramref name="entry"/> listens on, opened (not started) when it is the first there. Under <see cref="_gate"/>.</summary>
+    private PortListener PortOf(ProxyEntry entry, Socket? bound, out bool created)
+    {
+        created = false;
+        if (_ports.FirstOrDefault(p => p.Serves(entry)) is { } port)
+        {
+            bound?.Dispose();
+            return port;
+        }
+
+        created = true;
+        port = new PortListener(entry, bound, _loops, _options, _time, _logger);
+        _ports.Add(port);
+        return port;
+    }
+
+    /// <summary>
+    /// Several entries may listen on the same address and port when each has a name clients can ask for by SNI and no
+    /// two serve the same name; an entry on every address and another on one address of the same port cannot both bind.
+    /// Under <see cref="_gate"/>.
+    /// </summary>
+    private void CheckPortSharing(ProxyEntry entry)
+    {
+        var others = _entries.Where(e => e.Overlaps(entry)).ToList();
+        if (others.Count == 0)
+        {
+            return;
+        }
+
+        if (others.FirstOrDefault(e => e.ListenAddress != entry.ListenAddress) is { } taken)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} is already served by proxy entry '{taken.Name}' ({taken.ListenText}); entries share a port only on the same listen address");
+        }
+
+        if (others.Concat([entry]).FirstOrDefault(e => !ServedNames.IsDnsLabel(e.Name)) is { } unnamed)
+        {
+            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} can be shared only by entries whose names are DNS labels (letters, digits, inner '-'), which clients ask for by SNI; '{unnamed.Name}' is not one");
+        }
+
+        var names = NamesOf(entry);
+        foreach (var other in others)
+        {
+            if (NamesOf(other).Intersect(names, StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } clash)
+            {
+                throw new KoiException(KoiErrorCode.Conflict, $"{clash} is served by proxy entry '{other.Name}' on port {entry.ListenPort} already");
+            }
+        }
     }
 
     internal List<ProxyListener> Listeners()
@@ -334,94 +476,6 @@ internal sealed partial class ProxyService : IAsyncDisposable
         var unreachable = listeners.Count(l => l.Backend.Snapshot.State == BackendState.Unreachable);
         var summary = listeners.Count == 0 ? "no entries" : $"{listeners.Count} listening";
         _health.Running(unreachable == 0 ? summary : $"{summary}, {unreachable} backend{(unreachable == 1 ? string.Empty : "s")} unreachable");
-    }
-
-    private ProxyEntryView ViewOf(ProxyEntry entry) => new(
-        entry.Name,
-        entry.ListenText,
-        entry.ListenPort,
-        entry.ListenAddress,
-        entry.Backend,
-        entry.BackendRemote,
-        CertificateLocation.Directory(entry.CertPath, _paths, Hostname),
-        entry.CertPath is null,
-        entry.AddedAt,
-        entry.Http2,
-        entry.Clients);
-
-    private ProxyEntryStatusView StatusOf(ProxyListener listener)
-    {
-        var status = listener.Status;
-        var backend = listener.Backend.Snapshot;
-        var counters = listener.Counters;
-        var lastError = listener.LastError;
-        return new ProxyEntryStatusView(
-            listener.Entry.Name,
-            listener.Entry.ListenText,
-            listener.Entry.Backend,
-            listener.Entry.BackendRemote,
-            status.State.ToString().ToLowerInvariant(),
-            status.Detail,
-            status.Since,
-            backend.State.ToString().ToLowerInvariant(),
-            backend.Detail,
-            backend.Since,
-            counters.Open,
-            counters.Accepted,
-            counters.BytesIn,
-            counters.BytesOut,
-            counters.HandshakeFailures,
-            counters.BackendFailures,
-            counters.Rejected,
-            counters.IdleClosed,
-            counters.Evicted,
-            CertificateOf(listener.Certificates),
-            lastError?.Text,
-            lastError?.At,
-            listener.Entry.Clients,
-            counters.ClientsRefused);
-    }
-
-    private CertificateView CertificateOf(CertificateSource source)
-    {
-        var current = source.Current;
-        var problem = source.Problem?.Text;
-        var now = _time.GetUtcNow();
-        if (current is not null && current.NotAfter <= now)
-        {
-            problem ??= $"the certificate expired at {current.NotAfter:u}; clients refuse it until certmesh renews it";
-        }
-
-        return new CertificateView(
-            source.Directory,
-            current?.Subject,
-            current?.Serial,
-            current?.NotAfter,
-            current is null ? null : (int)Math.Floor((current.NotAfter - now).TotalDays),
-            current?.Names ?? [],
-            current?.LoadedAt,
-            problem);
-    }
-
-    private static ProxyEntryFacts FactsOf(ProxyListener listener)
-    {
-        var status = listener.Status;
-        var backend = listener.Backend.Snapshot;
-        var listening = status.State == ListenerState.Listening;
-        bool? reachable = backend.State switch
-        {
-            BackendState.Reachable => true,
-            BackendState.Unreachable => false,
-            _ => null,
-        };
-        // Starting and stopping are not problems: other capabilities (health) read "not listening, no problem" as
-        // "not decided", so a daemon restart does not look like an outage.
-        var problem = status.State == ListenerState.Failed ? status.Detail ?? "failed"
-            : !listening ? null
-            : reachable == false ? $"backend {listener.Entry.Backend}: {backend.Detail}"
-            : null;
-        var since = !listening || backend.State == BackendState.Unknown ? status.Since : (backend.Since > status.Since ? backend.Since : status.Since);
-        return new ProxyEntryFacts(listener.Entry.Name, listener.Entry.ListenPort, listener.Entry.Backend, listening, reachable, listener.Counters.BackendFailures, problem, since);
     }
 
     private static string BindErrorCode(SocketError error) => error switch

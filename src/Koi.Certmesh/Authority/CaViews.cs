@@ -127,5 +127,6 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             ReloadHook = m.ReloadHook,
             RenewalState = m.RenewalState,
             LastRenewed = m.LastRenewed,
+            ServiceNames = m.ServiceNames,
         };
 }

@@ -37,7 +37,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         ILogger logger,
         IEventBus? events = null,
         Func<Membership.MembershipDocument?>? memberOf = null,
-        TrustBundlePublisher? bundles = null)
+        TrustBundlePublisher? bundles = null,
+        Koi.Core.Naming.ServiceNameBoard? names = null)
     {
         _announcer = announcer;
         _health = status.Register(Capability, "authority");
@@ -55,7 +56,7 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Approvals = new JoinApprovals(Context, Vault, Ledger, Joins);
         Renewals = new MemberRenewals(Context, Vault, Issuer, Ledger);
         Heartbeats = new Heartbeats(Context);
-        OwnCertificate = new OwnCertificate(Context, Vault, Renewals, status.Register(Capability, "own_certificate"));
+        OwnCertificate = new OwnCertificate(Context, Vault, Renewals, status.Register(Capability, "own_certificate"), names);
         Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, options.CaCheckInterval);
         Policy = new PolicyEditor(Context);
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);

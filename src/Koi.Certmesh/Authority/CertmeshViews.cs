@@ -59,6 +59,9 @@ internal sealed record MemberView(
     public string? RenewalState { get; init; }
 
     public DateTimeOffset? LastRenewed { get; init; }
+
+    /// <summary>The CA's decision on each service name the member asked for at its last issue; null before any.</summary>
+    public IReadOnlyList<Koi.Core.Naming.NameDecision>? ServiceNames { get; init; }
 }
 
 internal sealed record TotpResult(string TotpUri, string TotpQrPng, DateTimeOffset RotatedAt);

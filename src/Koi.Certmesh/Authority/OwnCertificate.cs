@@ -4,6 +4,7 @@ using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Membership;
 using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
+using Koi.Core.Naming;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +15,7 @@ namespace Koi.Certmesh.Authority;
 /// the members' schedule whenever the CA is unlocked, and a loud warning when the CA is locked and the certificate
 /// is within a third of its lifetime. Shown as <c>certmesh/own_certificate</c>.
 /// </summary>
-internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, ComponentHealth health) : IDisposable
+internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, MemberRenewals renewals, ComponentHealth health, ServiceNameBoard? names = null) : IDisposable
 {
     private readonly SemaphoreSlim _running = new(1, 1);
     private ITimer? _timer;
@@ -60,7 +61,12 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
                 vault.RequireUnlocked("renew_own");
             }
 
-            await renewals.RenewOwnAsync(cancellationToken);
+            var renewed = await renewals.RenewOwnAsync(names?.Wanted(), cancellationToken);
+            if (renewed.ServiceNames is { } decisions)
+            {
+                names?.Decide(decisions);
+            }
+
             roster = ca.RequireInitialized();
             facts = Facts(roster);
             Show(roster, facts);
@@ -70,6 +76,30 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
         {
             _running.Release();
         }
+    }
+
+    /// <summary>
+    /// Whether a re-issue would change the CA host's certificate: other service labels asked than at its last issue,
+    /// or other LAN addresses than it carries.
+    /// </summary>
+    public bool AsksForOther()
+    {
+        if (ca.Roster.Current?.Members.FirstOrDefault(m => m.Role == MemberRole.Primary) is not { } primary)
+        {
+            return false;
+        }
+
+        var labels = names?.Wanted() ?? [];
+        if (!labels.SequenceEqual(primary.ServiceLabels ?? [], StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        // Only addresses the certificate may carry: those outside the subnet scope are left out at every issue.
+        var scope = MeshIssuer.SubnetScope(ca.Roster.Current!.Metadata);
+        var now = ca.Options.ResolveAddresses().Where(a => scope is not { } s || s.Contains(a)).Select(a => a.ToString()).Order(StringComparer.Ordinal);
+        var held = primary.CertSans.Where(s => System.Net.IPAddress.TryParse(s, out _)).Order(StringComparer.Ordinal);
+        return !now.SequenceEqual(held, StringComparer.Ordinal);
     }
 
     /// <summary>What the operator must know about the CA host's own certificate and the CA certificate.</summary>

@@ -144,7 +144,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
         var meta = roster.Metadata;
         var now = ca.Now;
         var from = source.ToString();
-        var (issued, sans) = issuer.IssueForJoin(vault.CaCert!, secrets.CaKey, roster, candidate, hostname, source);
+        var (issued, sans) = issuer.IssueForJoin(vault.CaCert!, secrets.CaKey, roster, candidate, hostname, source, approved: approvedBy is not null);
         using var cert = issued;
         var fingerprint = CertificateAuthorityFactory.Fingerprint(cert);
         var certPath = $"certs/{hostname}";
@@ -163,6 +163,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             LastSeen = now,
             ApprovedBy = approvedBy,
             EnrolledFrom = from,
+            ApprovedAddresses = approvedBy is null ? null : [.. sans.Addresses.Where(a => !a.Equals(JoinAddresses.Normalize(source))).Select(a => a.ToString())],
         };
         ca.Roster.Update(r => r! with { Members = [.. r.Members, member] });
         ca.Audit.Write("member_joined", ("hostname", hostname), ("role", "member"), ("fingerprint", fingerprint), ("approved_by", approvedBy ?? "auto"), ("from", from));

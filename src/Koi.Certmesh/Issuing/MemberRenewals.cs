@@ -1,8 +1,11 @@
+using System.Net;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.MeshPlane;
+using Koi.Certmesh.Naming;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
+using Koi.Core.Naming;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Issuing;
@@ -14,12 +17,22 @@ namespace Koi.Certmesh.Issuing;
 /// </summary>
 internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIssuer issuer, JoinLedger ledger)
 {
-    public Task<RenewResponse> RenewAsync(MeshPeer peer, RenewRequest body, CancellationToken cancellationToken)
+    /// <summary>Addresses members proved by a mesh-plane request from them (see <see cref="AddressProofs"/>).</summary>
+    public AddressProofs Proofs { get; } = new(ca.Time);
+
+    public Task<RenewResponse> RenewAsync(MeshPeer peer, RenewRequest body, IPAddress? source, CancellationToken cancellationToken)
     {
         if (JoinCsr.Check(body.Csr, ledger.Policy.MaxCsrChars, out var problem) is not { } key)
         {
             ca.Audit.Write("renew_refused", ("hostname", peer.Hostname), ("reason", "invalid_request"));
             throw new KoiException(KoiErrorCode.InvalidRequest, problem!);
+        }
+
+        var claimed = JoinAddresses.Parse(body.Addresses, ledger.Policy.MaxClaimedAddresses, out var addressProblem);
+        if (claimed is null || body.Labels is { Count: > ServiceNames.MaxLabels * 2 })
+        {
+            ca.Audit.Write("renew_refused", ("hostname", peer.Hostname), ("reason", "invalid_request"));
+            throw new KoiException(KoiErrorCode.InvalidRequest, addressProblem ?? $"labels lists more than {ServiceNames.MaxLabels * 2} entries");
         }
 
         return ca.Serialized(() =>
@@ -33,26 +46,91 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
             }
 
             var secrets = vault.RequireUnlocked("renew");
-            using var cert = issuer.Reissue(vault.CaCert!, secrets.CaKey, key, member, roster.Metadata.Policy);
-            var renewed = Record(member, cert, "member");
+            var names = member.ServiceNames;
+            SanSet sans;
+            if (body.Labels is null && body.Addresses is null)
+            {
+                // A member that says nothing about its names or addresses keeps what it holds.
+                sans = MeshIssuer.SansOf(member);
+            }
+            else
+            {
+                if (body.Labels is not null)
+                {
+                    names = ServiceNames.Decide(roster, member.Hostname, body.Labels, roster.Metadata.Zone);
+                    AuditNames(member.Hostname, names);
+                }
+
+                // Addresses are vetted again only when the member reports them; otherwise it keeps the ones it holds.
+                var addresses = body.Addresses is null ? MeshIssuer.SansOf(member).Addresses : Addresses(roster, member, source, claimed);
+                sans = MeshIssuer.SansFor(member.Hostname, roster.Metadata, addresses, names);
+            }
+
+            using var cert = issuer.Reissue(vault.CaCert!, secrets.CaKey, key, member.Hostname, sans, roster.Metadata.Policy);
+            var renewed = Record(member with { ServiceNames = names, ServiceLabels = body.Labels is null ? member.ServiceLabels : [.. body.Labels] }, cert, "member");
             return new RenewResponse(renewed.Hostname, cert.ExportCertificatePem() + "\n", vault.CaPem(), roster.Metadata.CaFingerprint,
-                cert.SerialNumber.ToLowerInvariant(), renewed.CertExpires, renewed.CertSans);
+                cert.SerialNumber.ToLowerInvariant(), renewed.CertExpires, renewed.CertSans, names);
         }, cancellationToken);
     }
 
-    /// <summary>The CA host's own service certificate, renewed in place (fresh key, same names and scope rules).</summary>
-    public Task<RosterMember> RenewOwnAsync(CancellationToken cancellationToken) => ca.Serialized(() =>
+    /// <summary>
+    /// The CA host's own service certificate, renewed in place (fresh key, same scope rules) with the service names
+    /// asked for <paramref name="labels"/> (null: keep the ones it holds).
+    /// </summary>
+    public Task<RosterMember> RenewOwnAsync(IReadOnlyList<string>? labels, CancellationToken cancellationToken) => ca.Serialized(() =>
     {
         var roster = ca.RequireInitialized();
         var primary = roster.Members.First(m => m.Role == MemberRole.Primary);
         var secrets = vault.RequireUnlocked("renew_own");
         var meta = roster.Metadata;
-        var (cert, _) = issuer.IssueOwn(vault.CaCert!, secrets.CaKey, primary.Hostname, meta.DomainScope, meta.SubnetScope, meta.Policy, ca.Now);
+        var names = primary.ServiceNames;
+        if (labels is not null)
+        {
+            names = ServiceNames.Decide(roster, primary.Hostname, labels, meta.Zone);
+            AuditNames(primary.Hostname, names);
+        }
+
+        var (cert, _) = issuer.IssueOwn(vault.CaCert!, secrets.CaKey, primary.Hostname, meta.DomainScope, meta.SubnetScope, meta.Policy, ca.Now, ServiceNames.Granted(names));
         using (cert)
         {
-            return Record(primary, cert, "own");
+            return Record(primary with { ServiceNames = names, ServiceLabels = labels is null ? primary.ServiceLabels : [.. labels] }, cert, "own");
         }
     }, cancellationToken);
+
+    /// <summary>
+    /// The addresses a renewal certifies (docs/certmesh.md "Addresses"): the connection's source, proven by the
+    /// connection itself, and of the addresses the member reports those it proved (<see cref="Proofs"/>) or the
+    /// operator approved at its join — each private, inside the subnet scope and not certified to another member.
+    /// </summary>
+    private List<IPAddress> Addresses(RosterDocument roster, RosterMember member, IPAddress? source, IReadOnlyList<IPAddress> claimed)
+    {
+        var approved = member.ApprovedAddresses ?? [];
+        var vouched = new List<IPAddress>();
+        var unproven = new List<IPAddress>();
+        foreach (var address in claimed)
+        {
+            (approved.Contains(address.ToString()) || Proofs.Proven(member.Hostname, address) ? vouched : unproven).Add(address);
+        }
+
+        var from = source ?? IPAddress.None;
+        var (certified, leftOut) = JoinAddresses.Authorize(from, vouched, MeshIssuer.SubnetScope(roster.Metadata), MeshIssuer.HeldAddresses(roster, member.Hostname));
+        leftOut.AddRange(unproven.Where(a => !certified.Contains(a)).Select(a => (a, "unproven")));
+        foreach (var group in leftOut.GroupBy(l => l.Reason))
+        {
+            ca.Audit.Write("scope_denied", ("hostname", member.Hostname), ("from", from.ToString()), ("refused", string.Join(",", group.Select(l => l.Address.ToString()))), ("reason", group.Key));
+        }
+
+        return certified;
+    }
+
+    /// <summary>Every name granted or refused is audited, with the reason of a refusal.</summary>
+    private void AuditNames(string hostname, IReadOnlyList<NameDecision> names)
+    {
+        foreach (var decision in names)
+        {
+            ca.Audit.Write(decision.Granted ? "name_granted" : "name_refused", ("hostname", hostname), ("name", decision.Name), ("reason", decision.Reason));
+        }
+    }
 
     /// <summary>Under the gate: the roster learns the new certificate, the audit log and the event stream the renewal.</summary>
     private RosterMember Record(RosterMember member, System.Security.Cryptography.X509Certificates.X509Certificate2 cert, string kind)

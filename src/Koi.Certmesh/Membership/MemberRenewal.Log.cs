@@ -12,4 +12,7 @@ internal sealed partial class MemberRenewal
 
     [LoggerMessage(EventId = 3122, Level = LogLevel.Warning, Message = "certmesh reload hook failed after renewal: {Problem}; renewal marked degraded")]
     private static partial void LogHookFailed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 3123, Level = LogLevel.Warning, Message = "certmesh could not prove address {Address} to the CA: {Reason}; the CA leaves it out of the certificate")]
+    private static partial void LogProofFailed(ILogger logger, string address, string reason);
 }

@@ -5,6 +5,8 @@ using Koi.Certmesh.Issuing;
 using Koi.Certmesh.MeshPlane;
 using Koi.Core.Errors;
 using Koi.Core.Events;
+using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Certmesh.Membership;
@@ -21,7 +23,9 @@ internal sealed partial class MemberRenewal(
     MemberAuditTrail audit,
     TimeProvider time,
     ILogger logger,
-    IEventBus? events = null) : IDisposable
+    IEventBus? events = null,
+    ServiceNameBoard? names = null,
+    ILocalAddresses? local = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -96,7 +100,9 @@ internal sealed partial class MemberRenewal(
         var dir = files.CertPath(member.Hostname);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new CertificateRequest($"CN={member.Hostname}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
-        var answer = await mesh.RenewAsync(member, new RenewRequest(csr), cancellationToken);
+        var labels = names?.Wanted();
+        var addresses = await ProveAddressesAsync(member, cancellationToken);
+        var answer = await mesh.RenewAsync(member, new RenewRequest(csr, labels, addresses), cancellationToken);
 
         var caPem = await File.ReadAllTextAsync(Path.Combine(dir, "ca.pem"), cancellationToken);
         using var pinned = X509Certificate2.CreateFromPem(caPem);
@@ -140,9 +146,66 @@ internal sealed partial class MemberRenewal(
             RenewalDetail = hookProblem is null ? null : $"renewed, but the reload hook failed: {hookProblem}",
             RenewalFailures = 0,
             NextRenewalAttempt = null,
+            ServiceLabels = labels is null ? m.ServiceLabels : [.. labels],
+            ReportedAddresses = addresses ?? m.ReportedAddresses,
+            ServiceNames = answer.Names is null ? m.ServiceNames : [.. answer.Names],
         })!;
+        if (answer.Names is not null)
+        {
+            names?.Decide(answer.Names);
+        }
+
         events?.Publish(Authority.CaContext.Capability, "renewed", new MemberRenewedEvent(member.Hostname, serial, leaf.NotAfter.ToUniversalTime(), saved.RenewalState!));
         return View(saved, Facts(saved), renewed: true);
+    }
+
+    /// <summary>
+    /// This machine's current LAN addresses, each proved to the CA by a request sent from it, so the renewal may
+    /// certify them (docs/certmesh.md "Addresses"); null when unknown (the CA then keeps the ones it holds). An
+    /// address whose proof fails is still reported: the CA leaves it out as unproven, and says so in its audit log.
+    /// </summary>
+    private async Task<List<string>?> ProveAddressesAsync(MembershipDocument member, CancellationToken cancellationToken)
+    {
+        if (local?.Current is not { Count: > 0 } current)
+        {
+            return null;
+        }
+
+        var addresses = current.Where(a => Koi.Core.Net.IpRanges.IsPrivate(a)).ToList();
+        foreach (var address in addresses)
+        {
+            try
+            {
+                await mesh.ProveAddressAsync(member, address, cancellationToken);
+            }
+            catch (Exception ex) when (ex is KoiException or MeshServerRefusedException or IOException or System.Net.Sockets.SocketException)
+            {
+                LogProofFailed(logger, address.ToString(), ex.Message);
+            }
+        }
+
+        return [.. addresses.Select(a => a.ToString())];
+    }
+
+    /// <summary>Whether a re-issue would change what this member asks for: other labels, or other addresses.</summary>
+    public bool AsksForOther(MembershipDocument member)
+    {
+        var labels = names?.Wanted() ?? [];
+        if (!labels.SequenceEqual(member.ServiceLabels ?? [], StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        if (local?.Current is not { Count: > 0 } current)
+        {
+            return false;
+        }
+
+        // Compared with what it reported last time, not with the certificate: an address the CA refuses (outside the
+        // subnet scope, unproven) would otherwise ask for a re-issue at every change.
+        var now = current.Where(a => Koi.Core.Net.IpRanges.IsPrivate(a)).Select(a => a.ToString()).Order(StringComparer.Ordinal);
+        var held = member.ReportedAddresses ?? [.. member.Sans.Where(s => System.Net.IPAddress.TryParse(s, out _))];
+        return !now.SequenceEqual(held.Order(StringComparer.Ordinal), StringComparer.Ordinal);
     }
 
     private static RenewalView View(MembershipDocument member, CertificateFacts? facts, bool renewed) =>

@@ -61,6 +61,15 @@ internal sealed record MembershipDocument
 
     /// <summary>The command run after every renewal (argv, no shell); set only through the local API.</summary>
     public string? ReloadHook { get; init; }
+
+    /// <summary>The service labels this machine asked the CA for at its last issue (from the service name board).</summary>
+    public List<string>? ServiceLabels { get; init; }
+
+    /// <summary>The LAN addresses this machine reported at its last issue; the CA certified those it could verify.</summary>
+    public List<string>? ReportedAddresses { get; init; }
+
+    /// <summary>The CA's answer for each name asked at the last issue: granted (on the certificate) or refused with why.</summary>
+    public List<Koi.Core.Naming.NameDecision>? ServiceNames { get; init; }
 }
 
 /// <summary>What the pin check saw when the CA endpoint answered as someone else.</summary>

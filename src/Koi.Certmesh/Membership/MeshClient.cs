@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -27,6 +29,13 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
     public Task<RenewResponse> RenewAsync(MembershipDocument member, RenewRequest request, CancellationToken cancellationToken) =>
         SendAsync(member, "/renew", JsonContent.Create(request, Json.RenewRequest), Json.RenewResponse, cancellationToken);
 
+    /// <summary>
+    /// Proves to the CA that this member holds <paramref name="local"/>: the request leaves from that address (the
+    /// socket is bound to it), so the CA sees it as the source (docs/certmesh.md "Addresses").
+    /// </summary>
+    public Task<AddressProofView> ProveAddressAsync(MembershipDocument member, IPAddress local, CancellationToken cancellationToken) =>
+        SendAsync(member, "/prove-address", JsonContent.Create(new AddressProofRequest(local.ToString()), Json.AddressProofRequest), Json.AddressProofView, cancellationToken, local);
+
     /// <summary>The plane's base address: the CA endpoint's host, the announced mesh port.</summary>
     public static string BaseAddress(MembershipDocument member)
     {
@@ -35,7 +44,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
         return $"https://{host}:{member.CaMeshPort ?? CertmeshOptions.DefaultMeshPort}{MeshRoutes.Prefix}";
     }
 
-    private async Task<T> SendAsync<T>(MembershipDocument member, string path, HttpContent body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(MembershipDocument member, string path, HttpContent body, JsonTypeInfo<T> answer, CancellationToken cancellationToken, IPAddress? local = null)
     {
         var dir = files.CertPath(member.Hostname);
         using var client = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));
@@ -54,6 +63,11 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
                 },
             },
         };
+        if (local is not null)
+        {
+            handler.ConnectCallback = (context, ct) => ConnectFromAsync(local, context.DnsEndPoint, ct);
+        }
+
         using var http = new HttpClient(handler) { Timeout = RequestTimeout };
         HttpResponseMessage response;
         try
@@ -89,6 +103,22 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
             {
                 throw new KoiException(KoiErrorCode.CaUnreachable, $"the CA's mesh plane answered something that is not a certmesh reply: {ex.Message}");
             }
+        }
+    }
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress local, DnsEndPoint remote, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(local, 0));
+            await socket.ConnectAsync(remote, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

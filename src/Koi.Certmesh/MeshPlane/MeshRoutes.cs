@@ -20,7 +20,15 @@ internal static class MeshRoutes
     {
         var group = app.MapGroup(Prefix);
         group.MapPost("/renew", (HttpContext context, MemberRenewals renewals, MeshPeerValidator validator, RenewRequest? body, CancellationToken ct) =>
-            renewals.RenewAsync(RequirePeer(context, validator), body ?? new RenewRequest(null), ct));
+            renewals.RenewAsync(RequirePeer(context, validator), body ?? new RenewRequest(null), context.Connection.RemoteIpAddress, ct));
+        group.MapPost("/prove-address", (HttpContext context, MemberRenewals renewals, MeshPeerValidator validator) =>
+        {
+            // The TCP handshake proves the source address; the client certificate says whose it is.
+            var peer = RequirePeer(context, validator);
+            var source = context.Connection.RemoteIpAddress ?? throw new KoiException(KoiErrorCode.InvalidRequest, "no source address");
+            renewals.Proofs.Record(peer.Hostname, source);
+            return new AddressProofView(Enrollment.JoinAddresses.Normalize(source).ToString());
+        });
         group.MapPost("/heartbeat", (HttpContext context, Heartbeats heartbeats, MeshPeerValidator validator, HeartbeatRequest? body, CancellationToken ct) =>
             heartbeats.RecordAsync(RequirePeer(context, validator), body ?? new HeartbeatRequest(null, null, null), ct));
     }

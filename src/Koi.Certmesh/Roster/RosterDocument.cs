@@ -146,6 +146,21 @@ internal sealed record RosterMember
     /// <summary>The address the join request came from; null for the primary.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? EnrolledFrom { get; init; }
+
+    /// <summary>
+    /// The CA's decisions on the service names this member asked for at its last issue (docs/certmesh.md "Service
+    /// names"); the granted ones are on its certificate. Null before it asked for any.
+    /// </summary>
+    public List<Koi.Core.Naming.NameDecision>? ServiceNames { get; init; }
+
+    /// <summary>The service labels the member asked names for at its last issue (lower case, sorted).</summary>
+    public List<string>? ServiceLabels { get; init; }
+
+    /// <summary>
+    /// Addresses the operator approved with the join (the claimed ones shown in the pending view): certified again at
+    /// renewal while the member still reports them. Its source address is proven and needs no approval.
+    /// </summary>
+    public List<string>? ApprovedAddresses { get; init; }
 }
 
 /// <param name="Serials">The serial numbers (lowercase hex) of the certificates this revocation invalidates; the

@@ -31,6 +31,13 @@ internal sealed record ProxyStatusView(DateTimeOffset Now, string Hostname, stri
 /// <param name="Evicted">Connections closed before their TLS handshake to make room for a new client.</param>
 /// <param name="Clients"><c>any</c>, or <c>mesh</c> (only active mesh members' certificates are admitted).</param>
 /// <param name="ClientsRefused">Handshakes refused under <c>mesh</c>: no certificate, a foreign one, or a revoked one.</param>
+/// <param name="Url">What a user should type: <c>https://grafana.lan/</c> on port 443, else with <c>:PORT</c>; the
+/// machine's own name for an entry with <c>no_alias</c>.</param>
+/// <param name="Green">Listening and every one of <paramref name="Checks"/> passed.</param>
+/// <param name="Checks"><c>name_resolves</c>, <c>certificate_names_it</c>, <c>certificate_valid</c>, <c>backend_up</c>.</param>
+/// <param name="Names">The names that reach the entry by SNI on a shared port.</param>
+/// <param name="Announced">The mDNS service type the entry is announced as; null when it is not (no_alias, or announcing failed).</param>
+/// <param name="RefusedNames">Names of the entry the mesh CA refused to put on this machine's certificate, with why.</param>
 internal sealed record ProxyEntryStatusView(
     string Name,
     string Listen,
@@ -55,7 +62,20 @@ internal sealed record ProxyEntryStatusView(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     string Clients,
-    long ClientsRefused);
+    long ClientsRefused,
+    string Url,
+    bool Green,
+    IReadOnlyList<ProxyCheckView> Checks,
+    IReadOnlyList<string> Names,
+    string? Announced,
+    IReadOnlyList<RefusedNameView> RefusedNames);
+
+/// <summary>One thing that must hold for the entry's URL to work from a browser.</summary>
+/// <param name="Detail">What was found, for people.</param>
+internal sealed record ProxyCheckView(string Name, bool Ok, string Detail);
+
+/// <summary>A name the mesh CA would not put on this machine's certificate (e.g. held by another member).</summary>
+internal sealed record RefusedNameView(string Name, string? Reason);
 
 /// <summary>The certificate an entry presents to new clients (never its key).</summary>
 /// <param name="Problem">Why the files on disk are not what is served (missing, key mismatch …); null when they are.</param>

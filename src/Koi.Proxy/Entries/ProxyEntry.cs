@@ -12,6 +12,8 @@ namespace Koi.Proxy.Entries;
 /// clients that choose it talk HTTP/2 straight through the pipe. Off, only <c>http/1.1</c> is offered.</param>
 /// <param name="Clients"><see cref="ProxyClients.Any"/>, or <see cref="ProxyClients.Mesh"/>: only active mesh members'
 /// certificates complete the handshake.</param>
+/// <param name="NoAlias">Not announced over mDNS and not offered for the certificate (<c>--no-alias</c>): reached by the
+/// machine's own name only. The name still picks the entry by SNI on a shared port.</param>
 internal sealed record ProxyEntry(
     string Name,
     int ListenPort,
@@ -21,7 +23,8 @@ internal sealed record ProxyEntry(
     string? CertPath,
     DateTimeOffset AddedAt,
     bool Http2 = false,
-    string Clients = ProxyClients.Any)
+    string Clients = ProxyClients.Any,
+    bool NoAlias = false)
 {
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => new(ListenAddress is null ? IPAddress.IPv6Any : IPAddress.Parse(ListenAddress), ListenPort);

@@ -24,7 +24,12 @@ internal static class ProxyEntryValidator
         var backend = BackendTarget.Parse(request.Backend);
         var certPath = ValidateCertPath(request.CertPath);
         var clients = ProxyClients.Validate(request.Clients);
-        return new ProxyEntry(name, port, address, backend.Url, request.BackendRemote, certPath, now, request.Http2, clients);
+        if (!request.NoAlias && Routing.ServedNames.AliasProblem(name) is { } problem)
+        {
+            throw Invalid($"{problem}, so it cannot become {name}.lan; choose such a name, or add the entry with no_alias (--no-alias) to reach it by the machine's name only");
+        }
+
+        return new ProxyEntry(name, port, address, backend.Url, request.BackendRemote, certPath, now, request.Http2, clients, request.NoAlias);
     }
 
     public static string ValidateName(string? name)

@@ -29,7 +29,7 @@ internal static class ListenSocket
     public static string Describe(SocketException ex, string listen) => ex.SocketErrorCode switch
     {
         SocketError.AddressAlreadyInUse => $"cannot listen on {listen}: address already in use (another program holds the port)",
-        SocketError.AccessDenied => $"cannot listen on {listen}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+        SocketError.AccessDenied => $"cannot listen on {listen}: permission denied — ports below 1024 need the daemon to run as root or with CAP_NET_BIND_SERVICE: `sudo koi install` runs it as a service with that capability (or grant it: sudo setcap cap_net_bind_service=+ep $(command -v koi)), or listen on a port from 1024 up",
         SocketError.AddressNotAvailable => $"cannot listen on {listen}: not an address of this machine",
         _ => $"cannot listen on {listen}: {ex.Message}",
     };

@@ -25,9 +25,6 @@ internal sealed partial class ProxyListener
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "proxy {Name}: connection failed unexpectedly")]
     private static partial void LogConnectionFailed(ILogger logger, string name, Exception exception);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "proxy {Name}: listener failed unexpectedly; retrying")]
-    private static partial void LogListenerLoopFailed(ILogger logger, string name, Exception exception);
-
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "proxy {Name}: backend check failed unexpectedly")]
     private static partial void LogBackendCheckFailed(ILogger logger, string name, Exception exception);
 

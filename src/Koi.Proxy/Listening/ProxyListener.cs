@@ -18,10 +18,11 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Proxy.Listening;
 
 /// <summary>
-/// One entry at run time: its TLS listener, its connections, its certificate and its backend. The listener reports
-/// its own state — listening, or failed with the reason (port in use, no certificate, accept died) — and keeps
-/// trying to recover every <see cref="ProxyOptions.BindRetry"/>, so a port freed or a certificate written later
-/// brings it up without a restart.
+/// One entry at run time: its connections, its certificate and its backend, behind the <see cref="PortListener"/> that
+/// accepts its clients (alone on its port, or sharing it with entries chosen by SNI). It reports its own state —
+/// listening, or failed with the reason (port in use, no certificate, accept died) — as its port and its certificate
+/// change; the port keeps trying to recover, so a port freed or a certificate written later brings it up without a
+/// restart.
 /// </summary>
 internal sealed partial class ProxyListener : IAsyncDisposable
 {
@@ -41,22 +42,20 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly ITimer _backendCheck;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
-    private Socket? _socket;
-    private Task _run = Task.CompletedTask;
     private ListenerStatus _status;
+    private (ListenerState State, string? Detail) _port = (ListenerState.Starting, null);
     private (string Text, DateTimeOffset At)? _lastError;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _checkingBackend;
     private readonly IMeshClientTrust _meshTrust;
     private readonly RemoteCertificateValidationCallback _admitMeshClient;
 
-    /// <param name="bound">A socket already bound by <c>add</c> (so a bind error answers the request), or null to bind here.</param>
+    /// <param name="servedNames">The names that pick this entry on a shared port (<see cref="Routing.ServedNames"/>).</param>
     public ProxyListener(
         ProxyEntry entry,
+        IReadOnlyList<string> servedNames,
         CertificateSource certificates,
         BackendConnector connector,
         SocketLoops loops,
-        Socket? bound,
         ProxyOptions options,
         TimeProvider time,
         IEventBus events,
@@ -67,10 +66,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _admitMeshClient = AdmitMeshClient;
         Entry = entry;
+        ServedNames = servedNames;
         Certificates = certificates;
         _connector = connector;
         _loops = loops;
-        _socket = bound;
         _options = options;
         _time = time;
         _events = events;
@@ -85,6 +84,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     }
 
     public ProxyEntry Entry { get; }
+
+    public IReadOnlyList<string> ServedNames { get; }
+
+    /// <summary>The port that accepts this entry's clients (set when the entry joins it).</summary>
+    public Routing.PortListener? Port { get; set; }
 
     public CertificateSource Certificates { get; }
 
@@ -122,7 +126,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Certificates.Start();
-        _run = Task.Run(RunAsync);
         _backendCheck.Change(_options.BackendCheckInterval, _options.BackendCheckInterval);
     }
 
@@ -142,147 +145,93 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         await _stopping.CancelAsync();
         Certificates.Loaded -= OnCertificateLoaded;
         await _backendCheck.DisposeAsync();
-        CloseSocket();
         _tracker.AbortAll();
-        try
-        {
-            await _run;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
         _tracker.Dispose();
         Certificates.Dispose();
         SetStatus(ListenerState.Stopped, "stopped");
         _stopping.Dispose();
     }
 
-    private async Task RunAsync()
+    /// <summary>What the port is doing (<see cref="ListenerState.Failed"/> with a null detail: waiting for a certificate).</summary>
+    public void OnPort(ListenerState state, string? detail)
     {
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
+        lock (_gate)
         {
-            try
-            {
-                await RunOnceAsync(token);
-            }
-            catch (Exception ex) when (!token.IsCancellationRequested)
-            {
-                // Not expected (a bug): the entry shows it as failed and tries again, rather than its task ending
-                // with the status frozen at "listening".
-                CloseSocket();
-                Fail($"listener failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
-                LogListenerLoopFailed(_logger, Entry.Name, ex);
-                await PauseAsync(token);
-            }
+            _port = (state, detail);
         }
+
+        Reevaluate();
     }
 
-    /// <summary>One round: wait for a certificate, bind, accept until that ends (or pause after a failure).</summary>
-    private async Task RunOnceAsync(CancellationToken token)
+    /// <summary>A client of this entry's own port: admitted (or closed), then served.</summary>
+    public void Accept(Socket client)
     {
-        if (Certificates.Current is null)
+        var ticket = Admit(client.RemoteEndPoint);
+        if (ticket is null)
         {
-            CloseSocket();
-            Fail(Certificates.Problem?.Text ?? $"no certificate loaded from {Certificates.Directory} yet");
-            await PauseAsync(token);
+            Counters.Reject();
+            client.Dispose();
             return;
         }
 
-        Socket? socket;
+        Counters.Opened();
+        _ = ServeAsync(client, ticket);
+    }
+
+    /// <summary>
+    /// A client of a shared port whose ClientHello named this entry: <paramref name="hello"/> (rented from the buffer
+    /// pool, returned by this entry) holds the <paramref name="length"/> bytes already read, which the handshake reads first.
+    /// </summary>
+    public void AcceptRouted(LoopSocket client, byte[] hello, int length)
+    {
+        var ticket = Admit(client.RemoteEndPoint);
+        if (ticket is null)
+        {
+            Counters.Reject();
+            client.Dispose();
+            _options.BufferPool.Return(hello);
+            return;
+        }
+
+        Counters.Opened();
+        _ = ServeAttachedAsync(client, ticket, new LoopStream(client, hello, length, _options.BufferPool));
+    }
+
+    private void Reevaluate()
+    {
+        (ListenerState State, string? Detail) port;
         lock (_gate)
         {
-            socket = _socket;
+            port = _port;
         }
 
-        if (socket is null)
+        if (_stopping.IsCancellationRequested || port.State == ListenerState.Starting)
         {
-            socket = TryBind();
-            if (socket is null)
-            {
-                await PauseAsync(token);
-                return;
-            }
-
-            lock (_gate)
-            {
-                _socket = socket;
-            }
+            return;
         }
 
-        SetStatus(ListenerState.Listening, $"listening on {Entry.ListenText} → {Entry.Backend}");
-        LogListening(_logger, Entry.Name, Entry.ListenText, Entry.Backend, Certificates.Current?.Serial ?? "?");
-        _ = CheckBackendAsync();
-        var failure = await AcceptLoopAsync(socket, token);
-        CloseSocket();
-        if (failure is not null)
+        if (Certificates.Current is null)
         {
-            Fail(failure);
-            await PauseAsync(token);
+            Fail(Certificates.Problem?.Text ?? $"no certificate loaded from {Certificates.Directory} yet");
+            return;
+        }
+
+        if (port.State == ListenerState.Failed)
+        {
+            Fail(port.Detail ?? $"listener on {Entry.ListenText} is waiting for a certificate");
+            return;
+        }
+
+        if (SetStatus(ListenerState.Listening, $"listening on {Entry.ListenText} → {Entry.Backend}"))
+        {
+            LogListening(_logger, Entry.Name, Entry.ListenText, Entry.Backend, Certificates.Current?.Serial ?? "?");
+            _ = CheckBackendAsync();
         }
     }
 
-    private Socket? TryBind()
+    private ConnectionAdmission.Ticket? Admit(System.Net.EndPoint? endpoint)
     {
-        try
-        {
-            return ListenSocket.Bind(Entry.ListenEndPoint);
-        }
-        catch (SocketException ex)
-        {
-            Fail(ListenSocket.Describe(ex, Entry.ListenText));
-            return null;
-        }
-    }
-
-    /// <returns>Null when stopping; otherwise why accepting ended.</returns>
-    private async Task<string?> AcceptLoopAsync(Socket socket, CancellationToken token)
-    {
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = await socket.AcceptAsync(token);
-            }
-            catch (Exception) when (token.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (SocketException ex) when (SocketErrors.IsTransientAccept(ex.SocketErrorCode))
-            {
-                // The client gave up while queued; the listener is fine.
-                continue;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-            {
-                // Out of file descriptors or memory for a moment: back off instead of spinning, keep listening.
-                RecordError($"accept: {ex.Message}");
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, token).ConfigureAwait(false);
-                continue;
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-                return $"listener on {Entry.ListenText} stopped accepting: {ex.Message}";
-            }
-
-            var ticket = Admit(client);
-            if (ticket is null)
-            {
-                Counters.Reject();
-                client.Dispose();
-                continue;
-            }
-
-            Counters.Opened();
-            _ = ServeAsync(client, ticket);
-        }
-    }
-
-    private ConnectionAdmission.Ticket? Admit(Socket client)
-    {
-        if (client.RemoteEndPoint is not System.Net.IPEndPoint remote)
+        if (endpoint is not System.Net.IPEndPoint remote)
         {
             return null;
         }
@@ -299,11 +248,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
     private async Task ServeAsync(Socket accepted, ConnectionAdmission.Ticket ticket)
     {
-        var loop = _loops.Next();
         LoopSocket client;
         try
         {
-            client = LoopSocket.Attach(accepted, loop);
+            client = LoopSocket.Attach(accepted, _loops.Next());
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
@@ -314,17 +262,25 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             return;
         }
 
+        await ServeAttachedAsync(client, ticket, null);
+    }
+
+    /// <param name="prefixed">The stream of a routed client, whose first bytes were read already; null: wait for them.</param>
+    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, LoopStream? prefixed)
+    {
+        var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
         _tracker.Add(connection);
         SslStream? tls = null;
         try
         {
-            if (!ticket.Bind(connection) || !await FirstByteAsync(client))
+            if (!ticket.Bind(connection) || (prefixed is null && !await FirstByteAsync(client)))
             {
+                prefixed?.Dispose();
                 return;
             }
 
-            tls = new SslStream(new LoopStream(client), leaveInnerStreamOpen: false);
+            tls = new SslStream(prefixed ?? new LoopStream(client), leaveInnerStreamOpen: false);
             if (!await HandshakeAsync(tls))
             {
                 return;
@@ -522,19 +478,8 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private void OnCertificateLoaded(LoadedCertificate certificate)
     {
         _events.Publish(CapabilityNames.Proxy, "certificate_loaded", new ProxyCertificateEvent(Entry.Name, certificate.Serial, certificate.NotAfter));
-        Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-    }
-
-    private async Task PauseAsync(CancellationToken token)
-    {
-        var wake = Volatile.Read(ref _wake).Task;
-        try
-        {
-            await Task.WhenAny(Task.Delay(_options.BindRetry, _time, token), wake).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        Reevaluate();
+        Port?.Wake();
     }
 
     private void Fail(string reason)
@@ -569,17 +514,5 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         {
             _lastError = (text, _time.GetUtcNow());
         }
-    }
-
-    private void CloseSocket()
-    {
-        Socket? socket;
-        lock (_gate)
-        {
-            socket = _socket;
-            _socket = null;
-        }
-
-        socket?.Dispose();
     }
 }

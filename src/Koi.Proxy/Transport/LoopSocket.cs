@@ -49,6 +49,25 @@ internal sealed class LoopSocket : IDisposable
     /// <summary>True when reads and writes run on the proxy's own loop rather than .NET's engine.</summary>
     public bool OnLoop => _loop is not null;
 
+    /// <summary>The loop watching this socket, or null.</summary>
+    public SocketLoop? Loop => _loop;
+
+    /// <summary>The peer's address, or null when the socket is gone.</summary>
+    public System.Net.EndPoint? RemoteEndPoint
+    {
+        get
+        {
+            try
+            {
+                return _socket.RemoteEndPoint;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Takes over an accepted socket (Nagle off; non-blocking and watched when there is a loop).</summary>
     public static LoopSocket Attach(Socket socket, SocketLoop? loop)
     {

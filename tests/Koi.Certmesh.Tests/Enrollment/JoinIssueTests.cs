@@ -27,7 +27,7 @@ public sealed class JoinIssueTests
         Assert.Equal("stone-b", issued.Hostname);
         Assert.Equal(kit.Created.CaFingerprint, issued.CaFingerprint);
         Assert.Equal("certs/stone-b", issued.CertPath);
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "10.77.0.12", "10.77.0.50", "fd77::12"], issued.Sans);
+        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "10.77.0.12"], issued.Sans);
 
         using var ca = X509Certificate2.CreateFromPem(issued.CaCert);
         using var leaf = X509Certificate2.CreateFromPem(issued.ServiceCert);
@@ -40,7 +40,7 @@ public sealed class JoinIssueTests
 
         var sanText = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
         Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan"], sanText.EnumerateDnsNames());
-        Assert.Equal(["10.77.0.12", "10.77.0.50", "fd77::12"], sanText.EnumerateIPAddresses().Select(a => a.ToString()));
+        Assert.Equal(["10.77.0.12"], sanText.EnumerateIPAddresses().Select(a => a.ToString()));
         Assert.Equal("CN=stone-b", leaf.Subject);
         Assert.InRange((leaf.NotAfter - leaf.NotBefore).TotalDays, 30, 30.01);
         Assert.Equal(issued.Expires, new DateTimeOffset(leaf.NotAfter.ToUniversalTime()));
@@ -59,6 +59,7 @@ public sealed class JoinIssueTests
         var lines = kit.AuditLines();
         Assert.Contains(lines, l => l.Contains(" scope_denied hostname=stone-b from=10.77.0.12 refused=8.8.8.8,127.0.0.1,fe80::1 reason=not_private ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(" scope_denied hostname=stone-b from=10.77.0.12 refused=10.77.0.11 reason=held_by_member ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" scope_denied hostname=stone-b from=10.77.0.12 refused=10.77.0.50,fd77::12 reason=unproven ", StringComparison.Ordinal));
         Assert.Contains($"member_joined hostname=stone-b role=member fingerprint={member.CertFingerprint} approved_by=auto from=10.77.0.12", lines[^1]);
         Assert.Contains((await kit.Ca.StatusAsync(CancellationToken.None)).Members, m => m.Hostname == "stone-b");
     }
@@ -103,13 +104,14 @@ public sealed class JoinIssueTests
     }
 
     [Fact]
-    public async Task Join_SourceLoopback_NotCertified()
+    public async Task Join_SourceLoopback_NotCertifiedNorItsUnprovenClaims()
     {
         await using var kit = await JoinKit.CreateAsync();
 
         var issued = (await kit.JoinAsync("stone-b", kit.Code(), "127.0.0.1", null, "10.77.0.60")).Issued!;
 
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "10.77.0.60"], issued.Sans);
+        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan"], issued.Sans);
+        Assert.Contains(kit.AuditLines(), l => l.Contains("scope_denied hostname=stone-b from=127.0.0.1 refused=10.77.0.60 reason=unproven", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -290,6 +292,22 @@ public sealed class JoinIssueTests
         Assert.Equal(KoiErrorCode.OutOfScope, ex.Code);
         Assert.Contains("10.77.0.0/24", ex.Message);
         Assert.Contains("join_refused reason=out_of_scope from=10.78.0.12 hostname=stone-b", kit.LastAudit());
+    }
+
+    [Fact]
+    public async Task Join_ClaimsRouterAddressesWithoutApproval_OnlyTheSourceIsCertified()
+    {
+        // The review's finding: a join claiming the LAN router's addresses got them as IP SANs.
+        await using var kit = await JoinKit.CreateAsync();
+
+        var issued = (await kit.JoinAsync("stone-b", kit.Code(), JoinKit.B, null, "192.168.1.1", "10.0.0.1")).Issued!;
+
+        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", JoinKit.B], issued.Sans);
+        using var leaf = X509Certificate2.CreateFromPem(issued.ServiceCert);
+        Assert.Equal([JoinKit.B], leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses().Select(a => a.ToString()));
+        Assert.Equal(issued.Sans, kit.Roster.Members.Single(m => m.Hostname == "stone-b").CertSans);
+        Assert.Null(kit.Roster.Members.Single(m => m.Hostname == "stone-b").ApprovedAddresses);
+        Assert.Contains(kit.AuditLines(), l => l.Contains("scope_denied hostname=stone-b from=10.77.0.12 refused=192.168.1.1,10.0.0.1 reason=unproven", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using Koi.Certmesh.Membership;
 using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
 using Koi.Certmesh.Tests.Enrollment;
+using Koi.Core.Naming;
+using Koi.Core.Networking;
 using Koi.Core.Status;
 using Koi.Testing;
 
@@ -26,10 +28,16 @@ internal sealed class MeshKit : IAsyncDisposable
         Membership = new MembershipStore(MemberFiles.Membership);
         Audit = new MemberAuditTrail(MemberFiles, join.H.Time);
         Mesh = new MeshClient(MemberFiles, join.H.Time);
-        Renewal = new MemberRenewal(Membership, Mesh, MemberFiles, Audit, join.H.Time, new RecordingLogger()) { HookTimeout = TimeSpan.FromSeconds(10) };
+        Renewal = new MemberRenewal(Membership, Mesh, MemberFiles, Audit, join.H.Time, new RecordingLogger(), names: Board, local: Local) { HookTimeout = TimeSpan.FromSeconds(10) };
     }
 
     public JoinKit Join { get; }
+
+    /// <summary>The member's service name board: what its proxy and mDNS would offer.</summary>
+    public ServiceNameBoard Board { get; } = new();
+
+    /// <summary>The member's LAN addresses as mDNS would report them; none until a test sets them.</summary>
+    public SettableLocalAddresses Local { get; } = new();
 
     public MeshPlaneHost Plane { get; }
 
@@ -120,5 +128,19 @@ internal sealed class MeshKit : IAsyncDisposable
         Renewal.Dispose();
         MemberDir.Dispose();
         await Join.DisposeAsync();
+    }
+}
+
+/// <summary>An <see cref="ILocalAddresses"/> a test sets; <see cref="Set"/> raises <see cref="Changed"/> as an interface change would.</summary>
+internal sealed class SettableLocalAddresses : ILocalAddresses
+{
+    public IReadOnlyList<IPAddress> Current { get; private set; } = [];
+
+    public event EventHandler? Changed;
+
+    public void Set(params string[] addresses)
+    {
+        Current = [.. addresses.Select(IPAddress.Parse)];
+        Changed?.Invoke(this, EventArgs.Empty);
     }
 }

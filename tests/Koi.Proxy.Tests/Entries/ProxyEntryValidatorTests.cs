@@ -79,9 +79,17 @@ public sealed class ProxyEntryValidatorTests
 
     [Theory]
     [InlineData("grafana")]
-    [InlineData("pg-admin_2.lab")]
     [InlineData("9lives")]
     public void Name_Accepted(string name) => Assert.Equal(name, Validate(Request(name)).Name);
+
+    [Theory]
+    [InlineData("pg-admin_2.lab")]
+    [InlineData("a-very-long-service")]
+    public void Name_NotAServiceName_RefusedUnlessNoAlias(string name)
+    {
+        Assert.Contains("no_alias", Assert.Throws<KoiException>(() => Validate(Request(name))).Message, StringComparison.Ordinal);
+        Assert.True(Validate(Request(name) with { NoAlias = true }).NoAlias);
+    }
 
     [Theory]
     [InlineData("")]

@@ -72,14 +72,15 @@ public sealed class ListenerStatusTests
     }
 
     [Fact]
-    public async Task Add_SamePortAsAnotherEntry_409_NameTaken_409()
+    public async Task Add_SamePortOnAnotherAddress_409_NameTaken_409()
     {
         await using var proxy = new ProxyHarness();
         proxy.Service.Start();
         var port = KoiProcess.FreeTcpPort();
         await proxy.AddAsync("grafana", port, "http://127.0.0.1:3000");
 
-        var samePort = await Assert.ThrowsAsync<KoiException>(() => proxy.AddAsync("other", port, "http://127.0.0.1:3001"));
+        var oneAddress = new Koi.Proxy.Entries.ProxyEntryRequest("other", System.Text.Json.JsonSerializer.SerializeToElement($"127.0.0.1:{port}"), "http://127.0.0.1:3001");
+        var samePort = await Assert.ThrowsAsync<KoiException>(() => proxy.Service.AddAsync(oneAddress, Ct));
         var sameName = await Assert.ThrowsAsync<KoiException>(() => proxy.AddAsync("GRAFANA", KoiProcess.FreeTcpPort(), "http://127.0.0.1:3001"));
 
         Assert.Equal(KoiErrorCode.Conflict, samePort.Code);

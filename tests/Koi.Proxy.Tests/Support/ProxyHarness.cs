@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Koi.Core.Events;
+using Koi.Core.Naming;
 using Koi.Core.Paths;
 using Koi.Core.Status;
 using Koi.Core.Trust;
@@ -20,14 +21,18 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     private readonly bool _ownsDir;
     private readonly IMeshClientTrust? _meshTrust;
+    private readonly IServiceAdvertiser? _advertiser;
 
-    public ProxyHarness(ProxyOptions? options = null, TimeProvider? time = null, TempDirectory? dir = null, bool writeCertificate = true, IMeshClientTrust? meshTrust = null)
+    public ProxyHarness(ProxyOptions? options = null, TimeProvider? time = null, TempDirectory? dir = null, bool writeCertificate = true, IMeshClientTrust? meshTrust = null, IServiceAdvertiser? advertiser = null)
     {
+        _advertiser = advertiser;
         _meshTrust = meshTrust;
         _ownsDir = dir is null;
         Dir = dir ?? new TempDirectory();
         Time = time ?? TimeProvider.System;
-        Options = (options ?? new ProxyOptions()) with { Hostname = () => Host };
+        // Names are never looked up through the machine's real resolver in tests: every name is this machine unless a
+        // test says otherwise.
+        Options = (options ?? new ProxyOptions()) with { Hostname = () => Host, ResolveName = options?.ResolveName ?? ((_, _) => Task.FromResult(new[] { IPAddress.Loopback })) };
         if (options is null)
         {
             Options = Options with
@@ -65,6 +70,8 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ProxyService Service { get; private set; }
 
+    public ServiceNameBoard Board { get; } = new();
+
     public string CertDir => Dir.Combine("certs", Host);
 
     public string StatePath => Dir.Combine("state", "proxy.json");
@@ -73,11 +80,11 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ComponentSnapshot LoopsComponent => Status.Snapshot("proxy").Single(c => c.Name == "proxy/loops");
 
-    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null) =>
-        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2, clients);
+    public static ProxyEntryRequest Request(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null, bool noAlias = false) =>
+        new(name, JsonSerializer.SerializeToElement(port), backend, remote, certPath, http2, clients, noAlias);
 
-    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null) =>
-        Service.AddAsync(Request(name, port, backend, remote, certPath, http2, clients), TestContext.Current.CancellationToken);
+    public Task<ProxyEntryStatusView> AddAsync(string name, int port, string backend, bool remote = false, string? certPath = null, bool http2 = false, string? clients = null, bool noAlias = false) =>
+        Service.AddAsync(Request(name, port, backend, remote, certPath, http2, clients, noAlias), TestContext.Current.CancellationToken);
 
     public ProxyEntryStatusView StatusOf(string name) => Service.Status().Entries.Single(e => e.Name == name);
 
@@ -86,7 +93,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     {
         await Service.DisposeAsync();
         Service = Build();
-        Service.Start();
+        await Service.StartAsync(TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -108,5 +115,8 @@ internal sealed class ProxyHarness : IAsyncDisposable
         Bus,
         Time,
         NullLogger.Instance,
-        _meshTrust);
+        _meshTrust,
+        _advertiser,
+        Board,
+        Status.Register("proxy", "names"));
 }

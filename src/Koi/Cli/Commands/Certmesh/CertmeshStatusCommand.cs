@@ -61,6 +61,7 @@ internal static class CertmeshStatusCommand
             o.WriteLine($"    Fingerprint: {Text(member, "cert_fingerprint")}");
             o.WriteLine($"    Expires:     {Text(member, "cert_expires")}");
             o.WriteLine($"    Cert path:   {Text(member, "cert_path")}");
+            RenderServiceNames(o, member, "    ");
         }
 
         if (s.GetProperty("trust").GetArrayLength() > 0)
@@ -84,9 +85,26 @@ internal static class CertmeshStatusCommand
         o.WriteLine($"  Verified:    {Text(m, "last_verified")}");
         o.WriteLine($"  Expires:     {Text(m, "cert_expires")}");
         o.WriteLine($"  Cert path:   {Text(m, "cert_path")}");
+        RenderServiceNames(o, m, "  ");
         if (m.TryGetProperty("alert", out var alert) && alert.ValueKind == JsonValueKind.Object && !alert.GetProperty("active").GetBoolean())
         {
             o.WriteLine($"  Last alert:  {Text(alert, "detected_at")} {Text(alert, "message")} (a later check passed)");
+        }
+    }
+
+    /// <summary>Each service name asked for: granted (on the certificate) or refused with the CA's reason.</summary>
+    private static void RenderServiceNames(TextWriter o, JsonElement m, string indent)
+    {
+        if (!m.TryGetProperty("service_names", out var names) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0)
+        {
+            return;
+        }
+
+        o.WriteLine($"{indent}Names:");
+        foreach (var name in names.EnumerateArray())
+        {
+            var granted = name.GetProperty("granted").GetBoolean();
+            o.WriteLine($"{indent}  {Text(name, "name")}: {(granted ? "granted" : $"refused ({Text(name, "reason")})")}");
         }
     }
 

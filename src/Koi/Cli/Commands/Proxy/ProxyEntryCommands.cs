@@ -24,12 +24,21 @@ internal static class ProxyEntryCommands
             DefaultValueFactory = _ => "any",
         };
         clients.AcceptOnlyFromAmong("any", "mesh");
+        var noAlias = new Option<bool>("--no-alias")
+        {
+            Description = "Do not announce the entry as _NAME._tcp nor ask for NAME.lan on the certificate: reach it by the machine's own name only",
+        };
         var command = new Command("add", """
             Add a proxy entry: HTTPS on the port, forwarded to the backend. It starts at once and comes back with the daemon.
             The certificate comes from certmesh (koi certmesh create or join); there is no self-signed fallback.
+            The entry is announced as _NAME._tcp, so every koi DNS server of the LAN answers NAME.lan and NAME-HOST.lan
+            with this machine, and NAME.lan is asked for on this machine's certificate (--no-alias: neither).
+            Several entries may share a port (443): each client reaches the entry whose name it asked for (SNI).
+            Ports below 1024 need koi to run as root or with CAP_NET_BIND_SERVICE (koi install grants it).
 
             Examples:
               koi proxy add grafana --listen 443 --backend http://localhost:3000
+              koi proxy add wiki --listen 443 --backend http://localhost:8080
               koi proxy add nas --listen 8443 --backend http://192.168.1.20:5000 --backend-remote
               koi proxy add lab --listen 127.0.0.1:9443 --backend http://[::1]:8080 --cert-path /etc/koi/lab-certs
               koi proxy add api --listen 8443 --backend http://localhost:50051 --http2
@@ -42,6 +51,7 @@ internal static class ProxyEntryCommands
         command.Options.Add(certPath);
         command.Options.Add(http2);
         command.Options.Add(clients);
+        command.Options.Add(noAlias);
         command.SetHandler(environment, async (cli, ct) =>
         {
             // The daemon does not share the CLI's working directory: a relative path means "from here".
@@ -53,7 +63,8 @@ internal static class ProxyEntryCommands
                 cli.Parse.GetValue(remote),
                 string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path),
                 cli.Parse.GetValue(http2),
-                cli.Parse.GetValue(clients));
+                cli.Parse.GetValue(clients),
+                cli.Parse.GetValue(noAlias));
             var added = await cli.Daemon.SendAsync<ProxyEntryStatusView>(HttpMethod.Post, "/v1/proxy/entries", body, ct);
             if (cli.Json)
             {

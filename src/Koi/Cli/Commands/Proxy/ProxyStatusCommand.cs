@@ -12,8 +12,9 @@ internal static class ProxyStatusCommand
     public static Command Create(CliEnvironment environment)
     {
         var command = new Command("status", """
-            Every proxy entry with its live state: listening or failed (and why), backend reachable or not, connections,
-            bytes, the certificate it presents, the last error.
+            Every proxy entry with its live state: the URL to type and whether it works (green: the name resolves to this
+            machine, the certificate names it and is valid, the backend answers — each check shown), listening or failed
+            (and why), names the mesh CA refused, connections, bytes, the certificate it presents, the last error.
 
             Examples:
               koi proxy status
@@ -63,6 +64,20 @@ internal static class ProxyStatusCommand
             _ => $"? {TerminalText.Markup(entry.Backend)}",
         };
         console.MarkupLine($"[bold]{TerminalText.Markup(entry.Name)}[/]  {state}");
+        if (entry.Url is not null)
+        {
+            console.MarkupLine($"    {(entry.Green ? "[green]✓ green[/]" : "[yellow]✗ not green[/]")} {TerminalText.Markup(entry.Url)}{(entry.Announced is null ? string.Empty : " [dim](announced as " + TerminalText.Markup(entry.Announced) + ")[/]")}");
+            foreach (var check in entry.Checks)
+            {
+                console.MarkupLine($"      {(check.Ok ? "[green]✓[/]" : "[red]✗[/]")} {TerminalText.Markup(check.Name.Replace('_', ' '))}: {TerminalText.Markup(check.Detail)}");
+            }
+        }
+
+        foreach (var refused in entry.RefusedNames)
+        {
+            console.MarkupLine($"    [red]✗ refused by the mesh CA[/]: {TerminalText.Markup(refused.Name)} ({TerminalText.Markup(refused.Reason ?? "no reason given")})");
+        }
+
         console.MarkupLine($"    backend {backend}");
         if (entry.Clients == "mesh")
         {
