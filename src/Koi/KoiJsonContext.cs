@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 using Koi.Api;
+using Koi.Cli.Commands;
 using Koi.Cli.Output;
 using Koi.Daemon;
 using Koi.Dashboard;
-using Koi.Cli.Commands;
 
 namespace Koi;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Koi.Api;
-using Koi.Cli.Rendering;
 using Koi.Cli.Output;
+using Koi.Cli.Rendering;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands;

@@ -188,5 +188,3 @@ internal static class CertmeshApprovalCommands
         }
     }
 }
-
-/// <summary>The body of <c>POST /v1/certmesh/revoke</c>.</summary>

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Koi.Cli.Output;
-using Koi.Mdns.Api;
 using Koi.Mdns;
+using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
 

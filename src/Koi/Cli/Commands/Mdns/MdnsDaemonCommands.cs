@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using Koi.Cli.Rendering;
 using Koi.Cli.Output;
+using Koi.Cli.Rendering;
 using Koi.Mdns.Api;
 using Spectre.Console;
 

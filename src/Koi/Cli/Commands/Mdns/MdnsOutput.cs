@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Koi.Cli.Output;
 using Koi.Cli.Rendering;
 using Koi.Core.Storage;
-using Koi.Cli.Output;
 using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
