@@ -163,6 +163,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
+            () => sp.GetRequiredService<MemberJoiner>().DiscoverCas(),
             sp.GetService<IEventBus>()));
         services.AddSingleton(sp => new BundleFollower(
             sp.GetRequiredService<TrustBundleStore>(),

@@ -108,6 +108,7 @@ namespace Koi.Certmesh;
 [JsonSerializable(typeof(JoinedMeshEvent))]
 [JsonSerializable(typeof(CaPinMismatchEvent))]
 [JsonSerializable(typeof(CaCheckFailedEvent))]
+[JsonSerializable(typeof(CaMovedEvent))]
 [JsonSerializable(typeof(CaRestoredEvent))]
 [JsonSerializable(typeof(CertRenewedEvent))]
 [JsonSerializable(typeof(MemberRenewedEvent))]

@@ -89,7 +89,7 @@ public sealed record ProxyOptions
     /// <summary>Test seam: this machine's resolver for the status name checks (default: the system resolver).</summary>
     public Func<string, CancellationToken, Task<IPAddress[]>>? ResolveName { get; init; }
 
-    /// <summary>Test seam: this machine's host name (default: the certmesh rule, see <see cref="Certificates.CertificateLocation"/>).</summary>
+    /// <summary>This machine's host name as certmesh names it (<c>KOI_HOSTNAME</c>; default: the system host name, see <see cref="Certificates.CertificateLocation"/>).</summary>
     public Func<string>? Hostname { get; init; }
 
     /// <summary>Test seam: name resolution of backend hosts (default: the system resolver).</summary>

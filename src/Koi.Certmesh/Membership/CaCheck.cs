@@ -13,7 +13,9 @@ namespace Koi.Certmesh.Membership;
 /// the CA endpoint holds a key certified by the pinned CA, judges time separately (<see cref="CaVerdict"/>: expired,
 /// not yet valid, clock skew, unreachable are problems, not attacks), then reports to the CA over the mTLS plane
 /// (heartbeat). Only a changed fingerprint is the MITM alert: audited, logged as a warning, kept in
-/// <c>membership.json</c> and shown by <c>koi certmesh status</c> until a check passes.
+/// <c>membership.json</c> and shown by <c>koi certmesh status</c> until a check passes. When the recorded endpoint does
+/// not answer, the CA is looked for where mDNS announces it (a restored CA on another machine, docs/certmesh.md,
+/// "Backup and restore"): an endpoint is taken only after it proves the pinned CA's key, never on its announcement.
 /// </summary>
 internal sealed partial class CaCheck(
     MembershipStore membership,
@@ -26,6 +28,7 @@ internal sealed partial class CaCheck(
     StatusRegistry status,
     TimeProvider time,
     ILogger logger,
+    Func<IReadOnlyList<DiscoveredCa>> discoverCas,
     IEventBus? events = null) : IDisposable
 {
     public const string MitmMessage = "CA fingerprint changed — possible MITM";
@@ -59,6 +62,11 @@ internal sealed partial class CaCheck(
             catch (KoiException ex)
             {
                 verdict = new CaVerdict(CaVerdictKind.Unreachable, ex.Message);
+            }
+
+            if (verdict.Kind == CaVerdictKind.Unreachable && await FollowAsync(member, cancellationToken) is { } moved)
+            {
+                (member, hello, verdict) = moved;
             }
 
             if (verdict.Kind == CaVerdictKind.FingerprintChanged)
@@ -101,6 +109,50 @@ internal sealed partial class CaCheck(
     }
 
     public void Dispose() => _checking.Dispose();
+
+    /// <summary>
+    /// The pinned CA announced at another address: each candidate whose announcement names the pin is asked to prove
+    /// the key (a signed nonce, the same judgement as the regular check); the first that does becomes the endpoint.
+    /// An announcement alone moves nothing, so a rogue announcer costs one refused hello.
+    /// </summary>
+    private async Task<(MembershipDocument Member, HelloResponse Hello, CaVerdict Verdict)?> FollowAsync(MembershipDocument member, CancellationToken cancellationToken)
+    {
+        var candidates = discoverCas()
+            .Where(c => !c.Stale && c.Fingerprint == member.PinnedCaFingerprint && c.Endpoint != member.CaEndpoint)
+            .Select(c => c.Endpoint)
+            .Distinct(StringComparer.Ordinal);
+        foreach (var endpoint in candidates)
+        {
+            var nonce = HelloVerifier.NewNonce();
+            HelloResponse hello;
+            try
+            {
+                hello = await ca.HelloAsync(endpoint, nonce, cancellationToken);
+            }
+            catch (KoiException)
+            {
+                continue;
+            }
+
+            var verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
+            if (verdict.Kind == CaVerdictKind.FingerprintChanged)
+            {
+                continue;
+            }
+
+            if (membership.Update(m => m with { CaEndpoint = endpoint, CaHostname = hello.Hostname, CaMeshPort = hello.MeshPort ?? m.CaMeshPort }) is not { } saved)
+            {
+                return null;
+            }
+
+            audit.Write("ca_moved", ("from", member.CaEndpoint), ("to", endpoint), ("ca", hello.Hostname), ("fingerprint", member.PinnedCaFingerprint));
+            LogCaMoved(logger, member.CaEndpoint, endpoint, member.PinnedCaFingerprint);
+            events?.Publish(Authority.CaContext.Capability, "ca_moved", new CaMovedEvent(member.CaEndpoint, endpoint, hello.Hostname));
+            return (saved, hello, verdict);
+        }
+
+        return null;
+    }
 
     /// <summary>The report to the CA over mTLS; its failure turns a verified identity into the verdict of why.</summary>
     private async Task<(CaVerdict Verdict, MeshPolicyView? Policy)> HeartbeatAsync(MembershipDocument member, CancellationToken cancellationToken)
@@ -176,3 +228,5 @@ internal sealed partial class CaCheck(
 }
 
 internal sealed record CaCheckFailedEvent(string Endpoint, string Verdict, string Detail);
+
+internal sealed record CaMovedEvent(string From, string To, string Hostname);

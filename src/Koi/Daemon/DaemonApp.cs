@@ -59,7 +59,12 @@ internal static class DaemonApp
         }),
         new DnsCapability(),
         new HealthCapability(),
-        new ProxyCapability(new ProxyOptions { DaemonApiPort = options.HttpPort }),
+        // The proxy serves the certificate certmesh issued under the same name (certs/<hostname>/).
+        new ProxyCapability(new ProxyOptions
+        {
+            DaemonApiPort = options.HttpPort,
+            Hostname = options.HostnameOverride is { } proxyHostname ? () => proxyHostname : null,
+        }),
     ];
 
     public static WebApplication Build(

@@ -7,7 +7,7 @@ namespace Koi.Scenarios.Scenarios;
 
 /// <summary>
 /// The CA machine dies; its backup makes another machine the CA (docs/certmesh.md, "Backup and restore"): the same
-/// root, so members keep their pin, and newcomers join the new machine.
+/// root, so members keep their pin, follow it to its new address and renew there, and newcomers join the new machine.
 /// </summary>
 public sealed partial class BackupScenarios(BackupFixture fixture) : LabScenarios<BackupFixture>(fixture)
 {
@@ -17,7 +17,7 @@ public sealed partial class BackupScenarios(BackupFixture fixture) : LabScenario
     private const string D = BackupFixture.Replacement;
 
     [Fact(Timeout = 400_000)]
-    public async Task BackupOnA_ADestroyed_RestoreOnD_MemberPinHoldsAndNewcomerJoinsD()
+    public async Task BackupOnA_ADestroyed_RestoreOnD_MemberFollowsAndRenewsAtDAndNewcomerJoinsD()
     {
         var created = Json((await Koi(A, "certmesh", "create", "--profile", "just-me", "--passphrase-file", BackupFixture.PassphraseFile, "--json")).EnsureSuccess().Stdout);
         var fingerprint = created.GetProperty("ca_fingerprint").GetString()!;
@@ -57,6 +57,22 @@ public sealed partial class BackupScenarios(BackupFixture fixture) : LabScenario
         var dCert = Path.Combine(Lab.Directory, "d-cert.pem");
         (await Lab.RunAsync(D, ["cp", $"{KoiDaemon.DataDir}/certs/{D}/cert.pem", dCert], Ct)).EnsureSuccess();
         (await Lab.RunAsync(B, ["openssl", "verify", "-CAfile", $"{KoiDaemon.DataDir}/certs/{B}/ca.pem", dCert], Ct)).EnsureSuccess();
+
+        // B follows the CA to D by its pin: A's recorded endpoint does not answer, D announces the pinned fingerprint
+        // over mDNS and proves the key; then B renews against D and D records it.
+        string? endpoint = null;
+        await Poll.UntilAsync(async () =>
+        {
+            var verified = await Koi(B, "certmesh", "verify-ca", "--json");
+            endpoint = verified.ExitCode == 0 ? Json(verified.Stdout).GetProperty("ca_endpoint").GetString() : null;
+            return endpoint == Endpoint(D);
+        }, TimeSpan.FromSeconds(30), "B to follow the restored CA to D", Ct);
+        var member = Json((await Koi(B, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("member");
+        Assert.Equal(fingerprint, member.GetProperty("pinned_ca_fingerprint").GetString());
+        Assert.Contains("ca_moved", (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certmesh/member-audit.log"], Ct)).EnsureSuccess().Stdout, StringComparison.Ordinal);
+        (await Koi(B, "certmesh", "renew", "--force", "--json")).EnsureSuccess();
+        var renewedAtD = (await Koi(D, "certmesh", "log")).EnsureSuccess().Stdout.Split('\n');
+        Assert.Contains(renewedAtD, line => line.Contains("cert_renewed", StringComparison.Ordinal) && line.Contains(B, StringComparison.Ordinal));
 
         // A newcomer joins D with a code from the same authenticator secret, pinning the same root.
         var code = await CodeAsync(D, secret);
