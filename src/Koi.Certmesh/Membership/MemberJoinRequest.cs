@@ -28,6 +28,9 @@ internal sealed record MemberJoinResult(
     /// <summary><c>confirmed</c> or <c>trust_on_first_use</c> (<see cref="Membership.FingerprintTrust"/>).</summary>
     public string? FingerprintTrust { get; init; }
 
+    /// <summary>While waiting for approval: SHA-256 of this machine's key, the one <c>koi certmesh pending</c> shows on the CA.</summary>
+    public string? KeyFingerprint { get; init; }
+
     public static MemberJoinResult Waiting(string requestId, string hostname, CaIdentity ca) =>
         new("pending", hostname, ca.Hostname, ca.Endpoint, ca.CaFingerprint, requestId, null, null, null, null) { FingerprintTrust = ca.FingerprintTrust };
 

@@ -108,7 +108,7 @@ internal sealed partial class MemberJoiner(
                 SweepPending();
                 _pending[id] = new PendingJoin(identity, key.ExportPkcs8PrivateKeyPem(), hostname, time.GetUtcNow());
                 LogPending(logger, hostname, identity.Hostname, id);
-                return MemberJoinResult.Waiting(id, hostname, identity);
+                return MemberJoinResult.Waiting(id, hostname, identity) with { KeyFingerprint = KeyFingerprint(key) };
             }
 
             return await FinishAsync(identity, hostname, key, answer, cancellationToken);
@@ -144,7 +144,9 @@ internal sealed partial class MemberJoiner(
 
             if (answer.ServiceCert is null)
             {
-                return MemberJoinResult.Waiting(requestId, pending.Hostname, pending.Identity);
+                using var waiting = ECDsa.Create();
+                waiting.ImportFromPem(pending.KeyPem);
+                return MemberJoinResult.Waiting(requestId, pending.Hostname, pending.Identity) with { KeyFingerprint = KeyFingerprint(waiting) };
             }
 
             using var key = ECDsa.Create();
@@ -280,6 +282,8 @@ internal sealed partial class MemberJoiner(
                 $"the CA at {identity.Endpoint} has fingerprint {identity.CaFingerprint}, not {what} ({normalized}) — possible MITM; not joining");
         }
     }
+
+    private static string KeyFingerprint(ECDsa key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
 
     private void SweepPending()
     {

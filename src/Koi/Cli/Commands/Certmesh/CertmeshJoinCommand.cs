@@ -65,6 +65,11 @@ internal static class CertmeshJoinCommand
             var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/join", body, ct);
             if (CertmeshStatusCommand.Text(result, "status") == "pending")
             {
+                if (!cli.Json)
+                {
+                    cli.Stdout.WriteLine($"This machine's key: {CertmeshStatusCommand.Text(result, "key_fingerprint")} (the operator sees it in `koi certmesh pending`)");
+                }
+
                 result = await WaitForApprovalAsync(cli, CertmeshStatusCommand.Text(result, "request_id"), ct);
             }
 
