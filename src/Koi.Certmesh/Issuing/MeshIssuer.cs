@@ -20,7 +20,7 @@ internal sealed class MeshIssuer(CaContext ca)
     /// <summary>The CA host's own service certificate: key made here, files written to <c>certs/&lt;host&gt;/</c>.</summary>
     public (X509Certificate2 Cert, string CertPath) IssueOwn(X509Certificate2 caCert, ECDsa caKey, string hostname, string? domain, string? subnet, CertPolicy policy, DateTimeOffset now)
     {
-        var sans = SanPolicy.For(hostname, ca.Options.Zone, ca.Options.ResolveAddresses(), domain);
+        var sans = SanPolicy.For(hostname, ca.Options.Zone, ca.Options.ResolveAddresses(), domain, NameScope.IsConstrained(caCert));
         var refused = SanPolicy.OutOfScope(sans, hostname, ca.Options.Zone, domain, subnet);
         if (refused.Count > 0)
         {
@@ -64,7 +64,7 @@ internal sealed class MeshIssuer(CaContext ca)
             ca.Audit.Write("scope_denied", ("hostname", hostname), ("from", from), ("refused", string.Join(",", group.Select(l => l.Address.ToString()))), ("reason", group.Key));
         }
 
-        var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope);
+        var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope, NameScope.IsConstrained(caCert));
         return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime, CrlUrl), sans);
     }
 

@@ -74,7 +74,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var keyB = (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certs/{B}/key.pem"], Ct)).EnsureSuccess().Stdout;
 
         // The hello crossed in clear (public facts), the join went to the TLS plane: no code, no CSR, no key in clear.
-        Assert.Contains("koi-certmesh-hello", wire, StringComparison.Ordinal);
+        Assert.Contains("\"ca_fingerprint\"", wire, StringComparison.Ordinal);
         var tls = (await Lab.RunAsync(A, ["tcpdump", "-nn", "-r", pcap, "tcp", "dst", "port", $"{MeshPort}", "and", "src", "host", Lab.AddressOf(B)], Ct)).EnsureSuccess().Stdout;
         Assert.NotEmpty(tls.Trim());
         Assert.DoesNotContain("totp_code", wire, StringComparison.Ordinal);
@@ -245,10 +245,13 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var caDer = (await Lab.RunAsync(host, ["sh", "-c", $"openssl x509 -in {certs}/ca.pem -outform DER | sha256sum | cut -d' ' -f1"], Ct)).EnsureSuccess().Stdout.Trim();
         Assert.Equal(fingerprint, caDer);
         var sans = (await Lab.RunAsync(host, ["openssl", "x509", "-in", $"{certs}/cert.pem", "-noout", "-ext", "subjectAltName"], Ct)).EnsureSuccess().Stdout;
-        foreach (var san in new[] { $"DNS:{host}", $"DNS:{host}.local", $"DNS:{host}.lan", $"IP Address:{Lab.AddressOf(host)}" })
+        foreach (var san in new[] { $"DNS:{host}.local", $"DNS:{host}.lan", $"IP Address:{Lab.AddressOf(host)}" })
         {
             Assert.Contains(san, sans, StringComparison.Ordinal);
         }
+
+        // Under the name-constrained root a bare single label cannot be certified (docs/security.md).
+        Assert.DoesNotMatch($@"DNS:{host}(,|\s|$)", sans);
 
         Assert.Equal("600", (await Lab.RunAsync(host, ["stat", "-c", "%a", $"{certs}/key.pem"], Ct)).EnsureSuccess().Stdout.Trim());
         var member = Json((await Koi(host, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("member");
