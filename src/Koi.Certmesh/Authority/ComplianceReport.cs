@@ -20,10 +20,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
         var warnings = views.Warnings(roster, stores);
         warnings.AddRange(Revocation.RevocationCompliance.Warnings(roster, bundles.Held, now));
         var constrained = vault.CaCert is { } caCert && Issuing.NameScope.IsConstrained(caCert);
-        if (!constrained)
-        {
-            warnings.Add(NoNameConstraints);
-        }
+        warnings.AddRange(NameConstraintWarnings(vault.CaCert));
         var nextRenewal = active.Count == 0 ? (TimeSpan?)null
             : active.Min(m => m.CertExpires - (meta.Policy.Lifetime - meta.Policy.RenewAfter)) - now;
 
@@ -70,6 +67,10 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
     /// <summary>Said of a CA made before koi put name constraints on new roots (docs/security.md).</summary>
     public const string NoNameConstraints =
         "the CA certificate has no name constraints: it can vouch for any site to every machine that trusts it (made before koi limited new CAs to the LAN); re-create the CA to limit it";
+
+    /// <summary>The warning for a root without name constraints; none for a constrained one (or no CA certificate loaded).</summary>
+    public static IEnumerable<string> NameConstraintWarnings(System.Security.Cryptography.X509Certificates.X509Certificate2? caCert) =>
+        caCert is not null && !Issuing.NameScope.IsConstrained(caCert) ? [NoNameConstraints] : [];
 
     private static string NameConstraintsText(bool constrained, RosterMetadata meta) => constrained
         ? $"LAN only: {string.Join(", ", Issuing.NameScope.For(meta.Zone, meta.DomainScope).Domains.Select(d => "." + d))}, private and local addresses"

@@ -66,10 +66,12 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
             LastSeen = now,
             LastRenewed = now,
         };
-        ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
         var serial = cert.SerialNumber.ToLowerInvariant();
-        ca.Audit.Write("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
+
+        // The line first: a renewed certificate the audit log does not show is never handed out (fail closed).
+        ca.Audit.WriteOrRefuse("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
             ("old_fingerprint", member.CertFingerprint), ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+        ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
         LogRenewed(ca.Logger, member.Hostname, serial, renewed.CertExpires);
         ca.Publish("cert_renewed", new CertRenewedEvent(member.Hostname, serial, renewed.CertFingerprint, renewed.CertExpires));
         return renewed;

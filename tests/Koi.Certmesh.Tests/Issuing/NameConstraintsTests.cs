@@ -103,6 +103,17 @@ public sealed class NameConstraintsTests : IDisposable
         Assert.DoesNotContain(report.Items, i => i.Value == ComplianceReport.NoNameConstraints);
     }
 
+    [Fact]
+    public void Compliance_CaMadeBeforeNameConstraints_WarnsItLacksThem()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var old = CertificateAuthorityFactory.CreateCertificate(key, "stone-01 koi certmesh CA", Now);
+        using var root = TestRoot.Create(NameScope.For("lan", null));
+
+        Assert.Equal([ComplianceReport.NoNameConstraints], ComplianceReport.NameConstraintWarnings(old));
+        Assert.Empty(ComplianceReport.NameConstraintWarnings(root.Certificate));
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private (int ExitCode, string Stdout, string Stderr) Verify(TestRoot root, X509Certificate2 leaf)
