@@ -2,9 +2,10 @@ using System.Net.Http.Json;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Koi.Certmesh.MeshPlane;
+using Koi.Core;
 using Koi.Core.Errors;
-using Koi.Core.Storage;
 
 namespace Koi.Certmesh.Membership;
 
@@ -18,19 +19,21 @@ internal sealed class CaClient(HttpClient http)
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    private static CertmeshJsonContext Json => CertmeshJsonContext.Default;
+
     public Task<HelloResponse> HelloAsync(string endpoint, string nonce, CancellationToken cancellationToken) =>
-        SendAsync<HelloResponse>(HttpMethod.Post, endpoint, "/v1/certmesh/hello", new HelloRequest(nonce), cancellationToken);
+        SendAsync(HttpMethod.Post, endpoint, "/v1/certmesh/hello", JsonContent.Create(new HelloRequest(nonce), Json.HelloRequest), Json.HelloResponse, cancellationToken);
 
     /// <summary>The join, over TLS to the CA whose identity <paramref name="ca"/> holds; nothing is sent before the CA's certificate checks out.</summary>
     public static Task<CaJoinResponse> JoinAsync(CaIdentity ca, CaJoinRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
-        SendTlsAsync<CaJoinResponse>(HttpMethod.Post, ca, "/join", request, now, cancellationToken);
+        SendTlsAsync(HttpMethod.Post, ca, "/join", JsonContent.Create(request, Json.CaJoinRequest), Json.CaJoinResponse, now, cancellationToken);
 
     public static Task<CaJoinResponse> PollAsync(CaIdentity ca, string requestId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        SendTlsAsync<CaJoinResponse>(HttpMethod.Get, ca, $"/join/{Uri.EscapeDataString(requestId)}", null, now, cancellationToken);
+        SendTlsAsync(HttpMethod.Get, ca, $"/join/{Uri.EscapeDataString(requestId)}", null, Json.CaJoinResponse, now, cancellationToken);
 
     /// <summary>The CA's signed trust bundle; the caller verifies it (<see cref="Revocation.TrustBundleVerifier"/>).</summary>
     public Task<Revocation.SignedTrustBundle> BundleAsync(string endpoint, CancellationToken cancellationToken) =>
-        SendAsync<Revocation.SignedTrustBundle>(HttpMethod.Get, endpoint, "/v1/certmesh/bundle", null, cancellationToken);
+        SendAsync(HttpMethod.Get, endpoint, "/v1/certmesh/bundle", null, Json.SignedTrustBundle, cancellationToken);
 
     /// <summary>A usable base address from what a user typed: <c>host</c>, <c>host:port</c> or a full URL.</summary>
     public static string NormalizeEndpoint(string endpoint)
@@ -99,7 +102,7 @@ internal sealed class CaClient(HttpClient http)
         return HelloVerifier.ChainProblem(certificate, caCert, now) ?? HelloVerifier.NameProblem(certificate, ca.Hostname);
     }
 
-    private static async Task<T> SendTlsAsync<T>(HttpMethod method, CaIdentity ca, string path, object? body, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<T> SendTlsAsync<T>(HttpMethod method, CaIdentity ca, string path, HttpContent? body, JsonTypeInfo<T> answer, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var baseAddress = TlsBase(ca);
         string? refused = null;
@@ -119,7 +122,7 @@ internal sealed class CaClient(HttpClient http)
         using var tls = new HttpClient(handler);
         try
         {
-            return await SendAsync<T>(tls, method, baseAddress, path, body, cancellationToken);
+            return await SendAsync(tls, method, baseAddress, path, body, answer, cancellationToken);
         }
         catch (KoiException) when (refused is not null)
         {
@@ -127,10 +130,10 @@ internal sealed class CaClient(HttpClient http)
         }
     }
 
-    private Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, object? body, CancellationToken cancellationToken) =>
-        SendAsync<T>(http, method, endpoint, path, body, cancellationToken);
+    private Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
+        SendAsync(http, method, endpoint, path, body, answer, cancellationToken);
 
-    private static async Task<T> SendAsync<T>(HttpClient http, HttpMethod method, string endpoint, string path, object? body, CancellationToken cancellationToken)
+    private static async Task<T> SendAsync<T>(HttpClient http, HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
@@ -139,10 +142,7 @@ internal sealed class CaClient(HttpClient http)
         // A fresh connection per call: an identity proof must reach whoever holds the address now, not a pooled
         // connection to whoever held it before (an impersonator, or the real CA before a move).
         request.Headers.ConnectionClose = true;
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
-        }
+        request.Content = body;
 
         HttpResponseMessage response;
         try
@@ -173,7 +173,7 @@ internal sealed class CaClient(HttpClient http)
 
             try
             {
-                return JsonSerializer.Deserialize<T>(payload, KoiJson.Options)
+                return JsonSerializer.Deserialize(payload, answer)
                     ?? throw new JsonException("empty body");
             }
             catch (JsonException ex)
@@ -188,7 +188,7 @@ internal sealed class CaClient(HttpClient http)
         KoiError? error = null;
         try
         {
-            error = JsonSerializer.Deserialize<KoiError>(payload, KoiJson.Options);
+            error = JsonSerializer.Deserialize(payload, CoreJsonContext.Default.KoiError);
         }
         catch (JsonException)
         {

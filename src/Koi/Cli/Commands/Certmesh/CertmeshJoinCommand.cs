@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Membership;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -44,7 +46,7 @@ internal static class CertmeshJoinCommand
             }
 
             var (target, advertised) = await ChooseCaAsync(cli, cli.Parse.GetValue(endpoint), ct);
-            var identity = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/identify", new { endpoint = target }, ct);
+            var identity = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/identify", new MemberEndpoints.IdentifyRequest(target), ct);
             var caFingerprint = CertmeshStatusCommand.Text(identity, "ca_fingerprint");
             if (!cli.Json)
             {
@@ -54,14 +56,7 @@ internal static class CertmeshJoinCommand
 
             var confirmed = cli.Parse.GetValue(fingerprint) ?? ConfirmFingerprint(cli, CertmeshStatusCommand.Text(identity, "hostname"), caFingerprint);
             var totp = ReadCode(cli, cli.Parse.GetValue(code), cli.Parse.GetValue(codeStdin));
-            var body = new
-            {
-                endpoint = target,
-                totp_code = totp,
-                expected_fingerprint = confirmed,
-                advertised_fingerprint = advertised,
-                shown_fingerprint = caFingerprint,
-            };
+            var body = new MemberJoinRequest(target, totp, confirmed, advertised) { ShownFingerprint = caFingerprint };
             var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/join", body, ct);
             if (CertmeshStatusCommand.Text(result, "status") == "pending")
             {
@@ -184,7 +179,7 @@ internal static class CertmeshJoinCommand
             while (DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(PollEvery, ct);
-                var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, $"/v1/certmesh/member/join/{Uri.EscapeDataString(requestId)}/poll", new { }, ct);
+                var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, $"/v1/certmesh/member/join/{Uri.EscapeDataString(requestId)}/poll", null, ct);
                 if (CertmeshStatusCommand.Text(result, "status") != "pending")
                 {
                     return result;
