@@ -57,7 +57,7 @@ internal sealed partial class CaCheck(
             try
             {
                 hello = await ca.HelloAsync(member.CaEndpoint, nonce, cancellationToken);
-                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
+                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow(), member.CaHostname);
             }
             catch (KoiException ex)
             {
