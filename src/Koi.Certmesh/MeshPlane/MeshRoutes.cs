@@ -23,6 +23,7 @@ internal static class MeshRoutes
             renewals.RenewAsync(RequirePeer(context, validator), body ?? new RenewRequest(null), ct));
         group.MapPost("/heartbeat", (HttpContext context, Heartbeats heartbeats, MeshPeerValidator validator, HeartbeatRequest? body, CancellationToken ct) =>
             heartbeats.RecordAsync(RequirePeer(context, validator), body ?? new HeartbeatRequest(null, null, null), ct));
+        Standby.StandbyRoutes.Map(group);
     }
 
     /// <summary>The member behind this request's client certificate, or a 401/403 that says why not.</summary>
