@@ -54,6 +54,15 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _caCert = null;
     }
 
+    /// <summary>For a CA that defers to a newer primary: the unlocked secrets leave the vault, which then holds no CA.</summary>
+    public UnlockedSecrets? Surrender()
+    {
+        var secrets = _unlocked;
+        _unlocked = null;
+        _caCert = null;
+        return secrets;
+    }
+
     /// <summary>For anything that signs: refuses (and audits the refusal) while the CA is locked.</summary>
     public UnlockedSecrets RequireUnlocked(string action)
     {

@@ -58,6 +58,12 @@ internal sealed class DaemonConfigFile
             throw new UsageException($"{path}: certmesh: mesh_port must be -1 (off), 0 (any free port) or 1 to 65535");
         }
 
+        if (config.Certmesh?.StandbySyncSecs is < 1 or > 86_400 || config.Certmesh?.HaProbeSecs is < 1 or > 3_600
+            || config.Certmesh?.FailoverGraceSecs is < 1 or > 86_400)
+        {
+            throw new UsageException($"{path}: certmesh: standby_sync_secs must be 1 to 86400, ha_probe_secs 1 to 3600, failover_grace_secs 1 to 86400");
+        }
+
         if (config.Certmesh?.CaCheckSecs is < 5 or > 86_400)
         {
             throw new UsageException($"{path}: certmesh: ca_check_secs must be 5 to 86400");
@@ -83,5 +89,14 @@ internal sealed class DaemonConfigFile
 
         /// <summary>On a member: seconds between proofs that the CA endpoint is still the pinned CA (default 300).</summary>
         public int? CaCheckSecs { get; set; }
+
+        /// <summary>On a standby CA: seconds between pulls of roster, audit log and bundle from the primary (default 300).</summary>
+        public int? StandbySyncSecs { get; set; }
+
+        /// <summary>Seconds between the standby's (and the primary's) probes of the other CA (default 10).</summary>
+        public int? HaProbeSecs { get; set; }
+
+        /// <summary>Seconds without the primary before the standby takes over (default 60).</summary>
+        public int? FailoverGraceSecs { get; set; }
     }
 }
