@@ -50,7 +50,7 @@ internal sealed class StandbyTakeover(CertmeshAuthority authority, StandbyNode n
                 {
                     Metadata = synced.Metadata with { AutoUnlock = false },
                     Members = [.. synced.Members.Select(m =>
-                        MemberStanding.SameHost(m.Hostname, hostname) ? m with { Role = MemberRole.Primary }
+                        MemberStanding.SameHost(m.Hostname, hostname) ? m with { Role = MemberRole.Primary, CertPath = ca.Files.CertPath(m.Hostname) }
                         : m.Role == MemberRole.Primary ? m with { Role = MemberRole.Standby }
                         : m)],
                 };
