@@ -160,7 +160,15 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
-            sp.GetService<IEventBus>()));
+            sp.GetService<IEventBus>())
+        {
+            Primaries = new PrimaryFinder(
+                sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(),
+                sp.GetRequiredService<CaClient>(),
+                sp.GetRequiredService<MembershipStore>(),
+                sp.GetRequiredService<MemberAuditTrail>(),
+                sp.GetRequiredService<TimeProvider>()),
+        });
         services.AddSingleton(sp => new BundleFollower(
             sp.GetRequiredService<TrustBundleStore>(),
             sp.GetRequiredService<CaClient>(),

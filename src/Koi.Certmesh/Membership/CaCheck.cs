@@ -28,6 +28,9 @@ internal sealed partial class CaCheck(
 {
     public const string MitmMessage = "CA fingerprint changed — possible MITM";
 
+    /// <summary>Finds the primary a standby became, when the CA endpoint stops answering; null when not wired.</summary>
+    internal Standby.PrimaryFinder? Primaries { get; init; }
+
     private readonly ComponentHealth _health = status.Register(Authority.CertmeshAuthority.Capability, "ca_pin");
     private readonly SemaphoreSlim _checking = new(1, 1);
 
@@ -57,6 +60,15 @@ internal sealed partial class CaCheck(
             catch (KoiException ex)
             {
                 verdict = new CaVerdict(CaVerdictKind.Unreachable, ex.Message);
+            }
+
+            // The CA may have failed over to its standby: follow a proven primary of the same mesh (docs/certmesh.md, "Failover").
+            if (verdict.Kind == CaVerdictKind.Unreachable && Primaries is not null && await Primaries.FindAsync(member, cancellationToken) is { } moved)
+            {
+                member = moved;
+                nonce = HelloVerifier.NewNonce();
+                hello = await ca.HelloAsync(member.CaEndpoint, nonce, cancellationToken);
+                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
             }
 
             if (verdict.Kind == CaVerdictKind.FingerprintChanged)

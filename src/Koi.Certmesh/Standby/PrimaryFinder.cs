@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Membership;
+using Koi.Core.Discovery;
+using Koi.Core.Errors;
+
+namespace Koi.Certmesh.Standby;
+
+/// <summary>
+/// On a member whose CA stopped answering: looks among the <c>_certmesh._tcp</c> announcements for a primary of the
+/// same mesh (TXT fingerprint = the pinned one) at another address, and believes it only after the hello proof
+/// (a fresh nonce signed by a key the pinned CA certified). The membership then follows it — this is how members
+/// find a standby that took over (docs/certmesh.md, "Failover").
+/// </summary>
+internal sealed class PrimaryFinder(IServiceDirectory directory, CaClient ca, MembershipStore membership, MemberAuditTrail audit, TimeProvider time)
+{
+    public async Task<MembershipDocument?> FindAsync(MembershipDocument member, CancellationToken cancellationToken)
+    {
+        foreach (var service in directory.Services(CertmeshAnnouncer.ServiceType))
+        {
+            if (service.IsStale || !service.IsResolved || service.Txt.GetValueOrDefault("fingerprint") != member.PinnedCaFingerprint
+                || service.Txt.GetValueOrDefault("role") != "primary")
+            {
+                continue;
+            }
+
+            foreach (var address in service.Addresses)
+            {
+                var endpoint = Endpoint(address, service.Port);
+                if (string.Equals(CaClient.NormalizeEndpoint(endpoint), CaClient.NormalizeEndpoint(member.CaEndpoint), StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var nonce = HelloVerifier.NewNonce();
+                HelloResponse hello;
+                try
+                {
+                    hello = await ca.HelloAsync(endpoint, nonce, cancellationToken);
+                }
+                catch (KoiException)
+                {
+                    continue;
+                }
+
+                if (CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow()).Kind != CaVerdictKind.Verified)
+                {
+                    continue;
+                }
+
+                var moved = membership.Update(m => m with { CaEndpoint = endpoint, CaHostname = hello.Hostname, CaMeshPort = hello.MeshPort });
+                audit.Write("ca_moved", ("from", member.CaHostname), ("to", hello.Hostname), ("endpoint", endpoint));
+                return moved;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Endpoint(IPAddress address, int port) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{address}]:{port}" : $"http://{address}:{port}";
+}
