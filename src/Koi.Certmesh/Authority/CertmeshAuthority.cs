@@ -61,6 +61,10 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);
         Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
         Handover = new Standby.StandbyHandover(Context, Vault, Bundles, new Standby.HaStateStore(Path.Combine(files.Dir, "ha.json")));
+        if (bundles is not null)
+        {
+            bundles.Epoch = () => Handover.State.Epoch;
+        }
         _compliance = new ComplianceReport(Context, Vault, Trust, Views, Bundles);
     }
 

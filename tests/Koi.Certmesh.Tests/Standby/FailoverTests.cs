@@ -88,6 +88,7 @@ public sealed class FailoverTests
         Assert.Contains("became_primary", File.ReadAllText(kit.B.Context.Files.AuditLog), StringComparison.Ordinal);
         Assert.False(File.Exists(kit.Node.Files.CaKey));
         Assert.Contains(kit.Advertiser.Active, s => s.Txt!["role"] == "primary");
+        Assert.Equal(1, kit.B.Bundle!.Bundle.Epoch);
 
         // It signs: the role claim verifies under the CA certificate.
         var claim = ManifestSigner.Verify<RoleClaim>(kit.B.Handover.Claim()!, kit.B.Vault.CaCert!, StandbyHandover.ClaimContext, out _);
@@ -147,5 +148,22 @@ public sealed class FailoverTests
         var claim = new RoleClaim(theirHost, "fp", "primary", theirs, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
 
         Assert.Equal(expected, HaLoop.Outranks(claim, new HaState(HaRole.Primary, mine, DateTimeOffset.UnixEpoch, "stone-b", null, null), "stone-b"));
+    }
+
+    [Fact]
+    public async Task VerifyBundle_LowerEpochRefusedHigherEpochWinsOverSequence()
+    {
+        await using var kit = await StandbyKit.StartAsync();
+        var held = kit.Ca.Bundle!;
+        var fingerprint = kit.Ca.Roster.Current!.Metadata.CaFingerprint;
+        var key = kit.Ca.Vault.SecretsIfUnlocked!.CaKey;
+        var newer = Koi.Certmesh.Revocation.TrustBundleSigner.Sign(held.Bundle with { Epoch = 2, Sequence = 1 }, key);
+
+        var accepted = Koi.Certmesh.Revocation.TrustBundleVerifier.Verify(newer, fingerprint, heldSequence: 5, heldEpoch: 1);
+        var refused = Assert.Throws<Koi.Certmesh.Revocation.TrustBundleRejectedException>(() =>
+            Koi.Certmesh.Revocation.TrustBundleVerifier.Verify(held.Signed, fingerprint, heldSequence: 0, heldEpoch: 1));
+
+        Assert.Equal(2, accepted.Epoch);
+        Assert.Equal("older", refused.Reason);
     }
 }
