@@ -15,12 +15,19 @@ namespace Koi.Certmesh.Standby;
 /// </summary>
 internal sealed class PrimaryFinder(IServiceDirectory directory, CaClient ca, MembershipStore membership, MemberAuditTrail audit, TimeProvider time)
 {
+    /// <summary>How long a browse runs when mDNS knows no candidate yet.</summary>
+    public static readonly TimeSpan BrowseTime = TimeSpan.FromSeconds(3);
+
     public async Task<MembershipDocument?> FindAsync(MembershipDocument member, CancellationToken cancellationToken)
     {
+        if (!directory.Services(CertmeshAnnouncer.ServiceType).Any(s => Candidate(s, member)))
+        {
+            await BrowseAsync(member, cancellationToken);
+        }
+
         foreach (var service in directory.Services(CertmeshAnnouncer.ServiceType))
         {
-            if (service.IsStale || !service.IsResolved || service.Txt.GetValueOrDefault("fingerprint") != member.PinnedCaFingerprint
-                || service.Txt.GetValueOrDefault("role") != "primary")
+            if (!Candidate(service, member))
             {
                 continue;
             }
@@ -56,6 +63,31 @@ internal sealed class PrimaryFinder(IServiceDirectory directory, CaClient ca, Me
         }
 
         return null;
+    }
+
+    private static bool Candidate(DiscoveredService service, MembershipDocument member) =>
+        !service.IsStale && service.IsResolved && service.Txt.GetValueOrDefault("fingerprint") == member.PinnedCaFingerprint
+        && service.Txt.GetValueOrDefault("role") == "primary";
+
+    /// <summary>Asks the network (mDNS queries run while the browse lasts) until a candidate shows or the time is up.</summary>
+    private async Task BrowseAsync(MembershipDocument member, CancellationToken cancellationToken)
+    {
+        using var browse = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        browse.CancelAfter(BrowseTime);
+        try
+        {
+            await foreach (var change in directory.WatchAsync(CertmeshAnnouncer.ServiceType, browse.Token))
+            {
+                if (Candidate(change.Service, member))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The browse time is up: use what is known.
+        }
     }
 
     private static string Endpoint(IPAddress address, int port) =>
