@@ -12,8 +12,10 @@ namespace Koi.Scenarios.Scenarios;
 /// clear), stone-a's daemon is killed with SIGKILL, stone-b takes over within grace + 30 s under epoch 1, stone-c
 /// follows it and renews there, stone-d joins it; stone-a comes back, defers and syncs the roster that now has stone-d.
 /// </summary>
-public sealed partial class FailoverScenarios(FailoverFixture fixture) : LabScenarios<FailoverFixture>(fixture)
+public sealed partial class FailoverScenarios(FailoverFixture lab) : LabScenarios<FailoverFixture>(lab)
 {
+    private readonly FailoverFixture _fixture = lab;
+
     private const string A = FailoverFixture.Primary;
     private const string B = FailoverFixture.Standby;
     private const string C = FailoverFixture.Member;
@@ -53,7 +55,7 @@ public sealed partial class FailoverScenarios(FailoverFixture fixture) : LabScen
 
         // kill -9 the primary: the standby takes over within grace (10 s) + 30 s, under epoch 1.
         var killedAt = Stopwatch.StartNew();
-        Process.GetProcessById(Fixture.Daemons[A].Pid).Kill();
+        Process.GetProcessById(_fixture.Daemons[A].Pid).Kill();
         await Poll.UntilAsync(async () => await HaAsync(B) is { } ha && Text(ha, "role") == "primary", TimeSpan.FromSeconds(40), $"{B} primary", Ct);
         var took = killedAt.Elapsed;
         Assert.Equal("1", Text((await HaAsync(B))!.Value, "epoch"));
@@ -68,7 +70,7 @@ public sealed partial class FailoverScenarios(FailoverFixture fixture) : LabScen
         (await Lab.RunAsync(D, ["openssl", "verify", "-CAfile", $"{KoiDaemon.DataDir}/certs/{D}/ca.pem", $"{KoiDaemon.DataDir}/certs/{D}/cert.pem"], Ct)).EnsureSuccess();
 
         // A comes back: it finds B primary under a higher epoch, defers, and syncs the roster that has D.
-        await Fixture.RestartAsync(A, Ct);
+        await _fixture.RestartAsync(A, Ct);
         await Poll.UntilAsync(async () => await HaAsync(A) is { } ha && Text(ha, "role") == "standby", TimeSpan.FromSeconds(30), $"{A} defers", Ct);
         await Poll.UntilAsync(async () => (await Lab.RunAsync(A, ["grep", "-q", D, $"{KoiDaemon.DataDir}/certmesh/standby/roster.json"], Ct)).Succeeded,
             TimeSpan.FromSeconds(30), $"{A}'s standby roster has {D}", Ct);
