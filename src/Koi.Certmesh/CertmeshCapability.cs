@@ -215,7 +215,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             new StandbySync(sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MeshClient>()),
             new PeerProbe(sp.GetRequiredService<MeshClient>()),
             new StandbyTakeover(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>()),
-            new StandbyDeferral(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>()),
+            new StandbyDeferral(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MemberAuditTrail>()),
             _options,
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),

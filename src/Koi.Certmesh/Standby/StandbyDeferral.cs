@@ -9,7 +9,7 @@ namespace Koi.Certmesh.Standby;
 /// signing at once: it withdraws its announcement, moves its CA files to <c>certmesh/standby/</c>, keeps the key
 /// unlocked there for a later takeover, and follows the winner (docs/certmesh.md, "Return and tie-break").
 /// </summary>
-internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode node)
+internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode node, Membership.MemberAuditTrail? local = null)
 {
     public async Task<HaState> DeferAsync(RoleClaim winner, PrimaryLink link, string reason, CancellationToken cancellationToken)
     {
@@ -22,6 +22,9 @@ internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode n
                 ca.RequireInitialized();
                 var mine = authority.Handover.State;
                 ca.Audit.Write("deferred", ("to", winner.Hostname), ("their_epoch", winner.Epoch.ToString(CultureInfo.InvariantCulture)),
+                    ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
+                // The CA log copy is replaced by the winner's at the next sync; this machine's own trail keeps the change.
+                local?.Write("deferred", ("to", winner.Hostname), ("their_epoch", winner.Epoch.ToString(CultureInfo.InvariantCulture)),
                     ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
                 CaFileMove.Copy(ca.Files, node.Files);
                 AtomicFile.WriteAllText(node.Files.Roster, File.ReadAllText(ca.Files.Roster));
