@@ -199,7 +199,9 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             var paths = sp.GetRequiredService<KoiPaths>();
             return new StandbyNode(
                 new CertmeshFiles(Path.Combine(paths.CertmeshDir, "standby"), paths.CertsDir),
-                sp.GetRequiredService<CertmeshAuthority>().Handover.Store);
+                sp.GetRequiredService<CertmeshAuthority>().Handover.Store,
+                sp.GetRequiredService<MemberAuditTrail>(),
+                sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => new StandbyPromotion(
             sp.GetRequiredService<StandbyNode>(),

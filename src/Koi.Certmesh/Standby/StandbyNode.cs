@@ -14,8 +14,9 @@ namespace Koi.Certmesh.Standby;
 /// audit log and bundle as last synced, and — only while unlocked — the key in memory, ready for a takeover. It signs
 /// nothing. Changes are serialised by its own gate.
 /// </summary>
-internal sealed class StandbyNode(CertmeshFiles files, HaStateStore ha) : IDisposable
+internal sealed class StandbyNode(CertmeshFiles files, HaStateStore ha, Membership.MemberAuditTrail? audit = null, TimeProvider? time = null) : IDisposable
 {
+    private readonly FailureLimiter _unlockLimiter = new(3, TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
     private X509Certificate2? _caCert;
     private UnlockedSecrets? _secrets;
     private PrimaryLink? _link;
@@ -87,14 +88,25 @@ internal sealed class StandbyNode(CertmeshFiles files, HaStateStore ha) : IDispo
             return;
         }
 
+        if (_unlockLimiter.RetryAfterSeconds() is not null)
+        {
+            audit?.Write("standby_unlock_refused", ("reason", "rate_limited"));
+            _unlockLimiter.ThrowIfLocked("unlock");
+        }
+
         try
         {
             _secrets = await CaVault.OpenSecretsAsync(files, passphrase, cancellationToken);
         }
         catch (CryptographicException)
         {
+            var lockedOut = _unlockLimiter.Fail();
+            audit?.Write("standby_unlock_failed", ("reason", "wrong_passphrase"), ("lockout", lockedOut ? "started" : null));
             throw new KoiException(KoiErrorCode.Unauthorized, "wrong passphrase; the standby stays locked");
         }
+
+        _unlockLimiter.Succeed();
+        audit?.Write("standby_unlocked");
     }
 
     /// <summary>Stores what a verified sync brought. Called under <see cref="Gate"/>.</summary>

@@ -98,13 +98,16 @@ public sealed class PromoteTests
     {
         await using var kit = await StandbyKit.StartAsync();
         await kit.PromoteAsync();
-        using var restarted = new StandbyNode(kit.Node.Files, new HaStateStore(kit.Node.Ha.Path));
+        using var restarted = new StandbyNode(kit.Node.Files, new HaStateStore(kit.Node.Ha.Path), kit.Mesh.Audit, kit.Time);
 
         Assert.True(restarted.Locked);
         var wrong = await Assert.ThrowsAsync<KoiException>(() => restarted.UnlockAsync("not the passphrase 1", Ct));
         await restarted.UnlockAsync(StandbyKit.StandbyPassphrase, Ct);
 
         Assert.Equal(KoiErrorCode.Unauthorized, wrong.Code);
+        var trail = File.ReadAllText(kit.Mesh.MemberFiles.MemberAuditLog);
+        Assert.Contains("standby_unlock_failed", trail, StringComparison.Ordinal);
+        Assert.Contains("standby_unlocked", trail, StringComparison.Ordinal);
         Assert.False(restarted.Locked);
         Assert.True(CaHandover.KeyMatches(restarted.CaCert!, restarted.Secrets!.CaKey));
     }
