@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Health;
@@ -28,6 +29,9 @@ namespace Koi.Dns;
 public sealed class DnsCapability(DnsCapabilityOptions? options = null) : IKoiCapability
 {
     private readonly DnsCapabilityOptions _options = options ?? new DnsCapabilityOptions();
+
+    /// <summary>The capability's JSON shapes, for a host other than the daemon (bench/dns/host).</summary>
+    public static IJsonTypeInfoResolver JsonContext => DnsJsonContext.Default;
 
     public string Name => CapabilityNames.Dns;
 

@@ -228,7 +228,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         await listener.DisposeAsync();
         RefreshHealth();
         LogEntryRemoved(_logger, listener.Entry.Name);
-        _events.Publish(CapabilityNames.Proxy, "entry_removed", new { name = listener.Entry.Name });
+        _events.Publish(CapabilityNames.Proxy, "entry_removed", new ProxyEntryRemovedEvent(listener.Entry.Name));
         return listener.Entry;
     }
 

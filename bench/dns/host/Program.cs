@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.Json;
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
-builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [DnsCapability.JsonContext, Koi.Core.CoreJsonContext.Default]));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(new KoiPaths(args[0]));
 builder.Services.AddSingleton(sp => new StatusRegistry(sp.GetRequiredService<TimeProvider>()));
@@ -25,7 +25,7 @@ app.Use(async (context, next) =>
     catch (KoiException ex)
     {
         context.Response.StatusCode = ex.HttpStatus;
-        await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message));
+        await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
     }
 });
 dns.MapEndpoints(app.MapGroup("/v1/dns"));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
@@ -192,7 +193,7 @@ internal sealed partial class CaLifecycle(
 
             var trusted = await trust.InstallUnderGateAsync(caPem, fingerprint, cancellationToken);
             await announcer.AnnounceAsync(hostname, fingerprint, CreatePlan.ProfileFlag(plan.Profile), cancellationToken);
-            ca.Publish("ca_created", new { ca_fingerprint = fingerprint, profile = CreatePlan.ProfileFlag(plan.Profile) });
+            ca.Publish("ca_created", new CaCreatedEvent(fingerprint, CreatePlan.ProfileFlag(plan.Profile)));
             var uri = vault.TotpUri(totpSecret);
             return new CreateResult(CreatePlan.ProfileFlag(plan.Profile), fingerprint, roster.Members.Count, primary.CertPath, uri, TotpQr.PngDataUri(uri), trusted);
         }, cancellationToken);
@@ -224,7 +225,7 @@ internal sealed partial class CaLifecycle(
         ca.Health.Running("no CA yet: koi certmesh create");
         window.Health.Running("no CA");
         LogDestroyed(ca.Logger, fingerprint);
-        ca.Publish("ca_destroyed", new { ca_fingerprint = fingerprint });
+        ca.Publish("ca_destroyed", new CaEvent(fingerprint));
         return true;
     }, cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Crypto;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
@@ -140,7 +141,7 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _unlocked = secrets;
         ca.Audit.Write("ca_unlocked");
         ca.Health.Running("unlocked");
-        ca.Publish("ca_unlocked", new { ca_fingerprint = roster.Metadata.CaFingerprint });
+        ca.Publish("ca_unlocked", new CaEvent(roster.Metadata.CaFingerprint));
         await announcer.AnnounceAsync(ca.Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
         return new UnlockResult(false, roster.Metadata.CaFingerprint);
     }, cancellationToken);
@@ -153,7 +154,7 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
             _unlocked.Dispose();
             _unlocked = null;
             ca.Audit.Write("ca_locked");
-            ca.Publish("ca_locked", new { ca_fingerprint = roster.Metadata.CaFingerprint });
+            ca.Publish("ca_locked", new CaEvent(roster.Metadata.CaFingerprint));
         }
 
         ca.Health.Running("locked: koi certmesh unlock");

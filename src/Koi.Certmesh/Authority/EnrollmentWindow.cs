@@ -1,4 +1,5 @@
 using System.Globalization;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
 using Koi.Core.Status;
@@ -47,7 +48,7 @@ internal sealed partial class EnrollmentWindow(CaContext ca, ComponentHealth hea
             ca.Audit.Write("enrollment_opened", ("until", closesAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
             Reconcile(roster);
             LogEnrollment(ca.Logger, "opened");
-            ca.Publish("enrollment_opened", new { closes_at = closesAt });
+            ca.Publish("enrollment_opened", new EnrollmentOpenedEvent(closesAt));
             return new EnrollmentView(EnrollmentState.Open, closesAt);
         }, cancellationToken);
     }
@@ -70,7 +71,7 @@ internal sealed partial class EnrollmentWindow(CaContext ca, ComponentHealth hea
         ca.Audit.Write("enrollment_closed", ("reason", reason));
         health.Running("enrollment closed");
         LogEnrollment(ca.Logger, "closed");
-        ca.Publish("enrollment_closed", new { reason });
+        ca.Publish("enrollment_closed", new EnrollmentClosedEvent(reason));
     }
 
     /// <summary>Runs under the gate. Schedules the auto-close of a timed window, or closes one that ran out while the daemon was down.</summary>

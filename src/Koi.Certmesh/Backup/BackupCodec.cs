@@ -10,7 +10,7 @@ internal static class BackupCodec
 {
     public static string Seal(BackupContents contents, string passphrase, int iterations = KeyVault.Iterations)
     {
-        var plain = JsonSerializer.SerializeToUtf8Bytes(contents, KoiJson.Options);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(contents, CertmeshJsonContext.Default.BackupContents);
         var salt = KeyVault.NewSalt();
         var key = KeyVault.DeriveSecretKey(passphrase, salt, iterations);
         try
@@ -18,7 +18,7 @@ internal static class BackupCodec
             var file = new BackupFile(
                 BackupFile.FormatName, BackupFile.CurrentVersion, contents.CaFingerprint, contents.CreatedOn, contents.CreatedAt,
                 KeyVault.Seal(plain, key, salt, iterations));
-            return JsonSerializer.Serialize(file, KoiJson.Indented);
+            return KoiJson.ToIndentedString(file, CertmeshJsonContext.Default.BackupFile);
         }
         finally
         {
@@ -36,7 +36,7 @@ internal static class BackupCodec
         BackupFile? file;
         try
         {
-            file = JsonSerializer.Deserialize<BackupFile>(text, KoiJson.Options);
+            file = JsonSerializer.Deserialize(text, CertmeshJsonContext.Default.BackupFile);
         }
         catch (JsonException ex)
         {
@@ -94,7 +94,7 @@ internal static class BackupCodec
 
         try
         {
-            var contents = JsonSerializer.Deserialize<BackupContents>(plain, KoiJson.Options)
+            var contents = JsonSerializer.Deserialize(plain, CertmeshJsonContext.Default.BackupContents)
                 ?? throw new InvalidDataException("empty backup");
             if (contents.CaFingerprint != file.CaFingerprint)
             {

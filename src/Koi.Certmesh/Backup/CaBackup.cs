@@ -53,7 +53,7 @@ internal sealed partial class CaBackup(
             Convert.ToBase64String(secrets.TotpSecret),
             File.ReadAllText(ca.Files.AuditKey),
             File.ReadAllText(ca.Files.AuditLog),
-            JsonSerializer.Serialize(roster, KoiJson.Options));
+            JsonSerializer.Serialize(roster, CertmeshJsonContext.Default.RosterDocument));
         var sealedText = await Task.Run(() => BackupCodec.Seal(contents, passphrase), cancellationToken);
         LogBackedUp(ca.Logger, fingerprint);
         return new BackupResult(sealedText, fingerprint, roster.Members.Count, now);
@@ -204,7 +204,7 @@ internal sealed partial class CaBackup(
                 throw new KoiException(KoiErrorCode.InvalidRequest, "the backup's CA key does not belong to its certificate; nothing was changed");
             }
 
-            var roster = JsonSerializer.Deserialize<RosterDocument>(contents.Roster, KoiJson.Options)
+            var roster = JsonSerializer.Deserialize(contents.Roster, CertmeshJsonContext.Default.RosterDocument)
                 ?? throw new KoiException(KoiErrorCode.InvalidRequest, "the backup holds no roster; nothing was changed");
             return new RestoredCa(key, cert, Convert.FromBase64String(contents.TotpSecret), roster);
         }

@@ -69,10 +69,10 @@ internal static class KeyVault
 
     public static byte[] NewSalt() => RandomNumberGenerator.GetBytes(SaltBytes);
 
-    public static string Serialize(SealedSecret value) => JsonSerializer.Serialize(value, KoiJson.Indented);
+    public static string Serialize(SealedSecret value) => KoiJson.ToIndentedString(value, CertmeshJsonContext.Default.SealedSecret);
 
     public static SealedSecret Deserialize(string json) =>
-        JsonSerializer.Deserialize<SealedSecret>(json, KoiJson.Options) ?? throw new CryptographicException("empty sealed secret");
+        JsonSerializer.Deserialize(json, CertmeshJsonContext.Default.SealedSecret) ?? throw new CryptographicException("empty sealed secret");
 }
 
 /// <summary>The on-disk form of <c>totp-secret.enc</c>.</summary>

@@ -51,7 +51,7 @@ internal sealed class EnrollmentLimits
         {
             try
             {
-                document = JsonSerializer.Deserialize<LimitsDocument>(File.ReadAllBytes(path), KoiJson.Options)
+                document = JsonSerializer.Deserialize(File.ReadAllBytes(path), CertmeshJsonContext.Default.LimitsDocument)
                     ?? throw new InvalidDataException("empty");
                 if (document.SchemaVersion != LimitsDocument.CurrentSchemaVersion)
                 {
@@ -130,18 +130,18 @@ internal sealed class EnrollmentLimits
 
     private void ChangeCore(Action<LimitsDocument> change)
     {
-        var before = JsonSerializer.SerializeToUtf8Bytes(_document, KoiJson.Options);
+        var before = JsonSerializer.SerializeToUtf8Bytes(_document, CertmeshJsonContext.Default.LimitsDocument);
         // Pruned first too, so a failure from long ago never adds up with a fresh one.
         Prune(_document);
         change(_document);
         Prune(_document);
         try
         {
-            AtomicFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_document, KoiJson.Indented), AtomicFile.SecretMode);
+            AtomicFile.WriteAllBytes(_path, KoiJson.ToIndentedUtf8Bytes(_document, CertmeshJsonContext.Default.LimitsDocument), AtomicFile.SecretMode);
         }
         catch
         {
-            _document = JsonSerializer.Deserialize<LimitsDocument>(before, KoiJson.Options)!;
+            _document = JsonSerializer.Deserialize(before, CertmeshJsonContext.Default.LimitsDocument)!;
             throw;
         }
     }

@@ -1,3 +1,4 @@
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
@@ -62,7 +63,7 @@ internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLed
             var from = request.Source.ToString();
             ca.Audit.Write("join_denied", ("hostname", name), ("from", from), ("request_id", request.RequestId), ("by", by), ("reason", why));
             LogJoinDenied(ca.Logger, name, from);
-            ca.Publish("join_denied", new { hostname = name, from, request_id = request.RequestId });
+            ca.Publish("join_denied", new JoinRequestEvent(name, from, request.RequestId));
             return new DenialView(request.RequestId, name, by, why);
         }, cancellationToken);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
@@ -100,7 +101,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
                 var request = pending.Add(candidate, hostname, source);
                 ca.Audit.Write("join_pending", ("hostname", hostname), ("from", who.From), ("request_id", request.RequestId));
                 LogJoinPending(ca.Logger, hostname, who.From);
-                ca.Publish("join_pending", new { hostname, from = who.From, request_id = request.RequestId });
+                ca.Publish("join_pending", new JoinRequestEvent(hostname, who.From, request.RequestId));
                 return new JoinOutcome(null, new JoinPending(request.RequestId, "pending", hostname));
             }
 
@@ -166,7 +167,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
         ca.Roster.Update(r => r! with { Members = [.. r.Members, member] });
         ca.Audit.Write("member_joined", ("hostname", hostname), ("role", "member"), ("fingerprint", fingerprint), ("approved_by", approvedBy ?? "auto"), ("from", from));
         LogMemberJoined(ca.Logger, hostname, from, approvedBy ?? "auto");
-        ca.Publish("member_joined", new { hostname, from, approved_by = approvedBy, cert_fingerprint = fingerprint });
+        ca.Publish("member_joined", new MemberJoinedEvent(hostname, from, approvedBy, fingerprint));
         return (new JoinIssued(hostname, vault.CaPem(), cert.ExportCertificatePem() + "\n", meta.CaFingerprint, certPath, member.CertSans, member.CertExpires), member);
     }
 
@@ -209,7 +210,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
                 window.CloseNow("too_many_failures");
             }
 
-            ca.Publish("enrollment_locked_global", new { failures = outcome.RecentFailures });
+            ca.Publish("enrollment_locked_global", new EnrollmentLockedEvent(outcome.RecentFailures));
         }
 
         return refusal;

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
 
 namespace Koi.Certmesh.Enrollment;
 
@@ -70,6 +72,7 @@ internal sealed class PendingJoins(EnrollmentPolicy policy, TimeProvider time)
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<PendingState>))]
 internal enum PendingState
 {
     Pending,

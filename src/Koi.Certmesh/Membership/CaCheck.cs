@@ -1,4 +1,6 @@
 using Koi.Certmesh.MeshPlane;
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Audit;
 using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Status;
@@ -177,7 +179,7 @@ internal sealed partial class CaCheck(
         audit.Write("ca_pin_mismatch", ("endpoint", member.CaEndpoint), ("pinned", member.PinnedCaFingerprint), ("seen", seen), ("detail", detail));
         LogMitm(logger, member.CaEndpoint, member.PinnedCaFingerprint, seen ?? "(identity proof failed)");
         _health.Failed($"{MitmMessage} at {member.CaEndpoint}; {remedy}");
-        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new { endpoint = member.CaEndpoint, pinned = member.PinnedCaFingerprint, seen });
+        events?.Publish(Authority.CertmeshAuthority.Capability, "ca_pin_mismatch", new CaPinMismatchEvent(member.CaEndpoint, member.PinnedCaFingerprint, seen));
         return saved;
     }
 

@@ -1,7 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Koi.Core;
 using Koi.Core.Errors;
-using Koi.Core.Storage;
 
 namespace Koi.Certmesh.Membership;
 
@@ -13,18 +14,20 @@ internal sealed class CaClient(HttpClient http)
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    private static CertmeshJsonContext Json => CertmeshJsonContext.Default;
+
     public Task<HelloResponse> HelloAsync(string endpoint, string nonce, CancellationToken cancellationToken) =>
-        SendAsync<HelloResponse>(HttpMethod.Post, endpoint, "/v1/certmesh/hello", new HelloRequest(nonce), cancellationToken);
+        SendAsync(HttpMethod.Post, endpoint, "/v1/certmesh/hello", JsonContent.Create(new HelloRequest(nonce), Json.HelloRequest), Json.HelloResponse, cancellationToken);
 
     public Task<CaJoinResponse> JoinAsync(string endpoint, CaJoinRequest request, CancellationToken cancellationToken) =>
-        SendAsync<CaJoinResponse>(HttpMethod.Post, endpoint, "/v1/certmesh/join", request, cancellationToken);
+        SendAsync(HttpMethod.Post, endpoint, "/v1/certmesh/join", JsonContent.Create(request, Json.CaJoinRequest), Json.CaJoinResponse, cancellationToken);
 
     public Task<CaJoinResponse> PollAsync(string endpoint, string requestId, CancellationToken cancellationToken) =>
-        SendAsync<CaJoinResponse>(HttpMethod.Get, endpoint, $"/v1/certmesh/join/{Uri.EscapeDataString(requestId)}", null, cancellationToken);
+        SendAsync(HttpMethod.Get, endpoint, $"/v1/certmesh/join/{Uri.EscapeDataString(requestId)}", null, Json.CaJoinResponse, cancellationToken);
 
     /// <summary>The CA's signed trust bundle; the caller verifies it (<see cref="Revocation.TrustBundleVerifier"/>).</summary>
     public Task<Revocation.SignedTrustBundle> BundleAsync(string endpoint, CancellationToken cancellationToken) =>
-        SendAsync<Revocation.SignedTrustBundle>(HttpMethod.Get, endpoint, "/v1/certmesh/bundle", null, cancellationToken);
+        SendAsync(HttpMethod.Get, endpoint, "/v1/certmesh/bundle", null, Json.SignedTrustBundle, cancellationToken);
 
     /// <summary>A usable base address from what a user typed: <c>host</c>, <c>host:port</c> or a full URL.</summary>
     public static string NormalizeEndpoint(string endpoint)
@@ -50,7 +53,7 @@ internal sealed class CaClient(HttpClient http)
         return builder.Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, object? body, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
@@ -59,10 +62,7 @@ internal sealed class CaClient(HttpClient http)
         // A fresh connection per call: an identity proof must reach whoever holds the address now, not a pooled
         // connection to whoever held it before (an impersonator, or the real CA before a move).
         request.Headers.ConnectionClose = true;
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
-        }
+        request.Content = body;
 
         HttpResponseMessage response;
         try
@@ -93,7 +93,7 @@ internal sealed class CaClient(HttpClient http)
 
             try
             {
-                return JsonSerializer.Deserialize<T>(payload, KoiJson.Options)
+                return JsonSerializer.Deserialize(payload, answer)
                     ?? throw new JsonException("empty body");
             }
             catch (JsonException ex)
@@ -108,7 +108,7 @@ internal sealed class CaClient(HttpClient http)
         KoiError? error = null;
         try
         {
-            error = JsonSerializer.Deserialize<KoiError>(payload, KoiJson.Options);
+            error = JsonSerializer.Deserialize(payload, CoreJsonContext.Default.KoiError);
         }
         catch (JsonException)
         {

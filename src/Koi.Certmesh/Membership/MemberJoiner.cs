@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Audit;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Issuing;
@@ -199,7 +200,7 @@ internal sealed partial class MemberJoiner(
         });
         Audit("joined", ("ca", identity.Hostname), ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("hostname", hostname));
         LogJoined(logger, hostname, identity.Hostname, identity.CaFingerprint);
-        events?.Publish(CertmeshAuthority.Capability, "joined", new { hostname, ca = identity.Hostname, ca_fingerprint = identity.CaFingerprint });
+        events?.Publish(CertmeshAuthority.Capability, "joined", new JoinedMeshEvent(hostname, identity.Hostname, identity.CaFingerprint));
         return MemberJoinResult.Enrolled(hostname, identity, certDir, sans, leaf.NotAfter.ToUniversalTime(), trust);
     }
 

@@ -5,7 +5,7 @@ namespace Koi.Certmesh.Membership;
 /// <summary>The one writer of <c>membership.json</c>; readers see the last saved document.</summary>
 internal sealed class MembershipStore(string path)
 {
-    private readonly JsonStateFile<MembershipDocument> _file = new(path);
+    private readonly JsonStateFile<MembershipDocument> _file = new(path, CertmeshJsonContext.Default.MembershipDocument);
     private readonly Lock _gate = new();
     private MembershipDocument? _current;
     private bool _loaded;

@@ -2,7 +2,9 @@ using System.Net.Http.Json;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Koi.Certmesh.MeshPlane;
+using Koi.Core;
 using Koi.Core.Errors;
 using Koi.Core.Storage;
 
@@ -17,11 +19,13 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
+    private static CertmeshJsonContext Json => CertmeshJsonContext.Default;
+
     public Task<HeartbeatResponse> HeartbeatAsync(MembershipDocument member, HeartbeatRequest request, CancellationToken cancellationToken) =>
-        SendAsync<HeartbeatResponse>(member, "/heartbeat", request, cancellationToken);
+        SendAsync(member, "/heartbeat", JsonContent.Create(request, Json.HeartbeatRequest), Json.HeartbeatResponse, cancellationToken);
 
     public Task<RenewResponse> RenewAsync(MembershipDocument member, RenewRequest request, CancellationToken cancellationToken) =>
-        SendAsync<RenewResponse>(member, "/renew", request, cancellationToken);
+        SendAsync(member, "/renew", JsonContent.Create(request, Json.RenewRequest), Json.RenewResponse, cancellationToken);
 
     /// <summary>The plane's base address: the CA endpoint's host, the announced mesh port.</summary>
     public static string BaseAddress(MembershipDocument member)
@@ -31,7 +35,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
         return $"https://{host}:{member.CaMeshPort ?? CertmeshOptions.DefaultMeshPort}{MeshRoutes.Prefix}";
     }
 
-    internal async Task<T> SendAsync<T>(MembershipDocument member, string path, object body, CancellationToken cancellationToken)
+    internal async Task<T> SendAsync<T>(MembershipDocument member, string path, HttpContent body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {
         var dir = files.CertPath(member.Hostname);
         using var client = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));
@@ -54,8 +58,10 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
         HttpResponseMessage response;
         try
         {
-            using var content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
-            response = await http.PostAsync(BaseAddress(member) + path, content, cancellationToken);
+            using (body)
+            {
+                response = await http.PostAsync(BaseAddress(member) + path, body, cancellationToken);
+            }
         }
         catch (HttpRequestException ex) when (refused is not null)
         {
@@ -77,7 +83,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
 
             try
             {
-                return JsonSerializer.Deserialize<T>(payload, KoiJson.Options) ?? throw new JsonException("empty body");
+                return JsonSerializer.Deserialize(payload, answer) ?? throw new JsonException("empty body");
             }
             catch (JsonException ex)
             {
@@ -116,7 +122,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
     {
         try
         {
-            return JsonSerializer.Deserialize<KoiError>(payload, KoiJson.Options);
+            return JsonSerializer.Deserialize(payload, CoreJsonContext.Default.KoiError);
         }
         catch (JsonException)
         {

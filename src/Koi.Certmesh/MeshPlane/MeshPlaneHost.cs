@@ -2,6 +2,7 @@ using System.Net;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
+using Koi.Core;
 using Koi.Core.Errors;
 using Koi.Core.Status;
 using Koi.Core.Storage;
@@ -110,7 +111,7 @@ internal sealed partial class MeshPlaneHost(
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [CertmeshJsonContext.Default, CoreJsonContext.Default]));
         builder.Services.AddSingleton(renewals);
         builder.Services.AddSingleton(heartbeats);
         builder.Services.AddSingleton(validator);
@@ -187,12 +188,12 @@ internal sealed partial class MeshPlaneHost(
         catch (KoiException ex)
         {
             context.Response.StatusCode = KoiErrorStatus.Table.GetValueOrDefault(ex.Code, 500);
-            await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), KoiJson.Options);
+            await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), CoreJsonContext.Default.KoiError);
         }
         catch (BadHttpRequestException ex)
         {
             context.Response.StatusCode = 400;
-            await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), KoiJson.Options);
+            await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), CoreJsonContext.Default.KoiError);
         }
     }
 

@@ -48,7 +48,7 @@ internal sealed partial class BundleKeeper(CaContext ca, CaVault vault, TrustBun
                 ("sequence", held.Bundle.Sequence.ToString(CultureInfo.InvariantCulture)),
                 ("revoked", held.Bundle.Revoked.Count.ToString(CultureInfo.InvariantCulture)));
             LogBundlePublished(ca.Logger, held.Bundle.Sequence, held.Bundle.Revoked.Count);
-            ca.Publish("trust_bundle_published", new BundlePublished(held.Bundle.Sequence, held.Bundle.Revoked.Count));
+            ca.Publish("trust_bundle_published", new TrustBundlePublishedEvent(held.Bundle.Sequence, held.Bundle.Revoked.Count));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {

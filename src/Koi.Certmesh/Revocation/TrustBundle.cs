@@ -29,4 +29,4 @@ internal sealed record TrustBundle(
 internal sealed record RevokedCertificate(string Serial, string Hostname, DateTimeOffset RevokedAt);
 
 /// <summary>The <c>trust_bundle_published</c> event.</summary>
-internal sealed record BundlePublished(long Sequence, int Revoked);
+internal sealed record TrustBundlePublishedEvent(long Sequence, int Revoked);

@@ -13,7 +13,7 @@ internal static class TrustBundleSigner
 
     public static SignedTrustBundle Sign(TrustBundle bundle, ECDsa caKey)
     {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(bundle, KoiJson.Options);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(bundle, CertmeshJsonContext.Default.TrustBundle);
         var signature = caKey.SignData(Signed(payload), HashAlgorithmName.SHA256);
         return new SignedTrustBundle(Convert.ToBase64String(payload), Convert.ToBase64String(signature));
     }

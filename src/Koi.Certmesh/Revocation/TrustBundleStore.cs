@@ -45,7 +45,7 @@ internal sealed class TrustBundleStore(string bundlePath, string crlPath) : IMes
             SignedTrustBundle signed;
             try
             {
-                signed = JsonSerializer.Deserialize<SignedTrustBundle>(File.ReadAllBytes(BundlePath), KoiJson.Options)
+                signed = JsonSerializer.Deserialize(File.ReadAllBytes(BundlePath), CertmeshJsonContext.Default.SignedTrustBundle)
                     ?? throw new JsonException("empty");
             }
             catch (JsonException ex)
@@ -98,7 +98,7 @@ internal sealed class TrustBundleStore(string bundlePath, string crlPath) : IMes
 
             held = Hold(signed, bundle);
             AtomicFile.WriteAllText(CrlPath, bundle.Crl);
-            AtomicFile.WriteAllText(BundlePath, JsonSerializer.Serialize(signed, KoiJson.Indented));
+            AtomicFile.WriteAllText(BundlePath, KoiJson.ToIndentedString(signed, CertmeshJsonContext.Default.SignedTrustBundle));
             _held = held;
         }
 

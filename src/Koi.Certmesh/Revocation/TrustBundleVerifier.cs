@@ -34,7 +34,7 @@ internal static class TrustBundleVerifier
         X509Certificate2 ca;
         try
         {
-            bundle = JsonSerializer.Deserialize<TrustBundle>(payload, KoiJson.Options) ?? throw new JsonException("empty");
+            bundle = JsonSerializer.Deserialize(payload, CertmeshJsonContext.Default.TrustBundle) ?? throw new JsonException("empty");
             ca = X509Certificate2.CreateFromPem(bundle.CaCert);
         }
         catch (Exception ex) when (ex is JsonException or CryptographicException or ArgumentException or NotSupportedException)

@@ -1,3 +1,4 @@
+using Koi.Certmesh.Api;
 using Koi.Certmesh.Authority;
 using Koi.Core.Errors;
 using Microsoft.Extensions.Logging;
@@ -44,7 +45,7 @@ internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeep
             });
             ca.Audit.Write("member_revoked", ("hostname", member.Hostname), ("fingerprint", member.CertFingerprint), ("by", entry.RevokedBy), ("reason", why));
             LogMemberRevoked(ca.Logger, member.Hostname, entry.RevokedBy);
-            ca.Publish("member_revoked", new { hostname = member.Hostname, revoked_by = entry.RevokedBy, reason = why });
+            ca.Publish("member_revoked", new MemberRevokedEvent(member.Hostname, entry.RevokedBy, why));
             bundles.PublishIfDue();
             return entry;
         }, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Koi.Core.Storage;
 
 namespace Koi.Certmesh.Roster;
 
@@ -153,6 +154,7 @@ internal sealed record RevocationEntry(string Hostname, DateTimeOffset RevokedAt
 
 internal sealed record ProxyEntry(string Name, int ListenPort, string Backend, bool BackendRemote, string CertSource);
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<TrustProfile>))]
 internal enum TrustProfile
 {
     Personal,
@@ -161,12 +163,14 @@ internal enum TrustProfile
     Custom,
 }
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<EnrollmentState>))]
 internal enum EnrollmentState
 {
     Open,
     Closed,
 }
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<MemberRole>))]
 internal enum MemberRole
 {
     Primary,
@@ -174,6 +178,7 @@ internal enum MemberRole
     Member,
 }
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<MemberStatus>))]
 internal enum MemberStatus
 {
     Active,

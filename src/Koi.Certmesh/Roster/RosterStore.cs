@@ -54,7 +54,7 @@ internal sealed class RosterStore(string path)
             }
 
             var bytes = File.ReadAllBytes(Path);
-            var document = JsonSerializer.Deserialize<RosterDocument>(bytes, KoiJson.Options)
+            var document = JsonSerializer.Deserialize(bytes, CertmeshJsonContext.Default.RosterDocument)
                 ?? throw new InvalidDataException($"{Path} is empty");
             if (document.SchemaVersion > RosterDocument.CurrentSchemaVersion)
             {
@@ -141,7 +141,7 @@ internal sealed class RosterStore(string path)
 
     private void WriteSnapshot(RosterDocument document)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, KoiJson.Indented);
+        var bytes = KoiJson.ToIndentedUtf8Bytes(document, CertmeshJsonContext.Default.RosterDocument);
         AtomicFile.WriteAllBytes(Path, bytes);
         _snapshotHash = Hash(bytes);
 
@@ -154,7 +154,7 @@ internal sealed class RosterStore(string path)
         using var buffer = new MemoryStream();
         foreach (var member in added)
         {
-            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member), KoiJson.Options);
+            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member), CertmeshJsonContext.Default.JournalLine);
             buffer.WriteByte((byte)'\n');
         }
 
@@ -213,7 +213,7 @@ internal sealed class RosterStore(string path)
             JournalLine? line;
             try
             {
-                line = JsonSerializer.Deserialize<JournalLine>(lines[i], KoiJson.Options);
+                line = JsonSerializer.Deserialize(lines[i], CertmeshJsonContext.Default.JournalLine);
             }
             catch (JsonException ex)
             {
@@ -254,5 +254,5 @@ internal sealed class RosterStore(string path)
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private sealed record JournalLine(string Base, RosterMember Member);
+    internal sealed record JournalLine(string Base, RosterMember Member);
 }

@@ -47,7 +47,7 @@ internal sealed class CaHandover : IDisposable
         X509Certificate2? cert = null;
         try
         {
-            var contents = JsonSerializer.Deserialize<BackupContents>(plain, KoiJson.Options) ?? throw new JsonException("empty");
+            var contents = JsonSerializer.Deserialize(plain, CertmeshJsonContext.Default.BackupContents) ?? throw new JsonException("empty");
             cert = X509Certificate2.CreateFromPem(contents.CaCertPem);
             if (CertificateAuthorityFactory.Fingerprint(cert) != pinnedFingerprint || contents.CaFingerprint != pinnedFingerprint)
             {

@@ -36,7 +36,7 @@ internal sealed class HaStateStore(string path)
         {
             if (!_loaded)
             {
-                _current = File.Exists(path) ? JsonSerializer.Deserialize<HaState>(File.ReadAllText(path), KoiJson.Options) : null;
+                _current = File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), CertmeshJsonContext.Default.HaState) : null;
                 _loaded = true;
             }
 
@@ -48,7 +48,7 @@ internal sealed class HaStateStore(string path)
 
     public HaState Save(HaState state)
     {
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(state, KoiJson.Indented));
+        AtomicFile.WriteAllText(path, KoiJson.ToIndentedString(state, CertmeshJsonContext.Default.HaState));
         _current = state;
         _loaded = true;
         Changed?.Invoke(this, EventArgs.Empty);

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Koi.Core.Storage;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Koi.Certmesh.Standby;
 
@@ -15,14 +15,14 @@ internal static class ManifestSigner
 {
     public const int MaxPayloadBytes = 64 * 1024;
 
-    public static SignedManifest Sign<T>(T value, ECDsa caKey, string context)
+    public static SignedManifest Sign<T>(T value, JsonTypeInfo<T> info, ECDsa caKey, string context)
     {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(value, KoiJson.Options);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(value, info);
         return new SignedManifest(Convert.ToBase64String(payload), Convert.ToBase64String(caKey.SignData(Signed(context, payload), HashAlgorithmName.SHA256)));
     }
 
     /// <summary>The statement, if signed by <paramref name="caCert"/>'s key; otherwise null and why in <paramref name="problem"/>.</summary>
-    public static T? Verify<T>(SignedManifest signed, X509Certificate2 caCert, string context, out string? problem)
+    public static T? Verify<T>(SignedManifest signed, JsonTypeInfo<T> info, X509Certificate2 caCert, string context, out string? problem)
         where T : class
     {
         try
@@ -43,7 +43,7 @@ internal static class ManifestSigner
             }
 
             problem = null;
-            return JsonSerializer.Deserialize<T>(payload, KoiJson.Options) ?? throw new JsonException("empty");
+            return JsonSerializer.Deserialize(payload, info) ?? throw new JsonException("empty");
         }
         catch (Exception ex) when (ex is FormatException or JsonException or CryptographicException)
         {

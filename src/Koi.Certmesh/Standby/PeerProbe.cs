@@ -15,14 +15,14 @@ internal sealed class PeerProbe(MeshClient mesh)
         Koi.Certmesh.Standby.SignedManifest signed;
         try
         {
-            signed = await mesh.SendAsync<SignedManifest>(link.AsMember(), "/standby/probe", new EmptyBody(), cancellationToken);
+            signed = await mesh.SendAsync(link.AsMember(), "/standby/probe", System.Net.Http.Json.JsonContent.Create(new EmptyBody(), CertmeshJsonContext.Default.EmptyBody), CertmeshJsonContext.Default.SignedManifest, cancellationToken);
         }
         catch (Exception ex) when (ex is KoiException or MeshServerRefusedException or IOException or HttpRequestException)
         {
             return new ProbeAnswer(null, ex.Message);
         }
 
-        var claim = ManifestSigner.Verify<RoleClaim>(signed, caCert, StandbyHandover.ClaimContext, out var problem);
+        var claim = ManifestSigner.Verify(signed, CertmeshJsonContext.Default.RoleClaim, caCert, StandbyHandover.ClaimContext, out var problem);
         if (claim is null)
         {
             return new ProbeAnswer(null, problem);

@@ -87,8 +87,8 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
             Convert.ToBase64String(secrets.TotpSecret),
             File.ReadAllText(ca.Files.AuditKey),
             File.ReadAllText(ca.Files.AuditLog),
-            JsonSerializer.Serialize(updated, KoiJson.Options));
-        var plain = JsonSerializer.SerializeToUtf8Bytes(contents, KoiJson.Options);
+            JsonSerializer.Serialize(updated, CertmeshJsonContext.Default.RosterDocument));
+        var plain = JsonSerializer.SerializeToUtf8Bytes(contents, CertmeshJsonContext.Default.BackupContents);
         try
         {
             var sealedTransfer = KeyTransfer.Seal(plain, body.TransferKey!, new TransferBinding(fingerprint, peer.Hostname));
@@ -125,7 +125,7 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
             ManifestSigner.Sha256(auditLog),
             AuditHead(auditLog),
             held?.Bundle.Sequence);
-        return new StandbySyncResponse(ManifestSigner.Sign(manifest, secrets.CaKey, SyncContext), rosterText, auditLog, held?.Signed);
+        return new StandbySyncResponse(ManifestSigner.Sign(manifest, CertmeshJsonContext.Default.SyncManifest, secrets.CaKey, SyncContext), rosterText, auditLog, held?.Signed);
     }, cancellationToken);
 
     /// <summary>This CA's signed statement of role and epoch; null while it cannot sign (locked).</summary>
@@ -138,7 +138,7 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
 
         var state = State;
         var claim = new RoleClaim(ca.Hostname, roster.Metadata.CaFingerprint, state.Role.ToString().ToLowerInvariant(), state.Epoch, state.Since, ca.Now);
-        return ManifestSigner.Sign(claim, secrets.CaKey, ClaimContext);
+        return ManifestSigner.Sign(claim, CertmeshJsonContext.Default.RoleClaim, secrets.CaKey, ClaimContext);
     }
 
     /// <summary>The last line of the audit log (its hash chain's head), or empty for an empty log.</summary>

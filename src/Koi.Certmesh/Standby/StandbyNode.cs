@@ -38,14 +38,14 @@ internal sealed class StandbyNode(CertmeshFiles files, HaStateStore ha, Membersh
 
     public X509Certificate2? CaCert => _caCert ??= File.Exists(files.CaCert) ? X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCert)) : null;
 
-    public PrimaryLink? Link => _link ??= File.Exists(LinkPath) ? JsonSerializer.Deserialize<PrimaryLink>(File.ReadAllText(LinkPath), KoiJson.Options) : null;
+    public PrimaryLink? Link => _link ??= File.Exists(LinkPath) ? JsonSerializer.Deserialize(File.ReadAllText(LinkPath), CertmeshJsonContext.Default.PrimaryLink) : null;
 
     /// <summary>The last synced (or handed-over) roster's text; null before promote.</summary>
     public string? RosterText => File.Exists(files.Roster) ? File.ReadAllText(files.Roster) : null;
 
     public void SaveLink(PrimaryLink link)
     {
-        AtomicFile.WriteAllText(LinkPath, JsonSerializer.Serialize(link, KoiJson.Indented));
+        AtomicFile.WriteAllText(LinkPath, KoiJson.ToIndentedString(link, CertmeshJsonContext.Default.PrimaryLink));
         _link = link;
     }
 

@@ -54,7 +54,7 @@ internal sealed class StandbyPromotion(
             PromoteResponse response;
             try
             {
-                response = await mesh.SendAsync<PromoteResponse>(member, "/standby/promote", new PromoteRequest(totpCode, KeyTransfer.PublicKey(transferKey)), cancellationToken);
+                response = await mesh.SendAsync(member, "/standby/promote", System.Net.Http.Json.JsonContent.Create(new PromoteRequest(totpCode, KeyTransfer.PublicKey(transferKey)), CertmeshJsonContext.Default.PromoteRequest), CertmeshJsonContext.Default.PromoteResponse, cancellationToken);
             }
             catch (KoiException ex)
             {

@@ -16,12 +16,12 @@ internal sealed class StandbySync(StandbyNode node, MeshClient mesh)
     public async Task<SyncManifest> SyncAsync(CancellationToken cancellationToken)
     {
         var link = node.Link ?? throw new KoiException(KoiErrorCode.InvalidRequest, "this machine is not a standby CA");
-        var response = await mesh.SendAsync<StandbySyncResponse>(link.AsMember(), "/standby/sync", new EmptyBody(), cancellationToken);
+        var response = await mesh.SendAsync(link.AsMember(), "/standby/sync", System.Net.Http.Json.JsonContent.Create(new EmptyBody(), CertmeshJsonContext.Default.EmptyBody), CertmeshJsonContext.Default.StandbySyncResponse, cancellationToken);
         await node.Gate.WaitAsync(cancellationToken);
         try
         {
             var manifest = Verify(response, link.PinnedCaFingerprint);
-            node.ApplySync(response.Roster, response.AuditLog, response.Bundle is null ? null : JsonSerializer.Serialize(response.Bundle, KoiJson.Indented));
+            node.ApplySync(response.Roster, response.AuditLog, response.Bundle is null ? null : KoiJson.ToIndentedString(response.Bundle, CertmeshJsonContext.Default.SignedTrustBundle));
             var state = node.Ha.Current!;
             node.Ha.Save(state with { Epoch = manifest.Epoch, Primary = manifest.PrimaryHostname });
             return manifest;
@@ -36,7 +36,7 @@ internal sealed class StandbySync(StandbyNode node, MeshClient mesh)
     internal SyncManifest Verify(StandbySyncResponse response, string pinnedFingerprint)
     {
         var caCert = node.CaCert ?? throw new KoiException(KoiErrorCode.InvalidRequest, "the standby holds no CA certificate");
-        var manifest = ManifestSigner.Verify<SyncManifest>(response.Manifest, caCert, StandbyHandover.SyncContext, out var problem)
+        var manifest = ManifestSigner.Verify(response.Manifest, CertmeshJsonContext.Default.SyncManifest, caCert, StandbyHandover.SyncContext, out var problem)
             ?? throw Refused(problem!);
         if (manifest.CaFingerprint != pinnedFingerprint)
         {
@@ -59,7 +59,7 @@ internal sealed class StandbySync(StandbyNode node, MeshClient mesh)
             long? held = null;
             if (File.Exists(node.Files.TrustBundle))
             {
-                var old = JsonSerializer.Deserialize<SignedTrustBundle>(File.ReadAllText(node.Files.TrustBundle), KoiJson.Options);
+                var old = JsonSerializer.Deserialize(File.ReadAllText(node.Files.TrustBundle), CertmeshJsonContext.Default.SignedTrustBundle);
                 held = old is null ? null : TrustBundleVerifier.Verify(old, pinnedFingerprint, null).Sequence;
             }
 

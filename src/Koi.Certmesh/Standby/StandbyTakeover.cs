@@ -39,7 +39,7 @@ internal sealed class StandbyTakeover(CertmeshAuthority authority, StandbyNode n
                 }
 
                 var old = node.Ha.Current!;
-                var synced = JsonSerializer.Deserialize<RosterDocument>(rosterText, KoiJson.Options)
+                var synced = JsonSerializer.Deserialize(rosterText, CertmeshJsonContext.Default.RosterDocument)
                     ?? throw new KoiException(KoiErrorCode.InvalidRequest, "the standby's roster is empty");
                 var hostname = ca.Hostname;
                 var now = ca.Now;

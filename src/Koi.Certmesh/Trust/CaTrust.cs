@@ -60,7 +60,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
             }
         }
 
-        AtomicFile.WriteAllText(ca.Files.TrustRecord, JsonSerializer.Serialize(installed.Order(StringComparer.Ordinal).ToList(), KoiJson.Indented));
+        AtomicFile.WriteAllText(ca.Files.TrustRecord, KoiJson.ToIndentedString(installed.Order(StringComparer.Ordinal).ToList(), CertmeshJsonContext.Default.ListString));
         return results;
     }
 
@@ -92,7 +92,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
 
         if (Directory.Exists(ca.Files.Dir))
         {
-            AtomicFile.WriteAllText(ca.Files.TrustRecord, JsonSerializer.Serialize(installed.Order(StringComparer.Ordinal).ToList(), KoiJson.Indented));
+            AtomicFile.WriteAllText(ca.Files.TrustRecord, KoiJson.ToIndentedString(installed.Order(StringComparer.Ordinal).ToList(), CertmeshJsonContext.Default.ListString));
         }
 
         return results;
@@ -105,7 +105,7 @@ internal sealed partial class CaTrust(CaContext ca, CaVault vault)
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        var names = JsonSerializer.Deserialize<List<string>>(File.ReadAllText(ca.Files.TrustRecord), KoiJson.Options) ?? [];
+        var names = JsonSerializer.Deserialize(File.ReadAllText(ca.Files.TrustRecord), CertmeshJsonContext.Default.ListString) ?? [];
         return new HashSet<string>(names, StringComparer.Ordinal);
     }
 }

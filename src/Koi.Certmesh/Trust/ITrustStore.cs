@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
+
 namespace Koi.Certmesh.Trust;
 
 /// <summary>One place a machine keeps trusted roots (the system store, one NSS database, …).</summary>
@@ -16,6 +19,7 @@ internal interface ITrustStore
 /// <param name="Remedy">What the operator can do about a failure, e.g. run as root.</param>
 internal sealed record TrustResult(string Store, TrustState State, string? Detail = null, string? Remedy = null);
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<TrustState>))]
 internal enum TrustState
 {
     Installed,

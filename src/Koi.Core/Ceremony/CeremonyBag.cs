@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Koi.Core.Storage;
 
 namespace Koi.Core.Ceremony;
 
@@ -57,7 +58,7 @@ public sealed class CeremonyBag
             : [];
     }
 
-    public void Set(string key, string value) => _values[key] = JsonSerializer.SerializeToElement(value);
+    public void Set(string key, string value) => _values[key] = KoiJson.Element(value);
 
     public void Set(string key, JsonElement value) => _values[key] = value.Clone();
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
 
 namespace Koi.Core.Ceremony;
 
@@ -26,6 +28,7 @@ public sealed record PromptOption(string Value, string Label);
 
 public sealed record CeremonyMessage(MessageKind Kind, string Title, string Content);
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<InputType>))]
 public enum InputType
 {
     SelectOne,
@@ -38,6 +41,7 @@ public enum InputType
     Fido2,
 }
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<MessageKind>))]
 public enum MessageKind
 {
     Info,

@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
+
 namespace Koi.Core.Discovery;
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<ServiceChangeKind>))]
 public enum ServiceChangeKind
 {
     /// <summary>The instance appeared (its PTR record was received).</summary>

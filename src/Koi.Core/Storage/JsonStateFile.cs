@@ -1,11 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Koi.Core.Storage;
 
 /// <summary>
 /// A JSON state file with one writer: saves go through a lock and <see cref="AtomicFile"/>.
 /// </summary>
-public sealed class JsonStateFile<T>(string path, UnixFileMode mode = AtomicFile.PublicMode)
+public sealed class JsonStateFile<T>(string path, JsonTypeInfo<T> info, UnixFileMode mode = AtomicFile.PublicMode)
     where T : class
 {
     private readonly Lock _gate = new();
@@ -22,7 +23,7 @@ public sealed class JsonStateFile<T>(string path, UnixFileMode mode = AtomicFile
             }
 
             using var stream = File.OpenRead(Path);
-            return JsonSerializer.Deserialize<T>(stream, KoiJson.Options);
+            return JsonSerializer.Deserialize(stream, info);
         }
     }
 
@@ -30,7 +31,7 @@ public sealed class JsonStateFile<T>(string path, UnixFileMode mode = AtomicFile
     {
         lock (_gate)
         {
-            AtomicFile.WriteAllBytes(Path, JsonSerializer.SerializeToUtf8Bytes(value, KoiJson.Indented), mode);
+            AtomicFile.WriteAllBytes(Path, KoiJson.ToIndentedUtf8Bytes(value, info), mode);
         }
     }
 }

@@ -15,7 +15,7 @@ internal sealed class DnsStateStore
 
     public DnsStateStore(string path)
     {
-        _file = new JsonStateFile<DnsState>(path);
+        _file = new JsonStateFile<DnsState>(path, DnsJsonContext.Default.DnsState);
     }
 
     public string Path => _file.Path;

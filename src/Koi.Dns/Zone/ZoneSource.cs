@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
+
 namespace Koi.Dns.Zone;
 
 /// <summary>Where a name in the zone comes from, highest priority first (seed 001 §5.2).</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<ZoneSource>))]
 internal enum ZoneSource
 {
     /// <summary><c>koi dns add</c>.</summary>

@@ -6,7 +6,7 @@ namespace Koi.Health.State;
 /// <summary>The one writer of <c>state/health.json</c>: every save is atomic, loads never half-read.</summary>
 internal sealed class HealthStateStore(string path)
 {
-    private readonly JsonStateFile<HealthDocument> _file = new(path);
+    private readonly JsonStateFile<HealthDocument> _file = new(path, HealthJsonContext.Default.HealthDocument);
 
     public string Path => _file.Path;
 

@@ -175,12 +175,8 @@ internal static class MdnsHttpEndpoints
         return list;
     }
 
-    private static object Status(MdnsEngine engine, LeaseKeeper leases) => new
-    {
-        Stats = engine.Stats,
-        Registrations = engine.Registrations(),
-        Leases = leases.Count,
-    };
+    private static MdnsStatusView Status(MdnsEngine engine, LeaseKeeper leases) =>
+        new(engine.Stats, engine.Registrations(), leases.Count);
 
     private static AnnounceResponse Describe(MdnsRegistration registration, Lease? lease) => new(
         registration.Id,

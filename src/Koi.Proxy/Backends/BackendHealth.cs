@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
+
 namespace Koi.Proxy.Backends;
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<BackendState>))]
 internal enum BackendState
 {
     Unknown,

@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+using Koi.Core.Storage;
+
 namespace Koi.Proxy.Listening;
 
+[JsonConverter(typeof(SnakeCaseEnumConverter<ListenerState>))]
 internal enum ListenerState
 {
     Starting,

@@ -7,6 +7,7 @@ using Koi.Core.Capabilities;
 using Koi.Core.Events;
 using Koi.Core.Net;
 using Koi.Core.Trust;
+using Koi.Proxy.Api;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
@@ -502,7 +503,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         if (Backend.Reached())
         {
             LogBackendUp(_logger, Entry.Name, Entry.Backend);
-            _events.Publish(CapabilityNames.Proxy, "backend_up", new { name = Entry.Name, backend = Entry.Backend });
+            _events.Publish(CapabilityNames.Proxy, "backend_up", new ProxyBackendEvent(Entry.Name, Entry.Backend));
             _changed();
         }
     }
@@ -513,14 +514,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         if (Backend.Missed(reason))
         {
             LogBackendDown(_logger, Entry.Name, Entry.Backend, reason);
-            _events.Publish(CapabilityNames.Proxy, "backend_down", new { name = Entry.Name, backend = Entry.Backend, reason });
+            _events.Publish(CapabilityNames.Proxy, "backend_down", new ProxyBackendEvent(Entry.Name, Entry.Backend, reason));
             _changed();
         }
     }
 
     private void OnCertificateLoaded(LoadedCertificate certificate)
     {
-        _events.Publish(CapabilityNames.Proxy, "certificate_loaded", new { name = Entry.Name, serial = certificate.Serial, not_after = certificate.NotAfter });
+        _events.Publish(CapabilityNames.Proxy, "certificate_loaded", new ProxyCertificateEvent(Entry.Name, certificate.Serial, certificate.NotAfter));
         Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
@@ -542,7 +543,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         {
             RecordError(reason);
             LogListenerFailed(_logger, Entry.Name, reason);
-            _events.Publish(CapabilityNames.Proxy, "listener_failed", new { name = Entry.Name, reason });
+            _events.Publish(CapabilityNames.Proxy, "listener_failed", new ProxyListenerFailedEvent(Entry.Name, reason));
         }
     }
 

@@ -6,7 +6,7 @@ namespace Koi.Proxy.State;
 /// <summary>The one writer of <c>state/proxy.json</c>: every save is atomic, loads never half-read.</summary>
 internal sealed class ProxyStateStore(string path)
 {
-    private readonly JsonStateFile<ProxyDocument> _file = new(path);
+    private readonly JsonStateFile<ProxyDocument> _file = new(path, ProxyJsonContext.Default.ProxyDocument);
 
     public string Path => _file.Path;
 

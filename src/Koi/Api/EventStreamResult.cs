@@ -55,6 +55,6 @@ internal sealed class EventStreamResult(EventSubscription subscription, string? 
     private static void Format(SseItem<KoiEvent> item, IBufferWriter<byte> buffer)
     {
         using var writer = new Utf8JsonWriter(buffer);
-        JsonSerializer.Serialize(writer, item.Data, KoiJson.Options);
+        JsonSerializer.Serialize(writer, item.Data, AppJson.Options.Info<KoiEvent>());
     }
 }

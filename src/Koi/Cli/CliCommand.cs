@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Core;
 using Koi.Core.Errors;
-using Koi.Core.Storage;
 
 namespace Koi.Cli;
 
@@ -49,7 +49,7 @@ internal static class CliCommand
     {
         if (cli.Json)
         {
-            cli.JsonStdout.WriteLine(JsonSerializer.Serialize(new KoiError(code, message), KoiJson.Options));
+            cli.JsonStdout.WriteLine(JsonSerializer.Serialize(new KoiError(code, message), CoreJsonContext.Default.KoiError));
         }
 
         cli.Stderr.WriteLine($"error: {message}");
@@ -57,5 +57,5 @@ internal static class CliCommand
     }
 
     public static void WriteJson(this CliContext cli, object value) =>
-        cli.JsonStdout.WriteLine(JsonSerializer.Serialize(value, value.GetType(), KoiJson.Indented));
+        cli.JsonStdout.WriteLine(JsonSerializer.Serialize(value, AppJson.Indented.GetTypeInfo(value.GetType())));
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Koi.Core;
 using Koi.Core.Errors;
 using Koi.Core.Net;
 using Koi.Core.Paths;
@@ -67,7 +68,7 @@ internal sealed class DaemonClient : IDisposable
     public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         using var response = await SendRawAsync(method, path, body, cancellationToken);
-        return await response.Content.ReadFromJsonAsync<T>(KoiJson.Options, cancellationToken)
+        return await response.Content.ReadFromJsonAsync(AppJson.Options.Info<T>(), cancellationToken)
             ?? throw new InvalidOperationException($"empty answer from {path}");
     }
 
@@ -76,7 +77,7 @@ internal sealed class DaemonClient : IDisposable
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: KoiJson.Options);
+            request.Content = JsonContent.Create(body, AppJson.Options.GetTypeInfo(body.GetType()));
         }
 
         return await SendRawAsync(request, cancellationToken);
@@ -119,7 +120,7 @@ internal sealed class DaemonClient : IDisposable
         {
             try
             {
-                answer = await response.Content.ReadFromJsonAsync<DaemonProofAnswer>(KoiJson.Options, cancellationToken);
+                answer = await response.Content.ReadFromJsonAsync(KoiJsonContext.Default.DaemonProofAnswer, cancellationToken);
             }
             catch (JsonException)
             {
@@ -156,7 +157,7 @@ internal sealed class DaemonClient : IDisposable
     {
         try
         {
-            var error = await response.Content.ReadFromJsonAsync<KoiError>(KoiJson.Options, cancellationToken);
+            var error = await response.Content.ReadFromJsonAsync(CoreJsonContext.Default.KoiError, cancellationToken);
             if (error is not null)
             {
                 return error;

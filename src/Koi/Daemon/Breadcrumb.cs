@@ -13,14 +13,14 @@ internal sealed record Breadcrumb(string Endpoint, string Token, int Pid, DateTi
     public static string PathIn(string dataDir) => System.IO.Path.Combine(dataDir, FileName);
 
     public void Write(string dataDir) =>
-        AtomicFile.WriteAllBytes(PathIn(dataDir), JsonSerializer.SerializeToUtf8Bytes(this, KoiJson.Indented), AtomicFile.SecretMode);
+        AtomicFile.WriteAllBytes(PathIn(dataDir), KoiJson.ToIndentedUtf8Bytes(this, KoiJsonContext.Default.Breadcrumb), AtomicFile.SecretMode);
 
     public static Breadcrumb? TryRead(string dataDir)
     {
         try
         {
             var path = PathIn(dataDir);
-            return File.Exists(path) ? JsonSerializer.Deserialize<Breadcrumb>(File.ReadAllBytes(path), KoiJson.Options) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), KoiJsonContext.Default.Breadcrumb) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -111,7 +111,7 @@ internal static class DaemonApp
             // A capability that dies must not take the others down; it reports failed instead.
             host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
         });
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, AppJson.Contexts));
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 
         var paths = new KoiPaths(options.DataDir);

@@ -1,5 +1,5 @@
+using Koi.Core;
 using Koi.Core.Errors;
-using Koi.Core.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Koi.Daemon;
@@ -56,7 +56,7 @@ internal sealed partial class ErrorResponseMiddleware(RequestDelegate next, ILog
             KoiErrorCode.PayloadTooLarge => $"request body is larger than {DaemonApp.MaxRequestBodyBytes} bytes",
             _ => code.Replace('_', ' '),
         };
-        return context.Response.WriteAsJsonAsync(new KoiError(code, message), KoiJson.Options);
+        return context.Response.WriteAsJsonAsync(new KoiError(code, message), CoreJsonContext.Default.KoiError);
     }
 
     private static (string Code, string Message) Classify(BadHttpRequestException ex) => ex.StatusCode switch
@@ -85,7 +85,7 @@ internal sealed partial class ErrorResponseMiddleware(RequestDelegate next, ILog
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await context.Response.WriteAsJsonAsync(new KoiError(code, message), KoiJson.Options);
+        await context.Response.WriteAsJsonAsync(new KoiError(code, message), CoreJsonContext.Default.KoiError);
     }
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "unhandled failure in {Method} {Path}")]

@@ -138,7 +138,7 @@ public sealed class BackupRestoreTests
         var ciphertext = Convert.FromBase64String(file.Sealed.Ciphertext);
         ciphertext[10] ^= 1;
         var tampered = System.Text.Json.JsonSerializer.Serialize(
-            file with { Sealed = file.Sealed with { Ciphertext = Convert.ToBase64String(ciphertext) } }, Koi.Core.Storage.KoiJson.Options);
+            file with { Sealed = file.Sealed with { Ciphertext = Convert.ToBase64String(ciphertext) } }, CertmeshTestJson.Options);
         await using var d = new CertmeshHarness();
 
         var ex = await Assert.ThrowsAsync<KoiException>(() =>

@@ -63,7 +63,7 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
         builder.Services.AddSingleton(new KoiPaths(dir.Path));
         builder.Services.AddSingleton(new StatusRegistry(time));
         builder.Services.AddSingleton<IEventBus>(events);
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [Koi.Certmesh.CertmeshJsonContext.Default, Koi.Core.CoreJsonContext.Default]));
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         capability.AddServices(builder.Services);
         var app = builder.Build();
@@ -86,12 +86,12 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
                     context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
-                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
             catch (BadHttpRequestException ex)
             {
                 context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
         });
         capability.MapEndpoints(app.MapGroup("/v1/certmesh"));

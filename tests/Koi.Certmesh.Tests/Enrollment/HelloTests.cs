@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Koi.Certmesh;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Membership;
@@ -35,7 +36,7 @@ public sealed class HelloTests
         Assert.False(key.VerifyData(Encoding.UTF8.GetBytes($"koi-certmesh-hello\n{Nonce}x\n{hello.CaFingerprint}\nstone-a"), Convert.FromBase64String(hello.Signature), HashAlgorithmName.SHA256));
 
         // The joiner's own check accepts it, and refuses it for another nonce.
-        var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, KoiJson.Options), KoiJson.Options)!;
+        var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options), CertmeshJsonContext.Default.Options)!;
         Assert.Null(HelloVerifier.Problem(wire, Nonce, kit.H.Time.GetUtcNow()));
         Assert.NotNull(HelloVerifier.Problem(wire, Nonce.Replace('0', '1'), kit.H.Time.GetUtcNow()));
     }
@@ -53,7 +54,7 @@ public sealed class HelloTests
         Assert.Equal("closed", hello.Enrollment);
         Assert.Equal("team", hello.Profile);
         Assert.True(hello.RequiresApproval);
-        var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, KoiJson.Options), KoiJson.Options)!;
+        var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options), CertmeshJsonContext.Default.Options)!;
         Assert.Null(HelloVerifier.Problem(wire, Nonce, kit.H.Time.GetUtcNow()));
     }
 
@@ -66,7 +67,7 @@ public sealed class HelloTests
         var hello = await kit.Ca.HelloAsync(Nonce, CancellationToken.None);
 
         Assert.Equal(kit.H.Time.GetUtcNow() + TimeSpan.FromHours(1), hello.EnrollmentClosesAt);
-        var json = JsonSerializer.Serialize(hello, KoiJson.Options);
+        var json = JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options);
         Assert.Contains("\"enrollment_closes_at\":", json);
         Assert.Contains("\"requires_approval\":false", json);
         Assert.DoesNotContain("PRIVATE KEY", json);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Koi.Certmesh;
 using Koi.Certmesh.Authority;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
@@ -83,7 +84,7 @@ public sealed class JoinIssueTests
 
         var outcome = await kit.JoinAsync("stone-b", kit.Code());
 
-        var json = JsonSerializer.Serialize(outcome.Issued, KoiJson.Options);
+        var json = JsonSerializer.Serialize(outcome.Issued, CertmeshJsonContext.Default.Options);
         Assert.DoesNotContain("PRIVATE KEY", json);
         Assert.Contains("\"service_cert\":\"-----BEGIN CERTIFICATE-----", json);
         Assert.DoesNotContain("PRIVATE KEY", kit.RosterOnDisk());

@@ -22,7 +22,7 @@ public sealed class MeshPlaneTests
         using var http = kit.PlaneClient(null);
 
         // No client certificate: the handshake succeeds (the certificate is optional) but member routes refuse.
-        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), KoiJson.Options, Ct);
+        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), CertmeshTestJson.Options, Ct);
 
         Assert.Equal(ComponentState.Running, kit.PlaneHealth().State);
         Assert.NotEqual(kit.Join.H.Options.AnnouncePort, kit.Plane.Port);
@@ -40,10 +40,10 @@ public sealed class MeshPlaneTests
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new CertificateRequest("CN=whoever", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
 
-        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/renew", new RenewRequest(csr), KoiJson.Options, Ct);
+        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/renew", new RenewRequest(csr), CertmeshTestJson.Options, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var renewed = (await response.Content.ReadFromJsonAsync<RenewResponse>(KoiJson.Options, Ct))!;
+        var renewed = (await response.Content.ReadFromJsonAsync<RenewResponse>(CertmeshTestJson.Options, Ct))!;
         using var cert = X509Certificate2.CreateFromPem(renewed.ServiceCert);
         Assert.Equal("stone-b", cert.GetNameInfo(X509NameType.SimpleName, false));
         Assert.NotEqual(current.SerialNumber, cert.SerialNumber);
@@ -64,7 +64,7 @@ public sealed class MeshPlaneTests
         using var http = kit.PlaneClient(current);
         var before = kit.RosterEntry().CertFingerprint;
 
-        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/renew", new RenewRequest(JoinKitCsr()), KoiJson.Options, Ct);
+        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/renew", new RenewRequest(JoinKitCsr()), CertmeshTestJson.Options, Ct);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("ca_locked", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public sealed class MeshPlaneTests
         using var http = kit.PlaneClient(current);
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() =>
-            http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), KoiJson.Options, Ct));
+            http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), CertmeshTestJson.Options, Ct));
 
         Assert.NotNull(error);
         Assert.Contains(kit.Join.AuditLines(), l => l.Contains("mesh_handshake_refused", StringComparison.Ordinal) && l.Contains("reason=revoked", StringComparison.Ordinal));
@@ -96,7 +96,7 @@ public sealed class MeshPlaneTests
         using var http = kit.PlaneClient(stranger);
 
         await Assert.ThrowsAsync<HttpRequestException>(() =>
-            http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), KoiJson.Options, Ct));
+            http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest(null, null, null), CertmeshTestJson.Options, Ct));
 
         Assert.Contains("mesh_handshake_refused subject=stone-b", string.Join("\n", kit.Join.AuditLines()), StringComparison.Ordinal);
     }
@@ -109,10 +109,10 @@ public sealed class MeshPlaneTests
         using var current = kit.MemberCertificate();
         using var http = kit.PlaneClient(current);
 
-        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest("systemctl reload nginx", "ok", null), KoiJson.Options, Ct);
+        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest("systemctl reload nginx", "ok", null), CertmeshTestJson.Options, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var answer = (await response.Content.ReadFromJsonAsync<HeartbeatResponse>(KoiJson.Options, Ct))!;
+        var answer = (await response.Content.ReadFromJsonAsync<HeartbeatResponse>(CertmeshTestJson.Options, Ct))!;
         Assert.Equal(kit.Join.H.Time.GetUtcNow(), answer.CaTime);
         Assert.Equal((long)TimeSpan.FromDays(30).TotalSeconds, answer.Policy.LifetimeSecs);
         var entry = kit.RosterEntry();
@@ -127,7 +127,7 @@ public sealed class MeshPlaneTests
         using var current = kit.MemberCertificate();
         using var http = kit.PlaneClient(current);
 
-        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest("reload\nrm -rf /", null, null), KoiJson.Options, Ct);
+        var response = await http.PostAsJsonAsync("/v1/certmesh/mesh/heartbeat", new HeartbeatRequest("reload\nrm -rf /", null, null), CertmeshTestJson.Options, Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(kit.RosterEntry().ReloadHook);

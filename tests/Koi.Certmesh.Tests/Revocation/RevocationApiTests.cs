@@ -56,9 +56,9 @@ public sealed class RevocationApiTests
         await JoinAsync(host, secret, "stone-c", "10.77.0.13");
         var local = host.Client("127.0.0.1");
 
-        var unlocked = await (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-b", null), KoiJson.Options, Ct)).Content.ReadFromJsonAsync<JsonElement>(KoiJson.Options, Ct);
+        var unlocked = await (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-b", null), CertmeshTestJson.Options, Ct)).Content.ReadFromJsonAsync<JsonElement>(CertmeshTestJson.Options, Ct);
         await host.Ca.LockAsync(Ct);
-        var locked = await (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-c", null), KoiJson.Options, Ct)).Content.ReadFromJsonAsync<JsonElement>(KoiJson.Options, Ct);
+        var locked = await (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-c", null), CertmeshTestJson.Options, Ct)).Content.ReadFromJsonAsync<JsonElement>(CertmeshTestJson.Options, Ct);
 
         Assert.Equal(2, unlocked.GetProperty("bundle_sequence").GetInt64());
         Assert.Equal(host.Ca.Roster.Current!.Members.Single(m => m.Hostname == "stone-b").CertSerial, unlocked.GetProperty("serials")[0].GetString());
@@ -87,7 +87,7 @@ public sealed class RevocationApiTests
 
         var before = await follower.RefreshAsync(membership, Ct);
         var oldBundle = relay.Last!;
-        (await host.Client("127.0.0.1").PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-b", "stolen"), KoiJson.Options, Ct)).EnsureSuccessStatusCode();
+        (await host.Client("127.0.0.1").PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-b", "stolen"), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
         var after = await follower.RefreshAsync(membership, Ct);
         relay.Replay = oldBundle;
         var replayed = await follower.RefreshAsync(membership, Ct);
@@ -125,10 +125,10 @@ public sealed class RevocationApiTests
     private static async Task<JsonElement> JoinAsync(EnrollmentApiHost host, byte[] secret, string hostname, string from)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var response = await host.Client(from).PostAsJsonAsync("/v1/certmesh/join", new JoinRequest(hostname, JoinKit.Csr(key, hostname), Totp.Code(secret, host.Time.GetUtcNow()), []), KoiJson.Options, Ct);
+        var response = await host.Client(from).PostAsJsonAsync("/v1/certmesh/join", new JoinRequest(hostname, JoinKit.Csr(key, hostname), Totp.Code(secret, host.Time.GetUtcNow()), []), CertmeshTestJson.Options, Ct);
         response.EnsureSuccessStatusCode();
         host.Time.Advance(TimeSpan.FromSeconds(Totp.StepSeconds));
-        return await response.Content.ReadFromJsonAsync<JsonElement>(KoiJson.Options, Ct);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(CertmeshTestJson.Options, Ct);
     }
 
     /// <summary>Passes requests to the CA; remembers the last bundle body, or answers with an old one (a replay on the path).</summary>

@@ -115,10 +115,10 @@ public sealed class TrustBundleTests : IDisposable
     {
         using var b = _kit.Issue("stone-b");
         Publisher(out var store).Publish(_kit.Roster(("stone-b", b)), _kit.CaCert, _kit.CaKey);
-        var signed = JsonSerializer.Deserialize<SignedTrustBundle>(File.ReadAllText(store.BundlePath), KoiJson.Options)!;
+        var signed = JsonSerializer.Deserialize<SignedTrustBundle>(File.ReadAllText(store.BundlePath), CertmeshTestJson.Options)!;
         var payload = Encoding.UTF8.GetString(Convert.FromBase64String(signed.Payload));
         var cleared = payload.Replace(RevocationKit.Serial(b), RevocationKit.Serial(b)[..^2] + "00", StringComparison.Ordinal);
-        File.WriteAllText(store.BundlePath, JsonSerializer.Serialize(signed with { Payload = Convert.ToBase64String(Encoding.UTF8.GetBytes(cleared)) }, KoiJson.Options));
+        File.WriteAllText(store.BundlePath, JsonSerializer.Serialize(signed with { Payload = Convert.ToBase64String(Encoding.UTF8.GetBytes(cleared)) }, CertmeshTestJson.Options));
 
         var ex = Assert.Throws<TrustBundleRejectedException>(() => new TrustBundleStore(store.BundlePath, store.CrlPath).Load(_kit.Fingerprint));
 

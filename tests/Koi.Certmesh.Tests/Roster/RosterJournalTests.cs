@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Koi.Certmesh;
 using Koi.Certmesh.Roster;
 using Koi.Core.Storage;
 using Koi.Testing;
@@ -40,7 +41,7 @@ public sealed class RosterJournalTests
         store.Update(r => r! with { Metadata = r.Metadata with { Operator = "Alice" } });
 
         Assert.False(File.Exists(store.JournalPath));
-        var onDisk = JsonSerializer.Deserialize<RosterDocument>(File.ReadAllBytes(store.Path), KoiJson.Options)!;
+        var onDisk = JsonSerializer.Deserialize<RosterDocument>(File.ReadAllBytes(store.Path), CertmeshJsonContext.Default.Options)!;
         Assert.Equal(["stone-01", "stone-02"], onDisk.Members.Select(m => m.Hostname));
         Assert.Equal("Alice", onDisk.Metadata.Operator);
     }
@@ -57,7 +58,7 @@ public sealed class RosterJournalTests
             store.Update(r => r! with { Members = [.. r.Members, Member($"stone-{i + 100}")] });
         }
 
-        Assert.Equal(RosterStore.MaxJournalEntries + 2, JsonSerializer.Deserialize<RosterDocument>(File.ReadAllBytes(store.Path), KoiJson.Options)!.Members.Count);
+        Assert.Equal(RosterStore.MaxJournalEntries + 2, JsonSerializer.Deserialize<RosterDocument>(File.ReadAllBytes(store.Path), CertmeshJsonContext.Default.Options)!.Members.Count);
         Assert.False(File.Exists(store.JournalPath));
     }
 
@@ -118,7 +119,7 @@ public sealed class RosterJournalTests
         Assert.Empty(Directory.GetFiles(temp.Path));
     }
 
-    private static string Json(RosterDocument? document) => JsonSerializer.Serialize(document, KoiJson.Options);
+    private static string Json(RosterDocument? document) => JsonSerializer.Serialize(document, CertmeshJsonContext.Default.Options);
 
     private static RosterMember Member(string hostname) => new()
     {

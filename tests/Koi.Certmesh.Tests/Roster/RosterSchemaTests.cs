@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Koi.Certmesh;
 using Koi.Certmesh.Roster;
 using Koi.Core.Storage;
 using Koi.Testing;
@@ -17,7 +18,7 @@ public sealed class RosterSchemaTests
         store.Replace(document);
 
         var loaded = new RosterStore(store.Path).Load()!;
-        Assert.Equal(JsonSerializer.Serialize(document, KoiJson.Options), JsonSerializer.Serialize(loaded, KoiJson.Options));
+        Assert.Equal(JsonSerializer.Serialize(document, CertmeshJsonContext.Default.Options), JsonSerializer.Serialize(loaded, CertmeshJsonContext.Default.Options));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(store.Path));
     }
 

@@ -91,7 +91,7 @@ public sealed class FailoverTests
         Assert.Equal(1, kit.B.Bundle!.Bundle.Epoch);
 
         // It signs: the role claim verifies under the CA certificate.
-        var claim = ManifestSigner.Verify<RoleClaim>(kit.B.Handover.Claim()!, kit.B.Vault.CaCert!, StandbyHandover.ClaimContext, out _);
+        var claim = ManifestSigner.Verify(kit.B.Handover.Claim()!, CertmeshJsonContext.Default.RoleClaim, kit.B.Vault.CaCert!, StandbyHandover.ClaimContext, out _);
         Assert.Equal(("primary", 1L), (claim!.Role, claim.Epoch));
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Koi.Core.Storage;
 using Koi.Testing;
 
@@ -12,7 +13,7 @@ public sealed class JsonStateFileTests : IDisposable
     [Fact]
     public void Load_NoFile_ReturnsNull()
     {
-        var file = new JsonStateFile<Sample>(_dir.Combine("state", "sample.json"));
+        var file = new JsonStateFile<Sample>(_dir.Combine("state", "sample.json"), SampleJsonContext.Default.Sample);
 
         Assert.Null(file.Load());
     }
@@ -20,7 +21,7 @@ public sealed class JsonStateFileTests : IDisposable
     [Fact]
     public void Save_ThenLoad_RoundTripsInSnakeCase()
     {
-        var file = new JsonStateFile<Sample>(_dir.Combine("sample.json"));
+        var file = new JsonStateFile<Sample>(_dir.Combine("sample.json"), SampleJsonContext.Default.Sample);
 
         file.Save(new Sample("grafana", 8443));
 
@@ -30,3 +31,7 @@ public sealed class JsonStateFileTests : IDisposable
 
     public sealed record Sample(string Name, int ListenPort);
 }
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(JsonStateFileTests.Sample))]
+internal sealed partial class SampleJsonContext : JsonSerializerContext;

@@ -45,7 +45,7 @@ internal sealed class HealthApiHost : IAsyncDisposable
             builder.Services.AddSingleton(proxies);
         }
 
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [Koi.Health.HealthJsonContext.Default, Koi.Core.CoreJsonContext.Default]));
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         capability.AddServices(builder.Services);
         var app = builder.Build();
@@ -58,12 +58,12 @@ internal sealed class HealthApiHost : IAsyncDisposable
             catch (KoiException ex)
             {
                 context.Response.StatusCode = ex.HttpStatus;
-                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
             catch (BadHttpRequestException ex)
             {
                 context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
         });
         capability.MapEndpoints(app.MapGroup("/v1/health"));

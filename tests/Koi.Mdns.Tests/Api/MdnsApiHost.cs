@@ -47,7 +47,7 @@ internal sealed class MdnsApiHost : IAsyncDisposable
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new StatusRegistry(time));
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [Koi.Mdns.MdnsJsonContext.Default, Koi.Core.CoreJsonContext.Default]));
         capability.AddServices(builder.Services);
         var app = builder.Build();
         app.Use(async (context, next) =>
@@ -59,7 +59,7 @@ internal sealed class MdnsApiHost : IAsyncDisposable
             catch (KoiException ex)
             {
                 context.Response.StatusCode = ex.HttpStatus;
-                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
         });
         capability.MapEndpoints(app.MapGroup("/v1/mdns"));

@@ -42,7 +42,7 @@ internal sealed class ProxyApiHost : IAsyncDisposable
         builder.Services.AddSingleton(new KoiPaths(dir.Path));
         builder.Services.AddSingleton(new StatusRegistry(TimeProvider.System));
         builder.Services.AddSingleton<IEventBus>(new EventBus(TimeProvider.System));
-        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions));
+        builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [Koi.Proxy.ProxyJsonContext.Default, Koi.Core.CoreJsonContext.Default]));
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         capability.AddServices(builder.Services);
         var app = builder.Build();
@@ -55,12 +55,12 @@ internal sealed class ProxyApiHost : IAsyncDisposable
             catch (KoiException ex)
             {
                 context.Response.StatusCode = ex.HttpStatus;
-                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
             catch (BadHttpRequestException ex)
             {
                 context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), KoiJson.Options);
+                await context.Response.WriteAsJsonAsync(new KoiError(KoiErrorCode.InvalidRequest, ex.Message), Koi.Core.CoreJsonContext.Default.KoiError);
             }
         });
         capability.MapEndpoints(app.MapGroup("/v1/proxy"));

@@ -109,7 +109,7 @@ public sealed class AuthTests
     public async Task LanRoute_NonJsonBodyFromOtherAddress_UnsupportedMediaType()
     {
         await using var daemon = await TestDaemon.StartAsync(mapExtra: app =>
-            app.MapPost("/v1/test/lan/{id}", (string id, LanBody body) => body.Name).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance));
+            app.MapPost("/v1/test/lan/{id}", (string id, Dictionary<string, string> body) => body.Count).WithMetadata(Koi.Core.Capabilities.LanEndpoint.Instance));
 
         var response = await daemon.Client(withToken: false, remote: "10.77.0.9")
             .PostAsync("/v1/test/lan/7", new StringContent("{\"name\":\"x\"}", System.Text.Encoding.UTF8, "text/plain"), Ct);
@@ -219,5 +219,4 @@ public sealed class AuthTests
         Assert.False(token.Matches(null));
     }
 
-    private sealed record LanBody(string Name);
 }

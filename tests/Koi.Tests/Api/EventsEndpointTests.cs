@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Koi.Core.Events;
+using Koi.Health.Transitions;
 
 namespace Koi.Tests.Api;
 
@@ -16,14 +17,15 @@ public sealed class EventsEndpointTests
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
 
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
-        var published = bus.Publish("health", "transition", new { MachineName = "stone-09", To = "down" });
+        var published = bus.Publish("health", "transition", new Transition(DateTimeOffset.UnixEpoch, "stone-09", SubjectKind.Machine, "up", "down", false, "mDNS: not seen for 60s"));
         var frame = await ReadFrame(reader);
 
         Assert.Equal(published.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), frame["id"]);
         Assert.Equal("transition", frame["event"]);
         var data = JsonDocument.Parse(frame["data"]).RootElement;
         Assert.Equal("health", data.GetProperty("capability").GetString());
-        Assert.Equal("stone-09", data.GetProperty("data").GetProperty("machine_name").GetString());
+        Assert.Equal("stone-09", data.GetProperty("data").GetProperty("subject").GetString());
+        Assert.Equal("machine", data.GetProperty("data").GetProperty("kind").GetString());
     }
 
     [Fact]

@@ -26,6 +26,17 @@ public sealed class DaemonConfigFileTests : IDisposable
         Assert.Equal(60, config.Certmesh.RenewAtDay);
     }
 
+    [Fact]
+    public void Load_EveryCertmeshKey_ReadsItsValue()
+    {
+        // Every key docs/certmesh.md lists for config.yaml; the scenarios' short-lifetime meshes depend on the minutes.
+        Write("certmesh:\n  cert_lifetime_minutes: 6\n  renew_at_minute: 3\n  mesh_port: 7643\n  ca_check_secs: 30\n");
+
+        var config = DaemonConfigFile.Load(_dir.Path).Certmesh!;
+
+        Assert.Equal((6, 3, 7643, 30), (config.CertLifetimeMinutes, config.RenewAtMinute, config.MeshPort, config.CaCheckSecs));
+    }
+
     [Theory]
     [InlineData("certmesh:\n  cert_lifetime_dayz: 90\n", "cert_lifetime_dayz")]
     [InlineData("certmesh:\n  cert_lifetime_days: 9000\n", "cert_lifetime_days must be 1 to 397")]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Koi.Api;
 using Koi.Cli.Rendering;
+using Koi.Cli.Output;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands;
@@ -21,18 +22,18 @@ internal static class CatalogCommand
             unreachable = ex.Message;
         }
 
-        var commands = new List<object>();
+        var commands = new List<CatalogEntry>();
         foreach (var command in root.Subcommands)
         {
             if (!command.Hidden)
             {
-                commands.Add(new { name = command.Name, description = FirstLine(command.Description) });
+                commands.Add(new CatalogEntry(command.Name, FirstLine(command.Description)));
             }
         }
 
         if (cli.Json)
         {
-            cli.WriteJson(new { status, daemon_error = unreachable, commands });
+            cli.WriteJson(new CatalogOutput(status, unreachable, commands));
             return ExitCodes.Ok;
         }
 

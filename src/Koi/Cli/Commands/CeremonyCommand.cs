@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
 
 namespace Koi.Cli.Commands;
 
@@ -49,7 +50,7 @@ internal static class CeremonyCommand
                 throw new UsageException($"--set expects key=value, got '{pair}'");
             }
 
-            data[pair[..equals]] = JsonSerializer.SerializeToElement(pair[(equals + 1)..]);
+            data[pair[..equals]] = KoiJson.Element(pair[(equals + 1)..]);
         }
 
         return data;

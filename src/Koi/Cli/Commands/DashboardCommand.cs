@@ -19,7 +19,7 @@ internal static class DashboardCommand
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var link = await cli.Daemon.SendAsync<DashboardEndpoints.DashboardLinkView>(HttpMethod.Post, "/v1/dashboard/links", new DashboardLinkRequest(), ct);
+            var link = await cli.Daemon.SendAsync<DashboardEndpoints.DashboardLinkView>(HttpMethod.Post, "/v1/dashboard/links", null, ct);
             if (cli.Json)
             {
                 cli.WriteJson(link);
@@ -42,6 +42,4 @@ internal static class DashboardCommand
         });
         return command;
     }
-
-    private sealed record DashboardLinkRequest;
 }

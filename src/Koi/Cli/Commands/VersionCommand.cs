@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Koi.Cli.Output;
 
 namespace Koi.Cli.Commands;
 
@@ -12,13 +13,8 @@ internal static class VersionCommand
         {
             if (cli.Json)
             {
-                cli.WriteJson(new
-                {
-                    version = BuildInfo.Version,
-                    commit = BuildInfo.Commit,
-                    runtime = RuntimeInformation.FrameworkDescription,
-                    rid = RuntimeInformation.RuntimeIdentifier,
-                });
+                cli.WriteJson(new VersionOutput(
+                    BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier));
             }
             else
             {

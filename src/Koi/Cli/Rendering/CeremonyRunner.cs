@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Koi.Core.Ceremony;
+using Koi.Core.Storage;
 using Spectre.Console;
 
 namespace Koi.Cli.Rendering;
@@ -60,7 +61,7 @@ internal sealed class CeremonyRunner(CliContext cli, PromptRenderer prompts)
         {
             if (prompt.Default is { } value)
             {
-                answers[prompt.Key] = JsonSerializer.SerializeToElement(value);
+                answers[prompt.Key] = KoiJson.Element(value);
             }
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Koi.Core.Ceremony;
+using Koi.Core.Storage;
 using Spectre.Console;
 
 namespace Koi.Cli.Rendering;
@@ -12,7 +13,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
     public JsonElement Ask(CeremonyPrompt prompt) => prompt.InputType switch
     {
         InputType.SelectOne => Value(AskSelectOne(prompt)),
-        InputType.SelectMany => JsonSerializer.SerializeToElement(AskSelectMany(prompt)),
+        InputType.SelectMany => KoiJson.Element(AskSelectMany(prompt)),
         InputType.Secret => Value(AskSecret(prompt.Prompt, prompt.Required)),
         InputType.SecretConfirm => Value(AskSecretConfirmed(prompt)),
         InputType.Code => Value(console.Prompt(new TextPrompt<string>(TerminalText.Markup(prompt.Prompt))
@@ -22,7 +23,7 @@ internal sealed class PromptRenderer(IAnsiConsole console)
         _ => Value(AskText(prompt)),
     };
 
-    private static JsonElement Value(string text) => JsonSerializer.SerializeToElement(text.Trim());
+    private static JsonElement Value(string text) => KoiJson.Element(text.Trim());
 
     private string AskText(CeremonyPrompt prompt)
     {

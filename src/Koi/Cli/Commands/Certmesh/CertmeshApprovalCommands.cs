@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Enrollment;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -60,7 +62,7 @@ internal static class CertmeshApprovalCommands
         command.SetHandler(environment, async (cli, ct) =>
         {
             var hostname = cli.Parse.GetValue(host)!;
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/approve", new { hostname, approved_by = cli.Parse.GetValue(by) }, ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/approve", new ApproveRequest(hostname, cli.Parse.GetValue(by)), ct);
             Print(cli, result, $"Approved: {hostname} is now a member.");
             return ExitCodes.Ok;
         });
@@ -82,7 +84,7 @@ internal static class CertmeshApprovalCommands
         command.SetHandler(environment, async (cli, ct) =>
         {
             var hostname = cli.Parse.GetValue(host)!;
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/deny", new { hostname, reason = cli.Parse.GetValue(reason) }, ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/deny", new DenyRequest(hostname, cli.Parse.GetValue(reason)), ct);
             Print(cli, result, $"Denied: {hostname}.");
             return ExitCodes.Ok;
         });
@@ -125,7 +127,7 @@ internal static class CertmeshApprovalCommands
                 }
             }
 
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/revoke", new RevokeBody(hostname, cli.Parse.GetValue(reason)), ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/revoke", new RevokeRequest(hostname, cli.Parse.GetValue(reason)), ct);
             var note = result.TryGetProperty("note", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
             var sequence = result.TryGetProperty("bundle_sequence", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt64() : (long?)null;
             Print(cli, result, sequence is { } seq ? $"Revoked: {hostname}. Trust bundle {seq} and CRL signed; members are being told." : $"Revoked: {hostname}.");
@@ -150,7 +152,7 @@ internal static class CertmeshApprovalCommands
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var member = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/verify-ca", new { }, ct);
+            var member = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/verify-ca", null, ct);
             var alert = member.TryGetProperty("alert", out var a) && a.ValueKind == JsonValueKind.Object && a.GetProperty("active").GetBoolean() ? a : (JsonElement?)null;
             if (cli.Json)
             {
@@ -188,4 +190,3 @@ internal static class CertmeshApprovalCommands
 }
 
 /// <summary>The body of <c>POST /v1/certmesh/revoke</c>.</summary>
-internal sealed record RevokeBody(string Hostname, string? Reason);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Koi.Certmesh.Api;
+using Koi.Cli.Output;
 using Koi.Core.Storage;
 
 namespace Koi.Cli.Commands.Certmesh;
@@ -51,7 +53,7 @@ internal static class CertmeshBackupCommands
                 }
             }
 
-            var answer = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/backup", new BackupBody("EXPORT", given), ct);
+            var answer = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/backup", new BackupRequest(BackupEndpoints.ExportConfirmation, given), ct);
             AtomicFile.WriteAllText(path, answer.GetProperty("backup").GetString()!, AtomicFile.SecretMode);
             var proposed = answer.TryGetProperty("proposed_passphrase", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             if (cli.Json)
@@ -102,7 +104,7 @@ internal static class CertmeshBackupCommands
                 : Ask(cli, "Backup passphrase: ");
             var unlock = newPassphrase.Read(cli) ?? Ask(cli, "New unlock passphrase: ");
             var result = await cli.Daemon.SendAsync<JsonElement>(
-                HttpMethod.Post, "/v1/certmesh/restore", new RestoreBody(File.ReadAllText(path), backupPassphrase, unlock, cli.Parse.GetValue(force)), ct);
+                HttpMethod.Post, "/v1/certmesh/restore", new RestoreRequest(File.ReadAllText(path), backupPassphrase, unlock, cli.Parse.GetValue(force)), ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);
@@ -162,10 +164,4 @@ internal static class CertmeshBackupCommands
         cli.Stdout.WriteLine();
         return text.Length > 0 ? text.ToString() : throw new UsageException("the passphrase is empty");
     }
-
-    private sealed record BackupBody(string Confirm, string? Passphrase);
-
-    private sealed record BackupWritten(string File, string CaFingerprint, string? ProposedPassphrase);
-
-    private sealed record RestoreBody(string Backup, string BackupPassphrase, string NewPassphrase, bool Force);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -62,7 +63,7 @@ internal static class CertmeshCreateCommand
     {
         if (value is not null)
         {
-            data[key] = JsonSerializer.SerializeToElement(value);
+            data[key] = KoiJson.Element(value);
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Membership;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -43,7 +45,7 @@ internal static class CertmeshJoinCommand
             }
 
             var (target, advertised) = await ChooseCaAsync(cli, cli.Parse.GetValue(endpoint), ct);
-            var identity = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/identify", new { endpoint = target }, ct);
+            var identity = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/identify", new MemberEndpoints.IdentifyRequest(target), ct);
             var caFingerprint = CertmeshStatusCommand.Text(identity, "ca_fingerprint");
             if (!cli.Json)
             {
@@ -56,13 +58,7 @@ internal static class CertmeshJoinCommand
             }
 
             var totp = ReadCode(cli, cli.Parse.GetValue(code), cli.Parse.GetValue(codeStdin));
-            var body = new
-            {
-                endpoint = target,
-                totp_code = totp,
-                expected_fingerprint = cli.Parse.GetValue(fingerprint) ?? caFingerprint,
-                advertised_fingerprint = advertised,
-            };
+            var body = new MemberJoinRequest(target, totp, cli.Parse.GetValue(fingerprint) ?? caFingerprint, advertised);
             var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/join", body, ct);
             if (CertmeshStatusCommand.Text(result, "status") == "pending")
             {
@@ -155,7 +151,7 @@ internal static class CertmeshJoinCommand
             while (DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(PollEvery, ct);
-                var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, $"/v1/certmesh/member/join/{Uri.EscapeDataString(requestId)}/poll", new { }, ct);
+                var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, $"/v1/certmesh/member/join/{Uri.EscapeDataString(requestId)}/poll", null, ct);
                 if (CertmeshStatusCommand.Text(result, "status") != "pending")
                 {
                     return result;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
 using Koi.Cli.Rendering;
 
 namespace Koi.Cli.Commands.Certmesh;
@@ -19,7 +20,7 @@ internal static class CertmeshPolicyCommands
         command.Options.Add(duration);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var view = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/open-enrollment", new { duration = cli.Parse.GetValue(duration) }, ct);
+            var view = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/open-enrollment", new OpenEnrollmentRequest(cli.Parse.GetValue(duration)), ct);
             var until = CertmeshStatusCommand.Text(view, "enrollment_closes_at");
             Print(cli, view, until.Length > 0 ? $"Enrollment window open until {until}." : "Enrollment open (until close-enrollment).");
             return ExitCodes.Ok;
@@ -37,7 +38,7 @@ internal static class CertmeshPolicyCommands
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            Print(cli, await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/close-enrollment", new { }, ct), "Enrollment window closed.");
+            Print(cli, await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/close-enrollment", null, ct), "Enrollment window closed.");
             return ExitCodes.Ok;
         });
         return command;
@@ -53,7 +54,7 @@ internal static class CertmeshPolicyCommands
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/rotate-totp", new { }, ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/rotate-totp", new RotateTotpRequest(null), ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);
@@ -90,7 +91,7 @@ internal static class CertmeshPolicyCommands
         command.Options.Add(renewMinute);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var body = new PolicyBody(cli.Parse.GetValue(lifetime), cli.Parse.GetValue(renew), cli.Parse.GetValue(lifetimeMinutes), cli.Parse.GetValue(renewMinute));
+            var body = new SetPolicyRequest(cli.Parse.GetValue(lifetime), cli.Parse.GetValue(renew), cli.Parse.GetValue(lifetimeMinutes), cli.Parse.GetValue(renewMinute));
             if (body.LifetimeDays is null && body.RenewAtDay is null && body.LifetimeMinutes is null && body.RenewAtMinute is null)
             {
                 throw new UsageException("give --lifetime-days and/or --renew-at-day (or the test setting --lifetime-minutes with --renew-at-minute)");
@@ -135,7 +136,7 @@ internal static class CertmeshPolicyCommands
                 }
             }
 
-            Print(cli, await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/destroy", new { confirm = "DESTROY" }, ct), "Certificate mesh destroyed.");
+            Print(cli, await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/destroy", new DestroyRequest(CertmeshEndpoints.DestroyConfirmation), ct), "Certificate mesh destroyed.");
             return ExitCodes.Ok;
         });
         return command;
@@ -152,6 +153,4 @@ internal static class CertmeshPolicyCommands
             cli.Stdout.WriteLine(text);
         }
     }
-
-    private sealed record PolicyBody(int? LifetimeDays, int? RenewAtDay, int? LifetimeMinutes, int? RenewAtMinute);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -22,7 +23,7 @@ internal static class CertmeshRenewalCommands
         command.Options.Add(force);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/renew", new RenewBody(cli.Parse.GetValue(force)), ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/renew", new RenewNowRequest(cli.Parse.GetValue(force)), ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);
@@ -69,7 +70,7 @@ internal static class CertmeshRenewalCommands
                 throw new UsageException("give either --reload \"command\" or --clear");
             }
 
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Put, "/v1/certmesh/member/hook", new HookBody(command, remove), ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Put, "/v1/certmesh/member/hook", new MemberEndpoints.SetHookRequest(command, remove), ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);
@@ -85,8 +86,4 @@ internal static class CertmeshRenewalCommands
         });
         return command;
     }
-
-    private sealed record RenewBody(bool Force);
-
-    private sealed record HookBody(string? Reload, bool Clear);
 }

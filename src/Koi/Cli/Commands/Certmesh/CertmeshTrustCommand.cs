@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -27,7 +28,7 @@ internal static class CertmeshTrustCommand
         var command = new Command(name, description);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var results = await cli.Daemon.SendAsync<JsonElement>(method, path, method == HttpMethod.Get ? null : new { }, ct);
+            var results = await cli.Daemon.SendAsync<JsonElement>(method, path, null, ct);
             if (cli.Json)
             {
                 cli.WriteJson(results);

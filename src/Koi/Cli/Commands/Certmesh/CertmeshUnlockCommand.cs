@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Koi.Certmesh.Api;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -23,7 +25,7 @@ internal static class CertmeshUnlockCommand
             var preset = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             if (passphrase.Read(cli) is { } text)
             {
-                preset["passphrase"] = JsonSerializer.SerializeToElement(text);
+                preset["passphrase"] = KoiJson.Element(text);
             }
 
             var response = await new CeremonyRunner(cli, new PromptRenderer(cli.Out)).RunAsync("unlock", preset, ct);
@@ -47,7 +49,7 @@ internal static class CertmeshUnlockCommand
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/lock", new { }, ct);
+            var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/lock", null, ct);
             if (cli.Json)
             {
                 cli.WriteJson(result);

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -21,8 +24,8 @@ internal static class DnsEntryCommands
         command.Arguments.Add(address);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var added = await cli.Daemon.SendAsync<DnsEntryAdded>(
-                HttpMethod.Post, "/v1/dns/entries", new DnsEntryBody(cli.Parse.GetValue(name)!, cli.Parse.GetValue(address)!), ct);
+            var added = await cli.Daemon.SendAsync<EntryAdded>(
+                HttpMethod.Post, "/v1/dns/entries", new EntryRequest(cli.Parse.GetValue(name)!, cli.Parse.GetValue(address)!), ct);
             if (cli.Json)
             {
                 cli.WriteJson(added);
@@ -47,7 +50,7 @@ internal static class DnsEntryCommands
         command.Arguments.Add(name);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var removed = await cli.Daemon.SendAsync<DnsEntryRemoved>(
+            var removed = await cli.Daemon.SendAsync<EntryRemoved>(
                 HttpMethod.Delete, $"/v1/dns/entries/{Uri.EscapeDataString(cli.Parse.GetValue(name)!)}", null, ct);
             if (cli.Json)
             {
@@ -89,7 +92,7 @@ internal static class DnsEntryCommands
                 throw new UsageException($"--format: '{chosen}' is not table, hosts, dnsmasq or json");
             }
 
-            var entries = await cli.Daemon.GetAsync<List<DnsEntry>>("/v1/dns/entries", ct);
+            var entries = await cli.Daemon.GetAsync<List<ZoneEntry>>("/v1/dns/entries", ct);
             if (cli.Json || chosen == "json")
             {
                 cli.WriteJson(entries);
@@ -99,7 +102,7 @@ internal static class DnsEntryCommands
             var table = new Table().NoBorder().AddColumn("NAME").AddColumn("TYPE").AddColumn("VALUE").AddColumn("SOURCE");
             foreach (var entry in entries)
             {
-                table.AddRow(TerminalText.Markup(entry.Name), entry.Type, TerminalText.Markup(entry.Value), entry.Source);
+                table.AddRow(TerminalText.Markup(entry.Name), entry.Type, TerminalText.Markup(entry.Value), KoiJson.Name(entry.Source));
             }
 
             cli.Out.Write(table);

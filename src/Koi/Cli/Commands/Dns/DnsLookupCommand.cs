@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Koi.Cli.Rendering;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -22,7 +24,7 @@ internal static class DnsLookupCommand
         command.SetHandler(environment, async (cli, ct) =>
         {
             var path = $"/v1/dns/lookup?name={Uri.EscapeDataString(cli.Parse.GetValue(name)!)}&type={Uri.EscapeDataString(cli.Parse.GetValue(type)!)}";
-            var lookup = await cli.Daemon.GetAsync<DnsLookup>(path, ct);
+            var lookup = await cli.Daemon.GetAsync<LookupView>(path, ct);
             if (cli.Json)
             {
                 cli.WriteJson(lookup);

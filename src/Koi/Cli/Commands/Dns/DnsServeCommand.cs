@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 
 namespace Koi.Cli.Commands.Dns;
 
@@ -29,7 +31,7 @@ internal static class DnsServeCommand
 
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var body = new DnsServeBody(
+            var body = new ServeRequest(
                 cli.Parse.GetValue(zone),
                 cli.Parse.GetValue(port),
                 NullIfEmpty(cli.Parse.GetValue(upstream)),
@@ -39,7 +41,7 @@ internal static class DnsServeCommand
                 cli.Parse.GetValue(qps),
                 cli.Parse.GetValue(burst),
                 cli.Parse.GetValue(slip));
-            var status = await cli.Daemon.SendAsync<DnsStatus>(HttpMethod.Post, "/v1/dns/serve", body, ct);
+            var status = await cli.Daemon.SendAsync<DnsStatusView>(HttpMethod.Post, "/v1/dns/serve", body, ct);
             DnsStatusCommand.Print(cli, status);
             return ExitCodes.Ok;
         });
@@ -51,7 +53,7 @@ internal static class DnsServeCommand
         var command = new Command("stop", "Stop the resolver (the setting is kept: the daemon will not serve DNS at its next start).");
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var status = await cli.Daemon.SendAsync<DnsStatus>(HttpMethod.Post, "/v1/dns/stop", new { }, ct);
+            var status = await cli.Daemon.SendAsync<DnsStatusView>(HttpMethod.Post, "/v1/dns/stop", null, ct);
             DnsStatusCommand.Print(cli, status);
             return ExitCodes.Ok;
         });

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
+using Koi.Dns.Api;
+using Koi.Dns.Zone;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Dns;
@@ -11,13 +14,13 @@ internal static class DnsStatusCommand
         var command = new Command("status", "Zone, listen addresses, upstreams, names by source and query counters.");
         command.SetHandler(environment, async (cli, ct) =>
         {
-            Print(cli, await cli.Daemon.GetAsync<DnsStatus>("/v1/dns/status", ct));
+            Print(cli, await cli.Daemon.GetAsync<DnsStatusView>("/v1/dns/status", ct));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    public static void Print(CliContext cli, DnsStatus status)
+    public static void Print(CliContext cli, DnsStatusView status)
     {
         if (cli.Json)
         {
@@ -43,7 +46,7 @@ internal static class DnsStatusCommand
         console.WriteLine($"queries:    answered {c.Answered}, forwarded {c.Forwarded}, refused {c.Refused}, rate-limited {c.RateLimited} (slipped {c.Slipped}), malformed {c.Malformed}, upstream failures {c.UpstreamFailures}");
         foreach (var shadow in status.Shadowed)
         {
-            console.MarkupLine($"[yellow]warning:[/] static entry {TerminalText.Markup(shadow.Name)} shadows a name from {TerminalText.Markup(shadow.Hidden)}");
+            console.MarkupLine($"[yellow]warning:[/] static entry {TerminalText.Markup(shadow.Name)} shadows a name from {KoiJson.Name(shadow.Hidden)}");
         }
     }
 }

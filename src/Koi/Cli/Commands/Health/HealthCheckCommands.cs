@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
+using Koi.Health.Api;
+using Koi.Health.Checks;
+using Koi.Health.Transitions;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Health;
@@ -35,8 +39,8 @@ internal static class HealthCheckCommands
                 throw new UsageException("give exactly one of --http URL or --tcp HOST:PORT");
             }
 
-            var body = new HealthCheckBody(cli.Parse.GetValue(name)!, url, endpoint, cli.Parse.GetValue(interval), cli.Parse.GetValue(timeout));
-            var added = await cli.Daemon.SendAsync<HealthCheck>(HttpMethod.Post, "/v1/health/checks", body, ct);
+            var body = new CheckRequest(cli.Parse.GetValue(name)!, url, endpoint, cli.Parse.GetValue(interval), cli.Parse.GetValue(timeout));
+            var added = await cli.Daemon.SendAsync<CheckDefinition>(HttpMethod.Post, "/v1/health/checks", body, ct);
             if (cli.Json)
             {
                 cli.WriteJson(added);
@@ -45,7 +49,7 @@ internal static class HealthCheckCommands
             {
                 var every = added.IntervalSecs.ToString("0.###", CultureInfo.InvariantCulture);
                 var within = added.TimeoutSecs.ToString("0.###", CultureInfo.InvariantCulture);
-                cli.Out.WriteLine(TerminalText.Safe($"added {added.Name}: {added.Kind.ToUpperInvariant()} {added.Target}, every {every}s, timeout {within}s"));
+                cli.Out.WriteLine(TerminalText.Safe($"added {added.Name}: {KoiJson.Name(added.Kind).ToUpperInvariant()} {added.Target}, every {every}s, timeout {within}s"));
             }
 
             return ExitCodes.Ok;
@@ -65,7 +69,7 @@ internal static class HealthCheckCommands
         command.Arguments.Add(name);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var removed = await cli.Daemon.SendAsync<HealthCheckRemoved>(
+            var removed = await cli.Daemon.SendAsync<CheckRemovedView>(
                 HttpMethod.Delete, $"/v1/health/checks/{Uri.EscapeDataString(cli.Parse.GetValue(name)!)}", null, ct);
             if (cli.Json)
             {

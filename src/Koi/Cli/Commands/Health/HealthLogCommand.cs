@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Koi.Health.Api;
+using Koi.Health.Checks;
+using Koi.Health.Transitions;
 
 namespace Koi.Cli.Commands.Health;
 
@@ -26,7 +29,7 @@ internal static class HealthLogCommand
                 path += "?since=" + Uri.EscapeDataString(from);
             }
 
-            var transitions = await cli.Daemon.GetAsync<List<HealthTransition>>(path, ct);
+            var transitions = await cli.Daemon.GetAsync<List<Transition>>(path, ct);
             if (cli.Json)
             {
                 cli.WriteJson(transitions);

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Koi.Health.Api;
+using Koi.Health.Checks;
+using Koi.Health.Transitions;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Health;
@@ -16,7 +19,7 @@ internal static class HealthStatusCommand
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var status = await cli.Daemon.GetAsync<HealthStatus>("/v1/health/status", ct);
+            var status = await cli.Daemon.GetAsync<HealthStatusView>("/v1/health/status", ct);
             if (cli.Json)
             {
                 cli.WriteJson(status);

@@ -1,5 +1,8 @@
 using System.Globalization;
 using Koi.Cli.Rendering;
+using Koi.Health.Api;
+using Koi.Health.Checks;
+using Koi.Health.Transitions;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -17,7 +20,7 @@ internal static class HealthView
     private const int WhenWidth = 21;
 
     /// <param name="wholeLine">Colour the whole line (watch) instead of only the mark (status).</param>
-    public static IReadOnlyList<IRenderable> Lines(HealthStatus status, int width, bool wholeLine)
+    public static IReadOnlyList<IRenderable> Lines(HealthStatusView status, int width, bool wholeLine)
     {
         var lines = new List<IRenderable>();
         if (status.Problem is not null)
@@ -91,7 +94,7 @@ internal static class HealthView
     public static string Fit(string line, int width) =>
         width > 1 && line.Length > width ? line[..(width - 1)] + "…" : line;
 
-    private static string MachineExtra(HealthMachine machine)
+    private static string MachineExtra(MachineView machine)
     {
         var parts = new List<string>();
         if (machine.Cert is { } cert)

@@ -5,6 +5,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Koi.Cli.Rendering;
 using Koi.Core.Storage;
+using Koi.Health;
+using Koi.Health.Api;
+using Koi.Health.Checks;
+using Koi.Health.Transitions;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -32,7 +36,7 @@ internal static class HealthWatchCommand
         command.SetHandler(environment, async (cli, ct) =>
         {
             // The first fetch fails like any command (exit 3 without a daemon); later failures are shown and retried.
-            var first = await cli.Daemon.GetAsync<HealthStatus>("/v1/health/status", ct);
+            var first = await cli.Daemon.GetAsync<HealthStatusView>("/v1/health/status", ct);
             var changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var listener = ListenAsync(cli, changes.Writer, stop.Token);
@@ -40,7 +44,7 @@ internal static class HealthWatchCommand
             {
                 if (cli.Json)
                 {
-                    await LoopAsync(cli, first, changes.Reader, status => cli.Stdout.WriteLine(JsonSerializer.Serialize(status, KoiJson.Options)), _ => { }, ct);
+                    await LoopAsync(cli, first, changes.Reader, status => cli.Stdout.WriteLine(JsonSerializer.Serialize(status, HealthJsonContext.Default.HealthStatusView)), _ => { }, ct);
                 }
                 else
                 {
@@ -78,7 +82,7 @@ internal static class HealthWatchCommand
     }
 
     private static async Task LoopAsync(
-        CliContext cli, HealthStatus first, ChannelReader<bool> changes, Action<HealthStatus> show, Action<string> showError, CancellationToken ct)
+        CliContext cli, HealthStatusView first, ChannelReader<bool> changes, Action<HealthStatusView> show, Action<string> showError, CancellationToken ct)
     {
         show(first);
         while (true)
@@ -99,7 +103,7 @@ internal static class HealthWatchCommand
 
             try
             {
-                show(await cli.Daemon.GetAsync<HealthStatus>("/v1/health/status", ct));
+                show(await cli.Daemon.GetAsync<HealthStatusView>("/v1/health/status", ct));
             }
             catch (Exception ex) when (ex is DaemonUnreachableException or DaemonErrorException)
             {
@@ -108,7 +112,7 @@ internal static class HealthWatchCommand
         }
     }
 
-    private static Rows Render(CliContext cli, HealthStatus? status, string? error)
+    private static Rows Render(CliContext cli, HealthStatusView? status, string? error)
     {
         var width = Math.Max(20, cli.Out.Profile.Width);
         var lines = new List<IRenderable>
@@ -129,7 +133,7 @@ internal static class HealthWatchCommand
         return new Rows(lines);
     }
 
-    private static string Stamp(HealthStatus? status) =>
+    private static string Stamp(HealthStatusView? status) =>
         status is null ? string.Empty : status.Now.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) + " UTC · ";
 
     /// <summary>Signals a refresh on every health event; reconnects (bounded pace) when the stream ends or fails.</summary>

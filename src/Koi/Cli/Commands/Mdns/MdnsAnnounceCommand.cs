@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Koi.Cli.Output;
+using Koi.Mdns.Api;
 using Koi.Mdns;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -35,7 +37,7 @@ internal static class MdnsAnnounceCommand
         command.Options.Add(detach);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var request = new AnnounceBody(
+            var request = new AnnounceRequest(
                 cli.Parse.GetValue(instance)!,
                 cli.Parse.GetValue(type)!,
                 cli.Parse.GetValue(port),
@@ -76,9 +78,9 @@ internal static class MdnsAnnounceCommand
         return txt;
     }
 
-    private static async Task<int> ThroughDaemonAsync(CliContext cli, AnnounceBody request, CancellationToken ct)
+    private static async Task<int> ThroughDaemonAsync(CliContext cli, AnnounceRequest request, CancellationToken ct)
     {
-        var created = await cli.Daemon.SendAsync<AnnouncedBody>(HttpMethod.Post, "/v1/mdns/announce", request, ct);
+        var created = await cli.Daemon.SendAsync<AnnounceResponse>(HttpMethod.Post, "/v1/mdns/announce", request, ct);
         Report(cli, created.Id, created.FullName, created.Host, created.Port, request.LeaseSecs == 0);
         if (request.LeaseSecs == 0)
         {
@@ -92,7 +94,7 @@ internal static class MdnsAnnounceCommand
             while (true)
             {
                 await Task.Delay(interval, ct);
-                await cli.Daemon.SendAsync<AnnouncedBody>(HttpMethod.Put, $"/v1/mdns/announce/{created.Id}/heartbeat", null, ct);
+                await cli.Daemon.SendAsync<AnnounceResponse>(HttpMethod.Put, $"/v1/mdns/announce/{created.Id}/heartbeat", null, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -104,16 +106,16 @@ internal static class MdnsAnnounceCommand
         }
     }
 
-    private static async Task<int> OnItsOwnAsync(CliContext cli, IReadOnlyList<string> interfaces, AnnounceBody request, CancellationToken ct)
+    private static async Task<int> OnItsOwnAsync(CliContext cli, IReadOnlyList<string> interfaces, AnnounceRequest request, CancellationToken ct)
     {
         await using var engine = await MdnsLocalEngine.StartAsync(interfaces, ct);
         var registration = await engine.RegisterAsync(
             new ServiceRegistration
             {
-                Name = request.Name,
-                Type = request.Type,
-                Port = request.Port,
-                Txt = request.Txt,
+                Name = request.Name!,
+                Type = request.Type!,
+                Port = request.Port!.Value,
+                Txt = request.Txt!,
                 Host = request.Host,
                 Addresses = request.Ip is null ? null : [request.Ip],
             },
@@ -136,7 +138,7 @@ internal static class MdnsAnnounceCommand
     {
         if (cli.Json)
         {
-            cli.WriteJson(new { Id = id, FullName = fullName, Host = host, Port = port, Detached = detached });
+            cli.WriteJson(new AnnouncedOutput(id, fullName, host, port, detached));
         }
         else
         {
@@ -147,8 +149,4 @@ internal static class MdnsAnnounceCommand
 
         cli.Stdout.Flush();
     }
-
-    private sealed record AnnounceBody(string Name, string Type, int Port, Dictionary<string, string> Txt, string? Ip, string? Host, int? LeaseSecs);
-
-    private sealed record AnnouncedBody(string Id, string Name, string FullName, string Host, int Port, int LeaseSecs);
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Koi.Cli.Rendering;
+using Koi.Cli.Output;
+using Koi.Mdns.Api;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -24,7 +26,7 @@ internal static class MdnsDaemonCommands
             using var response = await cli.Daemon.SendRawAsync(HttpMethod.Delete, $"/v1/mdns/announce/{Uri.EscapeDataString(value)}", null, ct);
             if (cli.Json)
             {
-                cli.WriteJson(new { Id = value, Unregistered = true });
+                cli.WriteJson(new UnregisteredOutput(value, true));
             }
             else
             {
@@ -47,7 +49,7 @@ internal static class MdnsDaemonCommands
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var status = await cli.Daemon.GetAsync<JsonElement>("/v1/mdns/status", ct);
+            var status = await cli.Daemon.GetAsync<MdnsStatusView>("/v1/mdns/status", ct);
             if (cli.Json)
             {
                 cli.WriteJson(status);
@@ -60,26 +62,25 @@ internal static class MdnsDaemonCommands
         return command;
     }
 
-    private static void Render(IAnsiConsole console, JsonElement status)
+    private static void Render(IAnsiConsole console, MdnsStatusView status)
     {
-        var stats = status.GetProperty("stats");
-        console.MarkupLineInterpolated($"[bold]host[/] {TerminalText.Safe(stats.GetProperty("host_name").GetString())}");
-        foreach (var nic in stats.GetProperty("interfaces").EnumerateArray())
+        var stats = status.Stats;
+        console.MarkupLineInterpolated($"[bold]host[/] {TerminalText.Safe(stats.HostName)}");
+        foreach (var nic in stats.Interfaces)
         {
-            var addresses = string.Join(", ", nic.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
-            console.MarkupLineInterpolated($"[bold]interface[/] {nic.GetProperty("name").GetString()}  {addresses}");
+            console.MarkupLineInterpolated($"[bold]interface[/] {nic.Name}  {string.Join(", ", nic.Addresses)}");
         }
 
         console.MarkupLineInterpolated(
-            $"[bold]cache[/] {stats.GetProperty("cache_records").GetInt32()} records, {stats.GetProperty("services").GetInt32()} services  [bold]packets[/] in {stats.GetProperty("packets_in").GetInt64()}, out {stats.GetProperty("packets_out").GetInt64()}, malformed dropped {stats.GetProperty("packets_dropped_malformed").GetInt64()}");
+            $"[bold]cache[/] {stats.CacheRecords} records, {stats.Services} services  [bold]packets[/] in {stats.PacketsIn}, out {stats.PacketsOut}, malformed dropped {stats.PacketsDroppedMalformed}");
         var table = new Table().AddColumns("id", "name", "host:port", "state");
-        foreach (var registration in status.GetProperty("registrations").EnumerateArray())
+        foreach (var registration in status.Registrations)
         {
             table.AddRow(
-                TerminalText.Markup(registration.GetProperty("id").GetString() ?? ""),
-                TerminalText.Markup(registration.GetProperty("full_name").GetString() ?? ""),
-                TerminalText.Markup($"{registration.GetProperty("host").GetString()}:{registration.GetProperty("port").GetInt32()}"),
-                TerminalText.Markup(registration.GetProperty("state").GetString() ?? ""));
+                TerminalText.Markup(registration.Id),
+                TerminalText.Markup(registration.FullName),
+                TerminalText.Markup($"{registration.Host}:{registration.Port}"),
+                TerminalText.Markup(registration.State));
         }
 
         console.Write(table);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Koi.Core.Discovery;
-using Koi.Core.Storage;
+using Koi.Mdns;
 using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -94,7 +94,7 @@ internal static class MdnsDiscoverCommand
                 yield break;
             }
 
-            var service = JsonSerializer.Deserialize<ServiceView>(item.Data, KoiJson.Options);
+            var service = JsonSerializer.Deserialize(item.Data, MdnsJsonContext.Default.ServiceView);
             if (service is not null && item.EventType is "resolved" or "removed")
             {
                 yield return new MdnsServiceEvent(item.EventType, service);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Koi.Cli.Rendering;
 using Koi.Core.Storage;
+using Koi.Cli.Output;
 using Koi.Mdns.Api;
 
 namespace Koi.Cli.Commands.Mdns;
@@ -13,17 +14,10 @@ internal static class MdnsOutput
     {
         if (cli.Json)
         {
-            cli.Stdout.WriteLine(JsonSerializer.Serialize(new
-            {
-                change.Event,
-                change.Service.Name,
-                change.Service.Type,
-                change.Service.FullName,
-                change.Service.Host,
-                change.Service.Port,
-                change.Service.Addresses,
-                change.Service.Txt,
-            }, KoiJson.Options));
+            var service = change.Service;
+            cli.Stdout.WriteLine(JsonSerializer.Serialize(
+                new MdnsEventOutput(change.Event, service.Name, service.Type, service.FullName, service.Host, service.Port, service.Addresses, service.Txt),
+                KoiJsonContext.Default.MdnsEventOutput));
             return;
         }
 

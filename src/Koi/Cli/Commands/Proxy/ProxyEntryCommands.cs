@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
+using Koi.Proxy.Api;
+using Koi.Proxy.Entries;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Proxy;
@@ -43,15 +46,15 @@ internal static class ProxyEntryCommands
         {
             // The daemon does not share the CLI's working directory: a relative path means "from here".
             var path = cli.Parse.GetValue(certPath);
-            var body = new ProxyEntryBody(
+            var body = new ProxyEntryRequest(
                 cli.Parse.GetValue(name)!,
-                cli.Parse.GetValue(listen)!,
+                KoiJson.Element(cli.Parse.GetValue(listen)!),
                 cli.Parse.GetValue(backend)!,
                 cli.Parse.GetValue(remote),
                 string.IsNullOrWhiteSpace(path) ? null : Path.GetFullPath(path),
                 cli.Parse.GetValue(http2),
                 cli.Parse.GetValue(clients));
-            var added = await cli.Daemon.SendAsync<ProxyEntryStatus>(HttpMethod.Post, "/v1/proxy/entries", body, ct);
+            var added = await cli.Daemon.SendAsync<ProxyEntryStatusView>(HttpMethod.Post, "/v1/proxy/entries", body, ct);
             if (cli.Json)
             {
                 cli.WriteJson(added);
@@ -82,7 +85,7 @@ internal static class ProxyEntryCommands
         command.Arguments.Add(name);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var removed = await cli.Daemon.SendAsync<ProxyEntryRemoved>(
+            var removed = await cli.Daemon.SendAsync<ProxyEntryRemovedView>(
                 HttpMethod.Delete, $"/v1/proxy/entries/{Uri.EscapeDataString(cli.Parse.GetValue(name)!)}", null, ct);
             if (cli.Json)
             {
@@ -109,7 +112,7 @@ internal static class ProxyEntryCommands
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var entries = await cli.Daemon.GetAsync<List<ProxyEntry>>("/v1/proxy/entries", ct);
+            var entries = await cli.Daemon.GetAsync<List<ProxyEntryView>>("/v1/proxy/entries", ct);
             if (cli.Json)
             {
                 cli.WriteJson(entries);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Koi.Cli.Rendering;
+using Koi.Proxy.Api;
+using Koi.Proxy.Entries;
 using Spectre.Console;
 
 namespace Koi.Cli.Commands.Proxy;
@@ -19,7 +21,7 @@ internal static class ProxyStatusCommand
             """);
         command.SetHandler(environment, async (cli, ct) =>
         {
-            var status = await cli.Daemon.GetAsync<ProxyStatus>("/v1/proxy/status", ct);
+            var status = await cli.Daemon.GetAsync<ProxyStatusView>("/v1/proxy/status", ct);
             if (cli.Json)
             {
                 cli.WriteJson(status);
@@ -46,7 +48,7 @@ internal static class ProxyStatusCommand
         return command;
     }
 
-    public static void PrintEntry(IAnsiConsole console, ProxyEntryStatus entry)
+    public static void PrintEntry(IAnsiConsole console, ProxyEntryStatusView entry)
     {
         var state = entry.State switch
         {
