@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Koi.Cli.Rendering;
+using Koi.Core.Storage;
 
 namespace Koi.Cli.Commands.Certmesh;
 
@@ -27,12 +28,12 @@ internal static class CertmeshPromoteCommand
             var preset = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             if (cli.Parse.GetValue(code) is { } text)
             {
-                preset["totp_code"] = JsonSerializer.SerializeToElement(text);
+                preset["totp_code"] = KoiJson.Element(text);
             }
 
             if (passphrase.Read(cli) is { } secret)
             {
-                preset["passphrase"] = JsonSerializer.SerializeToElement(secret);
+                preset["passphrase"] = KoiJson.Element(secret);
             }
 
             var response = await new CeremonyRunner(cli, new PromptRenderer(cli.Out)).RunAsync("promote", preset, ct);
