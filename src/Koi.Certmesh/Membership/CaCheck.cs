@@ -1,6 +1,6 @@
-using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Api;
 using Koi.Certmesh.Audit;
+using Koi.Certmesh.MeshPlane;
 using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Status;
