@@ -117,6 +117,7 @@ internal sealed partial class MeshPlaneHost(
         builder.Services.AddSingleton(renewals);
         builder.Services.AddSingleton(heartbeats);
         builder.Services.AddSingleton(validator);
+        builder.Services.AddSingleton(authority.Handover);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -40,6 +40,7 @@ internal static class MeshRoutes
             EnrollmentEndpoints.Answer(await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), EnrollmentEndpoints.Source(context), ct)));
         group.MapGet("/join/{requestId}", async (CertmeshAuthority ca, string requestId, CancellationToken ct) =>
             EnrollmentEndpoints.Answer(await ca.PollJoinAsync(requestId, ct)));
+        Standby.StandbyRoutes.Map(group);
     }
 
     /// <summary>The member behind this request's client certificate, or a 401/403 that says why not.</summary>

@@ -127,7 +127,7 @@ internal sealed class MeshKit : IAsyncDisposable
     {
         var caClient = new CaClient(new HttpClient());
         var options = Join.H.Options;
-        var check = new CaCheck(Membership, caClient, Mesh, Renewal, MemberFiles, Audit, options, Join.H.Status, Join.H.Time, new RecordingLogger(), () => []);
+        var check = new CaCheck(Membership, caClient, Mesh, Renewal, MemberFiles, Audit, options, Join.H.Status, Join.H.Time, new RecordingLogger());
         var joiner = new MemberJoiner(Join.Ca, Membership, caClient, new Koi.Core.Discovery.EmptyServiceDirectory(), MemberFiles, options, Join.H.Time, new RecordingLogger());
         return new MemberService(joiner, check, Renewal, Audit, MemberFiles, options, Join.H.Time, new RecordingLogger(),
             certificateHealth: health, alarm: new ExpiryAlarm((kind, data) => published.Add((kind, data))));
