@@ -99,10 +99,25 @@ public sealed class SmallTmpfs : IDisposable
         return filler;
     }
 
-    public void Remount(bool readOnly) => Run("nsenter", "-t", _holder.Id.ToString(CultureInfo.InvariantCulture), "-m",
-        "mount", "-o", readOnly ? "remount,ro" : "remount,rw", MountPointInside);
+    /// <summary>Turns the whole file system read-only or back; Linux refuses while a file on it is open for writing.</summary>
+    public void Remount(bool readOnly) => InNamespace("mount", "-o", readOnly ? "remount,ro" : "remount,rw", _mountPoint.Path);
 
-    private string MountPointInside => _mountPoint.Path;
+    /// <summary>
+    /// Makes <paramref name="relative"/> a mount of its own, so <see cref="RemountSubtree"/> can turn just it read-only
+    /// while a daemon keeps other files of the tmpfs open for writing (its lock file).
+    /// </summary>
+    public void SplitSubtree(string relative)
+    {
+        var inside = System.IO.Path.Combine(_mountPoint.Path, relative);
+        Directory.CreateDirectory(Combine(relative));
+        InNamespace("mount", "--bind", inside, inside);
+    }
+
+    public void RemountSubtree(string relative, bool readOnly) =>
+        InNamespace("mount", "-o", readOnly ? "remount,bind,ro" : "remount,bind,rw", System.IO.Path.Combine(_mountPoint.Path, relative));
+
+    private void InNamespace(params string[] command) =>
+        Run("nsenter", ["-t", _holder.Id.ToString(CultureInfo.InvariantCulture), "-m", .. command]);
 
     private static void Run(string file, params string[] args)
     {
