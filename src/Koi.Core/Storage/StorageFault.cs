@@ -40,7 +40,7 @@ public static class StorageFault
 public sealed class StorageWriteException : IOException
 {
     public StorageWriteException(string reason, string path, Exception inner)
-        : base($"{reason}: cannot write {path} ({inner.Message})", inner)
+        : base($"{reason}: cannot write {path}", inner)
     {
         Reason = reason;
         Path = path;
