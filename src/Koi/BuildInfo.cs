@@ -10,6 +10,9 @@ internal static class BuildInfo
 
     public static string Commit { get; } = Metadata("KoiCommit") ?? "unknown";
 
+    /// <summary>UTC build time (ISO 8601), stamped by <c>dotnet publish</c>; "unknown" for an ordinary build.</summary>
+    public static string BuildDate { get; } = Metadata("KoiBuildDate") ?? "unknown";
+
     public static string Runtime { get; } = $"{RuntimeInformation.FrameworkDescription} {RuntimeInformation.RuntimeIdentifier}";
 
     private static string? Metadata(string key)

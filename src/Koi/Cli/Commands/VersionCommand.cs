@@ -14,11 +14,11 @@ internal static class VersionCommand
             if (cli.Json)
             {
                 cli.WriteJson(new VersionOutput(
-                    BuildInfo.Version, BuildInfo.Commit, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier));
+                    BuildInfo.Version, BuildInfo.Commit, BuildInfo.BuildDate, RuntimeInformation.FrameworkDescription, RuntimeInformation.RuntimeIdentifier));
             }
             else
             {
-                cli.Stdout.WriteLine($"koi {BuildInfo.Version} (commit {BuildInfo.Commit}, {BuildInfo.Runtime})");
+                cli.Stdout.WriteLine($"koi {BuildInfo.Version} (commit {BuildInfo.Commit}, built {BuildInfo.BuildDate}, {BuildInfo.Runtime})");
             }
 
             return Task.FromResult(ExitCodes.Ok);

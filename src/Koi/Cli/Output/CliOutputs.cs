@@ -5,7 +5,7 @@ namespace Koi.Cli.Output;
 // Shapes only the CLI prints (--json); what the daemon answers is printed in the capability's own view types.
 
 /// <summary><c>koi version --json</c>.</summary>
-internal sealed record VersionOutput(string Version, string Commit, string Runtime, string Rid);
+internal sealed record VersionOutput(string Version, string Commit, string Built, string Runtime, string Rid);
 
 /// <summary>Bare <c>koi --json</c>: the daemon's status (or why it is unreachable) and the commands.</summary>
 internal sealed record CatalogOutput(DaemonStatus? Status, string? DaemonError, IReadOnlyList<CatalogEntry> Commands);
