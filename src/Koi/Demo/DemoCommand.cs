@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Koi.Cli;
+
+namespace Koi.Demo;
+
+/// <summary><c>koi demo</c>: the whole story on a throwaway lab on this machine, then nothing left behind.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var keep = new Option<bool>("--keep") { Description = "Leave the lab up afterwards to look around (prints how to remove it)" };
+        var command = new Command("demo", """
+            Build a throwaway two-machine lab in network namespaces (root, Linux) and run the whole story in it:
+            create a CA, join, DNS, health, an HTTPS proxy. Tears it all down, also on failure and Ctrl+C.
+
+            Example:
+              sudo koi demo
+            """);
+        command.Options.Add(keep);
+        command.SetHandler(environment, (cli, ct) => RunAsync(cli, cli.Parse.GetValue(keep), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext cli, bool keep, CancellationToken ct)
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            return CliCommand.Fail(cli, "demo_needs_root", "koi demo needs root on Linux: it builds network namespaces (run: sudo koi demo)", ExitCodes.Failed);
+        }
+
+        var koi = Environment.ProcessPath ?? throw new CliFailure("demo_failed", "cannot tell where the koi binary is");
+        var clock = Stopwatch.StartNew();
+        var lab = DemoLab.Create(cli.Stderr);
+        var green = false;
+        try
+        {
+            var steps = await new DemoStory(lab, koi, cli.Stdout).RunAsync(ct);
+            green = true;
+            cli.Stdout.WriteLine($"demo: all {steps} steps green in {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch (DemoFailure ex)
+        {
+            cli.Stderr.WriteLine($"demo: failed: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            cli.Stderr.WriteLine("demo: interrupted");
+        }
+        finally
+        {
+            if (keep && green)
+            {
+                cli.Stdout.WriteLine($"demo: kept. Look around: nsenter --net=/run/netns/{lab.Prefix}-stone-a sh (KOI_DATA_DIR={lab.Directory}/stone-a)");
+                cli.Stdout.WriteLine($"demo: remove it: for ns in $(ip netns list | awk '/^{lab.Prefix}-/ {{print $1}}'); do ip netns pids $ns | xargs -r kill; ip netns del $ns; done; rm -rf {lab.Directory}");
+            }
+            else
+            {
+                await lab.DisposeAsync();
+                cli.Stderr.WriteLine($"demo: lab removed ({lab.Namespaces.Count} namespaces, daemons, {lab.Directory})");
+            }
+        }
+
+        return green ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}
