@@ -32,35 +32,45 @@ internal static class DemoCommand
         var koi = Environment.ProcessPath ?? throw new CliFailure("demo_failed", "cannot tell where the koi binary is");
         var clock = Stopwatch.StartNew();
         var lab = DemoLab.Create(cli.Stderr);
-        var green = false;
+        // With --json, stdout carries one document only; the narration goes to stderr.
+        var narration = cli.Json ? cli.Stderr : cli.Stdout;
+        var story = new DemoStory(lab, koi, narration);
+        string? failure = null;
         try
         {
-            var steps = await new DemoStory(lab, koi, cli.Stdout).RunAsync(ct);
-            green = true;
-            cli.Stdout.WriteLine($"demo: all {steps} steps green in {clock.Elapsed.TotalSeconds:0.0} s");
+            var steps = await story.RunAsync(ct);
+            narration.WriteLine($"demo: all {steps} steps green in {clock.Elapsed.TotalSeconds:0.0} s");
         }
         catch (DemoFailure ex)
         {
+            failure = ex.Message;
             cli.Stderr.WriteLine($"demo: failed: {ex.Message}");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            failure = "interrupted";
             cli.Stderr.WriteLine("demo: interrupted");
         }
         finally
         {
+            var green = failure is null;
             if (keep && green)
             {
-                cli.Stdout.WriteLine($"demo: kept. Look around: nsenter --net=/run/netns/{lab.Prefix}-stone-a sh (KOI_DATA_DIR={lab.Directory}/stone-a)");
-                cli.Stdout.WriteLine($"demo: remove it: for ns in $(ip netns list | awk '/^{lab.Prefix}-/ {{print $1}}'); do ip netns pids $ns | xargs -r kill; ip netns del $ns; done; rm -rf {lab.Directory}");
+                narration.WriteLine($"demo: kept. Look around on stone-a: nsenter --net=/run/netns/{lab.Prefix}-stone-a env KOI_DATA_DIR={lab.Directory}/stone-a sh");
+                narration.WriteLine($"demo: remove it: for ns in $(ip netns list | awk '/^{lab.Prefix}-/ {{print $1}}'); do ip netns pids $ns | xargs -r kill; ip netns del $ns; done; rm -rf {lab.Directory}");
             }
             else
             {
                 await lab.DisposeAsync();
-                cli.Stderr.WriteLine($"demo: lab removed ({lab.Namespaces.Count} namespaces, daemons, {lab.Directory})");
+                narration.WriteLine($"demo: lab removed ({lab.Namespaces.Count} namespaces, daemons, {lab.Directory})");
             }
         }
 
-        return green ? ExitCodes.Ok : ExitCodes.Failed;
+        if (cli.Json)
+        {
+            cli.WriteJson(new DemoOutput(failure is null, story.StepsGreen, Math.Round(clock.Elapsed.TotalSeconds, 1), failure));
+        }
+
+        return failure is null ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -24,7 +24,9 @@ internal sealed partial class DemoStory(DemoLab lab, string koi, TextWriter outp
 
     private DemoHost _a = null!;
     private DemoHost _b = null!;
-    private int _steps;
+
+    /// <summary>How many steps have gone green so far.</summary>
+    public int StepsGreen { get; private set; }
 
     /// <summary>Runs every step; returns how many were green (all of them, or it throws <see cref="DemoFailure"/>).</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -118,15 +120,15 @@ internal sealed partial class DemoStory(DemoLab lab, string koi, TextWriter outp
             }, ct, () => last);
             return $"curl on stone-a: \"{Page}\" (certificate verified against the mesh CA)";
         });
-        return _steps;
+        return StepsGreen;
     }
 
     private async Task StepAsync(string name, string what, Func<Task<string>> step)
     {
         var started = Stopwatch.StartNew();
-        output.WriteLine($"demo: [{_steps + 1}] {name}: {what}");
+        output.WriteLine($"demo: [{StepsGreen + 1}] {name}: {what}");
         var result = await step();
-        _steps++;
+        StepsGreen++;
         output.WriteLine($"demo:     ok in {started.Elapsed.TotalSeconds:0.0} s: {result}");
     }
 
