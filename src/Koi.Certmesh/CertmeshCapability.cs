@@ -7,6 +7,7 @@ using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Metrics;
 using Koi.Certmesh.Naming;
 using Koi.Certmesh.Revocation;
+using Koi.Certmesh.Standby;
 using Koi.Core.Capabilities;
 using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
@@ -90,7 +91,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton<IMeshTrustAnchors>(sp => new CertmeshTrustAnchors(sp.GetRequiredService<CertmeshAuthority>()));
         services.AddSingleton<ICertificateFacts>(sp => new CertmeshCertificateFacts(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<MemberService>()));
         services.AddSingleton<ICeremonyRules>(sp => new InitCeremony(sp.GetRequiredService<CertmeshAuthority>()));
-        services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>()));
+        services.AddSingleton<ICeremonyRules>(sp => new UnlockCeremony(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>()));
         services.AddSingleton<IMetricsSource>(sp => new CertmeshMetrics(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<CertmeshHostedService>();
@@ -163,8 +164,15 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp),
-            () => sp.GetRequiredService<MemberJoiner>().DiscoverCas(),
-            sp.GetService<IEventBus>()));
+            sp.GetService<IEventBus>())
+        {
+            Primaries = new PrimaryFinder(
+                sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(),
+                sp.GetRequiredService<CaClient>(),
+                sp.GetRequiredService<MembershipStore>(),
+                sp.GetRequiredService<MemberAuditTrail>(),
+                sp.GetRequiredService<TimeProvider>()),
+        });
         services.AddSingleton(sp => new BundleFollower(
             sp.GetRequiredService<TrustBundleStore>(),
             sp.GetRequiredService<CaClient>(),
@@ -196,6 +204,41 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             MembershipLogger(sp)));
         services.AddHostedService(sp => sp.GetRequiredService<ServiceNameFollower>());
+        AddStandby(services);
+    }
+
+    /// <summary>The standby CA and failover (docs/certmesh.md, "Standby CA"): promote, sync, the watch on the other CA.</summary>
+    private void AddStandby(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var paths = sp.GetRequiredService<KoiPaths>();
+            return new StandbyNode(
+                new CertmeshFiles(Path.Combine(paths.CertmeshDir, "standby"), paths.CertsDir),
+                sp.GetRequiredService<CertmeshAuthority>().Handover.Store,
+                sp.GetRequiredService<MemberAuditTrail>(),
+                sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => new StandbyPromotion(
+            sp.GetRequiredService<StandbyNode>(),
+            () => sp.GetRequiredService<CertmeshAuthority>().Initialized,
+            sp.GetRequiredService<MembershipStore>(),
+            sp.GetRequiredService<MeshClient>(),
+            sp.GetRequiredService<MemberAuditTrail>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICeremonyRules>(sp => new PromoteCeremony(sp.GetRequiredService<StandbyPromotion>()));
+        services.AddSingleton(sp => new HaLoop(
+            sp.GetRequiredService<CertmeshAuthority>(),
+            sp.GetRequiredService<StandbyNode>(),
+            new StandbySync(sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MeshClient>()),
+            new PeerProbe(sp.GetRequiredService<MeshClient>()),
+            new StandbyTakeover(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>()),
+            new StandbyDeferral(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MemberAuditTrail>()),
+            _options,
+            sp.GetRequiredService<StatusRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Standby") ?? NullLogger.Instance));
+        services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
     }
 
     /// <summary>

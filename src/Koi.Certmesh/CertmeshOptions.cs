@@ -30,6 +30,15 @@ public sealed class CertmeshOptions
     /// <summary>How often a member proves its CA is still the one it pinned (config.yaml <c>certmesh.ca_check_secs</c>).</summary>
     public TimeSpan CaCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often a standby CA pulls roster, audit log and bundle from the primary (config.yaml <c>certmesh.standby_sync_secs</c>).</summary>
+    public TimeSpan StandbySyncInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a standby probes the primary, and a primary its peer CA (config.yaml <c>certmesh.ha_probe_secs</c>).</summary>
+    public TimeSpan HaProbeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the primary may be unreachable before the standby takes over (config.yaml <c>certmesh.failover_grace_secs</c>).</summary>
+    public TimeSpan FailoverGrace { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>This machine's host label; default the system host name's first label, lowercased.</summary>
     public Func<string>? Hostname { get; init; }
 

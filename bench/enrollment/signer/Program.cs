@@ -57,7 +57,7 @@ var renew = await MeasureAsync("renew", async (ca, clock, secret, i, host, sourc
 {
     var member = $"stone-{i - members + 1:D4}";
     var peer = new MeshPeer(member, string.Empty, string.Empty, clock.GetUtcNow());
-    await ca.Renewals.RenewAsync(peer, new RenewRequest(csrs[i]), CancellationToken.None);
+    await ca.Renewals.RenewAsync(peer, new RenewRequest(csrs[i]), null, CancellationToken.None);
 }, expected: members);
 
 Console.WriteLine(JsonSerializer.Serialize(new

@@ -39,12 +39,14 @@ internal static class CertmeshEndpoints
         MemberEndpoints.Map(group);
         RevocationEndpoints.Map(group);
         EnrollmentEndpoints.Map(group);
+        Standby.StandbyEndpoints.Map(group);
     }
 
     /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
-    private static async Task<CertmeshStatus> StatusAsync(CertmeshAuthority ca, MemberService membership, BundleFollower bundles, CancellationToken ct)
+    private static async Task<CertmeshStatus> StatusAsync(
+        CertmeshAuthority ca, MemberService membership, BundleFollower bundles, Standby.StandbyNode standby, Standby.HaLoop ha, CancellationToken ct)
     {
-        var status = await ca.StatusAsync(ct);
+        var status = await ca.StatusAsync(ct) with { Ha = Standby.HaView.Of(ca, standby, ha) };
         if (membership.Membership.Current is not { } member)
         {
             return status;

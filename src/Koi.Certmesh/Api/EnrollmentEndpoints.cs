@@ -56,7 +56,7 @@ internal static class EnrollmentEndpoints
     private static async Task<IResult> PollAsync(CertmeshAuthority ca, string requestId, CancellationToken ct) =>
         Answer(await ca.PollJoinAsync(requestId, ct));
 
-    private static IResult Answer(JoinOutcome outcome) =>
+    public static IResult Answer(JoinOutcome outcome) =>
         outcome.Issued is { } issued ? Results.Ok(issued)
         : outcome.Pending is { } pending ? Results.Accepted(value: pending)
         : throw new KoiException(KoiErrorCode.Internal, "join ended without an answer");

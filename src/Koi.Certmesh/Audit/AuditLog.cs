@@ -93,7 +93,32 @@ internal sealed class AuditLog : IDisposable
         return list;
     }
 
-    public AuditVerification Verify() => AuditVerifier.Verify(ReadLines(), _key);
+    /// <summary>The sequence number and hash of the last line written (0 and the genesis hash for an empty log).</summary>
+    public (long Seq, string Hash) Head
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_lastSeq, _lastHash);
+            }
+        }
+    }
+
+    /// <summary>The chain, then the CA-signed <paramref name="head"/> when there is one: lines removed at the end show.</summary>
+    public AuditVerification Verify(AuditHead? head = null, System.Security.Cryptography.X509Certificates.X509Certificate2? caCert = null)
+    {
+        var lines = ReadLines();
+        var chain = AuditVerifier.Verify(lines, _key);
+        if (!chain.Valid || head is null || caCert is null)
+        {
+            return chain;
+        }
+
+        return head.Problem(lines, caCert) is { } problem
+            ? AuditVerification.Broken((int)Math.Min(head.Seq, lines.Count + 1L), lines.Count, problem)
+            : chain;
+    }
 
     public void Dispose() => _key.Dispose();
 

@@ -6,7 +6,7 @@ namespace Koi.Certmesh.Audit;
 
 /// <summary>
 /// The CA's audit log while a CA exists. A write that fails is loud — logged and shown as failed in
-/// <c>koi status</c> — and never undoes the operation it records.
+/// <c>koi status</c>; for an issued certificate it also refuses the issuance (<see cref="WriteOrRefuse"/>).
 /// </summary>
 internal sealed partial class CaAuditTrail(CertmeshFiles files, TimeProvider time, ComponentHealth health, ILogger logger) : IDisposable
 {
@@ -41,9 +41,33 @@ internal sealed partial class CaAuditTrail(CertmeshFiles files, TimeProvider tim
         }
     }
 
+    /// <summary>
+    /// Writes a line that must exist before what it records takes effect (a certificate issued): when it cannot be
+    /// written the caller's operation is refused — nothing is issued that the log does not show.
+    /// </summary>
+    public void WriteOrRefuse(string eventName, params (string Key, string? Value)[] fields)
+    {
+        try
+        {
+            (_log ?? throw new IOException("the audit log is not open")).Append(eventName, fields);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogAuditFailed(logger, eventName, ex);
+            health.Failed($"audit log not writable: {ex.Message}");
+            throw new Koi.Core.Errors.KoiException(Koi.Core.Errors.KoiErrorCode.Unavailable, $"the CA's audit log cannot be written ({ex.Message}); nothing was issued");
+        }
+
+        Audited?.Invoke(eventName, fields);
+    }
+
     public IReadOnlyList<AuditLine> Read(DateTimeOffset? since = null) => _log?.Read(since) ?? [];
 
-    public AuditVerification? Verify() => _log?.Verify();
+    public AuditVerification? Verify(AuditHead? head = null, System.Security.Cryptography.X509Certificates.X509Certificate2? caCert = null) => _log?.Verify(head, caCert);
+
+    /// <summary>The log's current head signed with the CA key (null when no log is open).</summary>
+    public AuditHead? SignHead(System.Security.Cryptography.ECDsa caKey, DateTimeOffset at) =>
+        _log is { } log ? AuditHead.Sign(log.Head.Seq, log.Head.Hash, at, caKey) : null;
 
     public void Dispose() => Close();
 }

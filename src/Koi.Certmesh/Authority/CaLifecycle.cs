@@ -109,7 +109,7 @@ internal sealed partial class CaLifecycle(
             var hostname = ca.Hostname;
             var mixer = new EntropyMixer(entropy);
             var caKey = CertificateAuthorityFactory.CreateKey(mixer);
-            var caCert = CertificateAuthorityFactory.CreateCertificate(caKey, $"{hostname} koi certmesh CA", now);
+            var caCert = CertificateAuthorityFactory.CreateCertificate(caKey, $"{hostname} koi certmesh CA", now, NameScope.For(ca.Options.Zone, plan.DomainScope));
             var fingerprint = CertificateAuthorityFactory.Fingerprint(caCert);
 
             CreatePrivateDirectory(ca.Files.Dir);

@@ -55,6 +55,15 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _caCert = null;
     }
 
+    /// <summary>For a CA that defers to a newer primary: the unlocked secrets leave the vault, which then holds no CA.</summary>
+    public UnlockedSecrets? Surrender()
+    {
+        var secrets = _unlocked;
+        _unlocked = null;
+        _caCert = null;
+        return secrets;
+    }
+
     /// <summary>For anything that signs: refuses (and audits the refusal) while the CA is locked.</summary>
     public UnlockedSecrets RequireUnlocked(string action)
     {
@@ -193,10 +202,14 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
     }
 
     /// <summary>Both KDFs run at once: unlock costs one PBKDF2 of wall time, not two.</summary>
-    private async Task<UnlockedSecrets> OpenSecretsAsync(string passphrase, CancellationToken cancellationToken)
+    private Task<UnlockedSecrets> OpenSecretsAsync(string passphrase, CancellationToken cancellationToken) =>
+        OpenSecretsAsync(ca.Files, passphrase, cancellationToken);
+
+    /// <summary>Opens the key and TOTP secret kept under <paramref name="files"/> (the CA's, or a standby's copy).</summary>
+    internal static async Task<UnlockedSecrets> OpenSecretsAsync(CertmeshFiles files, string passphrase, CancellationToken cancellationToken)
     {
-        var pem = await File.ReadAllTextAsync(ca.Files.CaKey, cancellationToken);
-        var sealedTotp = KeyVault.Deserialize(await File.ReadAllTextAsync(ca.Files.TotpSecret, cancellationToken));
+        var pem = await File.ReadAllTextAsync(files.CaKey, cancellationToken);
+        var sealedTotp = KeyVault.Deserialize(await File.ReadAllTextAsync(files.TotpSecret, cancellationToken));
         var salt = Convert.FromBase64String(sealedTotp.Salt);
         var keyTask = Task.Run(() => KeyVault.DecryptKey(pem, passphrase), cancellationToken);
         var sealingKey = await Task.Run(() => KeyVault.DeriveSecretKey(passphrase, salt, sealedTotp.Iterations), cancellationToken);

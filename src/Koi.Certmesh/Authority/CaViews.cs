@@ -61,7 +61,7 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             entries.Add(new LogEntry(line.At, line.Event, line.Seq, fields, Audit.AuditLine.Body(line.At, line.Event, line.Fields, line.Seq, line.Prev)));
         }
 
-        return new LogView(entries, verify ? ca.Audit.Verify() : null);
+        return new LogView(entries, verify ? ca.Audit.Verify(ca.Roster.Current?.Metadata.AuditHead, vault.CaCert) : null);
     }
 
     /// <summary>Everything that needs the operator's attention, loudest first.</summary>

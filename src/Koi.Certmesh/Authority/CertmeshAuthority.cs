@@ -61,6 +61,11 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Policy = new PolicyEditor(Context);
         Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);
         Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
+        Handover = new Standby.StandbyHandover(Context, Vault, Bundles, new Standby.HaStateStore(Path.Combine(files.Dir, "ha.json")));
+        if (bundles is not null)
+        {
+            bundles.Epoch = () => Handover.State.Epoch;
+        }
         _compliance = new ComplianceReport(Context, Vault, Trust, Views, Bundles);
     }
 
@@ -103,6 +108,12 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public CaBackup Backup { get; }
 
     public MemberRenewals Renewals { get; }
+
+    /// <summary>The primary's side of a standby CA: promote, sync, the signed role claim.</summary>
+    public Standby.StandbyHandover Handover { get; }
+
+    /// <summary>For a takeover that installs the CA here (docs/certmesh.md, "Standby CA").</summary>
+    internal CertmeshAnnouncer Announcer => _announcer;
 
     public Heartbeats Heartbeats { get; }
 

@@ -38,6 +38,9 @@ internal sealed record CertmeshStatus(
 
     /// <summary>On a member: the trust bundle it holds and whether it names this machine as revoked.</summary>
     public Revocation.BundleStanding? MemberBundle { get; init; }
+
+    /// <summary>Who is primary and standby in this mesh, and since when (docs/certmesh.md, "Standby CA").</summary>
+    public Standby.HaView? Ha { get; init; }
 }
 
 internal sealed record MemberView(

@@ -19,6 +19,8 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
         var stores = await trust.StatusAsync(cancellationToken);
         var warnings = views.Warnings(roster, stores);
         warnings.AddRange(Revocation.RevocationCompliance.Warnings(roster, bundles.Held, now));
+        var constrained = vault.CaCert is { } caCert && Issuing.NameScope.IsConstrained(caCert);
+        warnings.AddRange(NameConstraintWarnings(vault.CaCert));
         var nextRenewal = active.Count == 0 ? (TimeSpan?)null
             : active.Min(m => m.CertExpires - (meta.Policy.Lifetime - meta.Policy.RenewAfter)) - now;
 
@@ -30,6 +32,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
         {
             items.Add(new("Members", $"{active.Count} active, {(expired == 0 ? "all certs valid" : $"{expired} expired")}"));
             items.Add(new("Next renewal", nextRenewal is { } r ? Days(r) : "none"));
+            items.Add(new("Name constraints", NameConstraintsText(constrained, meta)));
         }
         else
         {
@@ -46,6 +49,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
             items.Add(new("Approval mode", meta.RequireApproval ? "required" : "not required"));
             items.Add(new("Cert lifetime", meta.Policy.Describe()));
             items.Add(new("Scope", $"{meta.DomainScope ?? "any domain"} / {meta.SubnetScope ?? "any subnet"}"));
+            items.Add(new("Name constraints", NameConstraintsText(constrained, meta)));
             items.Add(new("Members", $"{active.Count} active, {roster.Members.Count - active.Count} revoked"));
             items.Add(new("Certs expiring", $"{expiring} within 7 days"));
             items.Add(new("Trust stores", stores.Count == 0 ? "none managed" : string.Join(", ", stores.Select(t => $"{t.Store} {t.State.ToString().ToLowerInvariant()}"))));
@@ -59,6 +63,18 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
 
         return new ComplianceView(CreatePlan.ProfileFlag(meta.TrustProfile), healthy, items, Render(meta.TrustProfile, healthy, items));
     }
+
+    /// <summary>Said of a CA made before koi put name constraints on new roots (docs/security.md).</summary>
+    public const string NoNameConstraints =
+        "the CA certificate has no name constraints: it can vouch for any site to every machine that trusts it (made before koi limited new CAs to the LAN); re-create the CA to limit it";
+
+    /// <summary>The warning for a root without name constraints; none for a constrained one (or no CA certificate loaded).</summary>
+    public static IEnumerable<string> NameConstraintWarnings(System.Security.Cryptography.X509Certificates.X509Certificate2? caCert) =>
+        caCert is not null && !Issuing.NameScope.IsConstrained(caCert) ? [NoNameConstraints] : [];
+
+    private static string NameConstraintsText(bool constrained, RosterMetadata meta) => constrained
+        ? $"LAN only: {string.Join(", ", Issuing.NameScope.For(meta.Zone, meta.DomainScope).Domains.Select(d => "." + d))}, private and local addresses"
+        : "none";
 
     private static string Render(TrustProfile profile, bool healthy, List<ComplianceItem> items)
     {

@@ -5,7 +5,7 @@ using Koi.Core.Errors;
 namespace Koi.Certmesh.Ceremonies;
 
 /// <summary>The <c>unlock</c> ceremony: one passphrase; a wrong one ends the session with 401 (and is audited).</summary>
-internal sealed class UnlockCeremony(CertmeshAuthority authority) : ICeremonyRules
+internal sealed class UnlockCeremony(CertmeshAuthority authority, Standby.StandbyNode? standby = null) : ICeremonyRules
 {
     public const string CeremonyName = "unlock";
 
@@ -13,6 +13,11 @@ internal sealed class UnlockCeremony(CertmeshAuthority authority) : ICeremonyRul
 
     public async ValueTask<EvalResult> EvaluateAsync(CeremonyBag bag, CancellationToken cancellationToken)
     {
+        if (!authority.Initialized && standby is { IsStandby: true })
+        {
+            return await UnlockStandbyAsync(standby, bag, cancellationToken);
+        }
+
         if (!authority.Initialized)
         {
             return EvalResult.Fail(KoiErrorCode.CaNotInitialized, "no certmesh CA on this machine yet; run koi certmesh create");
@@ -27,5 +32,19 @@ internal sealed class UnlockCeremony(CertmeshAuthority authority) : ICeremonyRul
         return EvalResult.Done(
             [new CeremonyMessage(MessageKind.Info, "Unlocked", $"the CA can sign again (fingerprint {result.CaFingerprint[..16]}…)")],
             new Dictionary<string, object?> { ["locked"] = false, ["ca_fingerprint"] = result.CaFingerprint });
+    }
+
+    /// <summary>On a standby CA the same command opens its sealed copy, so it can take over when the primary goes.</summary>
+    private static async ValueTask<EvalResult> UnlockStandbyAsync(Standby.StandbyNode standby, CeremonyBag bag, CancellationToken cancellationToken)
+    {
+        if (!bag.Has("passphrase"))
+        {
+            return EvalResult.Ask([new CeremonyPrompt("passphrase", "Standby CA passphrase", InputType.Secret)]);
+        }
+
+        await standby.UnlockAsync(bag.GetString("passphrase")!, cancellationToken);
+        return EvalResult.Done(
+            [new CeremonyMessage(MessageKind.Info, "Unlocked", "the standby CA can take over if the primary goes away")],
+            new Dictionary<string, object?> { ["locked"] = false, ["role"] = "standby" });
     }
 }

@@ -57,7 +57,11 @@ internal sealed record PendingRequestView(
     bool TotpValid,
     bool InScope,
     DateTimeOffset RequestedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>SHA-256 of the requesting key (SubjectPublicKeyInfo); the joiner prints the same while it waits.</summary>
+    public string? KeyFingerprint { get; init; }
+}
 
 internal sealed record ApproveRequest(string? Hostname, string? ApprovedBy);
 

@@ -21,8 +21,15 @@ internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLed
             TotpValid: true,
             InScope: true,
             r.RequestedAt,
-            r.ExpiresAt))]);
+            r.ExpiresAt)
+        {
+            KeyFingerprint = r.Candidate.Key is { } key ? KeyFingerprint(key) : null,
+        })]);
     }, cancellationToken);
+
+    /// <summary>SHA-256 of the requesting key's SubjectPublicKeyInfo: what the joiner shows, so the operator can compare.</summary>
+    public static string KeyFingerprint(System.Security.Cryptography.X509Certificates.PublicKey key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
 
     /// <summary>Signs the waiting request for <paramref name="hostname"/>.</summary>
     public Task<ApprovalView> ApproveAsync(string? hostname, string? approvedBy, CancellationToken cancellationToken)

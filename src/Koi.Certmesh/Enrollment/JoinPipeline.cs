@@ -165,8 +165,10 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             EnrolledFrom = from,
             ApprovedAddresses = approvedBy is null ? null : [.. sans.Addresses.Where(a => !a.Equals(JoinAddresses.Normalize(source))).Select(a => a.ToString())],
         };
-        ca.Roster.Update(r => r! with { Members = [.. r.Members, member] });
-        ca.Audit.Write("member_joined", ("hostname", hostname), ("role", "member"), ("fingerprint", fingerprint), ("approved_by", approvedBy ?? "auto"), ("from", from));
+        // The line first: a certificate the audit log does not show is never handed out (fail closed).
+        ca.Audit.WriteOrRefuse("member_joined", ("hostname", hostname), ("role", "member"), ("fingerprint", fingerprint), ("approved_by", approvedBy ?? "auto"), ("from", from));
+        var head = ca.Audit.SignHead(secrets.CaKey, now);
+        ca.Roster.Update(r => r! with { Members = [.. r.Members, member], Metadata = r.Metadata with { AuditHead = head ?? r.Metadata.AuditHead } });
         LogMemberJoined(ca.Logger, hostname, from, approvedBy ?? "auto");
         ca.Publish("member_joined", new MemberJoinedEvent(hostname, from, approvedBy, fingerprint));
         return (new JoinIssued(hostname, vault.CaPem(), cert.ExportCertificatePem() + "\n", meta.CaFingerprint, certPath, member.CertSans, member.CertExpires), member);

@@ -5,7 +5,10 @@ using Koi.Certmesh.Crypto;
 
 namespace Koi.Certmesh.Issuing;
 
-/// <summary>Creates the mesh's root: an ECDSA P-256 key and a 10-year self-signed CA certificate.</summary>
+/// <summary>
+/// Creates the mesh's root: an ECDSA P-256 key and a 10-year self-signed CA certificate, limited by a
+/// <see cref="NameScope"/> to the names and addresses of the LAN.
+/// </summary>
 internal static class CertificateAuthorityFactory
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(3652);
@@ -32,12 +35,16 @@ internal static class CertificateAuthorityFactory
         return key;
     }
 
-    public static X509Certificate2 CreateCertificate(ECDsa key, string commonName, DateTimeOffset now)
+    public static X509Certificate2 CreateCertificate(ECDsa key, string commonName, DateTimeOffset now, NameScope? scope = null)
     {
         var request = new CertificateRequest(new X500DistinguishedName($"CN={Escape(commonName)}, O=koi certmesh"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        if (scope is not null)
+        {
+            request.CertificateExtensions.Add(scope.Extension());
+        }
         return request.CreateSelfSigned(now.AddMinutes(-5), now + Lifetime);
     }
 

@@ -63,7 +63,7 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
 
                 // Addresses are vetted again only when the member reports them; otherwise it keeps the ones it holds.
                 var addresses = body.Addresses is null ? MeshIssuer.SansOf(member).Addresses : Addresses(roster, member, source, claimed);
-                sans = MeshIssuer.SansFor(member.Hostname, roster.Metadata, addresses, names);
+                sans = MeshIssuer.SansFor(member.Hostname, roster.Metadata, addresses, names, NameScope.IsConstrained(vault.CaCert!));
             }
 
             using var cert = issuer.Reissue(vault.CaCert!, secrets.CaKey, key, member.Hostname, sans, roster.Metadata.Policy);
@@ -147,9 +147,10 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
             LastSeen = now,
             LastRenewed = now,
         };
-        ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
-        ca.Audit.Write("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
+        // The line first: a renewed certificate the audit log does not show is never handed out (fail closed).
+        ca.Audit.WriteOrRefuse("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
             ("old_fingerprint", member.CertFingerprint), ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+        ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
         LogRenewed(ca.Logger, member.Hostname, serial, renewed.CertExpires);
         ca.Publish("cert_renewed", new CertRenewedEvent(member.Hostname, serial, renewed.CertFingerprint, renewed.CertExpires));
         return renewed;

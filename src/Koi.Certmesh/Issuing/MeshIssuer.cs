@@ -20,7 +20,7 @@ internal sealed class MeshIssuer(CaContext ca)
     /// <summary>The CA host's own service certificate: key made here, files written to <c>certs/&lt;host&gt;/</c>.</summary>
     public (X509Certificate2 Cert, string CertPath) IssueOwn(X509Certificate2 caCert, ECDsa caKey, string hostname, string? domain, string? subnet, CertPolicy policy, DateTimeOffset now, IEnumerable<string>? serviceNames = null)
     {
-        var sans = SanPolicy.For(hostname, ca.Options.Zone, ca.Options.ResolveAddresses(), domain);
+        var sans = SanPolicy.For(hostname, ca.Options.Zone, ca.Options.ResolveAddresses(), domain, NameScope.IsConstrained(caCert));
 
         var refused = SanPolicy.OutOfScope(sans, hostname, ca.Options.Zone, domain, subnet);
         if (refused.Count > 0)
@@ -65,7 +65,7 @@ internal sealed class MeshIssuer(CaContext ca)
             ca.Audit.Write("scope_denied", ("hostname", hostname), ("from", from), ("refused", string.Join(",", group.Select(l => l.Address.ToString()))), ("reason", group.Key));
         }
 
-        var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope);
+        var sans = SanPolicy.For(hostname, meta.Zone, certified, meta.DomainScope, NameScope.IsConstrained(caCert));
         return (ServiceCertificateIssuer.Issue(caCert, caKey, candidate.Key!, hostname, sans, ca.Now, meta.Policy.Lifetime, CrlUrl), sans);
     }
 
@@ -75,11 +75,11 @@ internal sealed class MeshIssuer(CaContext ca)
 
     /// <summary>
     /// The SANs of a machine that asked for service names: its own names (<see cref="SanPolicy.For"/>), the granted
-    /// service names, and <paramref name="addresses"/>.
+    /// service names, and <paramref name="addresses"/>; no bare host label under a name-constrained CA (docs/security.md).
     /// </summary>
-    public static SanSet SansFor(string hostname, RosterMetadata meta, IReadOnlyList<IPAddress> addresses, IEnumerable<Koi.Core.Naming.NameDecision>? names)
+    public static SanSet SansFor(string hostname, RosterMetadata meta, IReadOnlyList<IPAddress> addresses, IEnumerable<Koi.Core.Naming.NameDecision>? names, bool constrained)
     {
-        var own = SanPolicy.For(hostname, meta.Zone, addresses, meta.DomainScope);
+        var own = SanPolicy.For(hostname, meta.Zone, addresses, meta.DomainScope, constrained);
         return own with { DnsNames = [.. own.DnsNames.Concat(Naming.ServiceNames.Granted(names)).Distinct(StringComparer.OrdinalIgnoreCase)] };
     }
 

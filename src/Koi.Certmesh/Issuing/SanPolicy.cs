@@ -11,13 +11,24 @@ namespace Koi.Certmesh.Issuing;
 /// </summary>
 internal static class SanPolicy
 {
-    public static SanSet For(string hostname, string zone, IReadOnlyList<IPAddress> addresses, string? domainScope)
+    /// <summary>
+    /// The SANs for <paramref name="hostname"/>. Under a root with name constraints (<paramref name="constrained"/>)
+    /// the bare label is left out — a single-label name cannot lie inside a DNS subtree, and one such SAN would make
+    /// clients reject the whole certificate — and so are addresses outside the local scope.
+    /// </summary>
+    public static SanSet For(string hostname, string zone, IReadOnlyList<IPAddress> addresses, string? domainScope, bool constrained = false)
     {
         var label = hostname.ToLowerInvariant();
         var names = new List<string> { label, $"{label}.local", $"{label}.{zone}" };
         if (domainScope is not null && !names.Contains($"{label}.{domainScope}"))
         {
             names.Add($"{label}.{domainScope}");
+        }
+
+        if (constrained)
+        {
+            names.Remove(label);
+            return new SanSet(names, [.. addresses.Where(NameScope.Permits)]);
         }
 
         return new SanSet(names, [.. addresses]);

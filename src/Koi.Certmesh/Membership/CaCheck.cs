@@ -28,10 +28,12 @@ internal sealed partial class CaCheck(
     StatusRegistry status,
     TimeProvider time,
     ILogger logger,
-    Func<IReadOnlyList<DiscoveredCa>> discoverCas,
     IEventBus? events = null) : IDisposable
 {
     public const string MitmMessage = "CA fingerprint changed — possible MITM";
+
+    /// <summary>Finds the primary a standby became, when the CA endpoint stops answering; null when not wired.</summary>
+    internal Standby.PrimaryFinder? Primaries { get; init; }
 
     private readonly ComponentHealth _health = status.Register(Authority.CertmeshAuthority.Capability, "ca_pin");
     private readonly SemaphoreSlim _checking = new(1, 1);
@@ -57,16 +59,22 @@ internal sealed partial class CaCheck(
             try
             {
                 hello = await ca.HelloAsync(member.CaEndpoint, nonce, cancellationToken);
-                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
+                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow(), member.CaHostname);
             }
             catch (KoiException ex)
             {
                 verdict = new CaVerdict(CaVerdictKind.Unreachable, ex.Message);
             }
 
-            if (verdict.Kind == CaVerdictKind.Unreachable && await FollowAsync(member, cancellationToken) is { } moved)
+            // The CA may have failed over to its standby: follow a proven primary of the same mesh (docs/certmesh.md, "Failover").
+            if (verdict.Kind == CaVerdictKind.Unreachable && Primaries is not null && await Primaries.FindAsync(member, cancellationToken) is { } moved)
             {
-                (member, hello, verdict) = moved;
+                LogCaMoved(logger, member.CaEndpoint, moved.CaEndpoint, member.PinnedCaFingerprint);
+                events?.Publish(Authority.CaContext.Capability, "ca_moved", new CaMovedEvent(member.CaEndpoint, moved.CaEndpoint, moved.CaHostname));
+                member = moved;
+                nonce = HelloVerifier.NewNonce();
+                hello = await ca.HelloAsync(member.CaEndpoint, nonce, cancellationToken);
+                verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow(), member.CaHostname);
             }
 
             if (verdict.Kind == CaVerdictKind.FingerprintChanged)
@@ -109,50 +117,6 @@ internal sealed partial class CaCheck(
     }
 
     public void Dispose() => _checking.Dispose();
-
-    /// <summary>
-    /// The pinned CA announced at another address: each candidate whose announcement names the pin is asked to prove
-    /// the key (a signed nonce, the same judgement as the regular check); the first that does becomes the endpoint.
-    /// An announcement alone moves nothing, so a rogue announcer costs one refused hello.
-    /// </summary>
-    private async Task<(MembershipDocument Member, HelloResponse Hello, CaVerdict Verdict)?> FollowAsync(MembershipDocument member, CancellationToken cancellationToken)
-    {
-        var candidates = discoverCas()
-            .Where(c => !c.Stale && c.Fingerprint == member.PinnedCaFingerprint && c.Endpoint != member.CaEndpoint)
-            .Select(c => c.Endpoint)
-            .Distinct(StringComparer.Ordinal);
-        foreach (var endpoint in candidates)
-        {
-            var nonce = HelloVerifier.NewNonce();
-            HelloResponse hello;
-            try
-            {
-                hello = await ca.HelloAsync(endpoint, nonce, cancellationToken);
-            }
-            catch (KoiException)
-            {
-                continue;
-            }
-
-            var verdict = CaVerdict.Judge(hello, nonce, member.PinnedCaFingerprint, time.GetUtcNow());
-            if (verdict.Kind == CaVerdictKind.FingerprintChanged)
-            {
-                continue;
-            }
-
-            if (membership.Update(m => m with { CaEndpoint = endpoint, CaHostname = hello.Hostname, CaMeshPort = hello.MeshPort ?? m.CaMeshPort }) is not { } saved)
-            {
-                return null;
-            }
-
-            audit.Write("ca_moved", ("from", member.CaEndpoint), ("to", endpoint), ("ca", hello.Hostname), ("fingerprint", member.PinnedCaFingerprint));
-            LogCaMoved(logger, member.CaEndpoint, endpoint, member.PinnedCaFingerprint);
-            events?.Publish(Authority.CaContext.Capability, "ca_moved", new CaMovedEvent(member.CaEndpoint, endpoint, hello.Hostname));
-            return (saved, hello, verdict);
-        }
-
-        return null;
-    }
 
     /// <summary>The report to the CA over mTLS; its failure turns a verified identity into the verdict of why.</summary>
     private async Task<(CaVerdict Verdict, MeshPolicyView? Policy)> HeartbeatAsync(MembershipDocument member, CancellationToken cancellationToken)

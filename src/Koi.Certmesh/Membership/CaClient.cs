@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Koi.Certmesh.MeshPlane;
 using Koi.Core;
 using Koi.Core.Errors;
 
@@ -9,6 +12,8 @@ namespace Koi.Certmesh.Membership;
 /// <summary>
 /// The joiner's side of the CA's LAN routes. A CA's own error (e.g. <c>invalid_totp</c>) comes back as the same
 /// <see cref="KoiException"/> code, so the joiner's CLI shows the CA's words; anything else is <c>ca_unreachable</c>.
+/// The hello and the public bundle travel over plain HTTP; the join and its poll — which carry the TOTP code — only
+/// over TLS to the CA's mesh plane, to a server that proves it holds the hello's certificate (docs/security.md).
 /// </summary>
 internal sealed class CaClient(HttpClient http)
 {
@@ -19,11 +24,12 @@ internal sealed class CaClient(HttpClient http)
     public Task<HelloResponse> HelloAsync(string endpoint, string nonce, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, endpoint, "/v1/certmesh/hello", JsonContent.Create(new HelloRequest(nonce), Json.HelloRequest), Json.HelloResponse, cancellationToken);
 
-    public Task<CaJoinResponse> JoinAsync(string endpoint, CaJoinRequest request, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, endpoint, "/v1/certmesh/join", JsonContent.Create(request, Json.CaJoinRequest), Json.CaJoinResponse, cancellationToken);
+    /// <summary>The join, over TLS to the CA whose identity <paramref name="ca"/> holds; nothing is sent before the CA's certificate checks out.</summary>
+    public static Task<CaJoinResponse> JoinAsync(CaIdentity ca, CaJoinRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SendTlsAsync(HttpMethod.Post, ca, "/join", JsonContent.Create(request, Json.CaJoinRequest), Json.CaJoinResponse, now, cancellationToken);
 
-    public Task<CaJoinResponse> PollAsync(string endpoint, string requestId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, endpoint, $"/v1/certmesh/join/{Uri.EscapeDataString(requestId)}", null, Json.CaJoinResponse, cancellationToken);
+    public static Task<CaJoinResponse> PollAsync(CaIdentity ca, string requestId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SendTlsAsync(HttpMethod.Get, ca, $"/join/{Uri.EscapeDataString(requestId)}", null, Json.CaJoinResponse, now, cancellationToken);
 
     /// <summary>The CA's signed trust bundle; the caller verifies it (<see cref="Revocation.TrustBundleVerifier"/>).</summary>
     public Task<Revocation.SignedTrustBundle> BundleAsync(string endpoint, CancellationToken cancellationToken) =>
@@ -53,7 +59,81 @@ internal sealed class CaClient(HttpClient http)
         return builder.Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    /// <summary>The enrollment base address: the CA endpoint's host, the port of its TLS plane.</summary>
+    public static string TlsBase(CaIdentity ca)
+    {
+        if (ca.MeshPort is not { } port)
+        {
+            throw new KoiException(KoiErrorCode.CaUnreachable, $"the CA at {ca.Endpoint} offers no TLS enrollment (its mesh plane is off: certmesh.mesh_port); the code is not sent in clear");
+        }
+
+        var uri = new Uri(ca.Endpoint);
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
+        return $"https://{host}:{port}{MeshRoutes.Prefix}";
+    }
+
+    /// <summary>
+    /// Null when <paramref name="certificate"/> is the CA's own service certificate from the hello: the same
+    /// certificate, naming the CA's host, chaining now to the CA certificate whose fingerprint the joiner trusts.
+    /// </summary>
+    public static string? ServerProblem(X509Certificate2? certificate, CaIdentity ca, DateTimeOffset now)
+    {
+        if (certificate is null)
+        {
+            return "the CA presented no certificate";
+        }
+
+        if (ca.CaCert is null || ca.ServiceCertFingerprint is null)
+        {
+            return "no verified hello to check the CA's certificate against";
+        }
+
+        using var caCert = X509Certificate2.CreateFromPem(ca.CaCert);
+        if (!string.Equals(HelloVerifier.Fingerprint(caCert), ca.CaFingerprint, StringComparison.Ordinal))
+        {
+            return "the CA certificate is not the one the fingerprint names";
+        }
+
+        if (!string.Equals(HelloVerifier.Fingerprint(certificate), ca.ServiceCertFingerprint, StringComparison.Ordinal))
+        {
+            return "the TLS server is not the machine that answered the hello";
+        }
+
+        return HelloVerifier.ChainProblem(certificate, caCert, now) ?? HelloVerifier.NameProblem(certificate, ca.Hostname);
+    }
+
+    private static async Task<T> SendTlsAsync<T>(HttpMethod method, CaIdentity ca, string path, HttpContent? body, JsonTypeInfo<T> answer, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var baseAddress = TlsBase(ca);
+        string? refused = null;
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = RequestTimeout,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // The only judge of the server: the CA the joiner trusts (its system store knows nothing of it).
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    refused = ServerProblem(certificate as X509Certificate2, ca, now);
+                    return refused is null;
+                },
+            },
+        };
+        using var tls = new HttpClient(handler);
+        try
+        {
+            return await SendAsync(tls, method, baseAddress, path, body, answer, cancellationToken);
+        }
+        catch (KoiException) when (refused is not null)
+        {
+            throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the CA at {baseAddress} failed the TLS identity check: {refused} — possible MITM; the code was not sent");
+        }
+    }
+
+    private Task<T> SendAsync<T>(HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>
+        SendAsync(http, method, endpoint, path, body, answer, cancellationToken);
+
+    private static async Task<T> SendAsync<T>(HttpClient http, HttpMethod method, string endpoint, string path, HttpContent? body, JsonTypeInfo<T> answer, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);

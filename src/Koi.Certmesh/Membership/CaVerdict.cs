@@ -36,9 +36,9 @@ internal sealed record CaVerdict(CaVerdictKind Kind, string Detail)
     /// else is a changed fingerprint. Only then is time judged: the clocks' skew first (a wrong clock makes every
     /// validity look wrong), then the validity of the service and CA certificates.
     /// </summary>
-    public static CaVerdict Judge(HelloResponse hello, string nonce, string pinned, DateTimeOffset now)
+    public static CaVerdict Judge(HelloResponse hello, string nonce, string pinned, DateTimeOffset now, string? pinnedHostname = null)
     {
-        if (Identity(hello, nonce, pinned) is { } mitm)
+        if (Identity(hello, nonce, pinned, pinnedHostname) is { } mitm)
         {
             return new(CaVerdictKind.FingerprintChanged, mitm);
         }
@@ -68,7 +68,7 @@ internal sealed record CaVerdict(CaVerdictKind Kind, string Detail)
     }
 
     /// <summary>Null when the hello proves the pinned CA's identity (time aside); otherwise why not.</summary>
-    private static string? Identity(HelloResponse hello, string nonce, string pinned)
+    private static string? Identity(HelloResponse hello, string nonce, string pinned, string? pinnedHostname)
     {
         // The hello comes off the network: a field left out arrives as null despite the record's types.
         if (HelloVerifier.MissingField(hello) is { } missing)
@@ -79,6 +79,13 @@ internal sealed record CaVerdict(CaVerdictKind Kind, string Detail)
         if (!string.Equals(hello.CaFingerprint, pinned, StringComparison.Ordinal))
         {
             return $"the CA now presents fingerprint {hello.CaFingerprint}";
+        }
+
+        // Bound to the CA's host as pinned at join: another member's certificate chains to the same CA, and must
+        // not pass for the CA because it signs a hello naming its own host.
+        if (pinnedHostname is not null && !string.Equals(hello.Hostname, pinnedHostname, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the answer names host '{hello.Hostname}', not the CA's host '{pinnedHostname}'";
         }
 
         X509Certificate2 ca;
@@ -104,6 +111,11 @@ internal sealed record CaVerdict(CaVerdictKind Kind, string Detail)
             if (ChainsIgnoringTime(service, ca) is { } chain)
             {
                 return $"the service certificate does not chain to the pinned CA ({chain})";
+            }
+
+            if (HelloVerifier.NameProblem(service, hello.Hostname) is { } name)
+            {
+                return name;
             }
 
             byte[] signature;

@@ -35,7 +35,11 @@ internal sealed record CaJoinResponse(
 /// <summary>A CA that announces <c>_certmesh._tcp</c>, as mDNS last saw it.</summary>
 internal sealed record DiscoveredCa(string Name, string Host, string Endpoint, string? Fingerprint, string? Profile, bool Stale);
 
-/// <summary>What a joiner learned from a verified hello: safe to show the user and to pin.</summary>
+/// <summary>
+/// What a joiner learned from a verified hello: safe to show the user and to pin. <see cref="CaCert"/> and
+/// <see cref="ServiceCertFingerprint"/> are what the enrollment TLS connection must present (the CA certificate the
+/// fingerprint names, and the primary's own service certificate that signed the hello).
+/// </summary>
 internal sealed record CaIdentity(
     string Endpoint,
     string Hostname,
@@ -46,4 +50,23 @@ internal sealed record CaIdentity(
     bool RequiresApproval)
 {
     public int? MeshPort { get; init; }
+
+    /// <summary><see cref="Membership.FingerprintTrust"/>: how the joiner came to trust the fingerprint.</summary>
+    public string? FingerprintTrust { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? CaCert { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? ServiceCertFingerprint { get; init; }
+}
+
+/// <summary>How a joiner came to trust a CA's fingerprint (docs/security.md "Enrollment").</summary>
+internal static class FingerprintTrust
+{
+    /// <summary>The operator gave it (<c>--fingerprint</c>) or said yes when shown it.</summary>
+    public const string Confirmed = "confirmed";
+
+    /// <summary>Only the network said so (the mDNS TXT record or the hello itself): an attacker on the path could have.</summary>
+    public const string TrustOnFirstUse = "trust_on_first_use";
 }

@@ -51,6 +51,11 @@ internal static class HelloVerifier
                 return $"the CA's service certificate does not chain to its CA certificate ({chain})";
             }
 
+            if (NameProblem(service, hello.Hostname) is { } name)
+            {
+                return name;
+            }
+
             using var key = service.GetECDsaPublicKey();
             byte[] signature;
             try
@@ -76,6 +81,18 @@ internal static class HelloVerifier
         : string.IsNullOrEmpty(hello.ServiceCert) ? "service_cert"
         : string.IsNullOrEmpty(hello.Signature) ? "signature"
         : null;
+
+    /// <summary>
+    /// Null when <paramref name="service"/> is issued to <paramref name="hostname"/> (its subject CN): a hello must be
+    /// signed by the certificate of the host it names, so a member cannot sign as the CA's host with its own key.
+    /// </summary>
+    public static string? NameProblem(X509Certificate2 service, string hostname)
+    {
+        var subject = service.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return string.Equals(subject, hostname, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"the hello names host '{hostname}' but is signed with the certificate of '{subject}'";
+    }
 
     public static string Fingerprint(X509Certificate2 certificate) =>
         Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));

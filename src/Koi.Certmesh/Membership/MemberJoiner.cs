@@ -32,6 +32,9 @@ internal sealed partial class MemberJoiner(
     public const string CertmeshServiceType = "_certmesh._tcp";
     public static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(15);
 
+    /// <summary>A <c>--fingerprint</c> prefix this long (64 bits) cannot be matched by a CA made for the purpose.</summary>
+    public const int MinFingerprintPrefix = 16;
+
     private readonly ConcurrentDictionary<string, PendingJoin> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -63,9 +66,12 @@ internal sealed partial class MemberJoiner(
             throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the machine at {endpoint} failed the CA identity check: {problem}");
         }
 
+        using var service = X509Certificate2.CreateFromPem(hello.ServiceCert);
         return new CaIdentity(endpoint, hello.Hostname, hello.CaFingerprint, hello.Profile, hello.Enrollment, hello.EnrollmentClosesAt, hello.RequiresApproval)
         {
             MeshPort = hello.MeshPort,
+            CaCert = hello.CaCert,
+            ServiceCertFingerprint = HelloVerifier.Fingerprint(service),
         };
     }
 
@@ -86,21 +92,24 @@ internal sealed partial class MemberJoiner(
         {
             RequireNotEnrolled();
             var identity = await IdentifyAsync(request.Endpoint, cancellationToken);
-            CheckExpected(identity, request.ExpectedFingerprint, "the fingerprint you gave (--fingerprint)");
+            var trust = TrustOf(request);
+            CheckExpected(identity, request.ExpectedFingerprint, "the fingerprint you confirmed (--fingerprint)");
             CheckExpected(identity, request.AdvertisedFingerprint, "the fingerprint the CA announces over mDNS");
+            CheckExpected(identity, request.ShownFingerprint, "the fingerprint shown to you a moment ago");
+            identity = identity with { FingerprintTrust = trust };
 
             var hostname = authority.Hostname;
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var csr = new CertificateRequest($"CN={hostname}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
             var addresses = options.ResolveAddresses().Select(a => a.ToString()).ToList();
-            var answer = await ca.JoinAsync(identity.Endpoint, new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses), cancellationToken);
+            var answer = await CaClient.JoinAsync(identity, new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses), time.GetUtcNow(), cancellationToken);
             if (answer.ServiceCert is null)
             {
                 var id = answer.RequestId ?? throw new KoiException(KoiErrorCode.CaUnreachable, "the CA answered neither a certificate nor a request id");
                 SweepPending();
                 _pending[id] = new PendingJoin(identity, key.ExportPkcs8PrivateKeyPem(), hostname, time.GetUtcNow());
                 LogPending(logger, hostname, identity.Hostname, id);
-                return MemberJoinResult.Waiting(id, hostname, identity);
+                return MemberJoinResult.Waiting(id, hostname, identity) with { KeyFingerprint = KeyFingerprint(key) };
             }
 
             return await FinishAsync(identity, hostname, key, answer, cancellationToken);
@@ -125,7 +134,7 @@ internal sealed partial class MemberJoiner(
             CaJoinResponse answer;
             try
             {
-                answer = await ca.PollAsync(pending.Identity.Endpoint, requestId, cancellationToken);
+                answer = await CaClient.PollAsync(pending.Identity, requestId, time.GetUtcNow(), cancellationToken);
             }
             catch (KoiException ex) when (ex.Code is KoiErrorCode.JoinDenied or KoiErrorCode.NotFound)
             {
@@ -136,7 +145,9 @@ internal sealed partial class MemberJoiner(
 
             if (answer.ServiceCert is null)
             {
-                return MemberJoinResult.Waiting(requestId, pending.Hostname, pending.Identity);
+                using var waiting = ECDsa.Create();
+                waiting.ImportFromPem(pending.KeyPem);
+                return MemberJoinResult.Waiting(requestId, pending.Hostname, pending.Identity) with { KeyFingerprint = KeyFingerprint(waiting) };
             }
 
             using var key = ECDsa.Create();
@@ -198,7 +209,7 @@ internal sealed partial class MemberJoiner(
             LastVerified = now,
             CaMeshPort = identity.MeshPort,
         });
-        Audit("joined", ("ca", identity.Hostname), ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("hostname", hostname));
+        Audit("joined", ("ca", identity.Hostname), ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("fingerprint_trust", identity.FingerprintTrust), ("hostname", hostname));
         LogJoined(logger, hostname, identity.Hostname, identity.CaFingerprint);
         events?.Publish(CertmeshAuthority.Capability, "joined", new JoinedMeshEvent(hostname, identity.Hostname, identity.CaFingerprint));
         return MemberJoinResult.Enrolled(hostname, identity, certDir, sans, leaf.NotAfter.ToUniversalTime(), trust);
@@ -231,6 +242,29 @@ internal sealed partial class MemberJoiner(
         }
     }
 
+    /// <summary>
+    /// How far the fingerprint is trusted: <c>confirmed</c> when the operator gave or confirmed it, otherwise
+    /// <c>trust_on_first_use</c> — the mDNS TXT value or the hello's own claim, which an on-path attacker can forge.
+    /// </summary>
+    private static string TrustOf(MemberJoinRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.ExpectedFingerprint))
+        {
+            return FingerprintTrust.TrustOnFirstUse;
+        }
+
+        var normalized = Normalize(request.ExpectedFingerprint);
+        if (normalized.Length < MinFingerprintPrefix || !normalized.All(char.IsAsciiHexDigitLower))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, $"--fingerprint needs at least {MinFingerprintPrefix} hex digits of the CA's fingerprint (koi certmesh status on the CA shows it)");
+        }
+
+        return FingerprintTrust.Confirmed;
+    }
+
+    private static string Normalize(string fingerprint) =>
+        fingerprint.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).Trim().ToLowerInvariant();
+
     private void CheckExpected(CaIdentity identity, string? expected, string what)
     {
         if (string.IsNullOrWhiteSpace(expected))
@@ -238,8 +272,9 @@ internal sealed partial class MemberJoiner(
             return;
         }
 
-        var normalized = expected.Replace(":", string.Empty, StringComparison.Ordinal).Trim().ToLowerInvariant();
-        if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(normalized), System.Text.Encoding.ASCII.GetBytes(identity.CaFingerprint)))
+        var normalized = Normalize(expected);
+        var seen = identity.CaFingerprint.Length >= normalized.Length ? identity.CaFingerprint[..normalized.Length] : identity.CaFingerprint;
+        if (normalized.Length == 0 || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(normalized), System.Text.Encoding.ASCII.GetBytes(seen)))
         {
             Audit("ca_fingerprint_mismatch", ("endpoint", identity.Endpoint), ("expected", normalized), ("seen", identity.CaFingerprint));
             LogFingerprintMismatch(logger, identity.Endpoint, normalized, identity.CaFingerprint);
@@ -248,6 +283,8 @@ internal sealed partial class MemberJoiner(
                 $"the CA at {identity.Endpoint} has fingerprint {identity.CaFingerprint}, not {what} ({normalized}) — possible MITM; not joining");
         }
     }
+
+    private static string KeyFingerprint(ECDsa key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
 
     private void SweepPending()
     {

@@ -44,7 +44,7 @@ internal sealed class MeshClient(MemberFiles files, TimeProvider time)
         return $"https://{host}:{member.CaMeshPort ?? CertmeshOptions.DefaultMeshPort}{MeshRoutes.Prefix}";
     }
 
-    private async Task<T> SendAsync<T>(MembershipDocument member, string path, HttpContent body, JsonTypeInfo<T> answer, CancellationToken cancellationToken, IPAddress? local = null)
+    internal async Task<T> SendAsync<T>(MembershipDocument member, string path, HttpContent body, JsonTypeInfo<T> answer, CancellationToken cancellationToken, IPAddress? local = null)
     {
         var dir = files.CertPath(member.Hostname);
         using var client = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));

@@ -4,6 +4,7 @@ using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
 using Koi.Core;
 using Koi.Core.Errors;
+using Koi.Core.Net;
 using Koi.Core.Status;
 using Koi.Core.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -112,15 +113,20 @@ internal sealed partial class MeshPlaneHost(
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [CertmeshJsonContext.Default, CoreJsonContext.Default]));
+        builder.Services.AddSingleton(authority);
         builder.Services.AddSingleton(renewals);
         builder.Services.AddSingleton(heartbeats);
         builder.Services.AddSingleton(validator);
+        builder.Services.AddSingleton(authority.Handover);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 64 * 1024;
             kestrel.Listen(options.MeshBind, options.MeshPort, listen => listen.UseHttps(https =>
             {
+                // The same TLS as every koi server port: 1.2 and 1.3, AEAD suites only (docs/security.md).
+                https.SslProtocols = TlsPolicy.Protocols;
+                https.OnAuthenticate = (_, ssl) => TlsPolicy.Apply(ssl);
                 https.ServerCertificateSelector = (_, _) => server.Current();
                 https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                 https.CheckCertificateRevocation = false;
@@ -187,6 +193,11 @@ internal sealed partial class MeshPlaneHost(
         catch (KoiException ex)
         {
             context.Response.StatusCode = KoiErrorStatus.Table.GetValueOrDefault(ex.Code, 500);
+            if (ex.RetryAfterSeconds is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             await context.Response.WriteAsJsonAsync(new KoiError(ex.Code, ex.Message), CoreJsonContext.Default.KoiError);
         }
         catch (BadHttpRequestException ex)

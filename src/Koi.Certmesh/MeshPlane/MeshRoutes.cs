@@ -1,3 +1,6 @@
+using Koi.Certmesh.Api;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Enrollment;
 using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
@@ -10,7 +13,9 @@ namespace Koi.Certmesh.MeshPlane;
 /// <summary>
 /// The routes of the CA's mTLS plane, under <c>/v1/certmesh/mesh</c>. Member routes need a client certificate that
 /// passed <see cref="MeshPeerValidator"/> at the handshake; it is checked again per request, so a connection opened
-/// before a revocation cannot outlive it.
+/// before a revocation cannot outlive it. <c>join</c> and its poll need no client certificate: they are enrollment
+/// over TLS, so the joiner can check the CA's certificate against the fingerprint it trusts before it sends the code
+/// (docs/security.md "Enrollment").
 /// </summary>
 internal static class MeshRoutes
 {
@@ -31,6 +36,11 @@ internal static class MeshRoutes
         });
         group.MapPost("/heartbeat", (HttpContext context, Heartbeats heartbeats, MeshPeerValidator validator, HeartbeatRequest? body, CancellationToken ct) =>
             heartbeats.RecordAsync(RequirePeer(context, validator), body ?? new HeartbeatRequest(null, null, null), ct));
+        group.MapPost("/join", async (HttpContext context, CertmeshAuthority ca, JoinRequest? body, CancellationToken ct) =>
+            EnrollmentEndpoints.Answer(await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), EnrollmentEndpoints.Source(context), ct)));
+        group.MapGet("/join/{requestId}", async (CertmeshAuthority ca, string requestId, CancellationToken ct) =>
+            EnrollmentEndpoints.Answer(await ca.PollJoinAsync(requestId, ct)));
+        Standby.StandbyRoutes.Map(group);
     }
 
     /// <summary>The member behind this request's client certificate, or a 401/403 that says why not.</summary>

@@ -76,7 +76,7 @@ internal sealed partial class BundleFollower(
         var held = store.Held;
         try
         {
-            var bundle = TrustBundleVerifier.Verify(signed, member.PinnedCaFingerprint, held?.Bundle.Sequence);
+            var bundle = TrustBundleVerifier.Verify(signed, member.PinnedCaFingerprint, held?.Bundle.Sequence, held?.Bundle.Epoch);
             if (store.Apply(signed, bundle))
             {
                 LogApplied(logger, bundle.Sequence, bundle.Revoked.Count, member.CaHostname);

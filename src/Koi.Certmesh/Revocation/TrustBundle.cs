@@ -9,6 +9,7 @@ namespace Koi.Certmesh.Revocation;
 /// than the one it holds.
 /// </summary>
 /// <param name="CaCert">The CA certificate, PEM.</param>
+/// <param name="Epoch">The signing CA's epoch (docs/certmesh.md, "Failover"): each standby takeover adds one; a bundle of a lower epoch than the one held is refused.</param>
 /// <param name="Crl">The X.509 CRL of the same revocations, PEM, for servers that read one (nginx <c>ssl_crl</c>).</param>
 internal sealed record TrustBundle(
     int SchemaVersion,
@@ -18,7 +19,8 @@ internal sealed record TrustBundle(
     string CaCert,
     IReadOnlyList<RevokedCertificate> Revoked,
     CertPolicy Policy,
-    string Crl)
+    string Crl,
+    long Epoch = 0)
 {
     public const int CurrentSchemaVersion = 1;
 }

@@ -23,6 +23,9 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
 
     public TrustBundleStore Store => store;
 
+    /// <summary>The epoch bundles are signed under (the CA's, from its HA state); 0 when not wired.</summary>
+    public Func<long>? Epoch { get; set; }
+
     /// <summary>Signs and applies the next bundle (sequence one above the one held).</summary>
     public HeldBundle Publish(RosterDocument roster, X509Certificate2 caCertificate, ECDsa caKey)
     {
@@ -38,7 +41,8 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
             caCertificate.ExportCertificatePem() + "\n",
             revoked,
             roster.Metadata.Policy,
-            RevocationListSigner.ToPem(crl));
+            RevocationListSigner.ToPem(crl),
+            Epoch?.Invoke() ?? 0);
         store.Apply(TrustBundleSigner.Sign(bundle, caKey), bundle);
         return store.Held!;
     }
@@ -57,7 +61,7 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
         var wanted = Revoked(roster, time.GetUtcNow()).Select(r => r.Serial).Order(StringComparer.Ordinal);
         var have = held.Bundle.Revoked.Select(r => r.Serial).Order(StringComparer.Ordinal);
         var halfway = held.Bundle.IssuedAt + (CrlValidity(held.Bundle.Policy) / 2);
-        return !wanted.SequenceEqual(have, StringComparer.Ordinal) || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway;
+        return !wanted.SequenceEqual(have, StringComparer.Ordinal) || (Epoch?.Invoke() ?? 0) != held.Bundle.Epoch || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway;
     }
 
     /// <summary>

@@ -77,7 +77,13 @@ internal sealed class TrustBundleStore(string bundlePath, string crlPath) : IMes
         HeldBundle held;
         lock (_gate)
         {
-            if (_held is { } current)
+            // A higher epoch (a standby that took over) wins whatever its sequence; a lower one never does.
+            if (_held is { } lower && bundle.Epoch < lower.Bundle.Epoch)
+            {
+                throw new TrustBundleRejectedException("older", $"the trust bundle was signed under epoch {bundle.Epoch}, older than the {lower.Bundle.Epoch} already applied");
+            }
+
+            if (_held is { } current && bundle.Epoch == current.Bundle.Epoch)
             {
                 if (bundle.Sequence < current.Bundle.Sequence)
                 {

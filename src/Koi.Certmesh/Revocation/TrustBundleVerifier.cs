@@ -20,7 +20,8 @@ internal static class TrustBundleVerifier
     /// <param name="heldSequence">The sequence of the bundle the member holds now, or null when it holds none.</param>
     /// <returns>The verified bundle; its sequence may equal <paramref name="heldSequence"/> (nothing new).</returns>
     /// <exception cref="TrustBundleRejectedException">The bundle must not be applied; nothing is to be changed.</exception>
-    public static TrustBundle Verify(SignedTrustBundle signed, string pinnedFingerprint, long? heldSequence)
+    /// <param name="heldEpoch">The epoch of the bundle held now: a lower one is refused, a higher one wins whatever its sequence.</param>
+    public static TrustBundle Verify(SignedTrustBundle signed, string pinnedFingerprint, long? heldSequence, long? heldEpoch = null)
     {
         var payload = Decode(signed.Payload, "payload");
         var signature = Decode(signed.Signature, "signature");
@@ -62,7 +63,12 @@ internal static class TrustBundleVerifier
             throw new TrustBundleRejectedException("malformed", $"trust bundle schema {bundle.SchemaVersion} is not understood by this koi");
         }
 
-        if (heldSequence is { } held && bundle.Sequence < held)
+        if (heldEpoch is { } epoch && bundle.Epoch < epoch)
+        {
+            throw new TrustBundleRejectedException("older", $"the trust bundle was signed under epoch {bundle.Epoch}, older than the {epoch} already applied (a CA that has since deferred?)");
+        }
+
+        if (heldSequence is { } held && bundle.Sequence < held && !(heldEpoch is { } mine && bundle.Epoch > mine))
         {
             throw new TrustBundleRejectedException("older", $"the trust bundle has sequence {bundle.Sequence}, older than the {held} already applied (replayed?)");
         }

@@ -24,6 +24,9 @@ internal sealed record RosterDocument
 
 internal sealed record RosterMetadata
 {
+    /// <summary>The audit log's head as last signed with the CA key (at each issued join); null before the first.</summary>
+    public Audit.AuditHead? AuditHead { get; init; }
+
     public required DateTimeOffset Created { get; init; }
 
     public required TrustProfile TrustProfile { get; init; }

@@ -22,6 +22,23 @@ public static class IpRanges
 {
     private const ulong MappedPrefix = 0x0000_FFFF_0000_0000UL;
 
+    /// <summary>
+    /// The local-scope ranges as networks — private, loopback and link-local, IPv4 then IPv6 — for what needs them
+    /// as data (a CA's name constraints); <see cref="IsLocalScope(IPAddress)"/> answers the same question.
+    /// </summary>
+    public static readonly IReadOnlyList<IPNetwork> LocalScopeNetworks =
+    [
+        IPNetwork.Parse("10.0.0.0/8"),
+        IPNetwork.Parse("172.16.0.0/12"),
+        IPNetwork.Parse("192.168.0.0/16"),
+        IPNetwork.Parse("100.64.0.0/10"),
+        IPNetwork.Parse("127.0.0.0/8"),
+        IPNetwork.Parse("169.254.0.0/16"),
+        IPNetwork.Parse("fc00::/7"),
+        IPNetwork.Parse("::1/128"),
+        IPNetwork.Parse("fe80::/10"),
+    ];
+
     /// <summary>The address as a 128-bit big-endian value, IPv4 in its mapped form; no allocation.</summary>
     public static UInt128 ToMapped(IPAddress address)
     {

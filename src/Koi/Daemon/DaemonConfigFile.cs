@@ -56,6 +56,12 @@ internal sealed class DaemonConfigFile
             throw new UsageException($"{path}: certmesh: mesh_port must be -1 (off), 0 (any free port) or 1 to 65535");
         }
 
+        if (config.Certmesh?.StandbySyncSecs is < 1 or > 86_400 || config.Certmesh?.HaProbeSecs is < 1 or > 3_600
+            || config.Certmesh?.FailoverGraceSecs is < 1 or > 86_400)
+        {
+            throw new UsageException($"{path}: certmesh: standby_sync_secs must be 1 to 86400, ha_probe_secs 1 to 3600, failover_grace_secs 1 to 86400");
+        }
+
         if (config.Certmesh?.CaCheckSecs is < 5 or > 86_400)
         {
             throw new UsageException($"{path}: certmesh: ca_check_secs must be 5 to 86400");
@@ -88,7 +94,7 @@ internal sealed class DaemonConfigFile
 
     private static CertmeshSection ParseCertmesh(Parser parser)
     {
-        int? lifetime = null, renewAt = null, lifetimeMinutes = null, renewAtMinute = null, meshPort = null, caCheck = null;
+        int? lifetime = null, renewAt = null, lifetimeMinutes = null, renewAtMinute = null, meshPort = null, caCheck = null, standbySync = null, haProbe = null, failoverGrace = null;
         foreach (var key in MappingKeys(parser, "certmesh"))
         {
             switch (key.Value)
@@ -111,6 +117,15 @@ internal sealed class DaemonConfigFile
                 case "ca_check_secs":
                     caCheck = Integer(parser, key);
                     break;
+                case "standby_sync_secs":
+                    standbySync = Integer(parser, key);
+                    break;
+                case "ha_probe_secs":
+                    haProbe = Integer(parser, key);
+                    break;
+                case "failover_grace_secs":
+                    failoverGrace = Integer(parser, key);
+                    break;
                 default:
                     throw Unknown(key, "certmesh");
             }
@@ -124,6 +139,9 @@ internal sealed class DaemonConfigFile
             RenewAtMinute = renewAtMinute,
             MeshPort = meshPort,
             CaCheckSecs = caCheck,
+            StandbySyncSecs = standbySync,
+            HaProbeSecs = haProbe,
+            FailoverGraceSecs = failoverGrace,
         };
     }
 
@@ -187,5 +205,14 @@ internal sealed class DaemonConfigFile
 
         /// <summary>On a member: seconds between proofs that the CA endpoint is still the pinned CA (default 300).</summary>
         public int? CaCheckSecs { get; init; }
+
+        /// <summary>On a standby CA: seconds between pulls of roster, audit log and bundle from the primary (default 300).</summary>
+        public int? StandbySyncSecs { get; init; }
+
+        /// <summary>Seconds between the standby's (and the primary's) probes of the other CA (default 10).</summary>
+        public int? HaProbeSecs { get; init; }
+
+        /// <summary>Seconds without the primary before the standby takes over (default 60).</summary>
+        public int? FailoverGraceSecs { get; init; }
     }
 }

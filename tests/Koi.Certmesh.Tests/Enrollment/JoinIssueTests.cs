@@ -27,7 +27,7 @@ public sealed class JoinIssueTests
         Assert.Equal("stone-b", issued.Hostname);
         Assert.Equal(kit.Created.CaFingerprint, issued.CaFingerprint);
         Assert.Equal("certs/stone-b", issued.CertPath);
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "10.77.0.12"], issued.Sans);
+        Assert.Equal(["stone-b.local", "stone-b.lan", "10.77.0.12"], issued.Sans);
 
         using var ca = X509Certificate2.CreateFromPem(issued.CaCert);
         using var leaf = X509Certificate2.CreateFromPem(issued.ServiceCert);
@@ -39,7 +39,7 @@ public sealed class JoinIssueTests
         }
 
         var sanText = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan"], sanText.EnumerateDnsNames());
+        Assert.Equal(["stone-b.local", "stone-b.lan"], sanText.EnumerateDnsNames());
         Assert.Equal(["10.77.0.12"], sanText.EnumerateIPAddresses().Select(a => a.ToString()));
         Assert.Equal("CN=stone-b", leaf.Subject);
         Assert.InRange((leaf.NotAfter - leaf.NotBefore).TotalDays, 30, 30.01);
@@ -110,7 +110,7 @@ public sealed class JoinIssueTests
 
         var issued = (await kit.JoinAsync("stone-b", kit.Code(), "127.0.0.1", null, "10.77.0.60")).Issued!;
 
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan"], issued.Sans);
+        Assert.Equal(["stone-b.local", "stone-b.lan"], issued.Sans);
         Assert.Contains(kit.AuditLines(), l => l.Contains("scope_denied hostname=stone-b from=127.0.0.1 refused=10.77.0.60 reason=unproven", StringComparison.Ordinal));
     }
 
@@ -241,7 +241,7 @@ public sealed class JoinIssueTests
 
         var issued = (await kit.JoinAsync("stone-b", kit.Code())).Issued!;
 
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "stone-b.lab.test", "10.77.0.12"], issued.Sans);
+        Assert.Equal(["stone-b.local", "stone-b.lan", "stone-b.lab.test", "10.77.0.12"], issued.Sans);
     }
 
     [Fact]
@@ -317,7 +317,7 @@ public sealed class JoinIssueTests
 
         var issued = (await kit.JoinAsync("stone-b", kit.Code(), JoinKit.B, null, JoinKit.B, "10.99.0.5", "fd77::12")).Issued!;
 
-        Assert.Equal(["stone-b", "stone-b.local", "stone-b.lan", "10.77.0.12"], issued.Sans);
+        Assert.Equal(["stone-b.local", "stone-b.lan", "10.77.0.12"], issued.Sans);
         Assert.Contains(kit.AuditLines(), l => l.Contains("scope_denied hostname=stone-b from=10.77.0.12 refused=10.99.0.5,fd77::12 reason=outside_subnet", StringComparison.Ordinal));
     }
 }

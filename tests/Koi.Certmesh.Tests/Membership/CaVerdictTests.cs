@@ -97,18 +97,29 @@ public sealed class CaVerdictTests
         Assert.Equal(CaVerdictKind.FingerprintChanged, CaVerdict.Judge(hello, HelloVerifier.NewNonce(), pin, now).Kind);
     }
 
+    [Fact]
+    public void Judge_MemberOfTheSameCaAnswersAsItself_FingerprintChanged()
+    {
+        // stone-b holds a genuine certificate of the pinned CA and signs a genuine hello — but it is not the CA's host.
+        var now = Issued + TimeSpan.FromDays(1);
+        var (hello, nonce, pin) = Hello(serviceLifetime: TimeSpan.FromDays(30), caTime: null, hostname: "stone-b");
+
+        Assert.Equal(CaVerdictKind.FingerprintChanged, CaVerdict.Judge(hello, nonce, pin, now, pinnedHostname: "stone-a").Kind);
+        Assert.Equal(CaVerdictKind.Verified, CaVerdict.Judge(hello, nonce, pin, now, pinnedHostname: "stone-b").Kind);
+    }
+
     /// <summary>A fresh CA, its service certificate issued at <see cref="Issued"/>, and a hello signed over a nonce.</summary>
-    private static (HelloResponse Hello, string Nonce, string Pin) Hello(TimeSpan serviceLifetime, DateTimeOffset? caTime)
+    private static (HelloResponse Hello, string Nonce, string Pin) Hello(TimeSpan serviceLifetime, DateTimeOffset? caTime, string hostname = "stone-a")
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var ca = CertificateAuthorityFactory.CreateCertificate(caKey, "stone-a koi certmesh CA", Issued - TimeSpan.FromDays(1));
         using var serviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=stone-a", serviceKey, HashAlgorithmName.SHA256);
-        using var service = ServiceCertificateIssuer.Issue(ca, caKey, request.PublicKey, "stone-a", new SanSet(["stone-a"], []), Issued, serviceLifetime);
+        var request = new CertificateRequest($"CN={hostname}", serviceKey, HashAlgorithmName.SHA256);
+        using var service = ServiceCertificateIssuer.Issue(ca, caKey, request.PublicKey, hostname, new SanSet([hostname], []), Issued, serviceLifetime);
         var pin = CertificateAuthorityFactory.Fingerprint(ca);
         var nonce = HelloVerifier.NewNonce();
-        var signature = Convert.ToBase64String(serviceKey.SignData(Encoding.UTF8.GetBytes(HelloVerifier.SignedText(nonce, pin, "stone-a")), HashAlgorithmName.SHA256));
-        var hello = new HelloResponse("stone-a", pin, "just-me", "closed", null, false, ca.ExportCertificatePem(), service.ExportCertificatePem(), signature) { CaTime = caTime };
+        var signature = Convert.ToBase64String(serviceKey.SignData(Encoding.UTF8.GetBytes(HelloVerifier.SignedText(nonce, pin, hostname)), HashAlgorithmName.SHA256));
+        var hello = new HelloResponse(hostname, pin, "just-me", "closed", null, false, ca.ExportCertificatePem(), service.ExportCertificatePem(), signature) { CaTime = caTime };
         return (hello, nonce, pin);
     }
 }

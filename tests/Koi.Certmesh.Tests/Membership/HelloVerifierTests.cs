@@ -51,6 +51,18 @@ public sealed class HelloVerifierTests
     }
 
     [Fact]
+    public void Problem_MemberKeySignsAsTheCaHost_Rejected()
+    {
+        // A member's certificate chains to the same CA; it must not pass for the CA's host by signing a hello naming it.
+        var (ca, member) = Mesh.CreatePair("stone-01", "stone-07");
+        var hello = member.Hello("n") with { Hostname = ca.Hostname };
+        var signature = member.ServiceKey.SignData(Encoding.UTF8.GetBytes(HelloVerifier.SignedText("n", hello.CaFingerprint, ca.Hostname)), HashAlgorithmName.SHA256);
+        hello = hello with { Signature = Convert.ToBase64String(signature) };
+
+        Assert.Contains("signed with the certificate of 'stone-07'", HelloVerifier.Problem(hello, "n", Now), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Problem_GarbageCertificates_RejectedNotThrown()
     {
         var hello = Mesh.Create("stone-01").Hello("n") with { ServiceCert = "not a pem" };
@@ -81,7 +93,10 @@ public sealed class HelloVerifierTests
 
     private sealed record Mesh(string Hostname, string CaPem, string Fingerprint, string ServicePem, ECDsa ServiceKey)
     {
-        public static Mesh Create(string hostname)
+        public static Mesh Create(string hostname) => CreatePair(hostname, null).Ca;
+
+        /// <summary>The CA host's mesh and, when <paramref name="member"/> is named, a member's under the same CA.</summary>
+        public static (Mesh Ca, Mesh Member) CreatePair(string hostname, string? member)
         {
             using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var caRequest = new CertificateRequest("CN=test mesh CA", caKey, HashAlgorithmName.SHA256);
@@ -89,7 +104,11 @@ public sealed class HelloVerifierTests
             caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
             caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
             using var ca = caRequest.CreateSelfSigned(Now.AddDays(-1), Now.AddYears(1));
+            return (Issue(ca, hostname), Issue(ca, member ?? hostname));
+        }
 
+        private static Mesh Issue(X509Certificate2 ca, string hostname)
+        {
             var serviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var serviceRequest = new CertificateRequest($"CN={hostname}", serviceKey, HashAlgorithmName.SHA256);
             serviceRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));

@@ -25,10 +25,13 @@ public sealed class CertmeshScenarios(CertmeshFixture fixture) : LabScenarios<Ce
         // Files: the chain verifies, the SANs name the host every way, the key is private, the CA key needs the passphrase.
         (await Run("openssl", "verify", "-CAfile", $"{Certs}/ca.pem", $"{Certs}/cert.pem")).EnsureSuccess();
         var text = (await Run("openssl", "x509", "-in", $"{Certs}/cert.pem", "-noout", "-ext", "subjectAltName")).EnsureSuccess().Stdout;
-        foreach (var san in new[] { $"DNS:{Host}", $"DNS:{Host}.local", $"DNS:{Host}.lan", $"IP Address:{Lab.AddressOf(Host)}" })
+        foreach (var san in new[] { $"DNS:{Host}.local", $"DNS:{Host}.lan", $"IP Address:{Lab.AddressOf(Host)}" })
         {
             Assert.Contains(san, text, StringComparison.Ordinal);
         }
+
+        // Under the name-constrained root a bare single label cannot be certified (docs/security.md).
+        Assert.DoesNotMatch($@"DNS:{Host}(,|\s|$)", text);
 
         Assert.Equal("600", (await Run("stat", "-c", "%a", $"{Certs}/key.pem")).EnsureSuccess().Stdout.Trim());
         Assert.False((await Run("openssl", "pkey", "-in", $"{KoiDaemon.DataDir}/certmesh/ca/ca-key.enc", "-passin", "pass:not-the-passphrase", "-noout")).Succeeded);

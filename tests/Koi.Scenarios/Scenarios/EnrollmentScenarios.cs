@@ -20,6 +20,9 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
     private const string E = EnrollmentFixture.TeamCa;
     private const string F = EnrollmentFixture.Newcomer;
 
+    /// <summary>The CA's TLS mesh plane, where joins go (docs/certmesh.md "Mesh plane": the enrollment port + 2).</summary>
+    private const int MeshPort = KoiDaemon.HttpPort + 2;
+
     private readonly Dictionary<string, string> _lastCode = new(StringComparer.Ordinal);
 
     [Fact(Timeout = 600_000)]
@@ -35,6 +38,7 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Equal("enrolled", joinedC.GetProperty("status").GetString());
         Assert.Equal(C, joinedC.GetProperty("hostname").GetString());
         Assert.Equal(fingerprint, joinedC.GetProperty("ca_fingerprint").GetString());
+        Assert.Equal("trust_on_first_use", joinedC.GetProperty("fingerprint_trust").GetString());
         await AssertMemberFilesAsync(C, fingerprint);
 
         // An eavesdropper replays C's code at once: refused, with the reason, and it does not count as a failure.
@@ -52,21 +56,30 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Equal(429, locked.Status);
         Assert.Contains("rate_limited", locked.Body, StringComparison.Ordinal);
 
-        // B, another source, still enrolls: found over mDNS, while its traffic to the CA is captured on the CA.
+        // B, another source, still enrolls: found over mDNS, while its traffic to the CA (the HTTP port and the TLS
+        // mesh plane the join goes to) is captured on the CA.
         var pcap = Path.Combine(Lab.LogsDirectory, A, "join-b.pcap");
-        var capture = await Lab.StartBackgroundAsync(A, "tcpdump", ["tcpdump", "-i", "eth0", "-U", "-s", "0", "-w", pcap, "tcp", "port", $"{KoiDaemon.HttpPort}"], Ct);
+        var capture = await Lab.StartBackgroundAsync(A, "tcpdump", ["tcpdump", "-i", "eth0", "-U", "-s", "0", "-w", pcap, "tcp", "port", $"{KoiDaemon.HttpPort}", "or", "tcp", "port", $"{MeshPort}"], Ct);
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
         var codeB = await FreshCodeAsync(A, secret);
         var joinB = await Koi(B, "certmesh", "join", "--code", codeB);
         Assert.Contains("Found CA:", joinB.EnsureSuccess().Stdout, StringComparison.Ordinal);
         Assert.Contains($"Enrolled as: {B}", joinB.Stdout, StringComparison.Ordinal);
         Assert.Contains(fingerprint, joinB.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Trust on first use", joinB.Stdout, StringComparison.Ordinal);
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
         await Lab.StopAsync(capture, Ct);
         await AssertMemberFilesAsync(B, fingerprint);
         var wire = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(pcap, Ct));
         var keyB = (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certs/{B}/key.pem"], Ct)).EnsureSuccess().Stdout;
-        Assert.Contains("CERTIFICATE REQUEST", wire, StringComparison.Ordinal);
+
+        // The hello crossed in clear (public facts), the join went to the TLS plane: no code, no CSR, no key in clear.
+        Assert.Contains("\"ca_fingerprint\"", wire, StringComparison.Ordinal);
+        var tls = (await Lab.RunAsync(A, ["tcpdump", "-nn", "-r", pcap, "tcp", "dst", "port", $"{MeshPort}", "and", "src", "host", Lab.AddressOf(B)], Ct)).EnsureSuccess().Stdout;
+        Assert.NotEmpty(tls.Trim());
+        Assert.DoesNotContain("totp_code", wire, StringComparison.Ordinal);
+        Assert.DoesNotContain(codeB, wire, StringComparison.Ordinal);
+        Assert.DoesNotContain("CERTIFICATE REQUEST", wire, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY", wire, StringComparison.Ordinal);
         foreach (var line in keyB.Split('\n').Where(l => l.Length > 20 && !l.StartsWith("-----", StringComparison.Ordinal)))
         {
@@ -167,9 +180,14 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Contains("the operator denied this join", denied.ReadLog(), StringComparison.Ordinal);
         Assert.False((await Lab.RunAsync(F, ["test", "-e", $"{KoiDaemon.DataDir}/certmesh/membership.json"], Ct)).Succeeded);
 
-        var approved = await StartJoinAsync(F, endpointE, await FreshCodeAsync(E, teamSecret), teamFingerprint);
+        // This time the operator typed only the first 16 hex digits; the requesting key is shown on both sides.
+        var approved = await StartJoinAsync(F, endpointE, await FreshCodeAsync(E, teamSecret), teamFingerprint[..16]);
         await WaitForPendingAsync(E, F);
         Assert.Contains("Waiting for approval", approved.ReadLog(), StringComparison.Ordinal);
+        var keyF = Json((await Koi(E, "certmesh", "pending", "--json")).EnsureSuccess().Stdout).GetProperty("requests").EnumerateArray()
+            .Single(r => r.GetProperty("hostname").GetString() == F).GetProperty("key_fingerprint").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", keyF);
+        Assert.Contains($"This machine's key: {keyF}", approved.ReadLog(), StringComparison.Ordinal);
         (await Koi(E, "certmesh", "approve", F)).EnsureSuccess();
         await Poll.UntilAsync(() => Task.FromResult(!approved.IsRunning), TimeSpan.FromSeconds(20), "the approved join to finish", Ct);
         Assert.Contains($"Enrolled as: {F}", approved.ReadLog(), StringComparison.Ordinal);
@@ -227,10 +245,13 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var caDer = (await Lab.RunAsync(host, ["sh", "-c", $"openssl x509 -in {certs}/ca.pem -outform DER | sha256sum | cut -d' ' -f1"], Ct)).EnsureSuccess().Stdout.Trim();
         Assert.Equal(fingerprint, caDer);
         var sans = (await Lab.RunAsync(host, ["openssl", "x509", "-in", $"{certs}/cert.pem", "-noout", "-ext", "subjectAltName"], Ct)).EnsureSuccess().Stdout;
-        foreach (var san in new[] { $"DNS:{host}", $"DNS:{host}.local", $"DNS:{host}.lan", $"IP Address:{Lab.AddressOf(host)}" })
+        foreach (var san in new[] { $"DNS:{host}.local", $"DNS:{host}.lan", $"IP Address:{Lab.AddressOf(host)}" })
         {
             Assert.Contains(san, sans, StringComparison.Ordinal);
         }
+
+        // Under the name-constrained root a bare single label cannot be certified (docs/security.md).
+        Assert.DoesNotMatch($@"DNS:{host}(,|\s|$)", sans);
 
         Assert.Equal("600", (await Lab.RunAsync(host, ["stat", "-c", "%a", $"{certs}/key.pem"], Ct)).EnsureSuccess().Stdout.Trim());
         var member = Json((await Koi(host, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("member");

@@ -183,7 +183,7 @@ public sealed partial class ProxyScenarios(ProxyFixture fixture) : LabScenarios<
             "w=$(mktemp -d); umask 077",
             $"openssl pkey -in {KoiDaemon.DataDir}/certmesh/ca/ca-key.enc -passin file:{ProxyFixture.PassphraseFile} -out $w/ca.key",
             $"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $w/key.pem -subj /CN={B} -out $w/req.csr 2>/dev/null",
-            $"printf 'subjectAltName=DNS:{B},DNS:{B}.local,DNS:{B}.lan,IP:{Lab.AddressOf(B)}\\nextendedKeyUsage=serverAuth,clientAuth\\nkeyUsage=critical,digitalSignature\\n' > $w/ext",
+            $"printf 'subjectAltName=DNS:{B}.local,DNS:{B}.lan,IP:{Lab.AddressOf(B)}\\nextendedKeyUsage=serverAuth,clientAuth\\nkeyUsage=critical,digitalSignature\\n' > $w/ext",
             $"openssl x509 -req -in $w/req.csr -CA {certs}/{B}/ca.pem -CAkey $w/ca.key -set_serial 0x{serial} -days 30 -extfile $w/ext -out $w/cert.pem 2>/dev/null",
             $"n={certs}/.{B}.reissue.new; mkdir $n",
             $"cp $w/key.pem $w/cert.pem {certs}/{B}/ca.pem $n/ && cat $w/cert.pem {certs}/{B}/ca.pem > $n/fullchain.pem",

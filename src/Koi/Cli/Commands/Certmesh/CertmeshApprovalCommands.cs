@@ -39,7 +39,10 @@ internal static class CertmeshApprovalCommands
                 cli.Stdout.WriteLine(
                     $"{CertmeshStatusCommand.Text(request, "hostname"),-24} {CertmeshStatusCommand.Text(request, "address"),-16} "
                     + $"{(Flag(request, "totp_valid") ? "valid" : "BAD"),-6} {(Flag(request, "in_scope") ? "in" : "OUT"),-9} {CertmeshStatusCommand.Text(request, "requested_at")}");
+                cli.Stdout.WriteLine($"  key {CertmeshStatusCommand.Text(request, "key_fingerprint")}");
             }
+
+            cli.Stdout.WriteLine("Compare each key with the one `koi certmesh join` prints on that machine while it waits.");
 
             cli.Stdout.WriteLine("Decide with: koi certmesh approve HOST | koi certmesh deny HOST");
             return ExitCodes.Ok;

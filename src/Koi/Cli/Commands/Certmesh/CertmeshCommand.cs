@@ -26,6 +26,7 @@ internal static class CertmeshCommand
         command.Subcommands.Add(CertmeshStatusCommand.Create(environment));
         command.Subcommands.Add(CertmeshUnlockCommand.CreateUnlock(environment));
         command.Subcommands.Add(CertmeshUnlockCommand.CreateLock(environment));
+        command.Subcommands.Add(CertmeshPromoteCommand.Create(environment));
         command.Subcommands.Add(CertmeshReadCommands.CreateRoster(environment));
         command.Subcommands.Add(CertmeshReadCommands.CreateLog(environment));
         command.Subcommands.Add(CertmeshReadCommands.CreateCompliance(environment));

@@ -6,8 +6,9 @@ using Koi.Certmesh.Membership;
 namespace Koi.Cli.Commands.Certmesh;
 
 /// <summary>
-/// <c>koi certmesh join</c> (seed 000 "Joining"): find the CA, show its fingerprint (trust on first use), send a TOTP
-/// code. This machine's daemon makes the key and the CSR; the key never leaves it.
+/// <c>koi certmesh join</c> (docs/certmesh.md "Joining"): find the CA, have its fingerprint confirmed (<c>--fingerprint</c>
+/// or a yes at the prompt, as SSH asks; otherwise trust on first use, said so), send a TOTP code over TLS to the CA.
+/// This machine's daemon makes the key and the CSR; the key never leaves it.
 /// </summary>
 internal static class CertmeshJoinCommand
 {
@@ -19,7 +20,7 @@ internal static class CertmeshJoinCommand
         var endpoint = new Argument<string?>("endpoint") { Description = "The CA, e.g. http://stone-01.local:5641 (default: find it over mDNS)", Arity = ArgumentArity.ZeroOrOne };
         var code = new Option<string?>("--code") { Description = "The current 6-digit code from the authenticator app" };
         var codeStdin = new Option<bool>("--code-stdin") { Description = "Read the code from standard input" };
-        var fingerprint = new Option<string?>("--fingerprint") { Description = "Refuse unless the CA's fingerprint is exactly this (read it on the CA: koi certmesh status)" };
+        var fingerprint = new Option<string?>("--fingerprint") { Description = "Refuse unless the CA's fingerprint starts with this (at least 16 hex digits; read it on the CA: koi certmesh status)" };
         var command = new Command("join", """
             Join a certificate mesh: this machine gets a certificate from the CA and trusts the CA.
 
@@ -51,17 +52,19 @@ internal static class CertmeshJoinCommand
             {
                 cli.Stdout.WriteLine($"CA: {CertmeshStatusCommand.Text(identity, "hostname")} at {CertmeshStatusCommand.Text(identity, "endpoint")} (profile {CertmeshStatusCommand.Text(identity, "profile")})");
                 cli.Stdout.WriteLine($"CA fingerprint: {caFingerprint}");
-                if (cli.Parse.GetValue(fingerprint) is null)
-                {
-                    cli.Stdout.WriteLine("  Compare it with `koi certmesh status` on the CA; this machine will pin it.");
-                }
             }
 
+            var confirmed = cli.Parse.GetValue(fingerprint) ?? ConfirmFingerprint(cli, CertmeshStatusCommand.Text(identity, "hostname"), caFingerprint);
             var totp = ReadCode(cli, cli.Parse.GetValue(code), cli.Parse.GetValue(codeStdin));
-            var body = new MemberJoinRequest(target, totp, cli.Parse.GetValue(fingerprint) ?? caFingerprint, advertised);
+            var body = new MemberJoinRequest(target, totp, confirmed, advertised) { ShownFingerprint = caFingerprint };
             var result = await cli.Daemon.SendAsync<JsonElement>(HttpMethod.Post, "/v1/certmesh/member/join", body, ct);
             if (CertmeshStatusCommand.Text(result, "status") == "pending")
             {
+                if (!cli.Json)
+                {
+                    cli.Stdout.WriteLine($"This machine's key: {CertmeshStatusCommand.Text(result, "key_fingerprint")} (the operator sees it in `koi certmesh pending`)");
+                }
+
                 result = await WaitForApprovalAsync(cli, CertmeshStatusCommand.Text(result, "request_id"), ct);
             }
 
@@ -79,6 +82,10 @@ internal static class CertmeshJoinCommand
             }
 
             cli.Stdout.WriteLine($"CA trusted and pinned: {caFingerprint}");
+            if (CertmeshStatusCommand.Text(result, "fingerprint_trust") != "confirmed")
+            {
+                cli.Stdout.WriteLine("  Trust on first use: nobody compared this fingerprint with the CA's. Check `koi certmesh status` on the CA shows it.");
+            }
             return ExitCodes.Ok;
         });
         return command;
@@ -114,6 +121,27 @@ internal static class CertmeshJoinCommand
 
         var advertised = CertmeshStatusCommand.Text(ca, "fingerprint");
         return (endpoint, advertised.Length > 0 ? advertised : null);
+    }
+
+    /// <summary>
+    /// Asks, as SSH does for an unknown host, whether the fingerprint is the one the CA shows; no answer possible
+    /// (scripts) means trust on first use, reported as such in the result.
+    /// </summary>
+    private static string? ConfirmFingerprint(CliContext cli, string caHost, string caFingerprint)
+    {
+        if (!cli.Interactive)
+        {
+            return null;
+        }
+
+        cli.Stdout.WriteLine($"  Compare it with `koi certmesh status` on {caHost}. The code is sent only to the CA holding it.");
+        cli.Stdout.Write("Does it match? [y/N] ");
+        if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes"))
+        {
+            throw new CliFailure("not_confirmed", "fingerprint not confirmed; nothing was sent. Join with --fingerprint <first 16+ hex digits from the CA> once compared");
+        }
+
+        return caFingerprint;
     }
 
     private static string ReadCode(CliContext cli, string? code, bool fromStdin)

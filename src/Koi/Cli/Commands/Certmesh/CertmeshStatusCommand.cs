@@ -38,6 +38,7 @@ internal static class CertmeshStatusCommand
         if (s.TryGetProperty("member", out var membership) && membership.ValueKind == JsonValueKind.Object)
         {
             RenderMembership(o, membership);
+            RenderHa(o, s);
             RenderWarnings(o, s);
             return;
         }
@@ -54,6 +55,7 @@ internal static class CertmeshStatusCommand
         o.WriteLine($"  Enrollment:  {Text(s, "enrollment_state")}{(closes.Length > 0 ? $" until {closes}" : string.Empty)}");
         var members = s.GetProperty("members");
         o.WriteLine($"  Members:     {members.EnumerateArray().Count(m => Text(m, "status") == "active")} active");
+        RenderHa(o, s);
         foreach (var member in members.EnumerateArray())
         {
             o.WriteLine();
@@ -75,6 +77,24 @@ internal static class CertmeshStatusCommand
         }
 
         RenderWarnings(o, s);
+    }
+
+    /// <summary>Who is primary and standby, and since when (docs/certmesh.md, "Standby CA").</summary>
+    private static void RenderHa(TextWriter o, JsonElement s)
+    {
+        if (!s.TryGetProperty("ha", out var ha) || ha.ValueKind != JsonValueKind.Object || Text(ha, "role") == "none")
+        {
+            return;
+        }
+
+        var standby = Text(ha, "standby");
+        o.WriteLine($"  This CA:     {Text(ha, "role")} since {Text(ha, "since")} (epoch {Text(ha, "epoch")})");
+        o.WriteLine($"  Primary:     {Text(ha, "primary")}");
+        o.WriteLine($"  Standby:     {(standby.Length > 0 ? standby : "none (koi certmesh promote on a member)")}");
+        if (ha.TryGetProperty("standby_unlocked", out var unlocked) && unlocked.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            o.WriteLine($"  Takeover:    {(unlocked.GetBoolean() ? "ready (unlocked)" : "NOT possible while locked: koi certmesh unlock")}");
+        }
     }
 
     private static void RenderMembership(TextWriter o, JsonElement m)

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Koi.Certmesh.Authority;
+using Koi.Core.Storage;
+
+namespace Koi.Certmesh.Standby;
+
+/// <summary>
+/// A primary that sees a valid primary with a higher epoch (or, at the same epoch, a lower host name) stops
+/// signing at once: it withdraws its announcement, moves its CA files to <c>certmesh/standby/</c>, keeps the key
+/// unlocked there for a later takeover, and follows the winner (docs/certmesh.md, "Return and tie-break").
+/// </summary>
+internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode node, Membership.MemberAuditTrail? local = null)
+{
+    public async Task<HaState> DeferAsync(RoleClaim winner, PrimaryLink link, string reason, CancellationToken cancellationToken)
+    {
+        await node.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ca = authority.Context;
+            return await ca.SerializedAsync(async () =>
+            {
+                ca.RequireInitialized();
+                var mine = authority.Handover.State;
+                ca.Audit.Write("deferred", ("to", winner.Hostname), ("their_epoch", winner.Epoch.ToString(CultureInfo.InvariantCulture)),
+                    ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
+                // The CA log copy is replaced by the winner's at the next sync; this machine's own trail keeps the change.
+                local?.Write("deferred", ("to", winner.Hostname), ("their_epoch", winner.Epoch.ToString(CultureInfo.InvariantCulture)),
+                    ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
+                CaFileMove.Copy(ca.Files, node.Files);
+                AtomicFile.WriteAllText(node.Files.Roster, File.ReadAllText(ca.Files.Roster));
+                var secrets = authority.Vault.Surrender();
+                await authority.Announcer.WithdrawAsync($"deferred to {winner.Hostname} (epoch {winner.Epoch})");
+                ca.Audit.Close();
+                authority.Lifecycle.ClearLeftovers();
+                ca.Roster.Delete();
+                if (secrets is not null)
+                {
+                    node.Adopt(secrets);
+                }
+
+                node.SaveLink(link);
+                var state = node.Ha.Save(new HaState(HaRole.Standby, winner.Epoch, ca.Now, winner.Hostname, ca.Hostname, reason));
+                ca.Health.Running($"standby: deferred to {winner.Hostname} (epoch {winner.Epoch})");
+                ca.Publish("deferred", new RoleChangedEvent(ca.Hostname, "standby", winner.Epoch, reason));
+                return state;
+            }, cancellationToken);
+        }
+        finally
+        {
+            node.Gate.Release();
+        }
+    }
+}
