@@ -11,8 +11,10 @@ internal static class DemoCommand
     {
         var keep = new Option<bool>("--keep") { Description = "Leave the lab up afterwards to look around (prints how to remove it)" };
         var command = new Command("demo", """
-            Build a throwaway two-machine lab in network namespaces (root, Linux) and run the whole story in it:
-            create a CA, join, DNS, health, an HTTPS proxy. Tears it all down, also on failure and Ctrl+C.
+            Run the whole story on a throwaway lab in network namespaces (root, Linux).
+
+            Two machines on a bridge: create a CA, join, DNS, health, an HTTPS proxy. The lab is removed afterwards,
+            also on failure and Ctrl+C.
 
             Example:
               sudo koi demo
