@@ -61,17 +61,29 @@ internal sealed class AuditLog : IDisposable
             var signature = Convert.ToBase64String(_key.SignData(Encoding.UTF8.GetBytes(body), HashAlgorithmName.SHA256))
                 .TrimEnd('=').Replace('+', '-').Replace('/', '_');
             var line = $"{body} sig={signature}";
-            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0 };
             if (!OperatingSystem.IsWindows())
             {
                 options.UnixCreateMode = AtomicFile.SecretMode;
             }
 
-            using (var stream = new FileStream(_path, options))
+            // A full or read-only disk fails the audited operation with the reason, and the chain stays as it was.
+            StorageWrites.Run(_path, () =>
             {
-                stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-                stream.Flush(flushToDisk: true);
-            }
+                using var stream = new FileStream(_path, options);
+                var before = stream.Length;
+                try
+                {
+                    stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (IOException)
+                {
+                    // Take a torn line back so the next entry does not glue onto it and break the chain.
+                    stream.SetLength(before);
+                    throw;
+                }
+            });
 
             _lastHash = Hash(line);
             _lastSeq++;

@@ -223,12 +223,20 @@ internal sealed class RosterStore(string path)
                 throw;
             }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // If even the truncate failed, the next change rewrites roster.json and deletes the journal.
             _journalEntries = MaxJournalEntries;
-            throw;
+            var thrown = StorageWrites.Failed(JournalPath, ex);
+            if (ReferenceEquals(thrown, ex))
+            {
+                throw;
+            }
+
+            throw thrown;
         }
+
+        StorageWrites.Succeeded(JournalPath);
 
         if (created)
         {

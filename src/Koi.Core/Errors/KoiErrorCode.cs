@@ -25,4 +25,5 @@ public static class KoiErrorCode
     public const string JoinDenied = "join_denied";
     public const string CaFingerprintMismatch = "ca_fingerprint_mismatch";
     public const string CaUnreachable = "ca_unreachable";
+    public const string StorageUnavailable = "storage_unavailable";
 }

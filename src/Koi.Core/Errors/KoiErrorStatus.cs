@@ -29,6 +29,7 @@ public static class KoiErrorStatus
         [KoiErrorCode.Unavailable] = 503,
         [KoiErrorCode.CaNotInitialized] = 503,
         [KoiErrorCode.CaLocked] = 503,
+        [KoiErrorCode.StorageUnavailable] = 503,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static int For(string code) => Table.TryGetValue(code, out var status) ? status : 500;

@@ -21,16 +21,18 @@ public static class AtomicFile
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))
             ?? throw new ArgumentException("path has no directory", nameof(path));
-        Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(directory);
             // The mode is set at creation so a secret is never readable by others, not even for a moment.
             var options = new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
+                // Unbuffered: a full disk fails the write itself, not a second flush attempt on dispose.
+                BufferSize = 0,
             };
             if (!OperatingSystem.IsWindows())
             {
@@ -47,11 +49,25 @@ public static class AtomicFile
             File.Move(temp, path, overwrite: true);
             FlushDirectory(directory);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The old file is untouched: only the temp file was written, and the rename never happened.
+            TryDelete(temp);
+            var thrown = StorageWrites.Failed(path, ex);
+            if (ReferenceEquals(thrown, ex))
+            {
+                throw;
+            }
+
+            throw thrown;
+        }
         catch
         {
             TryDelete(temp);
             throw;
         }
+
+        StorageWrites.Succeeded(path);
     }
 
     /// <summary>Removes temp files a crash left between write and rename; the target itself is untouched.</summary>

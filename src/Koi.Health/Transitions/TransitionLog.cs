@@ -20,16 +20,20 @@ internal sealed class TransitionLog(string path)
         var line = TransitionLine.Format(transition) + "\n";
         lock (_gate)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
-            if (!OperatingSystem.IsWindows())
+            // A full or read-only disk shows in core/data_dir (docs/data-layout.md); a torn line is skipped by readers.
+            Core.Storage.StorageWrites.Run(Path, () =>
             {
-                options.UnixCreateMode = Core.Storage.AtomicFile.PublicMode;
-            }
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = Core.Storage.AtomicFile.PublicMode;
+                }
 
-            using var stream = new FileStream(Path, options);
-            stream.Write(Encoding.UTF8.GetBytes(line));
-            stream.Flush(flushToDisk: true);
+                using var stream = new FileStream(Path, options);
+                stream.Write(Encoding.UTF8.GetBytes(line));
+                stream.Flush(flushToDisk: true);
+            });
         }
     }
 

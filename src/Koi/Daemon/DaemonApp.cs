@@ -132,6 +132,10 @@ internal static class DaemonApp
             sp.GetServices<ICeremonyRules>(),
             sp.GetRequiredService<TimeProvider>(),
             health: sp.GetRequiredService<StatusRegistry>().Register("core", "ceremony_sweeper")));
+        builder.Services.AddSingleton(sp => new DataDirHealth(
+            options.DataDir,
+            sp.GetRequiredService<StatusRegistry>().Register("core", "data_dir"),
+            sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new CapabilitySet(capabilities, options));
         builder.Services.AddHostedService<HttpApiLifecycle>();
         // Type=notify: READY=1 once every capability has started, STOPPING=1 on the way down (docs/service.md).
@@ -170,6 +174,8 @@ internal static class DaemonApp
         var app = builder.Build();
         // The listener must exist before capabilities publish instruments they measure from their first packet.
         _ = app.Services.GetRequiredService<PrometheusExporter>();
+        // Watching before any capability loads or saves state, so the first failed write already shows.
+        _ = app.Services.GetRequiredService<DataDirHealth>();
         app.UseMiddleware<ErrorResponseMiddleware>();
         app.UseStatusCodePages(ErrorResponseMiddleware.WriteBareStatusAsync);
         app.UseMiddleware<LanGuardMiddleware>();

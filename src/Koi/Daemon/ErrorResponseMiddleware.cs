@@ -1,5 +1,6 @@
 using Koi.Core;
 using Koi.Core.Errors;
+using Koi.Core.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Koi.Daemon;
@@ -16,6 +17,12 @@ internal sealed partial class ErrorResponseMiddleware(RequestDelegate next, ILog
         catch (KoiException ex)
         {
             await WriteAsync(context, ex.Code, ex.Message, ex.RetryAfterSeconds);
+        }
+        catch (StorageWriteException ex)
+        {
+            // The data dir refused the write (full, read-only): the change was not made and the old state stands.
+            LogStorageFault(logger, context.Request.Method, context.Request.Path, ex.Message);
+            await WriteAsync(context, KoiErrorCode.StorageUnavailable, ex.Message, null);
         }
         catch (BadHttpRequestException ex)
         {
@@ -90,4 +97,7 @@ internal sealed partial class ErrorResponseMiddleware(RequestDelegate next, ILog
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "unhandled failure in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "{Method} {Path} failed: {Reason}")]
+    private static partial void LogStorageFault(ILogger logger, string method, string path, string reason);
 }

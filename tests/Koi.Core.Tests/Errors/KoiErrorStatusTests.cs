@@ -21,6 +21,7 @@ public sealed class KoiErrorStatusTests
     [InlineData("unavailable", 503)]
     [InlineData("ca_not_initialized", 503)]
     [InlineData("ca_locked", 503)]
+    [InlineData("storage_unavailable", 503)]
     public void For_KnownCode_ReturnsDocumentedStatus(string code, int status) =>
         Assert.Equal(status, KoiErrorStatus.For(code));
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Koi.Scenarios.Fixtures;
 using Koi.Scenarios.Harness;
+using Microsoft.Playwright;
 
 namespace Koi.Scenarios.Scenarios;
 
@@ -43,6 +44,8 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         var verify = await Lab.RunAsync(C, ["sh", "-c", "openssl s_client -connect grafana.lan:443 -servername grafana.lan -verify_hostname grafana.lan -verify_return_error -CApath /etc/ssl/certs </dev/null 2>&1"], Ct);
         Assert.True(verify.Succeeded, verify.Stdout);
         Assert.Contains("Verify return code: 0 (ok)", verify.Stdout, StringComparison.Ordinal);
+        await BrowseOnClientAsync(("https://grafana.lan/", "grafana on stone-b"), ("https://wiki.lan/", "wiki on stone-b"));
+
         var bNames = await SansAsync(B);
         Assert.Contains("DNS:grafana.lan", bNames, StringComparison.Ordinal);
         Assert.Contains("DNS:wiki.lan", bNames, StringComparison.Ordinal);
@@ -88,6 +91,9 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
     /// <summary>B and C join A's mesh; joining puts A's CA into their system trust stores.</summary>
     private async Task JoinAsync()
     {
+        // C's Chromium profile exists before the join, as on a desktop where the browser has run once: koi's join adds
+        // the mesh CA to every NSS database it finds (docs/certmesh.md, trust stores), Chromium's among them.
+        (await Lab.RunAsync(C, ["sh", "-c", "mkdir -p /root/.pki/nssdb && certutil -N --empty-password -d sql:/root/.pki/nssdb"], Ct)).EnsureSuccess();
         var create = await Koi(A, "certmesh", "create", "--profile", "just-me", "--passphrase-file", NamesFixture.PassphraseFile, "--json");
         var secret = SecretPattern().Match(JsonDocument.Parse(create.EnsureSuccess().Stdout).RootElement.GetProperty("totp_uri").GetString()!).Groups[1].Value;
         var endpoint = $"http://{Lab.AddressOf(A)}:{KoiDaemon.HttpPort}";
@@ -129,6 +135,38 @@ public sealed partial class ServiceNameScenarios(NamesFixture fixture) : LabScen
         }
 
         return page;
+    }
+
+    /// <summary>
+    /// Debian's Chromium on C (in C's namespaces, C's resolver and C's NSS database as koi's join left it) opens each
+    /// URL: a certificate Chromium does not trust fails the navigation (no interstitial is clicked through). Screenshots
+    /// go to artifacts/test-results/names/.
+    /// </summary>
+    private async Task BrowseOnClientAsync(params (string Url, string Expected)[] sites)
+    {
+        var wrapper = Path.Combine(Lab.Directory, $"chromium-on-{C}");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec {RepoPaths.LabScript} --name {Lab.Name} run {C} -- /usr/bin/chromium \"$@\"\n", Ct);
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = wrapper,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = false });
+        var page = await context.NewPageAsync();
+        var shots = global::Koi.Testing.RepoPaths.Combine("artifacts", "test-results", "names");
+        Directory.CreateDirectory(shots);
+        foreach (var (url, expected) in sites)
+        {
+            var response = await page.GotoAsync(url, new PageGotoOptions { Timeout = 30_000 });
+            Assert.NotNull(response);
+            Assert.Equal(200, response.Status);
+            Assert.Contains(expected, await page.ContentAsync(), StringComparison.Ordinal);
+            Assert.Equal("https:", await page.EvaluateAsync<string>("() => location.protocol"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, new Uri(url).Host + ".png") });
+        }
     }
 
     private async Task<string> SansAsync(string host) =>
