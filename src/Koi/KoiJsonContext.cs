@@ -4,6 +4,7 @@ using Koi.Cli.Commands;
 using Koi.Cli.Output;
 using Koi.Daemon;
 using Koi.Dashboard;
+using Koi.Demo;
 
 namespace Koi;
 
@@ -26,4 +27,5 @@ namespace Koi;
 [JsonSerializable(typeof(UnregisteredOutput))]
 [JsonSerializable(typeof(BackupWritten))]
 [JsonSerializable(typeof(ServicePlanView))]
+[JsonSerializable(typeof(DemoOutput))]
 internal sealed partial class KoiJsonContext : JsonSerializerContext;

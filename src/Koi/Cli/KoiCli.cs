@@ -65,6 +65,7 @@ internal static class KoiCli
         root.Subcommands.Add(ProxyCommand.Create(environment));
         root.Subcommands.Add(CeremonyCommand.Create(environment));
         root.Subcommands.Add(DashboardCommand.Create(environment));
+        root.Subcommands.Add(Koi.Demo.DemoCommand.Create(environment));
         root.Subcommands.Add(ServiceCommands.Install(environment));
         root.Subcommands.Add(ServiceCommands.Uninstall(environment));
         foreach (var legacy in MdnsCommand.Legacy(environment))
