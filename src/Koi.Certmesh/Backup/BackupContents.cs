@@ -1,3 +1,7 @@
+using System.Text.Json;
+using Koi.Certmesh.Authority;
+using Koi.Certmesh.Roster;
+
 namespace Koi.Certmesh.Backup;
 
 /// <summary>
@@ -15,4 +19,21 @@ internal sealed record BackupContents(
     string TotpSecret,
     string AuditKeyPem,
     string AuditLog,
-    string Roster);
+    string Roster)
+{
+    /// <summary>
+    /// The CA as it is now (a backup, or a standby's handover): read after the caller audited the act, so the copied
+    /// log carries its own record.
+    /// </summary>
+    public static BackupContents Capture(CaContext ca, UnlockedSecrets secrets, RosterDocument roster, DateTimeOffset now) => new(
+        BackupFile.CurrentVersion,
+        roster.Metadata.CaFingerprint,
+        ca.Hostname,
+        now,
+        Convert.ToBase64String(secrets.CaKey.ExportPkcs8PrivateKey()),
+        File.ReadAllText(ca.Files.CaCert),
+        Convert.ToBase64String(secrets.TotpSecret),
+        File.ReadAllText(ca.Files.AuditKey),
+        File.ReadAllText(ca.Files.AuditLog),
+        JsonSerializer.Serialize(roster, CertmeshJsonContext.Default.RosterDocument));
+}

@@ -43,17 +43,7 @@ internal sealed partial class CaBackup(
         var fingerprint = roster.Metadata.CaFingerprint;
         // Audited before the log is read, so the backup carries its own record.
         ca.Audit.Write("backup_created", ("ca_fingerprint", fingerprint), ("members", roster.Members.Count.ToString(CultureInfo.InvariantCulture)));
-        var contents = new BackupContents(
-            BackupFile.CurrentVersion,
-            fingerprint,
-            ca.Hostname,
-            now,
-            Convert.ToBase64String(secrets.CaKey.ExportPkcs8PrivateKey()),
-            File.ReadAllText(ca.Files.CaCert),
-            Convert.ToBase64String(secrets.TotpSecret),
-            File.ReadAllText(ca.Files.AuditKey),
-            File.ReadAllText(ca.Files.AuditLog),
-            JsonSerializer.Serialize(roster, CertmeshJsonContext.Default.RosterDocument));
+        var contents = BackupContents.Capture(ca, secrets, roster, now);
         var sealedText = await Task.Run(() => BackupCodec.Seal(contents, passphrase), cancellationToken);
         LogBackedUp(ca.Logger, fingerprint);
         return new BackupResult(sealedText, fingerprint, roster.Members.Count, now);

@@ -77,17 +77,7 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         ca.Audit.Write("standby_promoted", ("hostname", peer.Hostname), ("replaces", previous?.Hostname),
             ("epoch", state.Epoch.ToString(CultureInfo.InvariantCulture)));
         var fingerprint = updated.Metadata.CaFingerprint;
-        var contents = new BackupContents(
-            BackupFile.CurrentVersion,
-            fingerprint,
-            ca.Hostname,
-            now,
-            Convert.ToBase64String(secrets.CaKey.ExportPkcs8PrivateKey()),
-            File.ReadAllText(ca.Files.CaCert),
-            Convert.ToBase64String(secrets.TotpSecret),
-            File.ReadAllText(ca.Files.AuditKey),
-            File.ReadAllText(ca.Files.AuditLog),
-            JsonSerializer.Serialize(updated, CertmeshJsonContext.Default.RosterDocument));
+        var contents = BackupContents.Capture(ca, secrets, updated, now);
         var plain = JsonSerializer.SerializeToUtf8Bytes(contents, CertmeshJsonContext.Default.BackupContents);
         try
         {
