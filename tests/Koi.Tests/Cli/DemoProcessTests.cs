@@ -67,7 +67,7 @@ public sealed partial class DemoProcessTests
         try
         {
             var namespaces = await KoiProcess.RunAsync(Ip, ["netns", "list"]);
-            Assert.Equal(3, namespaces.Stdout.Split('\n').Count(line => line.StartsWith(prefix + "-", StringComparison.Ordinal)));
+            Assert.Equal(4, namespaces.Stdout.Split('\n').Count(line => line.StartsWith(prefix + "-", StringComparison.Ordinal)));
             var status = await KoiProcess.RunAsync(
                 "/usr/bin/nsenter",
                 [$"--net=/run/netns/{prefix}-stone-a", Koi, "certmesh", "status", "--json"],

@@ -37,7 +37,7 @@ public sealed class MdnsMetricsTests
 
             for (var i = 0; i < 5; i++)
             {
-                var dig = await KoiProcess.RunAsync(Ip, ["netns", "exec", ns, "/usr/bin/dig", "+tries=1", "+time=3", "-p", "5353", "@" + Address, "_koi._tcp.local", "PTR"]);
+                var dig = await KoiProcess.RunAsync(Ip, ["netns", "exec", ns, "/usr/bin/dig", "+tries=3", "+time=5", "-p", "5353", "@" + Address, "_koi._tcp.local", "PTR"]);
                 Assert.Contains("_koi._tcp.local.", dig.Stdout, StringComparison.Ordinal);
                 Assert.Contains("ANSWER SECTION", dig.Stdout, StringComparison.Ordinal);
             }
