@@ -305,7 +305,12 @@ let events = null;
 function listen() {
   // named=false: every event arrives as "message", whatever its kind.
   events = new EventSource("/v1/events?named=false");
-  events.onopen = () => setLive(true);
+  // Events sent before the stream opened (or while it was reconnecting) never arrive: read the board again on
+  // every open, so a change in that gap is not lost until the next event.
+  events.onopen = () => {
+    setLive(true);
+    refresh();
+  };
   events.onerror = () => setLive(false);
   events.onmessage = () => refresh();
 }
