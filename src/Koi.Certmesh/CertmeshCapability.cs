@@ -233,11 +233,15 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             new StandbySync(sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MeshClient>()),
             new PeerProbe(sp.GetRequiredService<MeshClient>()),
             new StandbyTakeover(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>()),
-            new StandbyDeferral(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MemberAuditTrail>()),
+            new StandbyDeferral(sp.GetRequiredService<CertmeshAuthority>(), sp.GetRequiredService<StandbyNode>(), sp.GetRequiredService<MemberAuditTrail>(),
+                sp.GetRequiredService<MembershipStore>()),
             _options,
             sp.GetRequiredService<StatusRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Standby") ?? NullLogger.Instance));
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Standby") ?? NullLogger.Instance)
+        {
+            Rivals = new RivalPrimaries(sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(), _options).Find,
+        });
         services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
     }
 

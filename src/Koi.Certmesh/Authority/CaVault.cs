@@ -18,8 +18,15 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
     private readonly FailureLimiter _unlockLimiter = new(ca.Options.MaxFailures, ca.Options.Lockout, ca.Time);
     private X509Certificate2? _caCert;
     private UnlockedSecrets? _unlocked;
+    private string? _hold;
 
     public bool Locked => _unlocked is null;
+
+    /// <summary>
+    /// Why this CA signs nothing yet although it may be unlocked: a primary with a standby that restarted looks for a
+    /// current primary first (docs/certmesh.md, "Return and tie-break"). Null when nothing holds it.
+    /// </summary>
+    public string? Hold => _hold;
 
     /// <summary>The CA certificate; null before create (or after destroy).</summary>
     public X509Certificate2? CaCert => _caCert;
@@ -44,6 +51,7 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _caCert = caCert;
         _unlocked?.Dispose();
         _unlocked = secrets;
+        _hold = null;
         _unlockLimiter.Succeed();
     }
 
@@ -53,6 +61,7 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _unlocked?.Dispose();
         _unlocked = null;
         _caCert = null;
+        _hold = null;
     }
 
     /// <summary>For a CA that defers to a newer primary: the unlocked secrets leave the vault, which then holds no CA.</summary>
@@ -64,7 +73,7 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         return secrets;
     }
 
-    /// <summary>For anything that signs: refuses (and audits the refusal) while the CA is locked.</summary>
+    /// <summary>For anything that signs: refuses (and audits the refusal) while the CA is locked or held.</summary>
     public UnlockedSecrets RequireUnlocked(string action)
     {
         ca.RequireInitialized();
@@ -74,11 +83,29 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
             throw new KoiException(KoiErrorCode.CaLocked, "the CA is locked; run koi certmesh unlock");
         }
 
+        if (_hold is { } hold)
+        {
+            ca.Audit.Write("denied", ("action", action), ("reason", "ha_check_pending"));
+            throw new KoiException(KoiErrorCode.CaLocked, $"the CA signs nothing yet: {hold}");
+        }
+
         return _unlocked;
     }
 
-    /// <summary>The secrets when unlocked, without auditing anything (background work that simply waits).</summary>
-    public UnlockedSecrets? SecretsIfUnlocked => _unlocked;
+    /// <summary>The secrets when unlocked and not held, without auditing anything (background work that simply waits).</summary>
+    public UnlockedSecrets? SecretsIfUnlocked => _hold is null ? _unlocked : null;
+
+    /// <summary>
+    /// The secrets even while held, for the signed role claim alone: the other CA needs it to settle which of the two
+    /// signs, so it is the one signature a held CA makes.
+    /// </summary>
+    public UnlockedSecrets? SecretsForClaim => _unlocked;
+
+    /// <summary>Holds signing (see <see cref="Hold"/>) until <see cref="ResumeSigning"/>; called at load, before any unlock.</summary>
+    public void HoldSigning(string reason) => _hold = reason;
+
+    /// <summary>Ends the hold; true when there was one.</summary>
+    public bool ResumeSigning() => Interlocked.Exchange(ref _hold, null) is not null;
 
     /// <summary>Runs under the gate at load. A copied disk (other machine id) stays locked, loudly.</summary>
     public async Task TryAutoUnlockAsync(RosterDocument roster, CancellationToken cancellationToken)
@@ -106,6 +133,12 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
 
         ca.Audit.Write("ca_unlocked", ("by", "auto_unlock"));
         LogAutoUnlockWarning(ca.Logger, AutoUnlock.Warning);
+        if (_hold is { } hold)
+        {
+            ca.Health.Running($"unlocked (auto-unlock); signs nothing yet: {hold}");
+            return;
+        }
+
         ca.Health.Running("unlocked (auto-unlock)");
         await announcer.AnnounceAsync(ca.Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
     }
@@ -140,8 +173,14 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         _unlockLimiter.Succeed();
         _unlocked = secrets;
         ca.Audit.Write("ca_unlocked");
-        ca.Health.Running("unlocked");
         ca.Publish("ca_unlocked", new CaEvent(roster.Metadata.CaFingerprint));
+        if (_hold is { } hold)
+        {
+            ca.Health.Running($"unlocked; signs nothing yet: {hold}");
+            return new UnlockResult(false, roster.Metadata.CaFingerprint);
+        }
+
+        ca.Health.Running("unlocked");
         await announcer.AnnounceAsync(ca.Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
         return new UnlockResult(false, roster.Metadata.CaFingerprint);
     }, cancellationToken);

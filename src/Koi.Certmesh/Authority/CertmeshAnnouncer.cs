@@ -12,6 +12,9 @@ internal sealed partial class CertmeshAnnouncer(IServiceAdvertiser advertiser, i
 {
     public const string ServiceType = "_certmesh._tcp";
 
+    /// <summary>The instance name a CA announces under; another CA tells its own announcement from a rival's by it.</summary>
+    public static string InstanceName(string hostname) => $"{hostname} Certmesh CA";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IAsyncDisposable? _current;
 
@@ -38,7 +41,7 @@ internal sealed partial class CertmeshAnnouncer(IServiceAdvertiser advertiser, i
             };
             try
             {
-                _current = await advertiser.AdvertiseAsync(new AdvertisedService($"{hostname} Certmesh CA", ServiceType, port, txt), cancellationToken);
+                _current = await advertiser.AdvertiseAsync(new AdvertisedService(InstanceName(hostname), ServiceType, port, txt), cancellationToken);
                 health.Running(advertiser is NoServiceAdvertiser ? "not announced: mDNS is off" : $"announcing {ServiceType} on port {port}");
                 _lastFailure = null;
             }

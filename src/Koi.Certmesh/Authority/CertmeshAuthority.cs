@@ -146,9 +146,43 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
+        // A primary that has a standby may have been replaced while it was down: it signs nothing (auto-unlocked or
+        // not) until the HA loop has looked for a current primary (docs/certmesh.md, "Return and tie-break").
+        if (Handover.Store.Current is { Role: Standby.HaRole.Primary, Standby: { } standby })
+        {
+            Vault.HoldSigning($"looking for a current primary first (standby {standby}) before signing");
+        }
+
         await Lifecycle.LoadAsync(cancellationToken);
         OwnCertificate.Settle();
     }
+
+    /// <summary>
+    /// The HA loop looked and found no primary that outranks this one: the hold ends, the CA announces itself (when
+    /// unlocked) and signs what waited for the key. Audited with what the look found.
+    /// </summary>
+    public Task ResumeSigningAsync(string finding, CancellationToken cancellationToken) => Context.SerializedAsync(async () =>
+    {
+        var roster = Context.RequireInitialized();
+        if (!Vault.ResumeSigning())
+        {
+            return true;
+        }
+
+        Context.Audit.Write("signing_resumed", ("after", finding));
+        if (!Vault.Locked)
+        {
+            Bundles.PublishIfDue();
+            Context.Health.Running($"unlocked; signing ({finding})");
+            await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
+        }
+        else
+        {
+            Context.Health.Running($"locked: koi certmesh unlock ({finding})");
+        }
+
+        return true;
+    }, cancellationToken);
 
     public Task<CreateResult> CreateAsync(CreatePlan plan, string passphrase, string? entropy, byte[] totpSecret, CancellationToken cancellationToken) =>
         Lifecycle.CreateAsync(plan, passphrase, entropy, totpSecret, cancellationToken);

@@ -15,4 +15,10 @@ internal sealed partial class HaLoop
 
     [LoggerMessage(EventId = 4604, Level = LogLevel.Warning, Message = "standby sync failed: {Reason}")]
     private static partial void LogSyncFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4605, Level = LogLevel.Warning, Message = "standby now follows {Primary} (epoch {Epoch}): {Reason}")]
+    private static partial void LogFollowed(ILogger logger, string primary, long epoch, string reason);
+
+    [LoggerMessage(EventId = 4606, Level = LogLevel.Information, Message = "CA signs again after its first look: {Finding}")]
+    private static partial void LogSigningResumed(ILogger logger, string finding);
 }

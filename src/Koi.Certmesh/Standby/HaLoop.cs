@@ -7,11 +7,13 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Standby;
 
 /// <summary>
-/// Watches the other CA of the mesh every <see cref="CertmeshOptions.HaProbeInterval"/> (docs/certmesh.md,
-/// "Failover"). On the standby: probes the primary, syncs every <see cref="CertmeshOptions.StandbySyncInterval"/>,
-/// and takes over after <see cref="CertmeshOptions.FailoverGrace"/> without a valid answer. On a primary with a
-/// standby: probes the peer and defers at once to a valid primary with a higher epoch (or the same epoch and a lower
-/// host name). Its state is <c>certmesh/ha</c> and <c>certmesh/standby_sync</c> in <c>koi status</c>.
+/// Watches the other CAs of the mesh every <see cref="CertmeshOptions.HaProbeInterval"/> (docs/certmesh.md,
+/// "Failover"). On the standby: probes the primary, syncs every <see cref="CertmeshOptions.StandbySyncInterval"/>;
+/// when the primary does not answer it follows another CA that proves itself primary, and takes over only after
+/// <see cref="CertmeshOptions.FailoverGrace"/> without any. On a primary with a standby: probes the peer and every
+/// other announced primary of the mesh, defers at once to one that outranks it (<see cref="Outranks"/>), and takes
+/// one it outranks as its standby; a primary held at restart signs only after this first look. Its state is
+/// <c>certmesh/ha</c> and <c>certmesh/standby_sync</c> in <c>koi status</c>.
 /// </summary>
 internal sealed partial class HaLoop(
     CertmeshAuthority authority,
@@ -32,6 +34,9 @@ internal sealed partial class HaLoop(
 
     /// <summary>Where the peer CA's mTLS plane is, by host name; default its roster addresses and this mesh's plane port.</summary>
     public Func<string, PrimaryLink?>? LocatePeer { get; set; }
+
+    /// <summary>Other CAs announcing themselves primary of the mesh (this host name, pinned fingerprint); default none.</summary>
+    public Func<string, string, IReadOnlyList<PrimaryLink>>? Rivals { get; set; }
 
     /// <summary>When the primary last answered (standby), for status.</summary>
     public DateTimeOffset? PrimarySeen => _primarySeen;
@@ -105,10 +110,20 @@ internal sealed partial class HaLoop(
             return;
         }
 
+        var why = answer.Claim is { } claim ? $"it says it is {claim.Role}" : answer.Problem;
+        if (await FindPrimaryAsync(link.Hostname, link.PinnedCaFingerprint, node.CaCert!, state.Epoch, cancellationToken) is { } other)
+        {
+            var followed = $"{state.Primary} does not answer ({why}); {other.Claim.Hostname} is primary under epoch {other.Claim.Epoch}";
+            await node.FollowAsync(other.Link, other.Claim, followed, cancellationToken);
+            _primarySeen = now;
+            _health.Running($"standby{LockedNote()} of {other.Claim.Hostname} (epoch {other.Claim.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}: followed — {followed}");
+            LogFollowed(logger, other.Claim.Hostname, other.Claim.Epoch, followed);
+            return;
+        }
+
         // The grace runs from the last answer, or from the daemon's start when there has been none yet.
         _primarySeen ??= now;
         var gone = now - _primarySeen.Value;
-        var why = answer.Claim is { } claim ? $"it says it is {claim.Role}" : answer.Problem;
         if (gone < options.FailoverGrace)
         {
             _health.Running($"standby{LockedNote()}: primary {state.Primary} not answering for {(int)gone.TotalSeconds}s ({why}); "
@@ -152,31 +167,92 @@ internal sealed partial class HaLoop(
 
     private async Task PrimaryTickAsync(HaState state, CancellationToken cancellationToken)
     {
-        var peer = state.Standby;
         var caCert = authority.Vault.CaCert;
-        if (peer is null || caCert is null || Locate(peer) is not { } link)
+        var fingerprint = authority.Roster.Current?.Metadata.CaFingerprint;
+        var links = new List<PrimaryLink>();
+        if (state.Standby is { } peer && Locate(peer) is { } partner)
         {
-            _health.Running($"primary (epoch {state.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}; no standby CA");
-            _syncHealth.Running("not a standby");
-            return;
+            links.Add(partner);
         }
 
-        var answer = await probe.ProbeAsync(link, caCert, cancellationToken);
-        if (answer.Claim is { Role: "primary" } claim && Outranks(claim, state, authority.Hostname))
+        if (fingerprint is not null && Rivals is { } rivals)
         {
-            var reason = claim.Epoch > state.Epoch
-                ? $"{claim.Hostname} is primary under a higher epoch ({claim.Epoch} > {state.Epoch})"
-                : $"{claim.Hostname} is primary under the same epoch and sorts first";
-            await deferral.DeferAsync(claim, link, reason, cancellationToken);
-            _primarySeen = time.GetUtcNow();
-            _health.Running($"standby of {claim.Hostname} (epoch {claim.Epoch}): deferred — {reason}");
-            LogDeferred(logger, claim.Hostname, claim.Epoch);
-            return;
+            links.AddRange(rivals(authority.Hostname, fingerprint).Where(r => !links.Any(l => l.Endpoint == r.Endpoint)));
         }
 
         _syncHealth.Running("not a standby");
-        _health.Running($"primary (epoch {state.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}; standby {peer}: "
-            + (answer.Claim is { } seen ? $"{seen.Role} (epoch {seen.Epoch})" : "not answering (a standby has no plane of its own)"));
+        if (caCert is null || links.Count == 0)
+        {
+            await ResumeIfHeldAsync("no other CA of the mesh to ask", cancellationToken);
+            _health.Running($"primary (epoch {state.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}; no standby CA");
+            return;
+        }
+
+        var seen = new List<string>();
+        foreach (var link in links)
+        {
+            var answer = await probe.ProbeAsync(link, caCert, cancellationToken);
+            if (answer.Claim is not { Role: "primary" } claim || Roster.MemberStanding.SameHost(claim.Hostname, authority.Hostname))
+            {
+                seen.Add($"{link.PrimaryHostname}: " + (answer.Claim is { } other ? $"{other.Role} (epoch {other.Epoch})" : "not answering (a standby has no plane of its own)"));
+                continue;
+            }
+
+            if (Outranks(claim, state, authority.Hostname))
+            {
+                var reason = claim.Epoch > state.Epoch
+                    ? $"{claim.Hostname} is primary under a higher epoch ({claim.Epoch} > {state.Epoch})"
+                    : $"{claim.Hostname} is primary under the same epoch and sorts first";
+                await deferral.DeferAsync(claim, link, reason, cancellationToken);
+                _primarySeen = time.GetUtcNow();
+                _health.Running($"standby of {claim.Hostname} (epoch {claim.Epoch}): deferred — {reason}");
+                LogDeferred(logger, claim.Hostname, claim.Epoch);
+                return;
+            }
+
+            // Both claim primary and this one ranks first: the other defers at its next look and becomes this CA's
+            // standby, so its syncs are answered from then on.
+            var why = claim.Epoch < state.Epoch
+                ? $"{claim.Hostname} also claims primary under a lower epoch ({claim.Epoch} < {state.Epoch}) and defers"
+                : $"{claim.Hostname} also claims primary under the same epoch; {authority.Hostname} sorts first, {claim.Hostname} defers";
+            await authority.Handover.AdoptStandbyAsync(claim.Hostname, why, cancellationToken);
+            seen.Add(why);
+        }
+
+        await ResumeIfHeldAsync($"no primary outranks this one ({string.Join("; ", seen)})", cancellationToken);
+        var now = authority.Handover.State;
+        _health.Running($"primary (epoch {now.Epoch}) since {now.Since:yyyy-MM-ddTHH:mm:ssZ}; standby {now.Standby ?? "none"}; {string.Join("; ", seen)}");
+    }
+
+    /// <summary>Among the other announced primaries, the first whose signed claim is primary under an epoch not below <paramref name="epoch"/>.</summary>
+    private async Task<(PrimaryLink Link, RoleClaim Claim)?> FindPrimaryAsync(
+        string myHostname, string fingerprint, System.Security.Cryptography.X509Certificates.X509Certificate2 caCert, long epoch, CancellationToken cancellationToken)
+    {
+        if (Rivals is not { } rivals)
+        {
+            return null;
+        }
+
+        foreach (var link in rivals(myHostname, fingerprint))
+        {
+            var answer = await probe.ProbeAsync(link, caCert, cancellationToken);
+            if (answer.Claim is { Role: "primary" } claim && claim.Epoch >= epoch && !Roster.MemberStanding.SameHost(claim.Hostname, myHostname))
+            {
+                return (link with { PrimaryHostname = claim.Hostname }, claim);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Ends the restart hold (<see cref="Authority.CaVault.Hold"/>) once the look found no primary that outranks this one.</summary>
+    private async Task ResumeIfHeldAsync(string finding, CancellationToken cancellationToken)
+    {
+        if (authority.Vault.Hold is not null)
+        {
+            await authority.ResumeSigningAsync(finding, cancellationToken);
+            LogSigningResumed(logger, finding);
+        }
     }
 
     /// <summary>The rule that leaves one signer: the higher epoch wins; at the same epoch the lower host name.</summary>

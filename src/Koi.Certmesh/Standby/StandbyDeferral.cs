@@ -7,9 +7,11 @@ namespace Koi.Certmesh.Standby;
 /// <summary>
 /// A primary that sees a valid primary with a higher epoch (or, at the same epoch, a lower host name) stops
 /// signing at once: it withdraws its announcement, moves its CA files to <c>certmesh/standby/</c>, keeps the key
-/// unlocked there for a later takeover, and follows the winner (docs/certmesh.md, "Return and tie-break").
+/// unlocked there for a later takeover, and follows the winner (docs/certmesh.md, "Return and tie-break"). From
+/// then on this machine is also a member of the winner's mesh: its own certificate renews there like any member's.
 /// </summary>
-internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode node, Membership.MemberAuditTrail? local = null)
+internal sealed class StandbyDeferral(
+    CertmeshAuthority authority, StandbyNode node, Membership.MemberAuditTrail? local = null, Membership.MembershipStore? membership = null)
 {
     public async Task<HaState> DeferAsync(RoleClaim winner, PrimaryLink link, string reason, CancellationToken cancellationToken)
     {
@@ -28,6 +30,13 @@ internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode n
                     ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
                 CaFileMove.Copy(ca.Files, node.Files);
                 AtomicFile.WriteAllText(node.Files.Roster, File.ReadAllText(ca.Files.Roster));
+                var roster = ca.Roster.Current!;
+                if (membership is not null && roster.Members.FirstOrDefault(m => Roster.MemberStanding.SameHost(m.Hostname, ca.Hostname)) is { } own)
+                {
+                    membership.Save(AsMember(membership.Current, roster, own, link, winner, ca.Files.CertPath(own.Hostname)));
+                    local?.Write("member_of", ("ca", winner.Hostname), ("endpoint", link.Endpoint), ("pinned", roster.Metadata.CaFingerprint));
+                }
+
                 var secrets = authority.Vault.Surrender();
                 await authority.Announcer.WithdrawAsync($"deferred to {winner.Hostname} (epoch {winner.Epoch})");
                 ca.Audit.Close();
@@ -49,5 +58,38 @@ internal sealed class StandbyDeferral(CertmeshAuthority authority, StandbyNode n
         {
             node.Gate.Release();
         }
+    }
+
+    /// <summary>This machine's membership of the winner's mesh: its own roster entry, the winner's endpoint, the same pin.</summary>
+    internal static Membership.MembershipDocument AsMember(
+        Membership.MembershipDocument? existing, Roster.RosterDocument roster, Roster.RosterMember own, PrimaryLink link, RoleClaim winner, string certPath)
+    {
+        var member = existing ?? new Membership.MembershipDocument
+        {
+            Hostname = own.Hostname,
+            CaEndpoint = link.Endpoint,
+            CaHostname = winner.Hostname,
+            PinnedCaFingerprint = roster.Metadata.CaFingerprint,
+            Profile = CreatePlan.ProfileFlag(roster.Metadata.TrustProfile),
+            RequiresApproval = false,
+            JoinedAt = own.EnrolledAt,
+            CertPath = certPath,
+            Sans = own.CertSans,
+            CertExpires = own.CertExpires,
+        };
+        return member with
+        {
+            Hostname = own.Hostname,
+            CaEndpoint = link.Endpoint,
+            CaHostname = winner.Hostname,
+            CaMeshPort = link.MeshPort,
+            PinnedCaFingerprint = roster.Metadata.CaFingerprint,
+            CertPath = certPath,
+            Sans = own.CertSans,
+            CertExpires = own.CertExpires,
+            LastRenewed = own.LastRenewed ?? member.LastRenewed,
+            ReloadHook = own.ReloadHook ?? member.ReloadHook,
+            Alert = null,
+        };
     }
 }

@@ -118,10 +118,13 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         return new StandbySyncResponse(ManifestSigner.Sign(manifest, CertmeshJsonContext.Default.SyncManifest, secrets.CaKey, SyncContext), rosterText, auditLog, held?.Signed);
     }, cancellationToken);
 
-    /// <summary>This CA's signed statement of role and epoch; null while it cannot sign (locked).</summary>
+    /// <summary>
+    /// This CA's signed statement of role and epoch; null while it cannot sign (locked). A CA held at restart still
+    /// states its role: the other CA needs the claim to settle which of the two signs.
+    /// </summary>
     public SignedManifest? Claim()
     {
-        if (ca.Roster.Current is not { } roster || vault.SecretsIfUnlocked is not { } secrets)
+        if (ca.Roster.Current is not { } roster || vault.SecretsForClaim is not { } secrets)
         {
             return null;
         }
@@ -130,6 +133,32 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         var claim = new RoleClaim(ca.Hostname, roster.Metadata.CaFingerprint, state.Role.ToString().ToLowerInvariant(), state.Epoch, state.Since, ca.Now);
         return ManifestSigner.Sign(claim, CertmeshJsonContext.Default.RoleClaim, secrets.CaKey, ClaimContext);
     }
+
+    /// <summary>
+    /// Another CA of this mesh claimed primary and ranks below this one, so it defers: it becomes this CA's standby
+    /// (the roster's one standby, the one allowed to sync), as after a promote. Audited with why.
+    /// </summary>
+    public Task<bool> AdoptStandbyAsync(string hostname, string reason, CancellationToken cancellationToken) => ca.Serialized(() =>
+    {
+        var roster = ca.RequireInitialized();
+        if (roster.Members.Any(m => m.Role == MemberRole.Standby && MemberStanding.SameHost(m.Hostname, hostname))
+            || !roster.Members.Any(m => m.Status == MemberStatus.Active && MemberStanding.SameHost(m.Hostname, hostname)))
+        {
+            return false;
+        }
+
+        var previous = roster.Members.FirstOrDefault(m => m.Role == MemberRole.Standby);
+        ca.Roster.Update(r => r! with
+        {
+            Members = [.. r.Members.Select(m =>
+                MemberStanding.SameHost(m.Hostname, hostname) ? m with { Role = MemberRole.Standby }
+                : m.Role == MemberRole.Standby ? m with { Role = MemberRole.Member }
+                : m)],
+        });
+        ha.Save(State with { Standby = hostname });
+        ca.Audit.Write("standby_adopted", ("hostname", hostname), ("replaces", previous?.Hostname), ("reason", reason));
+        return true;
+    }, cancellationToken);
 
     /// <summary>The last line of the audit log (its hash chain's head), or empty for an empty log.</summary>
     public static string AuditHead(string auditLog)

@@ -120,6 +120,25 @@ internal sealed class StandbyNode(CertmeshFiles files, HaStateStore ha, Membersh
         }
     }
 
+    /// <summary>
+    /// The primary this standby followed does not answer and another CA of the mesh proved itself primary: the standby
+    /// follows that one from now on (its link, epoch and primary), audited on this machine's trail.
+    /// </summary>
+    public async Task<HaState> FollowAsync(PrimaryLink link, RoleClaim claim, string reason, CancellationToken cancellationToken)
+    {
+        await Gate.WaitAsync(cancellationToken);
+        try
+        {
+            SaveLink(link);
+            audit?.Write("standby_follows", ("primary", claim.Hostname), ("epoch", claim.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("reason", reason));
+            return ha.Save(ha.Current! with { Primary = claim.Hostname, Epoch = Math.Max(claim.Epoch, ha.Current.Epoch), Reason = reason });
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
     /// <summary>Hands the unlocked secrets to a takeover; the standby holds nothing afterwards.</summary>
     public UnlockedSecrets? Release()
     {
