@@ -50,17 +50,14 @@ internal sealed class StandbyKit : IAsyncDisposable
             bundles: new TrustBundlePublisher(new TrustBundleStore(files.TrustBundle, files.Crl), h.Time));
         BPlane = new MeshPlaneHost(B, new MeshPeerValidator(B.Context, B.Vault, new RosterRevocationSet(B.Roster)), new ServerCertificate(B.Context),
             B.Renewals, B.Heartbeats, options, h.Status, new RecordingLogger());
-        Node = new StandbyNode(new CertmeshFiles(Path.Combine(files.Dir, "standby"), files.CertsDir), B.Handover.Store);
+        Node = new StandbyNode(new CertmeshFiles(Path.Combine(files.Dir, "standby"), files.CertsDir), B.Handover.Store, mesh.Audit);
         Promotion = new StandbyPromotion(Node, () => B.Initialized, mesh.Membership, mesh.Mesh, mesh.Audit, h.Time);
-        BLoop = Loop(B, Node, mesh.Mesh);
+        BLoop = Loop(B, Node, mesh.Mesh, BStatus);
 
-        var a = h.Authority;
-        ANode = new StandbyNode(new CertmeshFiles(Path.Combine(h.Files.Dir, "standby"), h.Files.CertsDir), a.Handover.Store);
-        AMesh = new MeshClient(new MemberFiles(h.Files.Dir, h.Files.CertsDir), h.Time);
-        ALoop = Loop(a, ANode, AMesh);
-        ALoop.LocatePeer = peer => BPlane.Port is { } port
-            ? new PrimaryLink("stone-a", peer, "http://127.0.0.1:1", port, a.Roster.Current?.Metadata.CaFingerprint ?? ANode.Link!.PinnedCaFingerprint)
-            : null;
+        AFiles = new MemberFiles(h.Files.Dir, h.Files.CertsDir);
+        AMembership = new MembershipStore(AFiles.Membership);
+        AMesh = new MeshClient(AFiles, h.Time);
+        (ANode, ALoop) = ASide();
     }
 
     public MeshKit Mesh { get; }
@@ -78,11 +75,21 @@ internal sealed class StandbyKit : IAsyncDisposable
 
     public HaLoop BLoop { get; }
 
-    public StandbyNode ANode { get; }
+    public StandbyNode ANode { get; private set; }
 
     public MeshClient AMesh { get; }
 
-    public HaLoop ALoop { get; }
+    public HaLoop ALoop { get; private set; }
+
+    /// <summary>stone-a's member side: where it keeps a membership once it defers.</summary>
+    public MemberFiles AFiles { get; }
+
+    public MembershipStore AMembership { get; }
+
+    /// <summary>Each machine's <c>koi status</c> as its HA loop reports it.</summary>
+    public Koi.Core.Status.StatusRegistry AStatus { get; private set; } = null!;
+
+    public Koi.Core.Status.StatusRegistry BStatus { get; } = new(TimeProvider.System);
 
     public CertmeshAuthority Ca => Mesh.Join.Ca;
 
@@ -98,9 +105,37 @@ internal sealed class StandbyKit : IAsyncDisposable
     public Task<PromoteResult> PromoteAsync(string? code = null) =>
         Promotion.PromoteAsync(code ?? Mesh.Join.Code(), StandbyPassphrase, TestContext.Current.CancellationToken);
 
-    private HaLoop Loop(CertmeshAuthority authority, StandbyNode node, MeshClient mesh) => new(
-        authority, node, new StandbySync(node, mesh), new PeerProbe(mesh), new StandbyTakeover(authority, node), new StandbyDeferral(authority, node),
-        HaOptions, new Koi.Core.Status.StatusRegistry(Mesh.Join.H.Time), Mesh.Join.H.Time, new RecordingLogger());
+    /// <summary>A link from one machine's HA loop to a plane on 127.0.0.1 (as <see cref="RivalPrimaries"/> would find it).</summary>
+    public PrimaryLink LinkTo(string from, string to, MeshPlaneHost plane) =>
+        new(from, to, "http://127.0.0.1:1", plane.Port, Ca.Roster.Current?.Metadata.CaFingerprint ?? B.Roster.Current!.Metadata.CaFingerprint);
+
+    /// <summary>What an HA loop shows as <c>certmesh/ha</c>.</summary>
+    public static string HaStatus(Koi.Core.Status.StatusRegistry status) => status.Snapshot().Single(c => c.Name.EndsWith("/ha", StringComparison.Ordinal)).Reason ?? string.Empty;
+
+    /// <summary>stone-a's daemon restarts: a fresh authority on the same files (auto-unlocked if it was so created), a fresh standby side and HA loop.</summary>
+    public async Task RestartAAsync()
+    {
+        await Mesh.Join.H.RestartAsync();
+        ANode.Dispose();
+        (ANode, ALoop) = ASide();
+    }
+
+    private (StandbyNode Node, HaLoop Loop) ASide()
+    {
+        var h = Mesh.Join.H;
+        var a = h.Authority;
+        var node = new StandbyNode(new CertmeshFiles(Path.Combine(h.Files.Dir, "standby"), h.Files.CertsDir), a.Handover.Store);
+        AStatus = new Koi.Core.Status.StatusRegistry(TimeProvider.System);
+        var loop = Loop(a, node, AMesh, AStatus, AMembership);
+        loop.LocatePeer = peer => BPlane.Port is { } port
+            ? new PrimaryLink("stone-a", peer, "http://127.0.0.1:1", port, a.Roster.Current?.Metadata.CaFingerprint ?? node.Link!.PinnedCaFingerprint)
+            : null;
+        return (node, loop);
+    }
+
+    private HaLoop Loop(CertmeshAuthority authority, StandbyNode node, MeshClient mesh, Koi.Core.Status.StatusRegistry status, MembershipStore? membership = null) => new(
+        authority, node, new StandbySync(node, mesh), new PeerProbe(mesh), new StandbyTakeover(authority, node), new StandbyDeferral(authority, node, null, membership),
+        HaOptions, status, Mesh.Join.H.Time, new RecordingLogger());
 
     public async ValueTask DisposeAsync()
     {
