@@ -207,6 +207,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         AddStandby(services);
     }
 
+    private RivalPrimaries Rivals(IServiceProvider sp) => new(sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(), _options);
+
     /// <summary>The standby CA and failover (docs/certmesh.md, "Standby CA"): promote, sync, the watch on the other CA.</summary>
     private void AddStandby(IServiceCollection services)
     {
@@ -240,7 +242,8 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("Koi.Certmesh.Standby") ?? NullLogger.Instance)
         {
-            Rivals = new RivalPrimaries(sp.GetService<IServiceDirectory>() ?? new EmptyServiceDirectory(), _options).Find,
+            Rivals = Rivals(sp).Find,
+            BrowseRivals = Rivals(sp).BrowseAsync,
         });
         services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
     }

@@ -63,10 +63,12 @@ internal sealed partial class OwnCertificate(CaContext ca, CaVault vault, Member
             var facts = Facts(roster);
             var now = ca.Now;
             var due = facts is null || now >= facts.RenewAt;
-            if (!force && (!due || vault.Locked))
+            var cannotSign = vault.Locked || vault.Hold is not null;
+            if (!force && (!due || cannotSign))
             {
                 Show(roster, facts);
-                return View(facts, renewed: false, vault.Locked && due ? "waiting" : "ok", vault.Locked && due ? "due, but the CA is locked: koi certmesh unlock" : null);
+                var why = vault.Hold is { } hold ? $"due, but the CA signs nothing yet: {hold}" : "due, but the CA is locked: koi certmesh unlock";
+                return View(facts, renewed: false, cannotSign && due ? "waiting" : "ok", cannotSign && due ? why : null);
             }
 
             if (force)

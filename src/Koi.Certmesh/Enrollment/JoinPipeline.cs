@@ -31,7 +31,9 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             // 1. The CA must be able to sign.
             if (vault.SecretsIfUnlocked is not { } secrets)
             {
-                throw Refuse(who, "ca_locked", KoiErrorCode.CaLocked, "the CA is locked; the operator runs koi certmesh unlock on the CA");
+                throw vault.Hold is { } hold
+                    ? Refuse(who, "ha_check_pending", KoiErrorCode.CaLocked, $"the CA signs nothing yet: {hold}")
+                    : Refuse(who, "ca_locked", KoiErrorCode.CaLocked, "the CA is locked; the operator runs koi certmesh unlock on the CA");
             }
 
             // 2. Enrollment open (a timed window that ran out closes here if its timer has not fired yet).

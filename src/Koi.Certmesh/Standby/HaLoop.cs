@@ -38,6 +38,9 @@ internal sealed partial class HaLoop(
     /// <summary>Other CAs announcing themselves primary of the mesh (this host name, pinned fingerprint); default none.</summary>
     public Func<string, string, IReadOnlyList<PrimaryLink>>? Rivals { get; set; }
 
+    /// <summary>Asks the network for announcements before a look that decides (a held restart, a takeover); default nothing.</summary>
+    public Func<CancellationToken, Task>? BrowseRivals { get; set; }
+
     /// <summary>When the primary last answered (standby), for status.</summary>
     public DateTimeOffset? PrimarySeen => _primarySeen;
 
@@ -111,13 +114,8 @@ internal sealed partial class HaLoop(
         }
 
         var why = answer.Claim is { } claim ? $"it says it is {claim.Role}" : answer.Problem;
-        if (await FindPrimaryAsync(link.Hostname, link.PinnedCaFingerprint, node.CaCert!, state.Epoch, cancellationToken) is { } other)
+        if (await FollowAnotherAsync(link, state, why, now, browse: false, cancellationToken))
         {
-            var followed = $"{state.Primary} does not answer ({why}); {other.Claim.Hostname} is primary under epoch {other.Claim.Epoch}";
-            await node.FollowAsync(other.Link, other.Claim, followed, cancellationToken);
-            _primarySeen = now;
-            _health.Running($"standby{LockedNote()} of {other.Claim.Hostname} (epoch {other.Claim.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}: followed — {followed}");
-            LogFollowed(logger, other.Claim.Hostname, other.Claim.Epoch, followed);
             return;
         }
 
@@ -128,6 +126,12 @@ internal sealed partial class HaLoop(
         {
             _health.Running($"standby{LockedNote()}: primary {state.Primary} not answering for {(int)gone.TotalSeconds}s ({why}); "
                 + $"takeover after {(int)options.FailoverGrace.TotalSeconds}s");
+            return;
+        }
+
+        // A last look, asking the network, before taking over: another standby may have taken over already.
+        if (!node.Locked && BrowseRivals is not null && await FollowAnotherAsync(link, state, why, now, browse: true, cancellationToken))
+        {
             return;
         }
 
@@ -143,6 +147,27 @@ internal sealed partial class HaLoop(
         _syncHealth.Running("not a standby (this machine is primary)");
         _health.Running($"primary (epoch {taken.Epoch}) since {taken.Since:yyyy-MM-ddTHH:mm:ssZ}; took over from {state.Primary}");
         LogTookOver(logger, taken.Epoch, reason);
+    }
+
+    /// <summary>The followed primary does not answer: follows another CA that proves itself primary, if one does.</summary>
+    private async Task<bool> FollowAnotherAsync(PrimaryLink link, HaState state, string? why, DateTimeOffset now, bool browse, CancellationToken cancellationToken)
+    {
+        if (browse && BrowseRivals is { } ask)
+        {
+            await ask(cancellationToken);
+        }
+
+        if (await FindPrimaryAsync(link.Hostname, link.PinnedCaFingerprint, node.CaCert!, state.Epoch, cancellationToken) is not { } other)
+        {
+            return false;
+        }
+
+        var followed = $"{state.Primary} does not answer ({why}); {other.Claim.Hostname} is primary under epoch {other.Claim.Epoch}";
+        await node.FollowAsync(other.Link, other.Claim, followed, cancellationToken);
+        _primarySeen = now;
+        _health.Running($"standby{LockedNote()} of {other.Claim.Hostname} (epoch {other.Claim.Epoch}) since {state.Since:yyyy-MM-ddTHH:mm:ssZ}: followed — {followed}");
+        LogFollowed(logger, other.Claim.Hostname, other.Claim.Epoch, followed);
+        return true;
     }
 
     private async Task SyncIfDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -177,6 +202,11 @@ internal sealed partial class HaLoop(
 
         if (fingerprint is not null && Rivals is { } rivals)
         {
+            if (authority.Vault.Hold is not null && BrowseRivals is { } browse)
+            {
+                await browse(cancellationToken);
+            }
+
             links.AddRange(rivals(authority.Hostname, fingerprint).Where(r => !links.Any(l => l.Endpoint == r.Endpoint)));
         }
 

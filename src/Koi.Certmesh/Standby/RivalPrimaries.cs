@@ -39,6 +39,27 @@ internal sealed class RivalPrimaries(IServiceDirectory directory, CertmeshOption
         return links;
     }
 
+    /// <summary>
+    /// Asks the network for <c>_certmesh._tcp</c> for <see cref="PrimaryFinder.BrowseTime"/>: a daemon that just
+    /// started has heard no announcement yet, and a look that saw nothing must not count as "no primary".
+    /// </summary>
+    public async Task BrowseAsync(CancellationToken cancellationToken)
+    {
+        using var browse = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        browse.CancelAfter(PrimaryFinder.BrowseTime);
+        try
+        {
+            await foreach (var _ in directory.WatchAsync(CertmeshAnnouncer.ServiceType, browse.Token))
+            {
+                // Every answer lands in the directory, which Find reads.
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The browse time is up.
+        }
+    }
+
     private static string HostOf(string instance)
     {
         var space = instance.IndexOf(' ', StringComparison.Ordinal);
