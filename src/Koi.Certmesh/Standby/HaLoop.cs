@@ -1,5 +1,6 @@
 using System.Net;
 using Koi.Certmesh.Authority;
+using Koi.Certmesh.Membership;
 using Koi.Core.Status;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -157,7 +158,7 @@ internal sealed partial class HaLoop(
             await ask(cancellationToken);
         }
 
-        if (await FindPrimaryAsync(link.Hostname, link.PinnedCaFingerprint, node.CaCert!, state.Epoch, cancellationToken) is not { } other)
+        if (await FindPrimaryAsync(link, node.CaCert!, state.Epoch, cancellationToken) is not { } other)
         {
             return false;
         }
@@ -207,7 +208,7 @@ internal sealed partial class HaLoop(
                 await browse(cancellationToken);
             }
 
-            links.AddRange(rivals(authority.Hostname, fingerprint).Where(r => !links.Any(l => l.Endpoint == r.Endpoint)));
+            links.AddRange(rivals(authority.Hostname, fingerprint).Where(r => !links.Any(l => MeshClient.BaseAddress(l.AsMember()) == MeshClient.BaseAddress(r.AsMember()))));
         }
 
         _syncHealth.Running("not a standby");
@@ -254,17 +255,26 @@ internal sealed partial class HaLoop(
         _health.Running($"primary (epoch {now.Epoch}) since {now.Since:yyyy-MM-ddTHH:mm:ssZ}; standby {now.Standby ?? "none"}; {string.Join("; ", seen)}");
     }
 
-    /// <summary>Among the other announced primaries, the first whose signed claim is primary under an epoch not below <paramref name="epoch"/>.</summary>
+    /// <summary>
+    /// Among the announced primaries at another mesh plane than <paramref name="followed"/>'s (which just did not
+    /// answer), the first whose signed claim is primary under an epoch not below <paramref name="epoch"/>.
+    /// </summary>
     private async Task<(PrimaryLink Link, RoleClaim Claim)?> FindPrimaryAsync(
-        string myHostname, string fingerprint, System.Security.Cryptography.X509Certificates.X509Certificate2 caCert, long epoch, CancellationToken cancellationToken)
+        PrimaryLink followed, System.Security.Cryptography.X509Certificates.X509Certificate2 caCert, long epoch, CancellationToken cancellationToken)
     {
         if (Rivals is not { } rivals)
         {
             return null;
         }
 
-        foreach (var link in rivals(myHostname, fingerprint))
+        var myHostname = followed.Hostname;
+        foreach (var link in rivals(myHostname, followed.PinnedCaFingerprint))
         {
+            if (MeshClient.BaseAddress(link.AsMember()) == MeshClient.BaseAddress(followed.AsMember()))
+            {
+                continue;
+            }
+
             var answer = await probe.ProbeAsync(link, caCert, cancellationToken);
             if (answer.Claim is { Role: "primary" } claim && claim.Epoch >= epoch && !Roster.MemberStanding.SameHost(claim.Hostname, myHostname))
             {
