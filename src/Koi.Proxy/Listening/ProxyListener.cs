@@ -12,6 +12,7 @@ using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Pumping;
+using Koi.Proxy.Routing;
 using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +30,9 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     // Nothing is parsed, so the ALPN answer decides the protocol on the wire: h2 only where the backend speaks h2c.
     private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Http2Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    // A plaintext fatal handshake_failure alert (40): no keys exist before the ServerHello (RFC 8446 §6.2).
+    private static readonly byte[] HandshakeFailureAlert = [21, 3, 3, 0, 2, 2, 40];
 
     private readonly ProxyOptions _options;
     private readonly TimeProvider _time;
@@ -194,7 +198,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Counters.Opened();
-        _ = ServeAttachedAsync(client, ticket, new LoopStream(client, hello, length, _options.BufferPool));
+        _ = ServeAttachedAsync(client, ticket, hello, length);
     }
 
     private void Reevaluate()
@@ -262,11 +266,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             return;
         }
 
-        await ServeAttachedAsync(client, ticket, null);
+        await ServeAttachedAsync(client, ticket, null, 0);
     }
 
-    /// <param name="prefixed">The stream of a routed client, whose first bytes were read already; null: wait for them.</param>
-    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, LoopStream? prefixed)
+    /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
+    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
     {
         var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
@@ -274,14 +278,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         SslStream? tls = null;
         try
         {
-            if (!ticket.Bind(connection) || (prefixed is null && !await FirstByteAsync(client)))
+            if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client)))
             {
-                prefixed?.Dispose();
                 return;
             }
 
-            tls = new SslStream(prefixed ?? new LoopStream(client), leaveInnerStreamOpen: false);
-            if (!await HandshakeAsync(tls))
+            (var taken, hello) = (hello, null);
+            tls = await OpenTlsAsync(client, taken, helloLength);
+            if (tls is null)
             {
                 return;
             }
@@ -319,6 +323,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
         finally
         {
+            if (hello is not null)
+            {
+                _options.BufferPool.Return(hello);
+            }
+
             tls?.Dispose();
             connection.Abort();
             _tracker.Remove(connection);
@@ -347,20 +356,94 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
     }
 
-    private async Task<bool> HandshakeAsync(SslStream tls)
+    /// <summary>
+    /// Reads the client's ClientHello (unless <paramref name="hello"/> holds it already; rented from the pool, returned
+    /// here) and completes the handshake within <see cref="ProxyOptions.HandshakeTimeout"/>; null, counted as a failed
+    /// handshake, when that did not happen. A client whose ClientHello offers no AEAD suite for this certificate — no
+    /// TLS 1.3 and no TLS 1.2 AES-GCM suite — gets a handshake_failure alert (RFC 8446 §6.2), as it would from a server
+    /// that lists AEAD suites only (docs/security.md); a handshake that ends on another suite anyway is closed.
+    /// </summary>
+    private async Task<SslStream?> OpenTlsAsync(LoopSocket client, byte[]? hello, int length)
     {
         var certificate = Certificates.Current;
-        if (certificate is null)
-        {
-            Counters.HandshakeFailed();
-            return false;
-        }
-
         using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        SslStream? tls = null;
         try
         {
-            var options = TlsPolicy.Apply(new SslServerAuthenticationOptions
+            if (certificate is null)
+            {
+                Counters.HandshakeFailed();
+                return null;
+            }
+
+            if (hello is null)
+            {
+                hello = _options.BufferPool.Rent(ClientHello.MaxRecord);
+                length = await ClientHello.ReceiveAsync(client, hello, linked.Token);
+                if (length == 0)
+                {
+                    Counters.HandshakeFailed();
+                    return null;
+                }
+            }
+
+            if (!OffersAead(hello.AsSpan(0, length), certificate))
+            {
+                Counters.HandshakeFailed();
+                LogHandshakeFailed(_logger, Entry.Name, "the client offers no AEAD cipher suite");
+                await client.SendAsync(HandshakeFailureAlert, linked.Token);
+                return null;
+            }
+
+            var stream = new LoopStream(client, hello, length, _options.BufferPool);
+            hello = null;
+            tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            if (!await HandshakeAsync(tls, certificate, linked.Token))
+            {
+                return null;
+            }
+
+            (var done, tls) = (tls, null);
+            return done;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException)
+        {
+            // Silent, slow or gone before its ClientHello was in.
+            Counters.HandshakeFailed();
+            return null;
+        }
+        finally
+        {
+            if (hello is not null)
+            {
+                _options.BufferPool.Return(hello);
+            }
+
+            tls?.Dispose();
+        }
+    }
+
+    // A ClientHello this parser cannot read goes on to the TLS stack, which refuses what is not TLS; the suite check
+    // after the handshake still applies to it.
+    private static bool OffersAead(ReadOnlySpan<byte> hello, LoadedCertificate certificate)
+    {
+        if (ClientHello.Read(hello, out _, out _) == ClientHelloResult.NotTls)
+        {
+            return true;
+        }
+
+        var offers = ClientHello.Offers(hello);
+        return (offers & (HelloOffers.Tls13 | (certificate.EcdsaKey ? HelloOffers.EcdsaAesGcm : HelloOffers.RsaAesGcm))) != 0;
+    }
+
+    private async Task<bool> HandshakeAsync(SslStream tls, LoadedCertificate certificate, CancellationToken ct)
+    {
+        try
+        {
+            // Protocols only: the suites are held to AEAD by OpenTlsAsync, so that .NET keeps one OpenSSL context
+            // per certificate (with session resumption) instead of building one per handshake (TlsPolicy.ApplyProtocols).
+            var options = TlsPolicy.ApplyProtocols(new SslServerAuthenticationOptions
             {
                 ServerCertificateContext = certificate.Context,
                 ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
@@ -378,7 +461,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
                 options.RemoteCertificateValidationCallback = _admitMeshClient;
             }
 
-            await tls.AuthenticateAsServerAsync(options, linked.Token);
+            await tls.AuthenticateAsServerAsync(options, ct);
+            if (!TlsPolicy.IsAead(tls.NegotiatedCipherSuite))
+            {
+                Counters.HandshakeFailed();
+                LogHandshakeFailed(_logger, Entry.Name, "the negotiated cipher suite is not an AEAD suite");
+                return false;
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException or Win32Exception)
