@@ -1,11 +1,7 @@
-using System.ComponentModel;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
-using Koi.Core.Net;
 using Koi.Core.Trust;
 using Koi.Proxy.Api;
 using Koi.Proxy.Backends;
@@ -27,13 +23,6 @@ namespace Koi.Proxy.Listening;
 /// </summary>
 internal sealed partial class ProxyListener : IAsyncDisposable
 {
-    // Nothing is parsed, so the ALPN answer decides the protocol on the wire: h2 only where the backend speaks h2c.
-    private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
-    private static readonly List<SslApplicationProtocol> Http2Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
-
-    // A plaintext fatal handshake_failure alert (40): no keys exist before the ServerHello (RFC 8446 §6.2).
-    private static readonly byte[] HandshakeFailureAlert = [21, 3, 3, 0, 2, 2, 40];
-
     private readonly ProxyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -50,8 +39,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private (ListenerState State, string? Detail) _port = (ListenerState.Starting, null);
     private (string Text, DateTimeOffset At)? _lastError;
     private int _checkingBackend;
-    private readonly IMeshClientTrust _meshTrust;
-    private readonly RemoteCertificateValidationCallback _admitMeshClient;
+    private readonly ClientHandshake _handshake;
 
     /// <param name="servedNames">The names that pick this entry on a shared port (<see cref="Routing.ServedNames"/>).</param>
     public ProxyListener(
@@ -67,8 +55,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         Action changed,
         IMeshClientTrust? meshTrust = null)
     {
-        _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
-        _admitMeshClient = AdmitMeshClient;
         Entry = entry;
         ServedNames = servedNames;
         Certificates = certificates;
@@ -82,6 +68,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _status = new ListenerStatus(ListenerState.Starting, null, time.GetUtcNow());
         Backend = new BackendHealth(time);
         _tracker = new ConnectionTracker(options.IdleTimeout, Counters, time);
+        _handshake = new ClientHandshake(entry, certificates, Counters, options, time, logger, meshTrust ?? new EmptyMeshClientTrust(), _stopping.Token);
         _admission = new ConnectionAdmission(options.MaxConnectionsPerEntry, options.MaxConnectionsPerSource, options.MaxPendingHandshakes);
         _backendCheck = time.CreateTimer(_ => _ = CheckBackendAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         certificates.Loaded += OnCertificateLoaded;
@@ -284,7 +271,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             }
 
             (var taken, hello) = (hello, null);
-            tls = await OpenTlsAsync(client, taken, helloLength);
+            tls = await _handshake.OpenTlsAsync(client, taken, helloLength);
             if (tls is null)
             {
                 return;
@@ -354,150 +341,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             Counters.HandshakeFailed();
             return false;
         }
-    }
-
-    /// <summary>
-    /// Reads the client's ClientHello (unless <paramref name="hello"/> holds it already; rented from the pool, returned
-    /// here) and completes the handshake within <see cref="ProxyOptions.HandshakeTimeout"/>; null, counted as a failed
-    /// handshake, when that did not happen. A client whose ClientHello offers no AEAD suite for this certificate — no
-    /// TLS 1.3 and no TLS 1.2 AES-GCM suite — gets a handshake_failure alert (RFC 8446 §6.2), as it would from a server
-    /// that lists AEAD suites only (docs/security.md); a handshake that ends on another suite anyway is closed.
-    /// </summary>
-    private async Task<SslStream?> OpenTlsAsync(LoopSocket client, byte[]? hello, int length)
-    {
-        var certificate = Certificates.Current;
-        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
-        SslStream? tls = null;
-        try
-        {
-            if (certificate is null)
-            {
-                Counters.HandshakeFailed();
-                return null;
-            }
-
-            if (hello is null)
-            {
-                hello = _options.BufferPool.Rent(ClientHello.MaxRecord);
-                length = await ClientHello.ReceiveAsync(client, hello, linked.Token);
-                if (length == 0)
-                {
-                    Counters.HandshakeFailed();
-                    return null;
-                }
-            }
-
-            if (!OffersAead(hello.AsSpan(0, length), certificate))
-            {
-                Counters.HandshakeFailed();
-                LogHandshakeFailed(_logger, Entry.Name, "the client offers no AEAD cipher suite");
-                await client.SendAsync(HandshakeFailureAlert, linked.Token);
-                return null;
-            }
-
-            var stream = new LoopStream(client, hello, length, _options.BufferPool);
-            hello = null;
-            tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            if (!await HandshakeAsync(tls, certificate, linked.Token))
-            {
-                return null;
-            }
-
-            (var done, tls) = (tls, null);
-            return done;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException)
-        {
-            // Silent, slow or gone before its ClientHello was in.
-            Counters.HandshakeFailed();
-            return null;
-        }
-        finally
-        {
-            if (hello is not null)
-            {
-                _options.BufferPool.Return(hello);
-            }
-
-            tls?.Dispose();
-        }
-    }
-
-    // A ClientHello this parser cannot read goes on to the TLS stack, which refuses what is not TLS; the suite check
-    // after the handshake still applies to it.
-    private static bool OffersAead(ReadOnlySpan<byte> hello, LoadedCertificate certificate)
-    {
-        if (ClientHello.Read(hello, out _, out _) == ClientHelloResult.NotTls)
-        {
-            return true;
-        }
-
-        var offers = ClientHello.Offers(hello);
-        return (offers & (HelloOffers.Tls13 | (certificate.EcdsaKey ? HelloOffers.EcdsaAesGcm : HelloOffers.RsaAesGcm))) != 0;
-    }
-
-    private async Task<bool> HandshakeAsync(SslStream tls, LoadedCertificate certificate, CancellationToken ct)
-    {
-        try
-        {
-            // Protocols only: the suites are held to AEAD by OpenTlsAsync, so that .NET keeps one OpenSSL context
-            // per certificate (with session resumption) instead of building one per handshake (TlsPolicy.ApplyProtocols).
-            var options = TlsPolicy.ApplyProtocols(new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = certificate.Context,
-                ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
-                ClientCertificateRequired = false,
-                AllowRenegotiation = false,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            });
-            if (Entry.Clients == ProxyClients.Mesh)
-            {
-                // The chain to the mesh root is built by the TLS stack under the bundle's policy (no downloads, no
-                // revocation fetch); the callback adds the revoked-serial lookup. A refusal fails the handshake, so
-                // a revoked machine never reaches the backend.
-                options.ClientCertificateRequired = true;
-                options.CertificateChainPolicy = _meshTrust.Current.ChainPolicy;
-                options.RemoteCertificateValidationCallback = _admitMeshClient;
-            }
-
-            await tls.AuthenticateAsServerAsync(options, ct);
-            if (!TlsPolicy.IsAead(tls.NegotiatedCipherSuite))
-            {
-                Counters.HandshakeFailed();
-                LogHandshakeFailed(_logger, Entry.Name, "the negotiated cipher suite is not an AEAD suite");
-                return false;
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException or Win32Exception)
-        {
-            // Scanners, plain-HTTP clients, clients that distrust the CA: counted, logged at debug only.
-            Counters.HandshakeFailed();
-            LogHandshakeFailed(_logger, Entry.Name, ex.Message);
-            return false;
-        }
-    }
-
-    private bool AdmitMeshClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (_meshTrust.Current.Refusal(certificate, errors) is not { } refusal)
-        {
-            return true;
-        }
-
-        Counters.ClientRefused();
-        if (certificate is null)
-        {
-            LogHandshakeFailed(_logger, Entry.Name, refusal);
-        }
-        else
-        {
-            LogClientRefused(_logger, Entry.Name, certificate.Subject, certificate.GetSerialNumberString(), refusal);
-        }
-
-        return false;
     }
 
     // Backend down: tell the client at once (close_notify, then FIN) rather than leaving it waiting.
