@@ -13,19 +13,32 @@ internal static class CertmeshUnlockCommand
     {
         var passphrase = new PassphraseSource();
         var command = new Command("unlock", """
-            Decrypt the CA key so the CA can sign again (needed after every daemon start).
+            Decrypt the CA key so the CA can sign again (needed after every daemon start, unless auto-unlock is on).
 
             Examples:
               koi certmesh unlock
               koi certmesh unlock --passphrase-stdin < pass.txt
+              sudo koi certmesh unlock --auto systemd-creds    # unlock now and at every start (sealed by systemd-creds)
+              koi certmesh unlock --auto off                   # back to locked at every start
             """);
         passphrase.AddTo(command);
+        var auto = new Option<string?>("--auto")
+        {
+            Description = "Also set how the CA unlocks itself at daemon start: systemd-creds (sealed by systemd, TPM2 when present), machine-id, or off",
+        };
+        auto.AcceptOnlyFromAmong("systemd-creds", "machine-id", "off");
+        command.Options.Add(auto);
         command.SetHandler(environment, async (cli, ct) =>
         {
             var preset = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             if (passphrase.Read(cli) is { } text)
             {
                 preset["passphrase"] = KoiJson.Element(text);
+            }
+
+            if (cli.Parse.GetValue(auto) is { } method)
+            {
+                preset["auto_unlock"] = KoiJson.Element(method);
             }
 
             var response = await new CeremonyRunner(cli, new PromptRenderer(cli.Out)).RunAsync("unlock", preset, ct);
