@@ -39,6 +39,10 @@ internal static class CertmeshUnlockCommand
             if (cli.Parse.GetValue(auto) is { } method)
             {
                 preset["auto_unlock"] = KoiJson.Element(method);
+                if (method == "systemd-creds")
+                {
+                    await EnsureHostKeyAsync(cli, ct);
+                }
             }
 
             var response = await new CeremonyRunner(cli, new PromptRenderer(cli.Out)).RunAsync("unlock", preset, ct);
@@ -50,6 +54,19 @@ internal static class CertmeshUnlockCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The daemon seals with systemd-creds inside its unit's <c>ProtectSystem=strict</c>, where
+    /// <c>/var/lib/systemd</c> is read-only: the host key must exist before, and this (root, unconfined) makes it.
+    /// </summary>
+    private static async Task EnsureHostKeyAsync(CliContext cli, CancellationToken ct)
+    {
+        var (exit, output) = await Koi.Core.Processes.CommandRunner.RunAsync("systemd-creds", ["setup"], ct);
+        if (exit != 0)
+        {
+            cli.Stderr.WriteLine($"systemd-creds setup failed (exit {exit}): {output}");
+        }
     }
 
     public static Command CreateLock(CliEnvironment environment)
