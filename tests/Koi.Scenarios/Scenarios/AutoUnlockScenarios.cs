@@ -78,9 +78,15 @@ public sealed class AutoUnlockScenarios
         Assert.Equal("locked: koi certmesh unlock", off.GetProperty("lock_state").GetString());
     }
 
-    /// <summary>systemctl restart returns once koi said READY=1 (Type=notify), i.e. after certmesh loaded.</summary>
-    private static async Task RestartAsync(SystemdHost host) =>
+    /// <summary>
+    /// systemctl restart returns once koi said READY=1 (Type=notify), i.e. after certmesh loaded. The unit allows 5
+    /// starts in 120 s (StartLimitBurst) and counts deliberate restarts too; reset-failed clears that count.
+    /// </summary>
+    private static async Task RestartAsync(SystemdHost host)
+    {
+        (await host.RunAsync(["systemctl", "reset-failed", Unit], Ct)).EnsureSuccess();
         (await host.RunAsync(["systemctl", "restart", Unit], Ct)).EnsureSuccess();
+    }
 
     private static async Task<JsonElement> CertmeshStatusAsync(SystemdHost host)
     {
