@@ -23,6 +23,7 @@ namespace Koi.Health.Monitoring;
 internal sealed class HealthMonitor
 {
     public const string TransitionEvent = "transition";
+    public const string BaselineEventName = "baseline";
     public const string CheckAddedEvent = "check_added";
     public const string CheckRemovedEvent = "check_removed";
 
@@ -134,6 +135,7 @@ internal sealed class HealthMonitor
     public void ApplyProbe(CheckDefinition check, ProbeResult result, DateTimeOffset checkedAt, TimeSpan latency)
     {
         Transition? transition = null;
+        BaselineEvent? baseline = null;
         lock (_state.Gate)
         {
             if (!_state.Services.TryGetValue(check.Name, out var state) || !ReferenceEquals(state.Definition, check))
@@ -159,6 +161,10 @@ internal sealed class HealthMonitor
                 transition = new Transition(checkedAt, check.Name, SubjectKind.Service, beforeLabel ?? "?", result.Label, result.Up, ServiceReason(check, result));
                 _recorder.Record(transition);
             }
+            else
+            {
+                baseline = new BaselineEvent(checkedAt, check.Name, SubjectKind.Service, result.Label, result.Up);
+            }
 
             // The first result is a baseline, not a change; it is remembered so a restart compares against it.
             _persister.SaveQuietly();
@@ -167,6 +173,11 @@ internal sealed class HealthMonitor
         if (transition is not null)
         {
             _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+        }
+
+        if (baseline is not null)
+        {
+            _bus.Publish(CapabilityNames.Health, BaselineEventName, baseline);
         }
     }
 

@@ -23,6 +23,7 @@ internal sealed class MachinePresence(
     public void ApplyPresence(IReadOnlyList<MachineSighting> sightings, IReadOnlyCollection<string> members, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
         lock (state.Gate)
         {
@@ -71,6 +72,10 @@ internal sealed class MachinePresence(
                     recorder.Record(transition);
                     transitions.Add(transition);
                 }
+                else if (up is { } first)
+                {
+                    baselines.Add(new BaselineEvent(now, machine.Name, SubjectKind.Machine, TransitionRecorder.Word(first), first));
+                }
             }
 
             changed |= Forget();
@@ -83,6 +88,11 @@ internal sealed class MachinePresence(
         foreach (var transition in transitions)
         {
             bus.Publish(CapabilityNames.Health, HealthMonitor.TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            bus.Publish(CapabilityNames.Health, HealthMonitor.BaselineEventName, baseline);
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class ProxyHealth(
     public void ApplyProxies(IReadOnlyList<ProxyEntryFacts> entries, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
         lock (state.Gate)
         {
@@ -63,6 +64,10 @@ internal sealed class ProxyHealth(
                     recorder.Record(transition);
                     transitions.Add(transition);
                 }
+                else
+                {
+                    baselines.Add(new BaselineEvent(now, proxy.Name, SubjectKind.Proxy, TransitionRecorder.Word(isUp), isUp));
+                }
             }
 
             if (now - state.StartedAt >= StartGrace)
@@ -83,6 +88,11 @@ internal sealed class ProxyHealth(
         foreach (var transition in transitions)
         {
             bus.Publish(CapabilityNames.Health, HealthMonitor.TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            bus.Publish(CapabilityNames.Health, HealthMonitor.BaselineEventName, baseline);
         }
     }
 
