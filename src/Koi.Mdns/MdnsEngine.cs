@@ -1,11 +1,11 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Koi.Core.Discovery;
 using Koi.Core.Errors;
 using Koi.Core.Networking;
 using Koi.Core.Status;
 using Koi.Mdns.Caching;
 using Koi.Mdns.Discovery;
+using Koi.Mdns.Engine;
 using Koi.Mdns.Naming;
 using Koi.Mdns.Querying;
 using Koi.Mdns.Responding;
@@ -32,37 +32,26 @@ namespace Koi.Mdns;
 /// await engine.UnregisterAsync(reg.Id);   // goodbye packets
 /// </code>
 /// </example>
-public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer, ILocalAddresses, IAsyncDisposable
+public sealed class MdnsEngine : IServiceDirectory, IServiceReconfirmer, ILocalAddresses, IAsyncDisposable
 {
     private readonly MdnsOptions _options;
     private readonly IMdnsTransport _transport;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Lock _gate = new();
+    private readonly EngineState _state = new();
+    private readonly PacketCounters _counters = new();
     private readonly EngineScheduler _scheduler;
-    private readonly Random _random;
-    private readonly Outbox _outbox = new();
-    private readonly PacketComposer _composer = new();
-    private readonly SentPacketLog _sent = new();
     private readonly RecordCache _cache;
     private readonly Querier _querier;
     private readonly Reconfirmer _reconfirmer;
     private readonly Responder _responder;
     private readonly ServiceTracker _tracker;
-    private readonly HashSet<NameTypeKey> _desired = [];
-    private readonly List<CachedRecord> _removed = [];
+    private readonly EngineGate _gate;
+    private readonly PacketDispatcher _dispatcher;
+    private readonly EngineClock _clock;
+    private readonly EngineLinks _links;
+    private readonly Registrar _registrar;
     private readonly ComponentHealth _engineHealth;
-    private readonly ComponentHealth _schedulerHealth;
     private readonly ComponentHealth? _selfHealth;
-    private readonly InterfaceWatch _watch;
-    private LinkSet _links = LinkSet.Empty;
-    private IReadOnlyList<System.Net.IPAddress> _addresses = [];
-    private bool _started;
-    private bool _stopped;
-    private long _packetsIn;
-    private long _packetsOut;
-    private long _malformed;
-    private long _ownIgnored;
 
     internal MdnsEngine(
         MdnsOptions options,
@@ -75,30 +64,47 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
         _options = options;
         _transport = transport;
         _time = time;
-        _logger = logger;
-        _random = random;
         _engineHealth = status.Register("mdns", "engine");
-        _schedulerHealth = status.Register("mdns", "scheduler");
+        var schedulerHealth = status.Register("mdns", "scheduler");
         _selfHealth = options.SelfAnnouncement is null ? null : status.Register("mdns", "self-announce");
-        _scheduler = new EngineScheduler(time, OnTimer);
+        var outbox = new Outbox();
+        var sent = new SentPacketLog();
+        // The timer fires only for work scheduled after construction, when _clock is set.
+        _scheduler = new EngineScheduler(time, () => _clock!.OnTimer());
         _cache = new RecordCache(options.MaxCacheRecords);
-        _querier = new Querier(_scheduler, random, _outbox, _cache, options.MaxQuestions);
+        _querier = new Querier(_scheduler, random, outbox, _cache, options.MaxQuestions);
         _reconfirmer = new Reconfirmer(_scheduler, _cache, _querier);
         var hostLabel = options.HostName is { } name ? HostLabel.Validate(name) : HostLabel.FromMachineName(Environment.MachineName);
-        _responder = new Responder(_scheduler, random, _outbox, logger, hostLabel);
+        _responder = new Responder(_scheduler, random, outbox, logger, hostLabel);
         _tracker = new ServiceTracker(_cache, options);
-        _watch = new InterfaceWatch(
-            transport, time, options.InterfaceCheckInterval, OnLinksChanged, status.Register("mdns", "interface-watch"), logger);
+        _gate = new EngineGate(_state, time, transport, outbox, sent, _counters, _tracker, _querier);
+        _dispatcher = new PacketDispatcher(_gate, _state, _counters, sent, _cache, _querier, _responder, _tracker, logger);
+        _clock = new EngineClock(_gate, _state, _scheduler, random, _cache, _querier, _responder, _tracker, schedulerHealth, logger);
+        _links = new EngineLinks(
+            _gate,
+            _state,
+            transport,
+            _responder,
+            _querier,
+            _tracker,
+            _engineHealth,
+            time,
+            options.InterfaceCheckInterval,
+            status.Register("mdns", "interface-watch"),
+            logger);
+        _links.AddressesChanged += (_, _) => Changed?.Invoke(this, EventArgs.Empty);
+        _registrar = new Registrar(_gate, _state, _responder, options, _selfHealth, logger);
+        _registrar.Changed += (_, _) => RegistrationsChanged?.Invoke(this, EventArgs.Empty);
     }
 
     /// <summary>
     /// Looks at the interfaces now instead of at the next check. The look happens on the calling thread, which matters
     /// where network namespaces are per thread (tests that enter one on a single thread).
     /// </summary>
-    internal void CheckInterfacesNow() => _watch.Check();
+    internal void CheckInterfacesNow() => _links.CheckNow();
 
     /// <inheritdoc/>
-    public IReadOnlyList<System.Net.IPAddress> Current => Volatile.Read(ref _addresses);
+    public IReadOnlyList<System.Net.IPAddress> Current => _links.Current;
 
     /// <inheritdoc/>
     public event EventHandler? Changed;
@@ -123,15 +129,14 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     }
 
     /// <summary>Datagrams received, sent, and received but not decodable, since start; read without the engine's lock.</summary>
-    public (long In, long Out, long Malformed) PacketCounts =>
-        (Interlocked.Read(ref _packetsIn), Interlocked.Read(ref _packetsOut), Interlocked.Read(ref _malformed));
+    public (long In, long Out, long Malformed) PacketCounts => (_counters.In, _counters.Out, _counters.Malformed);
 
     /// <summary>This machine's host name as announced, e.g. <c>stone-a.local</c> (changes if another host had it).</summary>
     public string HostName
     {
         get
         {
-            lock (_gate)
+            lock (_state.Gate)
             {
                 return _responder.OwnHost.Name.ToString();
             }
@@ -141,149 +146,32 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     /// <summary>Opens the sockets, starts probing the host name and, when configured, browsing and self-announcement.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        lock (_state.Gate)
         {
-            ObjectDisposedException.ThrowIf(_stopped, this);
-            if (_started)
+            ObjectDisposedException.ThrowIf(_state.Stopped, this);
+            if (_state.Started)
             {
                 return;
             }
 
-            _started = true;
+            _state.Started = true;
         }
 
         _engineHealth.Starting();
-        await _transport.StartAsync(OnPacket, cancellationToken);
-        Run(now =>
+        await _transport.StartAsync(_dispatcher.OnPacket, cancellationToken);
+        _gate.Run(now =>
         {
-            _links = new LinkSet(_transport.Interfaces, _transport.Links);
-            _addresses = AddressesOf(_links);
-            _responder.Start(_links);
-            _querier.Start(_links);
-            _scheduler.After(TimeSpan.FromSeconds(1), Tick);
+            _links.Start();
+            _clock.Start();
             _tracker.InterestChanged = true;
         });
-        _schedulerHealth.Running(TickingDetail);
-        ReportLinks();
-        _watch.Start();
+        _clock.ReportRunning();
+        _links.StartWatching();
 
         if (_options.SelfAnnouncement is { } self)
         {
             // Probing takes about a second; the daemon need not wait for it to start serving.
-            _ = AnnounceSelfInBackgroundAsync(self);
-        }
-    }
-
-    /// <summary>
-    /// The transport's interfaces or sockets changed: goodbyes for addresses gone, probing or announcing on the new set
-    /// (<see cref="Responder.ChangeLinks"/>), questions asked on the new links, and <see cref="Changed"/> raised when the
-    /// addresses differ. Runs on the interface watch's timer.
-    /// </summary>
-    private void OnLinksChanged()
-    {
-        var addressesChanged = Run(now =>
-        {
-            if (_stopped)
-            {
-                return false;
-            }
-
-            _links = new LinkSet(_transport.Interfaces, _transport.Links);
-            _responder.ChangeLinks(_links);
-            _querier.Start(_links);
-            _tracker.InterestChanged = true;
-            var addresses = AddressesOf(_links);
-            var differ = !addresses.SequenceEqual(_addresses);
-            Volatile.Write(ref _addresses, addresses);
-            return differ;
-        });
-        ReportLinks();
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            string names;
-            lock (_gate)
-            {
-                names = string.Join(", ", _links.Interfaces.Select(i => i.Name));
-            }
-
-            var addresses = string.Join(", ", Current);
-            LogLinksChanged(_logger, names, addresses);
-        }
-
-        if (addressesChanged)
-        {
-            Changed?.Invoke(this, EventArgs.Empty);
-        }
-    }
-
-    /// <summary>Running only while a socket is open; otherwise failed with the transport's reason (docs/mdns.md).</summary>
-    private void ReportLinks()
-    {
-        LinkSet links;
-        lock (_gate)
-        {
-            if (_stopped)
-            {
-                return;
-            }
-
-            links = _links;
-        }
-
-        if (links.Links.Count == 0)
-        {
-            // Without a socket nothing is sent or heard, so the engine must not look healthy; the transport says why.
-            var reason = links.Interfaces.Count == 0
-                ? $"no mDNS socket is open: {_transport.Problem ?? "no interface was selected"}"
-                : $"no mDNS socket is open on {string.Join(", ", links.Interfaces.Select(i => i.Name))}: {_transport.Problem ?? "every socket failed to open"}";
-            _engineHealth.Failed(reason);
-            LogNoSockets(_logger, reason);
-        }
-        else
-        {
-            _engineHealth.Running($"{links.Interfaces.Count} interfaces, {links.Links.Count} sockets, host {HostName}");
-            LogStarted(_logger, links.Interfaces.Count, HostName);
-        }
-    }
-
-    private static List<System.Net.IPAddress> AddressesOf(LinkSet links)
-    {
-        var list = new List<System.Net.IPAddress>();
-        foreach (var nic in links.Interfaces)
-        {
-            list.AddRange(nic.IPv4);
-        }
-
-        foreach (var nic in links.Interfaces)
-        {
-            list.AddRange(nic.IPv6);
-        }
-
-        return list;
-    }
-
-    private async Task AnnounceSelfInBackgroundAsync(KoiSelfAnnouncement self)
-    {
-        try
-        {
-            var registration = await AnnounceSelfAsync(self);
-            _selfHealth?.Running($"announced as {registration.FullName}");
-            LogSelfAnnounced(_logger, registration.FullName);
-        }
-        catch (Exception ex)
-        {
-            bool stopped;
-            lock (_gate)
-            {
-                stopped = _stopped;
-            }
-
-            // Withdrawn by shutdown while probing is not a failure; DisposeAsync reports it stopped.
-            if (!stopped)
-            {
-                _selfHealth?.Failed($"announcing this daemon as _koi._tcp failed: {ex.GetType().Name}: {ex.Message}");
-                LogSelfAnnounceFailed(_logger, ex);
-            }
+            _ = _registrar.AnnounceSelfInBackgroundAsync(self);
         }
     }
 
@@ -292,104 +180,19 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     /// host had the name. Throws <see cref="KoiException"/> (invalid_request) for a bad field. Cancelling before it
     /// returns withdraws the registration.
     /// </summary>
-    public async Task<MdnsRegistration> RegisterAsync(ServiceRegistration registration, CancellationToken cancellationToken = default)
-    {
-        var valid = RegistrationValidator.Validate(registration);
-        var service = Run(_ =>
-        {
-            EnsureRunning();
-            if (_responder.Services.Count >= _options.MaxRegistrations)
-            {
-                throw new KoiException(KoiErrorCode.RateLimited, $"at most {_options.MaxRegistrations} services can be announced");
-            }
-
-            var host = _responder.HostFor(valid.HostLabel, valid.Addresses);
-            var created = new LocalService(
-                RandomNumberGenerator.GetHexString(12, lowercase: true), valid.Label, valid.ServiceType, valid.Port, valid.Txt, host)
-            {
-                TxtProperties = valid.TxtProperties,
-            };
-            _responder.Add(created);
-            return created;
-        });
-
-        try
-        {
-            await service.Established.Task.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller never learns the id, so nobody could withdraw it later: withdraw it now.
-            Run(_ => _responder.Remove(service.Id));
-            throw;
-        }
-        catch (TaskCanceledException)
-        {
-            throw new KoiException(KoiErrorCode.NotFound, "the registration was withdrawn before it was announced");
-        }
-
-        RegistrationsChanged?.Invoke(this, EventArgs.Empty);
-        return Describe(service) ?? throw new KoiException(KoiErrorCode.NotFound, "the registration was withdrawn");
-    }
+    public Task<MdnsRegistration> RegisterAsync(ServiceRegistration registration, CancellationToken cancellationToken = default) =>
+        _registrar.RegisterAsync(registration, cancellationToken);
 
     /// <summary>Announces this daemon as <c>_koi._tcp</c> with TXT <c>version</c> and <c>api_port</c>.</summary>
-    public Task<MdnsRegistration> AnnounceSelfAsync(KoiSelfAnnouncement self, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(self);
-        string label;
-        lock (_gate)
-        {
-            label = _responder.OwnHost.Label;
-        }
-
-        return RegisterAsync(
-            new ServiceRegistration
-            {
-                Name = label,
-                Type = "_koi._tcp",
-                Port = self.ApiPort,
-                Txt = new Dictionary<string, string>
-                {
-                    ["version"] = self.Version,
-                    ["api_port"] = self.ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                },
-            },
-            cancellationToken);
-    }
+    public Task<MdnsRegistration> AnnounceSelfAsync(KoiSelfAnnouncement self, CancellationToken cancellationToken = default) =>
+        _registrar.AnnounceSelfAsync(self, cancellationToken);
 
     /// <summary>Withdraws a registration with goodbye packets; false when the id is unknown.</summary>
-    public Task<bool> UnregisterAsync(string id)
-    {
-        var removed = Run(_ => _responder.Remove(id));
-        if (removed)
-        {
-            RegistrationsChanged?.Invoke(this, EventArgs.Empty);
-        }
+    public Task<bool> UnregisterAsync(string id) => _registrar.UnregisterAsync(id);
 
-        return Task.FromResult(removed);
-    }
+    public MdnsRegistration? GetRegistration(string id) => _registrar.GetRegistration(id);
 
-    public MdnsRegistration? GetRegistration(string id)
-    {
-        lock (_gate)
-        {
-            return _responder.Find(id) is { } service ? DescribeLocked(service) : null;
-        }
-    }
-
-    public IReadOnlyList<MdnsRegistration> Registrations()
-    {
-        lock (_gate)
-        {
-            var list = new List<MdnsRegistration>(_responder.Services.Count);
-            foreach (var service in _responder.Services)
-            {
-                list.Add(DescribeLocked(service));
-            }
-
-            return list;
-        }
-    }
+    public IReadOnlyList<MdnsRegistration> Registrations() => _registrar.Registrations();
 
     /// <summary>
     /// Browses <paramref name="serviceType"/> (every type when null): first what is already known, then
@@ -413,9 +216,9 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     public async Task<DiscoveredService?> ResolveAsync(string instanceFullName, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var instance = InstanceName.ParseFullName(instanceFullName);
-        var waiter = Run(now =>
+        var waiter = _gate.Run(now =>
         {
-            EnsureRunning();
+            _state.EnsureRunning();
             return _tracker.AddResolve(instance, now);
         });
         try
@@ -428,14 +231,14 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
         }
         finally
         {
-            Run(_ => _tracker.RemoveResolve(instance, waiter));
+            _gate.Run(_ => _tracker.RemoveResolve(instance, waiter));
         }
     }
 
     public IReadOnlyList<DiscoveredService> Services(string? serviceType = null)
     {
         var type = string.IsNullOrWhiteSpace(serviceType) ? null : ServiceTypeName.Parse(serviceType);
-        lock (_gate)
+        lock (_state.Gate)
         {
             return _tracker.Snapshot(type);
         }
@@ -445,13 +248,13 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     public bool Reconfirm(string instanceFullName)
     {
         var instance = InstanceName.ParseFullName(instanceFullName);
-        return Run(_ => _started && !_stopped && _reconfirmer.Reconfirm(instance, Koi.Dns.Protocol.DnsType.SRV));
+        return _gate.Run(_ => _state.IsRunning && _reconfirmer.Reconfirm(instance, Koi.Dns.Protocol.DnsType.SRV));
     }
 
     public DiscoveredService? Find(string fullName)
     {
         var instance = InstanceName.ParseFullName(fullName);
-        lock (_gate)
+        lock (_state.Gate)
         {
             return _tracker.Find(instance);
         }
@@ -461,10 +264,10 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     {
         get
         {
-            lock (_gate)
+            lock (_state.Gate)
             {
-                var interfaces = new List<MdnsInterfaceInfo>(_links.Interfaces.Count);
-                foreach (var nic in _links.Interfaces)
+                var interfaces = new List<MdnsInterfaceInfo>(_state.Links.Interfaces.Count);
+                foreach (var nic in _state.Links.Interfaces)
                 {
                     var addresses = new List<string>();
                     foreach (var address in nic.IPv4)
@@ -481,7 +284,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
                 }
 
                 return new MdnsStats(
-                    _started && !_stopped,
+                    _state.IsRunning,
                     _responder.OwnHost.Name.ToString(),
                     interfaces,
                     _responder.Services.Count,
@@ -489,10 +292,10 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
                     _cache.Count,
                     _cache.Evictions,
                     _querier.Count,
-                    Interlocked.Read(ref _packetsIn),
-                    Interlocked.Read(ref _packetsOut),
-                    Interlocked.Read(ref _malformed),
-                    Interlocked.Read(ref _ownIgnored));
+                    _counters.In,
+                    _counters.Out,
+                    _counters.Malformed,
+                    _counters.OwnIgnored);
             }
         }
     }
@@ -501,21 +304,21 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
     public async ValueTask DisposeAsync()
     {
         var wasStarted = false;
-        Run(_ =>
+        _gate.Run(_ =>
         {
-            if (_stopped)
+            if (_state.Stopped)
             {
                 return;
             }
 
-            wasStarted = _started;
-            _stopped = true;
+            wasStarted = _state.Started;
+            _state.Stopped = true;
             _responder.Shutdown();
             _tracker.CompleteAll();
         });
 
-        _watch.Dispose();
-        lock (_gate)
+        _links.Dispose();
+        lock (_state.Gate)
         {
             _scheduler.Dispose();
         }
@@ -526,15 +329,15 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
         }
 
         _selfHealth?.Stopped("shut down");
-        _schedulerHealth.Stopped("shut down");
+        _clock.ReportStopped();
         _engineHealth.Stopped("shut down");
     }
 
     private async IAsyncEnumerable<ServiceChange> Browse(Koi.Dns.Protocol.DnsName? type, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var subscription = Run(_ =>
+        var subscription = _gate.Run(_ =>
         {
-            EnsureRunning();
+            _state.EnsureRunning();
             return _tracker.Subscribe(type);
         });
         try
@@ -565,33 +368,7 @@ public sealed partial class MdnsEngine : IServiceDirectory, IServiceReconfirmer,
         }
         finally
         {
-            Run(_ => _tracker.Unsubscribe(subscription));
+            _gate.Run(_ => _tracker.Unsubscribe(subscription));
         }
     }
-
-    private void EnsureRunning()
-    {
-        if (!_started || _stopped)
-        {
-            throw new KoiException(KoiErrorCode.Unavailable, _stopped ? "the mDNS engine has stopped" : "the mDNS engine is not started");
-        }
-    }
-
-    private MdnsRegistration? Describe(LocalService service)
-    {
-        lock (_gate)
-        {
-            return _responder.Find(service.Id) is null ? null : DescribeLocked(service);
-        }
-    }
-
-    private static MdnsRegistration DescribeLocked(LocalService service) => new(
-        service.Id,
-        service.Label,
-        ServiceTypeName.Format(service.ServiceType),
-        service.Name.ToString(),
-        service.Host.Name.ToString(),
-        service.Port,
-        service.TxtProperties,
-        service.State.ToString().ToLowerInvariant());
 }

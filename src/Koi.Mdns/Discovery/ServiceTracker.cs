@@ -10,31 +10,32 @@ namespace Koi.Mdns.Discovery;
 /// Turns cache changes into discovered services and browse events (found, resolved, removed), and decides which
 /// questions the querier should keep asking for them. Not thread-safe: engine lock.
 /// </summary>
-internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions options)
+internal sealed class ServiceTracker
 {
-    /// <summary>Services that left are kept this many at most, whatever the retention time says.</summary>
-    public const int MaxStale = 1024;
-
-    private const int MaxBrowsedTypes = 256;
-
-    /// <summary>An SRV whose TXT does not follow within this time resolves without it (some responders send none).</summary>
-    private static readonly TimeSpan TxtWait = TimeSpan.FromSeconds(1);
-
-    private readonly Dictionary<DnsName, TrackedService> _services = [];
-    private readonly Dictionary<DnsName, HashSet<DnsName>> _byHost = [];
-    private readonly List<BrowseSubscription> _subscriptions = [];
-    private readonly Dictionary<DnsName, int> _resolveInterest = [];
-    private readonly Dictionary<DnsName, List<TaskCompletionSource<DiscoveredService>>> _resolveWaiters = [];
+    private readonly MdnsOptions _options;
+    private readonly TrackerState _state = new();
+    private readonly ServiceRecomputer _recomputer;
+    private readonly QuestionPlanner _planner;
     private readonly HashSet<DnsName> _dirty = [];
-    private readonly HashSet<DnsName> _touched = [];
     private readonly List<DnsName> _scratch = [];
 
+    public ServiceTracker(RecordCache cache, MdnsOptions options)
+    {
+        _options = options;
+        _recomputer = new ServiceRecomputer(cache, _state);
+        _planner = new QuestionPlanner(cache, options, _state);
+    }
+
     /// <summary>Set when what the querier should ask may have changed.</summary>
-    public bool InterestChanged { get; set; } = true;
+    public bool InterestChanged
+    {
+        get => _state.InterestChanged;
+        set => _state.InterestChanged = value;
+    }
 
-    public int Count => _services.Count;
+    public int Count => _state.Services.Count;
 
-    public int Subscriptions => _subscriptions.Count;
+    public int Subscriptions => _state.Subscriptions.Count;
 
     /// <summary>Notes a cache change; <paramref name="received"/> is false for expiry, eviction and goodbye.</summary>
     public void OnRecord(DnsResourceRecord record, bool received)
@@ -43,7 +44,7 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
         switch (record.Data)
         {
             case PtrRecordData when owner.Equals(MdnsNames.ServiceEnumeration):
-                InterestChanged = true;
+                _state.InterestChanged = true;
                 break;
             case PtrRecordData ptr when MdnsNames.IsInstanceOf(ptr.DomainName, owner) && MdnsNames.IsServiceType(owner):
                 Mark(ptr.DomainName, received);
@@ -51,7 +52,7 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
             case SrvRecordData or TxtRecordData when owner.LabelCount == 4 && MdnsNames.IsServiceType(owner.Parent):
                 Mark(owner, received);
                 break;
-            case ARecordData or AaaaRecordData when _byHost.TryGetValue(owner, out var instances):
+            case ARecordData or AaaaRecordData when _state.ByHost.TryGetValue(owner, out var instances):
                 foreach (var instance in instances)
                 {
                     _dirty.Add(instance);
@@ -74,24 +75,24 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
         _dirty.Clear();
         foreach (var instance in _scratch)
         {
-            Recompute(instance, now);
+            _recomputer.Recompute(instance, now);
         }
 
-        _touched.Clear();
+        _state.Touched.Clear();
     }
 
     /// <summary>Once a second: resolve services whose TXT never came, forget long-gone services.</summary>
     public void Tick(DateTimeOffset now)
     {
         _scratch.Clear();
-        foreach (var service in _services.Values)
+        foreach (var service in _state.Services.Values)
         {
-            if (service.IsStale && now - service.StaleSince > options.StaleRetention)
+            if (service.IsStale && now - service.StaleSince > _options.StaleRetention)
             {
                 _scratch.Add(service.FullName);
             }
             else if (!service.IsStale && service.HasSrv && !service.HasTxt && service.LastResolved is null &&
-                     now - service.SrvSince >= TxtWait)
+                     now - service.SrvSince >= ServiceRecomputer.TxtWait)
             {
                 _dirty.Add(service.FullName);
             }
@@ -99,7 +100,7 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
 
         foreach (var gone in _scratch)
         {
-            Forget(gone);
+            _recomputer.Forget(gone);
         }
 
         Process(now);
@@ -108,7 +109,7 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
     public IReadOnlyList<DiscoveredService> Snapshot(DnsName? type)
     {
         var list = new List<DiscoveredService>();
-        foreach (var service in _services.Values)
+        foreach (var service in _state.Services.Values)
         {
             if (service.HasPointer && (type is null || service.Type.Equals(type)))
             {
@@ -121,15 +122,15 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
     }
 
     public DiscoveredService? Find(DnsName instance) =>
-        _services.TryGetValue(instance, out var service) ? service.ToPublic() : null;
+        _state.Services.TryGetValue(instance, out var service) ? service.ToPublic() : null;
 
     public BrowseSubscription Subscribe(DnsName? type)
     {
         var subscription = new BrowseSubscription(type);
-        _subscriptions.Add(subscription);
+        _state.Subscriptions.Add(subscription);
         InterestChanged = true;
         // What the cache already knows comes first (RFC 6762 §5.2: answer from the cache, then ask the network).
-        foreach (var service in _services.Values)
+        foreach (var service in _state.Services.Values)
         {
             if (service.HasPointer && !service.IsStale && subscription.Wants(service.Type))
             {
@@ -144,9 +145,15 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
         return subscription;
     }
 
+    /// <summary>Fills <paramref name="desired"/> with what the querier should keep asking, and remembers what to refresh.</summary>
+    public void Desired(HashSet<NameTypeKey> desired) => _planner.Desired(desired);
+
+    /// <summary>True when a cached record answers something a browse or resolve still needs (RFC 6762 §5.2 refresh).</summary>
+    public bool IsInteresting(DnsName owner) => _planner.IsInteresting(owner);
+
     public void Unsubscribe(BrowseSubscription subscription)
     {
-        if (_subscriptions.Remove(subscription))
+        if (_state.Subscriptions.Remove(subscription))
         {
             subscription.Events.Writer.TryComplete();
             InterestChanged = true;
@@ -155,13 +162,13 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
 
     public void CompleteAll()
     {
-        foreach (var subscription in _subscriptions)
+        foreach (var subscription in _state.Subscriptions)
         {
             subscription.Events.Writer.TryComplete();
         }
 
-        _subscriptions.Clear();
-        foreach (var waiters in _resolveWaiters.Values)
+        _state.Subscriptions.Clear();
+        foreach (var waiters in _state.ResolveWaiters.Values)
         {
             foreach (var waiter in waiters)
             {
@@ -169,24 +176,24 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
             }
         }
 
-        _resolveWaiters.Clear();
+        _state.ResolveWaiters.Clear();
     }
 
     /// <summary>Resolves <paramref name="instance"/> by name; the task completes once host, port and an address are known.</summary>
     public TaskCompletionSource<DiscoveredService> AddResolve(DnsName instance, DateTimeOffset now)
     {
         var waiter = new TaskCompletionSource<DiscoveredService>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_services.TryGetValue(instance, out var known) && !known.IsStale && known.LastResolved is { } resolved)
+        if (_state.Services.TryGetValue(instance, out var known) && !known.IsStale && known.LastResolved is { } resolved)
         {
             waiter.SetResult(resolved);
             return waiter;
         }
 
-        _resolveInterest[instance] = _resolveInterest.GetValueOrDefault(instance) + 1;
-        if (!_resolveWaiters.TryGetValue(instance, out var list))
+        _state.ResolveInterest[instance] = _state.ResolveInterest.GetValueOrDefault(instance) + 1;
+        if (!_state.ResolveWaiters.TryGetValue(instance, out var list))
         {
             list = [];
-            _resolveWaiters[instance] = list;
+            _state.ResolveWaiters[instance] = list;
         }
 
         list.Add(waiter);
@@ -198,21 +205,21 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
 
     public void RemoveResolve(DnsName instance, TaskCompletionSource<DiscoveredService> waiter)
     {
-        if (_resolveWaiters.TryGetValue(instance, out var list) && list.Remove(waiter))
+        if (_state.ResolveWaiters.TryGetValue(instance, out var list) && list.Remove(waiter))
         {
             if (list.Count == 0)
             {
-                _resolveWaiters.Remove(instance);
+                _state.ResolveWaiters.Remove(instance);
             }
 
-            var left = _resolveInterest.GetValueOrDefault(instance) - 1;
+            var left = _state.ResolveInterest.GetValueOrDefault(instance) - 1;
             if (left <= 0)
             {
-                _resolveInterest.Remove(instance);
+                _state.ResolveInterest.Remove(instance);
             }
             else
             {
-                _resolveInterest[instance] = left;
+                _state.ResolveInterest[instance] = left;
             }
 
             InterestChanged = true;
@@ -224,7 +231,7 @@ internal sealed partial class ServiceTracker(RecordCache cache, MdnsOptions opti
         _dirty.Add(instance);
         if (received)
         {
-            _touched.Add(instance);
+            _state.Touched.Add(instance);
         }
     }
 }

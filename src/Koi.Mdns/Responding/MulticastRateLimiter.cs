@@ -1,6 +1,7 @@
 using Koi.Dns.Protocol;
 using Koi.Mdns.Caching;
 using Koi.Mdns.Transport;
+using Koi.Mdns.Wire;
 
 namespace Koi.Mdns.Responding;
 
@@ -28,6 +29,15 @@ internal sealed class MulticastRateLimiter
 
     public void Sent(MdnsLink link, DnsResourceRecord record, DateTimeOffset now) =>
         _lastSent[(link, RecordIdentity.Of(record))] = now;
+
+    /// <summary>Notes every answer of <paramref name="message"/> as multicast on <paramref name="link"/> now.</summary>
+    public void Sent(MdnsLink link, OutgoingMessage message, DateTimeOffset now)
+    {
+        foreach (var record in message.Answers)
+        {
+            Sent(link, record, now);
+        }
+    }
 
     /// <summary>Forgets entries older than the longest TTL, when they no longer matter for any rule.</summary>
     public void Prune(DateTimeOffset now)

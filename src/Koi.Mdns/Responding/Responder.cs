@@ -11,49 +11,29 @@ namespace Koi.Mdns.Responding;
 /// The responder half of RFC 6762: probes and announces our names (§8), answers queries (§6) and defends or gives up
 /// names on conflict (§9). Not thread-safe: everything runs under the engine's lock and sends through the outbox.
 /// </summary>
-internal sealed partial class Responder
+internal sealed class Responder
 {
-    private const int ProbeCount = 3;
-    private const int AnnouncementCount = 2;
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan AnnouncementInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LostTiebreakDelay = TimeSpan.FromSeconds(1);
-    private static readonly uint LegacyUnicastMaxTtl = 10;
-
-    private readonly EngineScheduler _scheduler;
-    private readonly Random _random;
-    private readonly Outbox _outbox;
-    private readonly ILogger _logger;
-    private readonly List<LocalHost> _hosts = [];
-    private readonly Dictionary<string, LocalService> _services = new(StringComparer.Ordinal);
-    private readonly Dictionary<MdnsLink, PendingResponse> _pending = [];
-    private readonly MulticastRateLimiter _rate = new();
-    private readonly LocalRecords _records;
-    private readonly List<DnsResourceRecord> _ours = [];
-    private readonly List<DnsResourceRecord> _theirs = [];
-    private LinkSet _links = LinkSet.Empty;
+    private readonly ResponderState _state;
+    private readonly Announcer _announcer;
+    private readonly Answerer _answerer;
+    private readonly ConflictResolver _conflicts;
 
     public Responder(EngineScheduler scheduler, Random random, Outbox outbox, ILogger logger, string hostLabel)
     {
-        _scheduler = scheduler;
-        _random = random;
-        _outbox = outbox;
-        _logger = logger;
-        _records = new LocalRecords(_hosts, _services);
-        OwnHost = new LocalHost(hostLabel, null);
-        _hosts.Add(OwnHost);
+        _state = new ResponderState(hostLabel);
+        _announcer = new Announcer(scheduler, random, outbox, _state);
+        _answerer = new Answerer(scheduler, random, outbox, _state);
+        _conflicts = new ConflictResolver(scheduler, _state, _announcer, logger);
     }
 
-    public LocalHost OwnHost { get; }
+    public LocalHost OwnHost => _state.OwnHost;
 
-    public IReadOnlyCollection<LocalService> Services => _services.Values;
-
-    public int PendingResponses => _pending.Count;
+    public IReadOnlyCollection<LocalService> Services => _state.Services.Values;
 
     public void Start(LinkSet links)
     {
-        _links = links;
-        BeginProbing(OwnHost, TimeSpan.Zero);
+        _state.Links = links;
+        _announcer.BeginProbing(OwnHost, TimeSpan.Zero);
     }
 
     /// <summary>
@@ -65,67 +45,61 @@ internal sealed partial class Responder
     /// </summary>
     public void ChangeLinks(LinkSet links)
     {
-        var before = _links;
-        _links = links;
+        var before = _state.Links;
+        _state.Links = links;
         if (OwnHost.IsLive)
         {
-            SendAddressGoodbyes(before, links);
+            _announcer.SendAddressGoodbyes(before, links);
         }
 
         var fresh = before.Links.Count == 0;
-        foreach (var host in _hosts)
+        foreach (var host in _state.Hosts)
         {
-            Renew(host, fresh);
+            _announcer.Renew(host, fresh);
         }
 
-        foreach (var service in _services.Values)
+        foreach (var service in _state.Services.Values)
         {
-            Renew(service, fresh);
-        }
-    }
-
-    private void Renew(UniqueName name, bool probeAgain)
-    {
-        if (name.IsWithdrawn || name.State == ProbeState.Probing)
-        {
-            return; // a name still probing picks up the new links with its next probe
-        }
-
-        name.Next?.Cancel();
-        if (probeAgain)
-        {
-            BeginProbing(name, TimeSpan.Zero);
-        }
-        else
-        {
-            BeginAnnouncing(name);
+            _announcer.Renew(service, fresh);
         }
     }
 
-    /// <summary>Goodbyes (TTL 0) for own-host addresses that an interface still in use no longer has.</summary>
-    private void SendAddressGoodbyes(LinkSet before, LinkSet after)
+    /// <summary>A query arrived. <paramref name="fromSelf"/>: our own packet, looped back; answered, never treated as a rival probe.</summary>
+    public void OnQuery(ReceivedPacket packet, DnsMessage message, bool fromSelf)
     {
-        foreach (var link in after.Links)
+        // §18.3, §18.11: queries with another opcode or a non-zero rcode are ignored.
+        if (message.Header.Opcode != DnsOpcode.Query || message.Header.ResponseCode != DnsResponseCode.NoError ||
+            _state.Links.Interface(packet.Link.InterfaceIndex) is not { } nic)
         {
-            if (before.Interface(link.InterfaceIndex) is not { } old || after.Interface(link.InterfaceIndex) is not { } now)
-            {
-                continue;
-            }
-
-            var message = Response(link, null);
-            foreach (var address in link.IsIPv6 ? old.IPv6 : old.IPv4)
-            {
-                if (!now.Owns(address))
-                {
-                    message.Answers.Add(LocalHost.Goodbye(OwnHost.Name, address));
-                }
-            }
-
-            if (message.Answers.Count > 0)
-            {
-                _outbox.Add(message);
-            }
+            return;
         }
+
+        if (packet.Source.Port != MdnsWellKnown.Port)
+        {
+            // §11: a reply goes straight back to the source, so a source that is not on this link (a spoofed or routed
+            // query) is ignored rather than answered across networks.
+            if (nic.IsOnLink(packet.Source.Address))
+            {
+                _answerer.AnswerLegacy(packet, message, nic);
+            }
+
+            return;
+        }
+
+        if (!fromSelf && message.Authorities.Count > 0)
+        {
+            _conflicts.OnPeerProbe(packet, message);
+        }
+
+        _answerer.Answer(packet, message, nic);
+    }
+
+    /// <summary>A response from another host: it may conflict with our names or make our pending answers redundant.</summary>
+    public void OnPeerResponse(ReceivedPacket packet, DnsMessage message, bool fromOwnMachine)
+    {
+        _answerer.SuppressAnswered(packet, message);
+        _conflicts.CheckConflicts(packet, message.Answers, fromOwnMachine);
+        _conflicts.CheckConflicts(packet, message.Additionals, fromOwnMachine);
     }
 
     /// <summary>Finds or creates the host a registration's SRV points to; own host when none is given.</summary>
@@ -137,7 +111,7 @@ internal sealed partial class Responder
         }
 
         var wanted = label ?? OwnHost.Label;
-        foreach (var host in _hosts)
+        foreach (var host in _state.Hosts)
         {
             if (host != OwnHost && !host.IsWithdrawn && host.Label.Equals(wanted, StringComparison.OrdinalIgnoreCase) &&
                 SameAddresses(host.FixedAddresses, addresses))
@@ -147,36 +121,36 @@ internal sealed partial class Responder
         }
 
         var created = new LocalHost(wanted, addresses);
-        _hosts.Add(created);
-        BeginProbing(created, TimeSpan.Zero);
+        _state.Hosts.Add(created);
+        _announcer.BeginProbing(created, TimeSpan.Zero);
         return created;
     }
 
     public void Add(LocalService service)
     {
-        _services[service.Id] = service;
+        _state.Services[service.Id] = service;
         service.Host.Users++;
-        BeginProbing(service, TimeSpan.Zero);
+        _announcer.BeginProbing(service, TimeSpan.Zero);
     }
 
-    public LocalService? Find(string id) => _services.GetValueOrDefault(id);
+    public LocalService? Find(string id) => _state.Services.GetValueOrDefault(id);
 
     /// <summary>Withdraws a service with goodbyes (RFC 6762 §10.1) if it was ever announced.</summary>
     public bool Remove(string id)
     {
-        if (!_services.Remove(id, out var service))
+        if (!_state.Services.Remove(id, out var service))
         {
             return false;
         }
 
-        Withdraw(service);
+        _announcer.Withdraw(service);
         service.Established.TrySetCanceled();
         var host = service.Host;
         host.Users--;
         if (host != OwnHost && host.Users == 0)
         {
-            Withdraw(host);
-            _hosts.Remove(host);
+            _announcer.Withdraw(host);
+            _state.Hosts.Remove(host);
         }
 
         return true;
@@ -185,38 +159,22 @@ internal sealed partial class Responder
     /// <summary>Goodbyes for everything, as the engine stops.</summary>
     public void Shutdown()
     {
-        foreach (var service in _services.Values)
+        foreach (var service in _state.Services.Values)
         {
-            Withdraw(service);
+            _announcer.Withdraw(service);
             service.Established.TrySetCanceled();
         }
 
-        _services.Clear();
-        foreach (var host in _hosts)
+        _state.Services.Clear();
+        foreach (var host in _state.Hosts)
         {
-            Withdraw(host);
+            _announcer.Withdraw(host);
         }
 
-        foreach (var pending in _pending.Values)
-        {
-            pending.Work.Cancel();
-        }
-
-        _pending.Clear();
+        _answerer.CancelPending();
     }
 
-    public void Prune(DateTimeOffset now) => _rate.Prune(now);
-
-    private void Withdraw(UniqueName name)
-    {
-        name.Next?.Cancel();
-        var wasLive = name.IsLive;
-        name.IsWithdrawn = true;
-        if (wasLive)
-        {
-            SendGoodbyes(name);
-        }
-    }
+    public void Prune(DateTimeOffset now) => _state.Rate.Prune(now);
 
     private static bool SameAddresses(IReadOnlyList<IPAddress>? a, IReadOnlyList<IPAddress>? b)
     {

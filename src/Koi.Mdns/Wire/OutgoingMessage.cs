@@ -26,4 +26,8 @@ internal sealed class OutgoingMessage(MdnsLink link, IPEndPoint? unicast, DnsHea
     public bool IsLegacyUnicast { get; init; }
 
     public bool IsEmpty => Questions.Count == 0 && Answers.Count == 0 && Authorities.Count == 0;
+
+    /// <summary>An authoritative response, to the link's group or to <paramref name="unicast"/>.</summary>
+    public static OutgoingMessage Response(MdnsLink link, IPEndPoint? unicast) =>
+        new(link, unicast, new DnsHeader { IsResponse = true, IsAuthoritativeAnswer = true });
 }

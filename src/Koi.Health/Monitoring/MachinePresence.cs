@@ -1,11 +1,18 @@
 using Koi.Core.Capabilities;
+using Koi.Core.Events;
 using Koi.Health.Checks;
 using Koi.Health.Machines;
 using Koi.Health.Transitions;
 
 namespace Koi.Health.Monitoring;
 
-internal sealed partial class HealthMonitor
+/// <summary>Which machines are up: decided from what mDNS sees and which hosts are certmesh members.</summary>
+internal sealed class MachinePresence(
+    MonitorState state,
+    TransitionRecorder recorder,
+    StatePersister persister,
+    IEventBus bus,
+    HealthOptions options)
 {
     /// <summary>
     /// Re-decides every machine from what mDNS says now. Present (a live, resolved service) is up at once; absent is
@@ -16,10 +23,11 @@ internal sealed partial class HealthMonitor
     public void ApplyPresence(IReadOnlyList<MachineSighting> sightings, IReadOnlyCollection<string> members, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
-        lock (_gate)
+        lock (state.Gate)
         {
-            foreach (var machine in _machines.Values)
+            foreach (var machine in state.Machines.Values)
             {
                 machine.Present = false;
                 machine.Member = false;
@@ -45,10 +53,10 @@ internal sealed partial class HealthMonitor
                 Machine(MachineName.Normalize(member)).Member = true;
             }
 
-            foreach (var machine in _machines.Values)
+            foreach (var machine in state.Machines.Values)
             {
-                var reference = machine.LastSeen is { } seen && seen > _startedAt ? seen : _startedAt;
-                bool? up = machine.Present ? true : now - reference >= _options.MachineDownAfter ? false : machine.Up;
+                var reference = machine.LastSeen is { } seen && seen > state.StartedAt ? seen : state.StartedAt;
+                bool? up = machine.Present ? true : now - reference >= options.MachineDownAfter ? false : machine.Up;
                 if (up == machine.Up)
                 {
                     continue;
@@ -60,55 +68,62 @@ internal sealed partial class HealthMonitor
                 machine.Since = now;
                 if (before is { } wasUp && up is { } isUp)
                 {
-                    var transition = new Transition(now, machine.Name, SubjectKind.Machine, Word(wasUp), Word(isUp), isUp, MachineReason(machine, isUp));
-                    Record(transition);
+                    var transition = new Transition(now, machine.Name, SubjectKind.Machine, TransitionRecorder.Word(wasUp), TransitionRecorder.Word(isUp), isUp, MachineReason(machine, isUp));
+                    recorder.Record(transition);
                     transitions.Add(transition);
+                }
+                else if (up is { } first)
+                {
+                    baselines.Add(new BaselineEvent(now, machine.Name, SubjectKind.Machine, TransitionRecorder.Word(first), first));
                 }
             }
 
             changed |= Forget();
             if (changed)
             {
-                SaveQuietly();
+                persister.SaveQuietly();
             }
         }
 
         foreach (var transition in transitions)
         {
-            _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+            bus.Publish(CapabilityNames.Health, HealthMonitor.TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            bus.Publish(CapabilityNames.Health, HealthMonitor.BaselineEventName, baseline);
         }
     }
-
-    private static string Word(bool up) => up ? "up" : "down";
 
     private string MachineReason(MachineState machine, bool up) =>
         up ? "mDNS: rediscovered"
         : machine.LastSeen is null ? "mDNS: not seen since koi started"
-        : $"mDNS: not seen for {DurationText.Format(_options.MachineDownAfter)}";
+        : $"mDNS: not seen for {DurationText.Format(options.MachineDownAfter)}";
 
-    // Caller holds _gate.
+    // Caller holds the lock.
     private MachineState Machine(string name)
     {
-        if (!_machines.TryGetValue(name, out var machine))
+        if (!state.Machines.TryGetValue(name, out var machine))
         {
             machine = new MachineState(name);
-            _machines[name] = machine;
+            state.Machines[name] = machine;
         }
 
         return machine;
     }
 
-    // Caller holds _gate. Bounded memory: beyond the limit, the machines down and seen longest ago go first.
+    // Caller holds the lock. Bounded memory: beyond the limit, the machines down and seen longest ago go first.
     private bool Forget()
     {
-        var excess = _machines.Count - _options.MaxMachines;
+        var excess = state.Machines.Count - options.MaxMachines;
         if (excess <= 0)
         {
             return false;
         }
 
         var candidates = new List<MachineState>();
-        foreach (var machine in _machines.Values)
+        foreach (var machine in state.Machines.Values)
         {
             if (!machine.Present && !machine.Member)
             {
@@ -119,7 +134,7 @@ internal sealed partial class HealthMonitor
         candidates.Sort((a, b) => Nullable.Compare(a.LastSeen, b.LastSeen));
         for (var i = 0; i < excess && i < candidates.Count; i++)
         {
-            _machines.Remove(candidates[i].Name);
+            state.Machines.Remove(candidates[i].Name);
         }
 
         return true;

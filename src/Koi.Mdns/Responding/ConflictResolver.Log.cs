@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Koi.Mdns.Responding;
 
-internal sealed partial class Responder
+internal sealed partial class ConflictResolver
 {
     [LoggerMessage(EventId = 411, Level = LogLevel.Information, Message = "mDNS: '{OldName}' is taken (conflict seen from {Source}); now '{NewName}'")]
     private static partial void LogRenamed(ILogger logger, string oldName, DnsName newName, IPEndPoint source);

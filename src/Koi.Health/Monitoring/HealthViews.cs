@@ -3,19 +3,20 @@ using Koi.Health.Api;
 
 namespace Koi.Health.Monitoring;
 
-internal sealed partial class HealthMonitor
+/// <summary>What <c>GET /v1/health/status</c> and <c>koi status</c> show of the monitor's state.</summary>
+internal sealed class HealthViews(MonitorState state, HealthOptions options, TimeProvider time)
 {
     public HealthStatusView Status(ICertificateFacts certificates, INameResolutionFacts names)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var machines = new List<MachineView>();
         var services = new List<ServiceView>();
         var proxies = new List<ProxyView>();
         string? problem;
-        lock (_gate)
+        lock (state.Gate)
         {
-            problem = _unwritable;
-            foreach (var machine in _machines.Values)
+            problem = state.Unwritable;
+            foreach (var machine in state.Machines.Values)
             {
                 machines.Add(new MachineView(
                     machine.Name,
@@ -28,25 +29,25 @@ internal sealed partial class HealthMonitor
                     names.Check(machine.Name) is { } dns ? new DnsView(dns.Names, dns.Resolves, dns.Problem) : null));
             }
 
-            foreach (var state in _services.Values)
+            foreach (var service in state.Services.Values)
             {
-                var check = state.Definition;
+                var check = service.Definition;
                 services.Add(new ServiceView(
                     check.Name,
                     check.Kind,
                     check.Target,
                     check.Endpoint,
-                    StateWord(state.Up),
-                    state.Label,
-                    state.Detail,
-                    state.CheckedAt,
-                    state.Since,
-                    state.Latency is { } latency ? (long)latency.TotalMilliseconds : null,
+                    StateWord(service.Up),
+                    service.Label,
+                    service.Detail,
+                    service.CheckedAt,
+                    service.Since,
+                    service.Latency is { } latency ? (long)latency.TotalMilliseconds : null,
                     check.IntervalSecs,
                     check.TimeoutSecs));
             }
 
-            foreach (var proxy in _proxies.Values)
+            foreach (var proxy in state.Proxies.Values)
             {
                 if (proxy.Present)
                 {
@@ -68,26 +69,26 @@ internal sealed partial class HealthMonitor
         machines.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         services.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
         proxies.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase));
-        return new HealthStatusView(now, _options.MachineDownAfter.TotalSeconds, machines, services, proxies, problem);
+        return new HealthStatusView(now, options.MachineDownAfter.TotalSeconds, machines, services, proxies, problem);
     }
 
     /// <summary>Figures for <c>koi status</c>: seed 001 §2 shows "11 up, 1 down" (machines, checks and proxy entries).</summary>
     public (int Up, int Down, int Checks) Counts()
     {
         var (up, down) = (0, 0);
-        lock (_gate)
+        lock (state.Gate)
         {
-            foreach (var machine in _machines.Values)
+            foreach (var machine in state.Machines.Values)
             {
                 Count(machine.Up, ref up, ref down);
             }
 
-            foreach (var state in _services.Values)
+            foreach (var service in state.Services.Values)
             {
-                Count(state.Up, ref up, ref down);
+                Count(service.Up, ref up, ref down);
             }
 
-            foreach (var proxy in _proxies.Values)
+            foreach (var proxy in state.Proxies.Values)
             {
                 if (proxy.Present)
                 {
@@ -95,7 +96,7 @@ internal sealed partial class HealthMonitor
                 }
             }
 
-            return (up, down, _services.Count);
+            return (up, down, state.Services.Count);
         }
     }
 

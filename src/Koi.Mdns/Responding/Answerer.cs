@@ -1,44 +1,23 @@
-using System.Net;
 using Koi.Dns.Protocol;
+using Koi.Mdns.Scheduling;
 using Koi.Mdns.Transport;
 using Koi.Mdns.Wire;
 
 namespace Koi.Mdns.Responding;
 
-/// <summary>Answering queries (RFC 6762 §5.4, §6, §6.7, §7.1) and watching other hosts' responses (§7.4, §9).</summary>
-internal sealed partial class Responder
+/// <summary>Answering queries (RFC 6762 §5.4, §6, §6.7, §7.1), at once or after a delay that other answers may make redundant (§7.4).</summary>
+internal sealed class Answerer(EngineScheduler scheduler, Random random, Outbox outbox, ResponderState state)
 {
+    private const uint LegacyUnicastMaxTtl = 10;
+
+    private readonly Dictionary<MdnsLink, PendingResponse> _pending = [];
     private readonly List<DnsResourceRecord> _answers = [];
     private readonly List<DnsResourceRecord> _unicast = [];
     private readonly List<DnsResourceRecord> _multicast = [];
 
-    /// <summary>A query arrived. <paramref name="fromSelf"/>: our own packet, looped back; answered, never treated as a rival probe.</summary>
-    public void OnQuery(ReceivedPacket packet, DnsMessage message, bool fromSelf)
+    /// <summary>A query from an mDNS querier (port 5353) on <paramref name="nic"/>: answered now, later, or not at all.</summary>
+    public void Answer(ReceivedPacket packet, DnsMessage message, MdnsInterface nic)
     {
-        // §18.3, §18.11: queries with another opcode or a non-zero rcode are ignored.
-        if (message.Header.Opcode != DnsOpcode.Query || message.Header.ResponseCode != DnsResponseCode.NoError ||
-            _links.Interface(packet.Link.InterfaceIndex) is not { } nic)
-        {
-            return;
-        }
-
-        if (packet.Source.Port != MdnsWellKnown.Port)
-        {
-            // §11: a reply goes straight back to the source, so a source that is not on this link (a spoofed or routed
-            // query) is ignored rather than answered across networks.
-            if (nic.IsOnLink(packet.Source.Address))
-            {
-                AnswerLegacy(packet, message, nic);
-            }
-
-            return;
-        }
-
-        if (!fromSelf && message.Authorities.Count > 0)
-        {
-            OnPeerProbe(packet, message);
-        }
-
         if (message.Questions.Count == 0)
         {
             // The rest of a truncated query: its known answers may prune what we are about to say to that querier.
@@ -53,14 +32,14 @@ internal sealed partial class Responder
             return;
         }
 
-        var now = _scheduler.Now;
+        var now = scheduler.Now;
         var isProbe = message.Authorities.Count > 0;
         _unicast.Clear();
         _multicast.Clear();
         foreach (var question in message.Questions)
         {
             _answers.Clear();
-            _records.Answer(question, nic, _answers);
+            state.Records.Answer(question, nic, _answers);
             foreach (var answer in _answers)
             {
                 if (IsKnownAnswer(message, answer))
@@ -70,7 +49,7 @@ internal sealed partial class Responder
 
                 // §5.4: a QU question is answered by unicast, unless the record has not been multicast on this link
                 // within a quarter of its TTL, in which case everyone may as well hear it.
-                var last = _rate.LastMulticast(packet.Link, answer);
+                var last = state.Rate.LastMulticast(packet.Link, answer);
                 var recentlyMulticast = last is { } at && now - at < TimeSpan.FromSeconds(answer.Ttl / 4.0);
                 LocalRecords.AddDistinct(question.UnicastResponse && recentlyMulticast ? _unicast : _multicast, answer);
             }
@@ -78,10 +57,10 @@ internal sealed partial class Responder
 
         if (_unicast.Count > 0)
         {
-            var direct = Response(packet.Link, packet.Source);
+            var direct = OutgoingMessage.Response(packet.Link, packet.Source);
             direct.Answers.AddRange(_unicast);
-            _records.Additionals(direct.Answers, nic, direct.Additionals);
-            _outbox.Add(direct);
+            state.Records.Additionals(direct.Answers, nic, direct.Additionals);
+            outbox.Add(direct);
         }
 
         if (_multicast.Count > 0)
@@ -90,8 +69,8 @@ internal sealed partial class Responder
         }
     }
 
-    /// <summary>A response from another host: it may conflict with our names or make our pending answers redundant.</summary>
-    public void OnPeerResponse(ReceivedPacket packet, DnsMessage message, bool fromOwnMachine)
+    /// <summary>Another host's answers make the same answers pending here redundant (RFC 6762 §7.4).</summary>
+    public void SuppressAnswered(ReceivedPacket packet, DnsMessage message)
     {
         if (_pending.TryGetValue(packet.Link, out var pending))
         {
@@ -100,9 +79,17 @@ internal sealed partial class Responder
                 pending.Suppress(record);
             }
         }
+    }
 
-        CheckConflicts(packet, message.Answers, fromOwnMachine);
-        CheckConflicts(packet, message.Additionals, fromOwnMachine);
+    /// <summary>Drops every delayed answer, as the engine stops.</summary>
+    public void CancelPending()
+    {
+        foreach (var pending in _pending.Values)
+        {
+            pending.Work.Cancel();
+        }
+
+        _pending.Clear();
     }
 
     private void Multicast(ReceivedPacket packet, DnsMessage message, MdnsInterface nic, bool isProbe, DateTimeOffset now)
@@ -117,28 +104,28 @@ internal sealed partial class Responder
         // 400–500 ms after a truncated query, whose known answers are still coming.
         if (allUnique && !message.Header.IsTruncated)
         {
-            var response = Response(packet.Link, null);
+            var response = OutgoingMessage.Response(packet.Link, null);
             foreach (var record in _multicast)
             {
-                if (_rate.MayMulticast(packet.Link, record, now, defendingProbe: isProbe))
+                if (state.Rate.MayMulticast(packet.Link, record, now, defendingProbe: isProbe))
                 {
                     response.Answers.Add(record);
                 }
             }
 
-            _records.Additionals(response.Answers, nic, response.Additionals);
-            MarkMulticast(packet.Link, response, now);
-            _outbox.Add(response);
+            state.Records.Additionals(response.Answers, nic, response.Additionals);
+            state.Rate.Sent(packet.Link, response, now);
+            outbox.Add(response);
             return;
         }
 
         if (!_pending.TryGetValue(packet.Link, out var pending))
         {
             var delay = message.Header.IsTruncated
-                ? TimeSpan.FromMilliseconds(_random.Next(400, 501))
-                : TimeSpan.FromMilliseconds(_random.Next(20, 121));
+                ? TimeSpan.FromMilliseconds(random.Next(400, 501))
+                : TimeSpan.FromMilliseconds(random.Next(20, 121));
             var link = packet.Link;
-            pending = new PendingResponse(_scheduler.After(delay, () => SendPending(link)));
+            pending = new PendingResponse(scheduler.After(delay, () => SendPending(link)));
             _pending[link] = pending;
         }
 
@@ -155,31 +142,31 @@ internal sealed partial class Responder
 
     private void SendPending(MdnsLink link)
     {
-        if (!_pending.Remove(link, out var pending) || _links.Interface(link.InterfaceIndex) is not { } nic)
+        if (!_pending.Remove(link, out var pending) || state.Links.Interface(link.InterfaceIndex) is not { } nic)
         {
             return;
         }
 
-        var now = _scheduler.Now;
-        var response = Response(link, null);
+        var now = scheduler.Now;
+        var response = OutgoingMessage.Response(link, null);
         foreach (var record in pending.Records)
         {
-            if (_rate.MayMulticast(link, record, now, defendingProbe: false))
+            if (state.Rate.MayMulticast(link, record, now, defendingProbe: false))
             {
                 response.Answers.Add(record);
             }
         }
 
-        _records.Additionals(response.Answers, nic, response.Additionals);
-        MarkMulticast(link, response, now);
-        _outbox.Add(response);
+        state.Records.Additionals(response.Answers, nic, response.Additionals);
+        state.Rate.Sent(link, response, now);
+        outbox.Add(response);
     }
 
     /// <summary>
     /// §6.7: a resolver that is not an mDNS querier (source port not 5353) gets a conventional unicast reply: same id,
     /// the question repeated, TTLs of at most 10 s, and no cache-flush bits, which it would misread as a class.
     /// </summary>
-    private void AnswerLegacy(ReceivedPacket packet, DnsMessage message, MdnsInterface nic)
+    public void AnswerLegacy(ReceivedPacket packet, DnsMessage message, MdnsInterface nic)
     {
         var reply = new OutgoingMessage(
             packet.Link,
@@ -192,7 +179,7 @@ internal sealed partial class Responder
         foreach (var question in message.Questions)
         {
             reply.Questions.Add(question with { UnicastResponse = false });
-            _records.Answer(question, nic, _answers);
+            state.Records.Answer(question, nic, _answers);
         }
 
         if (_answers.Count == 0)
@@ -201,7 +188,7 @@ internal sealed partial class Responder
         }
 
         _multicast.Clear();
-        _records.Additionals(_answers, nic, _multicast);
+        state.Records.Additionals(_answers, nic, _multicast);
         foreach (var answer in _answers)
         {
             reply.Answers.Add(ForLegacy(answer));
@@ -212,7 +199,7 @@ internal sealed partial class Responder
             reply.Additionals.Add(ForLegacy(additional));
         }
 
-        _outbox.Add(reply);
+        outbox.Add(reply);
     }
 
     private static DnsResourceRecord ForLegacy(DnsResourceRecord record) =>
@@ -230,16 +217,5 @@ internal sealed partial class Responder
         }
 
         return false;
-    }
-
-    private static OutgoingMessage Response(MdnsLink link, IPEndPoint? unicast) =>
-        new(link, unicast, new DnsHeader { IsResponse = true, IsAuthoritativeAnswer = true });
-
-    private void MarkMulticast(MdnsLink link, OutgoingMessage message, DateTimeOffset now)
-    {
-        foreach (var record in message.Answers)
-        {
-            _rate.Sent(link, record, now);
-        }
     }
 }

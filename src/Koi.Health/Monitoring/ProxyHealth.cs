@@ -1,17 +1,23 @@
 using Koi.Core.Capabilities;
+using Koi.Core.Events;
 using Koi.Core.Proxy;
 using Koi.Health.Proxies;
 using Koi.Health.Transitions;
 
 namespace Koi.Health.Monitoring;
 
-internal sealed partial class HealthMonitor
+/// <summary>Which proxy entries are up: decided from the proxy's own facts about its listeners and backends.</summary>
+internal sealed class ProxyHealth(
+    MonitorState state,
+    TransitionRecorder recorder,
+    StatePersister persister,
+    IEventBus bus)
 {
     /// <summary>
     /// The proxy loads its entries as the daemon starts, possibly after health's first look: until then an entry
     /// missing from the facts may just not be loaded yet, so its remembered state is kept rather than forgotten.
     /// </summary>
-    internal static readonly TimeSpan ProxyStartGrace = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Re-decides every proxy entry from the proxy's own facts (<see cref="ProxyVerdict"/>). A change between up and
@@ -21,10 +27,11 @@ internal sealed partial class HealthMonitor
     public void ApplyProxies(IReadOnlyList<ProxyEntryFacts> entries, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
-        lock (_gate)
+        lock (state.Gate)
         {
-            foreach (var proxy in _proxies.Values)
+            foreach (var proxy in state.Proxies.Values)
             {
                 proxy.Present = false;
             }
@@ -53,40 +60,49 @@ internal sealed partial class HealthMonitor
                 proxy.Since = now;
                 if (before is { } wasUp)
                 {
-                    var transition = new Transition(now, proxy.Name, SubjectKind.Proxy, Word(wasUp), Word(isUp), isUp, reason!);
-                    Record(transition);
+                    var transition = new Transition(now, proxy.Name, SubjectKind.Proxy, TransitionRecorder.Word(wasUp), TransitionRecorder.Word(isUp), isUp, reason!);
+                    recorder.Record(transition);
                     transitions.Add(transition);
+                }
+                else
+                {
+                    baselines.Add(new BaselineEvent(now, proxy.Name, SubjectKind.Proxy, TransitionRecorder.Word(isUp), isUp));
                 }
             }
 
-            if (now - _startedAt >= ProxyStartGrace)
+            if (now - state.StartedAt >= StartGrace)
             {
-                foreach (var gone in _proxies.Values.Where(p => !p.Present).Select(p => p.Name).ToList())
+                foreach (var gone in state.Proxies.Values.Where(p => !p.Present).Select(p => p.Name).ToList())
                 {
-                    _proxies.Remove(gone);
+                    state.Proxies.Remove(gone);
                     changed = true;
                 }
             }
 
             if (changed)
             {
-                SaveQuietly();
+                persister.SaveQuietly();
             }
         }
 
         foreach (var transition in transitions)
         {
-            _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+            bus.Publish(CapabilityNames.Health, HealthMonitor.TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            bus.Publish(CapabilityNames.Health, HealthMonitor.BaselineEventName, baseline);
         }
     }
 
-    // Caller holds _gate.
+    // Caller holds the lock.
     private ProxyState Proxy(string name)
     {
-        if (!_proxies.TryGetValue(name, out var proxy))
+        if (!state.Proxies.TryGetValue(name, out var proxy))
         {
             proxy = new ProxyState(name);
-            _proxies[name] = proxy;
+            state.Proxies[name] = proxy;
         }
 
         return proxy;

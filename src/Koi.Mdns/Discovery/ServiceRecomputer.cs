@@ -7,14 +7,20 @@ using Koi.Mdns.Naming;
 
 namespace Koi.Mdns.Discovery;
 
-/// <summary>Rebuilding one service from the cache and telling subscribers what changed.</summary>
-internal sealed partial class ServiceTracker
+/// <summary>Rebuilds one service from the cache and tells subscribers and resolve waiters what changed.</summary>
+internal sealed class ServiceRecomputer(RecordCache cache, TrackerState state)
 {
-    private void Recompute(DnsName instance, DateTimeOffset now)
+    /// <summary>Services that left are kept this many at most, whatever the retention time says.</summary>
+    public const int MaxStale = 1024;
+
+    /// <summary>An SRV whose TXT does not follow within this time resolves without it (some responders send none).</summary>
+    public static readonly TimeSpan TxtWait = TimeSpan.FromSeconds(1);
+
+    public void Recompute(DnsName instance, DateTimeOffset now)
     {
         var hasPointer = HasPointer(instance);
-        var wanted = _resolveInterest.ContainsKey(instance);
-        _services.TryGetValue(instance, out var service);
+        var wanted = state.ResolveInterest.ContainsKey(instance);
+        state.Services.TryGetValue(instance, out var service);
         if (!hasPointer && !wanted)
         {
             if (service is { IsStale: false })
@@ -26,7 +32,7 @@ internal sealed partial class ServiceTracker
                     Emit(ServiceChangeKind.Removed, service, service.ToPublic());
                     service.FoundAnnounced = false;
                     service.LastResolved = null;
-                    InterestChanged = true;
+                    state.InterestChanged = true;
                     TrimStale();
                 }
                 else
@@ -41,11 +47,11 @@ internal sealed partial class ServiceTracker
         if (service is null)
         {
             service = new TrackedService(instance, now);
-            _services[instance] = service;
-            InterestChanged = true;
+            state.Services[instance] = service;
+            state.InterestChanged = true;
         }
 
-        if (_touched.Contains(instance))
+        if (state.Touched.Contains(instance))
         {
             service.LastSeen = now;
         }
@@ -54,7 +60,7 @@ internal sealed partial class ServiceTracker
         {
             service.IsStale = false;
             service.FirstSeen = now;
-            InterestChanged = true;
+            state.InterestChanged = true;
         }
 
         service.HasPointer = hasPointer;
@@ -62,7 +68,7 @@ internal sealed partial class ServiceTracker
         ReadRecords(service, now);
         if (before != (service.HasSrv, service.HasTxt, service.Addresses.Count > 0, service.Host))
         {
-            InterestChanged = true;
+            state.InterestChanged = true;
         }
 
         if (hasPointer && !service.FoundAnnounced)
@@ -87,7 +93,7 @@ internal sealed partial class ServiceTracker
             }
         }
 
-        if (_resolveWaiters.Remove(instance, out var waiters))
+        if (state.ResolveWaiters.Remove(instance, out var waiters))
         {
             foreach (var waiter in waiters)
             {
@@ -128,10 +134,10 @@ internal sealed partial class ServiceTracker
 
         if (service.Host is { } host)
         {
-            if (!_byHost.TryGetValue(host, out var instances))
+            if (!state.ByHost.TryGetValue(host, out var instances))
             {
                 instances = [];
-                _byHost[host] = instances;
+                state.ByHost[host] = instances;
             }
 
             instances.Add(service.FullName);
@@ -189,7 +195,7 @@ internal sealed partial class ServiceTracker
     private void Emit(ServiceChangeKind kind, TrackedService service, DiscoveredService snapshot)
     {
         var change = new ServiceChange(kind, snapshot);
-        foreach (var subscription in _subscriptions)
+        foreach (var subscription in state.Subscriptions)
         {
             if (subscription.Wants(service.Type))
             {
@@ -198,9 +204,9 @@ internal sealed partial class ServiceTracker
         }
     }
 
-    private void Forget(DnsName instance)
+    public void Forget(DnsName instance)
     {
-        if (_services.Remove(instance, out var service) && service.Host is { } host)
+        if (state.Services.Remove(instance, out var service) && service.Host is { } host)
         {
             Unindex(host, instance);
         }
@@ -208,9 +214,9 @@ internal sealed partial class ServiceTracker
 
     private void Unindex(DnsName host, DnsName instance)
     {
-        if (_byHost.TryGetValue(host, out var instances) && instances.Remove(instance) && instances.Count == 0)
+        if (state.ByHost.TryGetValue(host, out var instances) && instances.Remove(instance) && instances.Count == 0)
         {
-            _byHost.Remove(host);
+            state.ByHost.Remove(host);
         }
     }
 
@@ -218,7 +224,7 @@ internal sealed partial class ServiceTracker
     {
         var stale = 0;
         TrackedService? oldest = null;
-        foreach (var service in _services.Values)
+        foreach (var service in state.Services.Values)
         {
             if (service.IsStale)
             {

@@ -6,8 +6,10 @@ using Koi.Mdns.Naming;
 namespace Koi.Mdns.Discovery;
 
 /// <summary>Which questions the browses and resolves in progress need, and which cached names are worth refreshing.</summary>
-internal sealed partial class ServiceTracker
+internal sealed class QuestionPlanner(RecordCache cache, MdnsOptions options, TrackerState state)
 {
+    private const int MaxBrowsedTypes = 256;
+
     private readonly HashSet<DnsName> _browsedTypes = [];
     private readonly HashSet<DnsName> _interesting = [];
 
@@ -18,7 +20,7 @@ internal sealed partial class ServiceTracker
         _browsedTypes.Clear();
         _interesting.Clear();
         var allTypes = options.BrowseAllInBackground;
-        foreach (var subscription in _subscriptions)
+        foreach (var subscription in state.Subscriptions)
         {
             if (subscription.ServiceType is { } type)
             {
@@ -54,9 +56,9 @@ internal sealed partial class ServiceTracker
             _interesting.Add(type);
         }
 
-        foreach (var service in _services.Values)
+        foreach (var service in state.Services.Values)
         {
-            var wanted = _resolveInterest.ContainsKey(service.FullName) ||
+            var wanted = state.ResolveInterest.ContainsKey(service.FullName) ||
                          (!service.IsStale && service.HasPointer && (allTypes || _browsedTypes.Contains(service.Type)));
             if (wanted)
             {
@@ -64,9 +66,9 @@ internal sealed partial class ServiceTracker
             }
         }
 
-        foreach (var instance in _resolveInterest.Keys)
+        foreach (var instance in state.ResolveInterest.Keys)
         {
-            if (!_services.ContainsKey(instance))
+            if (!state.Services.ContainsKey(instance))
             {
                 desired.Add(new NameTypeKey(instance, DnsType.SRV));
                 desired.Add(new NameTypeKey(instance, DnsType.TXT));
@@ -74,7 +76,7 @@ internal sealed partial class ServiceTracker
             }
         }
 
-        InterestChanged = false;
+        state.InterestChanged = false;
     }
 
     /// <summary>True when a cached record answers something a browse or resolve still needs (RFC 6762 §5.2 refresh).</summary>
