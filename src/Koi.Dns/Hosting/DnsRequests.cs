@@ -1,6 +1,5 @@
 using System.Net;
 using Koi.Core.Errors;
-using Koi.Core.Naming;
 using Koi.Core.Net;
 using Koi.Dns.Api;
 using Koi.Dns.Settings;

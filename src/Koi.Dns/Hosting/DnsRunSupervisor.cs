@@ -1,7 +1,6 @@
 using System.Net;
 using Koi.Core.Errors;
 using Koi.Core.Naming;
-using Koi.Core.Net;
 using Koi.Core.Status;
 using Koi.Dns.Forwarding;
 using Koi.Dns.Resolving;
