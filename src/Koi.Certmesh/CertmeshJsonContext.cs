@@ -104,7 +104,7 @@ namespace Koi.Certmesh;
 [JsonSerializable(typeof(MemberRevokedEvent))]
 [JsonSerializable(typeof(EnrollmentOpenedEvent))]
 [JsonSerializable(typeof(EnrollmentClosedEvent))]
-[JsonSerializable(typeof(EnrollmentLockedEvent))]
+[JsonSerializable(typeof(EnrollmentThrottledEvent))]
 [JsonSerializable(typeof(JoinedMeshEvent))]
 [JsonSerializable(typeof(CaPinMismatchEvent))]
 [JsonSerializable(typeof(CaCheckFailedEvent))]
