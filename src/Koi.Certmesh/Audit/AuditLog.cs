@@ -129,7 +129,7 @@ internal sealed class AuditLog : IDisposable
 
         return head.Problem(lines, caCert) is { } problem
             ? AuditVerification.Broken((int)Math.Min(head.Seq, lines.Count + 1L), lines.Count, problem)
-            : chain;
+            : chain with { SignedThrough = head.Seq, HeadSignedAt = head.SignedAt };
     }
 
     public void Dispose() => _key.Dispose();

@@ -150,7 +150,13 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
         // The line first: a renewed certificate the audit log does not show is never handed out (fail closed).
         ca.Audit.WriteOrRefuse("cert_renewed", ("hostname", member.Hostname), ("kind", kind), ("serial", serial),
             ("old_fingerprint", member.CertFingerprint), ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
-        ca.Roster.Update(r => r! with { Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)] });
+        // The head is signed at renewals as at joins, so lines cut after a renewal show in log --verify and to members.
+        var head = vault.SecretsIfUnlocked is { } secrets ? ca.Audit.SignHead(secrets.CaKey, now) : null;
+        ca.Roster.Update(r => r! with
+        {
+            Members = [.. r.Members.Select(m => m.Hostname == member.Hostname ? renewed : m)],
+            Metadata = head is null ? r.Metadata : r.Metadata with { AuditHead = head },
+        });
         LogRenewed(ca.Logger, member.Hostname, serial, renewed.CertExpires);
         ca.Publish("cert_renewed", new CertRenewedEvent(member.Hostname, serial, renewed.CertFingerprint, renewed.CertExpires));
         return renewed;
