@@ -10,6 +10,7 @@ packages=(
   oathtool nginx libnss3-tools chromium curl openssl nftables iproute2 dbus
   util-linux procps ca-certificates tmux zbar-tools tcpdump
   wrk libnginx-mod-stream testssl.sh
+  systemd
   # Native AOT: ILCompiler links with clang or else gcc (objcopy from binutils strips the symbols into koi.dbg);
   # zlib and brotli come as static libraries in the runtime pack, so no -dev package is needed for them.
   gcc libc6-dev binutils
