@@ -88,7 +88,7 @@ def one_round(work, members, count, dll=DLL):
     t = time.monotonic()
     ca(batch, timed)
     batched = count / (time.monotonic() - t)
-    return koi["admit_per_sec"], koi["join_per_sec"], per_process, batched, koi["admit_roster_bytes"], koi["renew_per_sec"], koi["renew_concurrent_per_sec"]
+    return koi["admit_per_sec"], koi["join_per_sec"], per_process, batched, koi["admit_roster_bytes"], koi["renew_per_sec"], koi["renew_concurrent_per_sec"], koi.get("admit_cpu_ms", 0), koi.get("renew_cpu_ms", 0), koi.get("renew_concurrent_cpu_ms", 0)
 
 def main():
     p = argparse.ArgumentParser()
@@ -120,6 +120,9 @@ def main():
     print(f"{'koi full join (TOTP + used step) ':44}{join:10.0f}")
     print(f"{'koi renew vs openssl ca, process per CSR':44}{renew:10.0f}{single:10.0f}{renew / single:12.2f}x")
     print(f"{'koi renew, 16 in flight (group commit)':44}{renew16:10.0f}{single:10.0f}{renew16 / single:12.2f}x")
+    cpu = [statistics.median(r[i] for r in rounds) for i in (7, 8, 9)]
+    print(f"CPU ms per operation (koi process, median; ceiling on one free core = 1000 / ms): admit {cpu[0]:.2f}, renew {cpu[1]:.2f}, "
+          f"renew 16 in flight {cpu[2]:.2f}")
     print("runs (admit, join, renew, renew 16 in flight, openssl per CSR, openssl batch): " +
           "; ".join(f"{r[0]:.0f}, {r[1]:.0f}, {r[5]:.0f}, {r[6]:.0f}, {r[2]:.0f}, {r[3]:.0f}" for r in rounds))
 

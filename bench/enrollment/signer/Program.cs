@@ -80,10 +80,13 @@ Console.WriteLine(JsonSerializer.Serialize(new
     renew_per_sec = renew.Rate,
     renew_roster_bytes = renew.RosterBytes,
     renew_concurrent_per_sec = renewConcurrent.Rate,
+    admit_cpu_ms = admit.CpuMs,
+    renew_cpu_ms = renew.CpuMs,
+    renew_concurrent_cpu_ms = renewConcurrent.CpuMs,
 }));
 
 // One CA in its own directory, filled to `members` through the same path (untimed), then `count` more timed.
-async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<CertmeshAuthority, SteppingClock, byte[], int, string, IPAddress, Task> step, int? expected = null, int inFlight = 1)
+async Task<(double Rate, long RosterBytes, double CpuMs)> MeasureAsync(string name, Func<CertmeshAuthority, SteppingClock, byte[], int, string, IPAddress, Task> step, int? expected = null, int inFlight = 1)
 {
     var clock = new SteppingClock();
     var status = new StatusRegistry(clock);
@@ -111,17 +114,20 @@ async Task<(double Rate, long RosterBytes)> MeasureAsync(string name, Func<Certm
         await ca.AdmitAsync(candidate, $"stone-{i:D4}", Source(i), CancellationToken.None);
     }
 
+    // CPU time per operation (this process, all threads) moves far less with the machine's load than the rate does.
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var watch = Stopwatch.StartNew();
     await Parallel.ForEachAsync(Enumerable.Range(members, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight },
         async (i, _) => await step(ca, clock, secret, i, $"stone-{i:D4}", Source(i)));
 
     watch.Stop();
+    var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / count;
     if (ca.Roster.Current!.Members.Count != (expected ?? members + count))
     {
         throw new InvalidOperationException($"{name}: roster has {ca.Roster.Current.Members.Count} members");
     }
 
-    return (count / watch.Elapsed.TotalSeconds, new FileInfo(ca.Roster.Path).Length);
+    return (count / watch.Elapsed.TotalSeconds, new FileInfo(ca.Roster.Path).Length, cpuMs);
 }
 
 static IPAddress Source(int i) => new([10, 77, (byte)(1 + (i / 250)), (byte)(1 + (i % 250))]);
