@@ -11,7 +11,8 @@ koi's own design). All three present one ECDSA P-256 certificate made here with 
 
 wrk measures keep-alive throughput and latency (--latency: p50/p99) through each; wrk with "Connection: close"
 measures new TLS handshakes per second (every request is a new connection and a full handshake: wrk never resumes
-sessions). Each round runs every target once, in a rotated order, so a change of load during the run hits all of
+sessions); openssl s_time -reuse measures returning clients (one client, each connection resuming the first one's
+TLS session: a ticket in TLS 1.3, no certificate signature, no full key exchange). Each round runs every target once, in a rotated order, so a change of load during the run hits all of
 them alike; ratios are taken within a round and reported as median and range. Besides req/s, the CPU time each proxy
 spent per request (its processes' utime + stime, from /proc) is reported: it moves much less with the machine's load
 than req/s does. koi is warmed (JIT) with the same load first. Prints the load average of every round.
@@ -97,6 +98,16 @@ def measured(url, pids, seconds, connections, close=False, hosts=None):
     spent = cpu_seconds(pids) - before
     return rps, p50, p99, err, bad, 1e6 * spent / max(1.0, rps * seconds)
 
+def resumed(port, pids, seconds):
+    """openssl s_time -reuse (one client resuming one session): connections/s, CPU us per connection, share resumed."""
+    before = cpu_seconds(pids)
+    out = subprocess.run(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-www", "/index.html", "-time", str(seconds), "-reuse"],
+                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    spent = cpu_seconds(pids) - before
+    count = int(re.findall(r"(\d+) connections in [\d.]+ real seconds", out)[-1])
+    marks = out.split("starting", 1)[-1]
+    return count / seconds, 1e6 * spent / max(1, count), marks.count("r") / max(1, marks.count("r") + marks.count("*"))
+
 def wrk(url, seconds, connections, close=False, hosts=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
     if close: cmd[1:1] = ["-H", "Connection: close"]
@@ -181,7 +192,8 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
                 load = os.getloadavg()[0]
                 keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections, hosts=via(n)) for n in order}
                 fresh = {n: measured(url(n), targets[n][1], a.seconds, 8, close=True, hosts=via(n)) for n in order}
-                rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh))
+                back = {n: resumed(targets[n][0], targets[n][1], a.seconds) for n in order if n != "koi sni50"}
+                rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
             token = json.load(open(f"{data}/daemon.json"))["token"]  # every management route needs it
             status = urllib.request.Request(f"http://127.0.0.1:{api_port}/v1/proxy/status", headers={"x-koi-token": token})
             with urllib.request.urlopen(status, timeout=5) as r:
@@ -193,7 +205,7 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
     print(f"nproc {os.cpu_count()}; wrk -t2, {a.seconds} s per run, {a.rounds} rounds (targets in rotated order); "
           f"keep-alive with {a.connections} connections, new connections with 8"
           + ("; koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" if a.inline_completions else ""))
-    for i, (load, mean_load, keep, fresh) in enumerate(rounds, 1):
+    for i, (load, mean_load, keep, fresh, back) in enumerate(rounds, 1):
         print(f"\nround {i}: load average {load:.2f} at the start, {mean_load:.2f} mean of start and end")
         print(f"{'':14}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}  errors")
         for name in keep:
@@ -201,18 +213,24 @@ stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0
             hps, _, hp99, herr, hbad, hcpu = fresh[name]
             print(f"{name:14}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}  "
                   f"keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
+        for name, (cps, cpu, share) in back.items():
+            print(f"{name:14}resumed (openssl s_time -reuse, 1 client): {cps:6.0f} connections/s, {cpu:4.0f} us CPU each, {share:.0%} resumed")
     print("\nkoi / nginx, median [range] over the rounds (req/s and handshakes/s: higher is better for koi; CPU per request: lower):")
     spread = lambda xs: f"{statistics.median(xs):.2f} [{min(xs):.2f}-{max(xs):.2f}]"
     for other in ("nginx http", "nginx stream"):
-        rps = [k["koi"][0] / k[other][0] for _, _, k, _ in rounds]
-        hps = [f["koi"][0] / f[other][0] for _, _, _, f in rounds]
-        cpu = [k["koi"][5] / k[other][5] for _, _, k, _ in rounds]
-        print(f"koi / {other:12}: req/s {spread(rps)} (target >= 1.0), handshakes/s {spread(hps)}, CPU per keep-alive request {spread(cpu)}")
+        rps = [k["koi"][0] / k[other][0] for _, _, k, _, _ in rounds]
+        hps = [f["koi"][0] / f[other][0] for _, _, _, f, _ in rounds]
+        cpu = [k["koi"][5] / k[other][5] for _, _, k, _, _ in rounds]
+        hcpu = [f["koi"][5] / f[other][5] for _, _, _, f, _ in rounds]
+        res = [b["koi"][0] / b[other][0] for _, _, _, _, b in rounds]
+        rcpu = [b["koi"][1] / b[other][1] for _, _, _, _, b in rounds]
+        print(f"koi / {other:12}: req/s {spread(rps)} (target >= 1.2), handshakes/s {spread(hps)}, CPU per keep-alive request {spread(cpu)}, "
+              f"CPU per new handshake {spread(hcpu)}; resumed connections/s {spread(res)} (target >= 1.0), CPU per resumed connection {spread(rcpu)}")
     if a.sni:
-        rps = [k["koi sni50"][0] / k["koi"][0] for _, _, k, _ in rounds]
-        hps = [f["koi sni50"][0] / f["koi"][0] for _, _, _, f in rounds]
-        cpu = [k["koi sni50"][5] / k["koi"][5] for _, _, k, _ in rounds]
-        hcpu = [f["koi sni50"][5] / f["koi"][5] for _, _, _, f in rounds]
+        rps = [k["koi sni50"][0] / k["koi"][0] for _, _, k, _, _ in rounds]
+        hps = [f["koi sni50"][0] / f["koi"][0] for _, _, _, f, _ in rounds]
+        cpu = [k["koi sni50"][5] / k["koi"][5] for _, _, k, _, _ in rounds]
+        hcpu = [f["koi sni50"][5] / f["koi"][5] for _, _, _, f, _ in rounds]
         print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): req/s {spread(rps)}, "
               f"handshakes/s {spread(hps)} (target within 5 %: 0.95-1.05); CPU per keep-alive request {spread(cpu)}, "
               f"CPU per handshake {spread(hcpu)}")

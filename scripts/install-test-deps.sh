@@ -9,6 +9,7 @@ packages=(
   oathtool nginx libnss3-tools chromium curl openssl nftables iproute2 dbus
   util-linux procps ca-certificates tmux zbar-tools tcpdump
   wrk libnginx-mod-stream testssl.sh
+  systemd
 )
 
 missing=()

@@ -80,6 +80,9 @@ public sealed class CertmeshOptions
     /// <summary>The machine identity auto-unlock is sealed to; default <c>/etc/machine-id</c>.</summary>
     public Func<string?>? MachineId { get; init; }
 
+    /// <summary>The <c>systemd-creds</c> tool auto-unlock method <c>systemd-creds</c> runs; a test seam (default from PATH).</summary>
+    internal Func<string>? SystemdCredsTool { get; init; }
+
     /// <summary>Test seam: where trust is installed; default <see cref="TrustStoreLocator.Default(string)"/>.</summary>
     internal Func<IReadOnlyList<ITrustStore>>? TrustStores { get; init; }
 
@@ -87,6 +90,8 @@ public sealed class CertmeshOptions
         (Hostname?.Invoke() ?? Dns.GetHostName()).Split('.')[0].ToLowerInvariant();
 
     internal IReadOnlyList<IPAddress> ResolveAddresses() => Addresses?.Invoke() ?? LanAddresses.Discover();
+
+    internal Authority.SystemdCredsSeal ResolveSystemdCreds() => new(SystemdCredsTool?.Invoke() ?? "systemd-creds");
 
     internal string? ResolveMachineId() => MachineId is null ? Authority.AutoUnlock.DefaultMachineId() : MachineId();
 

@@ -18,6 +18,7 @@ namespace Koi.Health;
 [JsonSerializable(typeof(CheckRemovedView))]
 [JsonSerializable(typeof(HealthStatusView))]
 [JsonSerializable(typeof(Transition))]
+[JsonSerializable(typeof(BaselineEvent))]
 [JsonSerializable(typeof(IReadOnlyList<Transition>))]
 [JsonSerializable(typeof(List<Transition>))]
 [JsonSerializable(typeof(List<CheckDefinition>))]

@@ -33,6 +33,7 @@ internal sealed class CertmeshHarness : IAsyncDisposable
             Addresses = () => [IPAddress.Parse("10.77.0.11"), IPAddress.Parse("fd77::11")],
             TrustStores = () => TrustStores,
             MachineId = () => MachineId,
+            SystemdCredsTool = () => SystemdCredsTool,
             AnnouncePort = 5641,
             DefaultLifetimeDays = policy?.Lifetime,
             DefaultRenewAtDay = policy?.RenewAt,
@@ -44,6 +45,9 @@ internal sealed class CertmeshHarness : IAsyncDisposable
     public TempDirectory Directory { get; }
 
     public string? MachineId { get; set; } = "machine-a";
+
+    /// <summary>The systemd-creds binary auto-unlock runs (the real one from PATH unless a test points elsewhere).</summary>
+    public string SystemdCredsTool { get; set; } = "systemd-creds";
 
     public ManualTimeProvider Time { get; }
 

@@ -6,13 +6,28 @@ using Koi.Core.Storage;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>
-/// The explicit opt-in to unlock at boot without a person: the passphrase is sealed (AES-256-GCM) under a key derived
-/// from the machine identity. This protects against a copied disk or backup, not against root on this machine —
-/// which is why it is opt-in, warned about, and shown by <c>compliance</c>.
+/// The explicit opt-in to unlock at boot without a person. Method <c>machine-id</c>: the passphrase is sealed
+/// (AES-256-GCM) under a key derived from the machine identity, which sits on the same disk. Method
+/// <c>systemd-creds</c> (<see cref="SystemdCredsSeal"/>): sealed by systemd to the host key and the TPM2 when present.
+/// Neither protects against root on this machine — which is why it is opt-in, warned about, and shown by
+/// <c>compliance</c> (docs/certmesh.md#auto-unlock-opt-in).
 /// </summary>
 internal static class AutoUnlock
 {
+    public const string MachineIdMethod = "machine-id";
+    public const string SystemdCredsMethod = "systemd-creds";
+    public const string Off = "off";
+
     public const string Warning = "AUTO-UNLOCK is on: the CA passphrase is stored on this machine (sealed to its machine id). Anyone with root here can sign certificates for your network.";
+
+    public const string SystemdCredsWarning = "AUTO-UNLOCK is on (systemd-creds): the CA passphrase is stored on this machine, sealed by systemd-creds (to the TPM2 when present). Anyone with root here can sign certificates for your network.";
+
+    public static bool IsMethod(string? method) => method is MachineIdMethod or SystemdCredsMethod or Off;
+
+    /// <summary>The method in use: <c>off</c>, or how the passphrase is kept (a roster from before the choice: machine-id).</summary>
+    public static string MethodOf(Roster.RosterMetadata metadata) => !metadata.AutoUnlock ? Off : metadata.AutoUnlockMethod ?? MachineIdMethod;
+
+    public static string WarningFor(string method) => method == SystemdCredsMethod ? SystemdCredsWarning : Warning;
 
     public static string? DefaultMachineId()
     {

@@ -171,6 +171,7 @@ internal sealed partial class CaLifecycle(
                     Zone = ca.Options.Zone,
                     Policy = policy,
                     AutoUnlock = plan.AutoUnlock,
+                    AutoUnlockMethod = plan.AutoUnlock ? AutoUnlock.MachineIdMethod : null,
                 },
                 Members = [primary],
             };
@@ -248,7 +249,7 @@ internal sealed partial class CaLifecycle(
     /// <summary>Files a crashed create or restore may have left without a roster.</summary>
     internal void ClearLeftovers()
     {
-        foreach (var file in new[] { ca.Files.CaKey, ca.Files.CaCert, ca.Files.TotpSecret, ca.Files.AuditKey, ca.Files.AuditLog, ca.Files.TrustRecord, ca.Files.AutoUnlock })
+        foreach (var file in new[] { ca.Files.CaKey, ca.Files.CaCert, ca.Files.TotpSecret, ca.Files.AuditKey, ca.Files.AuditLog, ca.Files.TrustRecord, ca.Files.AutoUnlock, ca.Files.AutoUnlockCredential })
         {
             if (File.Exists(file))
             {

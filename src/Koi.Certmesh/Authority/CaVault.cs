@@ -80,16 +80,18 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
     /// <summary>The secrets when unlocked, without auditing anything (background work that simply waits).</summary>
     public UnlockedSecrets? SecretsIfUnlocked => _unlocked;
 
-    /// <summary>Runs under the gate at load. A copied disk (other machine id) stays locked, loudly.</summary>
+    /// <summary>Runs under the gate at load. A copied disk (other machine id, no TPM or host key) stays locked, loudly.</summary>
     public async Task TryAutoUnlockAsync(RosterDocument roster, CancellationToken cancellationToken)
     {
-        var machineId = ca.Options.ResolveMachineId();
-        var passphrase = machineId is not null && File.Exists(ca.Files.AutoUnlock) ? AutoUnlock.Open(ca.Files.AutoUnlock, machineId) : null;
+        var method = AutoUnlock.MethodOf(roster.Metadata);
+        var (passphrase, failure, auditReason) = method == AutoUnlock.SystemdCredsMethod
+            ? await OpenCredentialAsync(cancellationToken)
+            : OpenMachineIdSeal();
         if (passphrase is null)
         {
-            ca.Audit.Write("auto_unlock_refused", ("reason", "machine_identity_changed"));
-            LogAutoUnlockRefused(ca.Logger, "the machine identity changed (copied disk?) or the sealed passphrase is missing; unlock by hand");
-            ca.Health.Running("locked: auto-unlock refused (machine identity changed); koi certmesh unlock");
+            ca.Audit.Write("auto_unlock_refused", ("method", method), ("reason", auditReason));
+            LogAutoUnlockRefused(ca.Logger, $"{failure}; unlock by hand");
+            ca.Health.Running($"locked: auto-unlock ({method}) refused: {failure}; koi certmesh unlock");
             return;
         }
 
@@ -99,15 +101,28 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
         }
         catch (CryptographicException)
         {
-            ca.Audit.Write("auto_unlock_refused", ("reason", "stored_passphrase_wrong"));
-            ca.Health.Running("locked: auto-unlock failed; koi certmesh unlock");
+            ca.Audit.Write("auto_unlock_refused", ("method", method), ("reason", "stored_passphrase_wrong"));
+            ca.Health.Running($"locked: auto-unlock ({method}) failed: the stored passphrase does not open the CA key; koi certmesh unlock");
             return;
         }
 
-        ca.Audit.Write("ca_unlocked", ("by", "auto_unlock"));
-        LogAutoUnlockWarning(ca.Logger, AutoUnlock.Warning);
-        ca.Health.Running("unlocked (auto-unlock)");
+        ca.Audit.Write("ca_unlocked", ("by", "auto_unlock"), ("method", method));
+        LogAutoUnlockWarning(ca.Logger, AutoUnlock.WarningFor(method));
+        ca.Health.Running($"unlocked (auto-unlock: {method})");
         await announcer.AnnounceAsync(ca.Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
+    }
+
+    private (string? Passphrase, string? Failure, string AuditReason) OpenMachineIdSeal()
+    {
+        var machineId = ca.Options.ResolveMachineId();
+        var passphrase = machineId is not null && File.Exists(ca.Files.AutoUnlock) ? AutoUnlock.Open(ca.Files.AutoUnlock, machineId) : null;
+        return (passphrase, "the machine identity changed (copied disk?) or the sealed passphrase is missing", "machine_identity_changed");
+    }
+
+    private async Task<(string? Passphrase, string? Failure, string AuditReason)> OpenCredentialAsync(CancellationToken cancellationToken)
+    {
+        var (passphrase, failure) = await ca.Options.ResolveSystemdCreds().DecryptAsync(ca.Files.AutoUnlockCredential, cancellationToken);
+        return (passphrase, failure, File.Exists(ca.Files.AutoUnlockCredential) ? "credential_undecryptable" : "credential_missing");
     }
 
     public Task<UnlockResult> UnlockAsync(string passphrase, CancellationToken cancellationToken) => ca.SerializedAsync(async () =>
@@ -118,16 +133,94 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
             return new UnlockResult(false, roster.Metadata.CaFingerprint);
         }
 
+        await AdoptAsync(roster, await VerifyPassphraseAsync(passphrase, cancellationToken), cancellationToken);
+        return new UnlockResult(false, roster.Metadata.CaFingerprint);
+    }, cancellationToken);
+
+    /// <summary>
+    /// Chooses how (or whether) the CA unlocks itself at daemon start. The passphrase is checked even when the CA is
+    /// already unlocked — only someone who knows it may store it — and unlocks it when locked. A systemd-creds
+    /// credential is decrypted again right after sealing, by this process, so what the next start will do is proven now.
+    /// </summary>
+    public Task<AutoUnlockResult> SetAutoUnlockAsync(string method, string passphrase, CancellationToken cancellationToken) => ca.SerializedAsync(async () =>
+    {
+        var roster = ca.RequireInitialized();
+        if (!AutoUnlock.IsMethod(method))
+        {
+            throw new KoiException(KoiErrorCode.InvalidRequest, $"auto-unlock method must be {AutoUnlock.SystemdCredsMethod}, {AutoUnlock.MachineIdMethod} or {AutoUnlock.Off}");
+        }
+
+        var secrets = await VerifyPassphraseAsync(passphrase, cancellationToken);
+        var unlockedNow = _unlocked is null;
+        if (unlockedNow)
+        {
+            await AdoptAsync(roster, secrets, cancellationToken);
+        }
+        else
+        {
+            secrets.Dispose();
+        }
+
+        switch (method)
+        {
+            case AutoUnlock.SystemdCredsMethod:
+                await SealWithSystemdCredsAsync(passphrase, cancellationToken);
+                File.Delete(ca.Files.AutoUnlock);
+                break;
+            case AutoUnlock.MachineIdMethod:
+                var machineId = ca.Options.ResolveMachineId()
+                    ?? throw new KoiException(KoiErrorCode.InvalidRequest, "auto-unlock method machine-id needs a machine id (/etc/machine-id) and this machine has none");
+                AutoUnlock.Store(ca.Files.AutoUnlock, passphrase, machineId);
+                File.Delete(ca.Files.AutoUnlockCredential);
+                break;
+            default:
+                File.Delete(ca.Files.AutoUnlock);
+                File.Delete(ca.Files.AutoUnlockCredential);
+                break;
+        }
+
+        var enabled = method != AutoUnlock.Off;
+        ca.Roster.Update(r => r! with { Metadata = r.Metadata with { AutoUnlock = enabled, AutoUnlockMethod = enabled ? method : null } });
+        if (enabled)
+        {
+            ca.Audit.Write("auto_unlock_enabled", ("method", method), ("warning", "passphrase stored on this machine"));
+            LogAutoUnlockWarning(ca.Logger, AutoUnlock.WarningFor(method));
+        }
+        else
+        {
+            ca.Audit.Write("auto_unlock_disabled");
+        }
+
+        return new AutoUnlockResult(method, unlockedNow, roster.Metadata.CaFingerprint);
+    }, cancellationToken);
+
+    private async Task SealWithSystemdCredsAsync(string passphrase, CancellationToken cancellationToken)
+    {
+        var seal = ca.Options.ResolveSystemdCreds();
+        var credential = await seal.EncryptAsync(passphrase, cancellationToken);
+        AtomicFile.WriteAllText(ca.Files.AutoUnlockCredential, credential, AtomicFile.SecretMode);
+        var (back, failure) = await seal.DecryptAsync(ca.Files.AutoUnlockCredential, cancellationToken);
+        if (!string.Equals(back, passphrase, StringComparison.Ordinal))
+        {
+            File.Delete(ca.Files.AutoUnlockCredential);
+            throw new KoiException(KoiErrorCode.Unavailable, $"the sealed credential did not decrypt back to the passphrase ({failure ?? "different content"}); the auto-unlock method is unchanged");
+        }
+    }
+
+    /// <summary>Opens the secrets with an operator's passphrase: rate limited, every failure audited.</summary>
+    private async Task<UnlockedSecrets> VerifyPassphraseAsync(string passphrase, CancellationToken cancellationToken)
+    {
         if (_unlockLimiter.RetryAfterSeconds() is { } wait)
         {
             ca.Audit.Write("unlock_refused", ("reason", "rate_limited"), ("retry_after_secs", wait.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             _unlockLimiter.ThrowIfLocked("unlock");
         }
 
-        UnlockedSecrets secrets;
         try
         {
-            secrets = await OpenSecretsAsync(passphrase, cancellationToken);
+            var secrets = await OpenSecretsAsync(passphrase, cancellationToken);
+            _unlockLimiter.Succeed();
+            return secrets;
         }
         catch (CryptographicException)
         {
@@ -136,15 +229,16 @@ internal sealed partial class CaVault(CaContext ca, CertmeshAnnouncer announcer)
             LogUnlockFailed(ca.Logger, lockedOut);
             throw new KoiException(KoiErrorCode.Unauthorized, "wrong passphrase; the CA stays locked");
         }
+    }
 
-        _unlockLimiter.Succeed();
+    private async Task AdoptAsync(RosterDocument roster, UnlockedSecrets secrets, CancellationToken cancellationToken)
+    {
         _unlocked = secrets;
         ca.Audit.Write("ca_unlocked");
         ca.Health.Running("unlocked");
         ca.Publish("ca_unlocked", new CaEvent(roster.Metadata.CaFingerprint));
         await announcer.AnnounceAsync(ca.Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
-        return new UnlockResult(false, roster.Metadata.CaFingerprint);
-    }, cancellationToken);
+    }
 
     public Task<UnlockResult> LockAsync(CancellationToken cancellationToken) => ca.SerializedAsync(async () =>
     {

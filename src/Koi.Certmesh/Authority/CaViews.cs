@@ -36,6 +36,8 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             Warnings(roster, stores))
         {
             CaCertExpires = vault.CaCert?.NotAfter.ToUniversalTime(),
+            AutoUnlock = AutoUnlock.MethodOf(meta),
+            LockState = ca.Health.Snapshot.Reason,
         };
     }
 
@@ -101,7 +103,7 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
 
         if (roster.Metadata.AutoUnlock)
         {
-            warnings.Add(AutoUnlock.Warning);
+            warnings.Add(AutoUnlock.WarningFor(AutoUnlock.MethodOf(roster.Metadata)));
         }
 
         var (limits, pending) = ledger.Current();

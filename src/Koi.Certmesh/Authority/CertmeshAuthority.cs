@@ -173,6 +173,18 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public Task<UnlockResult> LockAsync(CancellationToken cancellationToken) => Vault.LockAsync(cancellationToken);
 
+    /// <summary>Sets the auto-unlock method (unlocking if locked), then signs what waited for the key, as unlock does.</summary>
+    public async Task<AutoUnlockResult> SetAutoUnlockAsync(string method, string passphrase, CancellationToken cancellationToken)
+    {
+        var result = await Vault.SetAutoUnlockAsync(method, passphrase, cancellationToken);
+        await Context.Serialized(() =>
+        {
+            Bundles.PublishIfDue();
+            return true;
+        }, cancellationToken);
+        return result;
+    }
+
     public string CaPem() => Vault.CaPem();
 
     public Task<TotpResult> RotateTotpAsync(string? entropy, CancellationToken cancellationToken) => Vault.RotateTotpAsync(entropy, cancellationToken);

@@ -15,6 +15,9 @@ internal sealed class CertmeshFiles(string certmeshDir, string certsDir)
 
     public string AutoUnlock => Path.Combine(CaDir, "auto-unlock.enc");
 
+    /// <summary>The passphrase as systemd-creds sealed it (auto-unlock method <c>systemd-creds</c>).</summary>
+    public string AutoUnlockCredential => Path.Combine(CaDir, "auto-unlock.cred");
+
     public string AuditKey => Path.Combine(CaDir, "audit-key.pem");
 
     public string Roster => Path.Combine(Dir, "roster.json");

@@ -36,6 +36,12 @@ internal sealed record CertmeshStatus(
     /// <summary>When the CA certificate itself expires (shown and warned about).</summary>
     public DateTime? CaCertExpires { get; init; }
 
+    /// <summary>How the CA unlocks at daemon start: <c>off</c>, <c>machine-id</c> or <c>systemd-creds</c>.</summary>
+    public string? AutoUnlock { get; init; }
+
+    /// <summary>Why the CA is locked (or how it was unlocked): the certmesh component's own words.</summary>
+    public string? LockState { get; init; }
+
     /// <summary>On a member: the trust bundle it holds and whether it names this machine as revoked.</summary>
     public Revocation.BundleStanding? MemberBundle { get; init; }
 
@@ -80,3 +86,6 @@ internal sealed record LogView(IReadOnlyList<LogEntry> Entries, AuditVerificatio
 internal sealed record LogEntry(DateTimeOffset At, string Event, long Seq, IReadOnlyDictionary<string, string> Fields, string Line);
 
 internal sealed record UnlockResult(bool Locked, string CaFingerprint);
+
+/// <summary>The auto-unlock method now in use, and whether the passphrase also unlocked the CA just now.</summary>
+internal sealed record AutoUnlockResult(string Method, bool UnlockedNow, string CaFingerprint);

@@ -40,7 +40,7 @@ internal sealed class ComplianceReport(CaContext ca, CaVault vault, CaTrust trus
             var lastEvent = events.Count > 0 ? events[^1] : null;
             items.Add(new("Created", $"{meta.Created.UtcDateTime:yyyy-MM-dd} by {meta.Operator}"));
             items.Add(new("Profile", CreatePlan.ProfileFlag(meta.TrustProfile)));
-            items.Add(new("CA protection", meta.AutoUnlock ? "passphrase, AUTO-UNLOCK ENABLED" : "passphrase (encrypted PKCS#8, PBKDF2 600k), locked at boot"));
+            items.Add(new("CA protection", meta.AutoUnlock ? $"passphrase, AUTO-UNLOCK ENABLED ({AutoUnlock.MethodOf(meta)})" : "passphrase (encrypted PKCS#8, PBKDF2 600k), locked at boot"));
             items.Add(new("CA state", vault.Locked ? "locked" : "unlocked"));
             items.Add(new("TOTP secret", $"last rotated {meta.TotpRotatedAt.UtcDateTime:yyyy-MM-dd}" + (now - meta.TotpRotatedAt > CaViews.RotationReminder ? " (older than 6 months: koi certmesh rotate-totp)" : string.Empty)));
             items.Add(new("Enrollment", meta.EnrollmentState == EnrollmentState.Open

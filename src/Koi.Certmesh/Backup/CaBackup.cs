@@ -155,7 +155,7 @@ internal sealed partial class CaBackup(
 
         var roster = old with
         {
-            Metadata = old.Metadata with { AutoUnlock = false },
+            Metadata = old.Metadata with { AutoUnlock = false, AutoUnlockMethod = null },
             Members = [primary, .. old.Members.Where(m => m.Role != MemberRole.Primary && m.Hostname != hostname)],
         };
         ca.Roster.Replace(roster);

@@ -60,6 +60,9 @@ internal sealed record RosterMetadata
 
     public bool AutoUnlock { get; init; }
 
+    /// <summary>How auto-unlock keeps the passphrase (<c>machine-id</c> or <c>systemd-creds</c>); null from before the choice = machine-id.</summary>
+    public string? AutoUnlockMethod { get; init; }
+
     public CertPolicy Policy { get; init; } = new();
 }
 

@@ -48,7 +48,7 @@ internal sealed class StandbyTakeover(CertmeshAuthority authority, StandbyNode n
                 ca.Audit.Open();
                 var roster = synced with
                 {
-                    Metadata = synced.Metadata with { AutoUnlock = false },
+                    Metadata = synced.Metadata with { AutoUnlock = false, AutoUnlockMethod = null },
                     Members = [.. synced.Members.Select(m =>
                         MemberStanding.SameHost(m.Hostname, hostname) ? m with { Role = MemberRole.Primary, CertPath = ca.Files.CertPath(m.Hostname) }
                         : m.Role == MemberRole.Primary ? m with { Role = MemberRole.Standby }

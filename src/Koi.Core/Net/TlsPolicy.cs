@@ -46,4 +46,25 @@ public static class TlsPolicy
 
         return options;
     }
+
+    /// <summary>
+    /// Sets <see cref="Protocols"/> only and leaves the suites to .NET's default list (ECDHE, AES-GCM first, with
+    /// server preference), for a server that refuses clients without an AEAD suite itself — before the handshake, by
+    /// what their ClientHello offers — and checks <see cref="IsAead"/> after it. The reason: on Linux a
+    /// <see cref="CipherSuitesPolicy"/> makes .NET build a new OpenSSL context for every handshake, which costs a
+    /// few hundred microseconds of CPU each and turns session resumption off (docs/performance.md, "Proxy").
+    /// </summary>
+    public static SslServerAuthenticationOptions ApplyProtocols(SslServerAuthenticationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.EnabledSslProtocols = Protocols;
+        return options;
+    }
+
+    /// <summary>True when <paramref name="suite"/> is one of <see cref="AeadSuites"/>.</summary>
+    public static bool IsAead(TlsCipherSuite suite) => suite is
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256
+        or TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        or TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 or TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        or TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
 }

@@ -16,6 +16,7 @@ internal sealed partial class HealthMonitor
     public void ApplyPresence(IReadOnlyList<MachineSighting> sightings, IReadOnlyCollection<string> members, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
         lock (_gate)
         {
@@ -64,6 +65,10 @@ internal sealed partial class HealthMonitor
                     Record(transition);
                     transitions.Add(transition);
                 }
+                else if (up is { } first)
+                {
+                    baselines.Add(new BaselineEvent(now, machine.Name, SubjectKind.Machine, Word(first), first));
+                }
             }
 
             changed |= Forget();
@@ -76,6 +81,11 @@ internal sealed partial class HealthMonitor
         foreach (var transition in transitions)
         {
             _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            _bus.Publish(CapabilityNames.Health, BaselineEventName, baseline);
         }
     }
 

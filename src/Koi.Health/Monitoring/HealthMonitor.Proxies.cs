@@ -21,6 +21,7 @@ internal sealed partial class HealthMonitor
     public void ApplyProxies(IReadOnlyList<ProxyEntryFacts> entries, DateTimeOffset now)
     {
         var transitions = new List<Transition>();
+        var baselines = new List<BaselineEvent>();
         var changed = false;
         lock (_gate)
         {
@@ -57,6 +58,10 @@ internal sealed partial class HealthMonitor
                     Record(transition);
                     transitions.Add(transition);
                 }
+                else
+                {
+                    baselines.Add(new BaselineEvent(now, proxy.Name, SubjectKind.Proxy, Word(isUp), isUp));
+                }
             }
 
             if (now - _startedAt >= ProxyStartGrace)
@@ -77,6 +82,11 @@ internal sealed partial class HealthMonitor
         foreach (var transition in transitions)
         {
             _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+        }
+
+        foreach (var baseline in baselines)
+        {
+            _bus.Publish(CapabilityNames.Health, BaselineEventName, baseline);
         }
     }
 

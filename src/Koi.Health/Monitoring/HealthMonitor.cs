@@ -17,6 +17,7 @@ namespace Koi.Health.Monitoring;
 internal sealed partial class HealthMonitor
 {
     public const string TransitionEvent = "transition";
+    public const string BaselineEventName = "baseline";
     public const string CheckAddedEvent = "check_added";
     public const string CheckRemovedEvent = "check_removed";
 
@@ -168,6 +169,7 @@ internal sealed partial class HealthMonitor
     public void ApplyProbe(CheckDefinition check, ProbeResult result, DateTimeOffset checkedAt, TimeSpan latency)
     {
         Transition? transition = null;
+        BaselineEvent? baseline = null;
         lock (_gate)
         {
             if (!_services.TryGetValue(check.Name, out var state) || !ReferenceEquals(state.Definition, check))
@@ -193,6 +195,10 @@ internal sealed partial class HealthMonitor
                 transition = new Transition(checkedAt, check.Name, SubjectKind.Service, beforeLabel ?? "?", result.Label, result.Up, ServiceReason(check, result));
                 Record(transition);
             }
+            else
+            {
+                baseline = new BaselineEvent(checkedAt, check.Name, SubjectKind.Service, result.Label, result.Up);
+            }
 
             // The first result is a baseline, not a change; it is remembered so a restart compares against it.
             SaveQuietly();
@@ -201,6 +207,11 @@ internal sealed partial class HealthMonitor
         if (transition is not null)
         {
             _bus.Publish(CapabilityNames.Health, TransitionEvent, transition);
+        }
+
+        if (baseline is not null)
+        {
+            _bus.Publish(CapabilityNames.Health, BaselineEventName, baseline);
         }
     }
 

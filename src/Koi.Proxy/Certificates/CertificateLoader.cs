@@ -11,6 +11,8 @@ namespace Koi.Proxy.Certificates;
 /// </summary>
 internal static class CertificateLoader
 {
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1"; // id-ecPublicKey, RFC 5480 §2.1.1
+
     public static LoadedCertificate Load(string directory, DateTimeOffset now)
     {
         var stamp = FileStamp.Read(directory)
@@ -77,6 +79,7 @@ internal static class CertificateLoader
             leaf.NotAfter.ToUniversalTime(),
             Names(leaf),
             now,
+            leaf.GetKeyAlgorithm() == EcPublicKeyOid,
             stamp);
     }
 

@@ -3,6 +3,7 @@ using System.Net.Security;
 namespace Koi.Proxy.Certificates;
 
 /// <summary>A certificate and key ready for handshakes, with what status shows of it (never the key).</summary>
+/// <param name="EcdsaKey">An ECDSA key (else RSA): which TLS 1.2 suites a client must offer to be served.</param>
 /// <param name="Stamp">Modification times and sizes of the files it came from, to notice a change with two stats.</param>
 internal sealed record LoadedCertificate(
     SslStreamCertificateContext Context,
@@ -12,6 +13,7 @@ internal sealed record LoadedCertificate(
     DateTimeOffset NotAfter,
     IReadOnlyList<string> Names,
     DateTimeOffset LoadedAt,
+    bool EcdsaKey,
     FileStamp Stamp);
 
 /// <summary>What two stats say about fullchain.pem and key.pem; a swap of the directory changes it.</summary>

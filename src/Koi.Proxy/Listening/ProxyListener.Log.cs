@@ -19,15 +19,9 @@ internal sealed partial class ProxyListener
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "proxy {Name}: backend {Backend} is allowed off this machine (--backend-remote): the hop from the proxy to it is NOT encrypted")]
     private static partial void LogRemoteBackend(ILogger logger, string name, string backend);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "proxy {Name}: TLS handshake failed: {Error}")]
-    private static partial void LogHandshakeFailed(ILogger logger, string name, string error);
-
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "proxy {Name}: connection failed unexpectedly")]
     private static partial void LogConnectionFailed(ILogger logger, string name, Exception exception);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "proxy {Name}: backend check failed unexpectedly")]
     private static partial void LogBackendCheckFailed(ILogger logger, string name, Exception exception);
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "proxy {Name}: client {Subject} (serial {Serial}) refused at the handshake: {Reason}")]
-    private static partial void LogClientRefused(ILogger logger, string name, string subject, string serial, string reason);
 }

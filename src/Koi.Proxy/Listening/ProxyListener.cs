@@ -1,17 +1,14 @@
-using System.ComponentModel;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Koi.Core.Capabilities;
 using Koi.Core.Events;
-using Koi.Core.Net;
 using Koi.Core.Trust;
 using Koi.Proxy.Api;
 using Koi.Proxy.Backends;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Entries;
 using Koi.Proxy.Pumping;
+using Koi.Proxy.Routing;
 using Koi.Proxy.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -26,10 +23,6 @@ namespace Koi.Proxy.Listening;
 /// </summary>
 internal sealed partial class ProxyListener : IAsyncDisposable
 {
-    // Nothing is parsed, so the ALPN answer decides the protocol on the wire: h2 only where the backend speaks h2c.
-    private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
-    private static readonly List<SslApplicationProtocol> Http2Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
-
     private readonly ProxyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -46,8 +39,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private (ListenerState State, string? Detail) _port = (ListenerState.Starting, null);
     private (string Text, DateTimeOffset At)? _lastError;
     private int _checkingBackend;
-    private readonly IMeshClientTrust _meshTrust;
-    private readonly RemoteCertificateValidationCallback _admitMeshClient;
+    private readonly ClientHandshake _handshake;
 
     /// <param name="servedNames">The names that pick this entry on a shared port (<see cref="Routing.ServedNames"/>).</param>
     public ProxyListener(
@@ -63,8 +55,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         Action changed,
         IMeshClientTrust? meshTrust = null)
     {
-        _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
-        _admitMeshClient = AdmitMeshClient;
         Entry = entry;
         ServedNames = servedNames;
         Certificates = certificates;
@@ -78,6 +68,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _status = new ListenerStatus(ListenerState.Starting, null, time.GetUtcNow());
         Backend = new BackendHealth(time);
         _tracker = new ConnectionTracker(options.IdleTimeout, Counters, time);
+        _handshake = new ClientHandshake(entry, certificates, Counters, options, time, logger, meshTrust ?? new EmptyMeshClientTrust(), _stopping.Token);
         _admission = new ConnectionAdmission(options.MaxConnectionsPerEntry, options.MaxConnectionsPerSource, options.MaxPendingHandshakes);
         _backendCheck = time.CreateTimer(_ => _ = CheckBackendAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         certificates.Loaded += OnCertificateLoaded;
@@ -194,7 +185,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Counters.Opened();
-        _ = ServeAttachedAsync(client, ticket, new LoopStream(client, hello, length, _options.BufferPool));
+        _ = ServeAttachedAsync(client, ticket, hello, length);
     }
 
     private void Reevaluate()
@@ -262,11 +253,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             return;
         }
 
-        await ServeAttachedAsync(client, ticket, null);
+        await ServeAttachedAsync(client, ticket, null, 0);
     }
 
-    /// <param name="prefixed">The stream of a routed client, whose first bytes were read already; null: wait for them.</param>
-    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, LoopStream? prefixed)
+    /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
+    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
     {
         var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
@@ -274,14 +265,14 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         SslStream? tls = null;
         try
         {
-            if (!ticket.Bind(connection) || (prefixed is null && !await FirstByteAsync(client)))
+            if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client)))
             {
-                prefixed?.Dispose();
                 return;
             }
 
-            tls = new SslStream(prefixed ?? new LoopStream(client), leaveInnerStreamOpen: false);
-            if (!await HandshakeAsync(tls))
+            (var taken, hello) = (hello, null);
+            tls = await _handshake.OpenTlsAsync(client, taken, helloLength);
+            if (tls is null)
             {
                 return;
             }
@@ -319,6 +310,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
         finally
         {
+            if (hello is not null)
+            {
+                _options.BufferPool.Return(hello);
+            }
+
             tls?.Dispose();
             connection.Abort();
             _tracker.Remove(connection);
@@ -345,69 +341,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             Counters.HandshakeFailed();
             return false;
         }
-    }
-
-    private async Task<bool> HandshakeAsync(SslStream tls)
-    {
-        var certificate = Certificates.Current;
-        if (certificate is null)
-        {
-            Counters.HandshakeFailed();
-            return false;
-        }
-
-        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
-        try
-        {
-            var options = TlsPolicy.Apply(new SslServerAuthenticationOptions
-            {
-                ServerCertificateContext = certificate.Context,
-                ApplicationProtocols = Entry.Http2 ? Http2Protocols : Http11Protocols,
-                ClientCertificateRequired = false,
-                AllowRenegotiation = false,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            });
-            if (Entry.Clients == ProxyClients.Mesh)
-            {
-                // The chain to the mesh root is built by the TLS stack under the bundle's policy (no downloads, no
-                // revocation fetch); the callback adds the revoked-serial lookup. A refusal fails the handshake, so
-                // a revoked machine never reaches the backend.
-                options.ClientCertificateRequired = true;
-                options.CertificateChainPolicy = _meshTrust.Current.ChainPolicy;
-                options.RemoteCertificateValidationCallback = _admitMeshClient;
-            }
-
-            await tls.AuthenticateAsServerAsync(options, linked.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException or Win32Exception)
-        {
-            // Scanners, plain-HTTP clients, clients that distrust the CA: counted, logged at debug only.
-            Counters.HandshakeFailed();
-            LogHandshakeFailed(_logger, Entry.Name, ex.Message);
-            return false;
-        }
-    }
-
-    private bool AdmitMeshClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (_meshTrust.Current.Refusal(certificate, errors) is not { } refusal)
-        {
-            return true;
-        }
-
-        Counters.ClientRefused();
-        if (certificate is null)
-        {
-            LogHandshakeFailed(_logger, Entry.Name, refusal);
-        }
-        else
-        {
-            LogClientRefused(_logger, Entry.Name, certificate.Subject, certificate.GetSerialNumberString(), refusal);
-        }
-
-        return false;
     }
 
     // Backend down: tell the client at once (close_notify, then FIN) rather than leaving it waiting.

@@ -16,6 +16,22 @@ internal enum ClientHelloResult
     NotTls,
 }
 
+/// <summary>What a ClientHello offers that decides whether an AEAD suite can be negotiated (<see cref="ClientHello.Offers"/>).</summary>
+[Flags]
+internal enum HelloOffers
+{
+    None = 0,
+
+    /// <summary>TLS 1.3 in supported_versions (RFC 8446 §4.2.1): every TLS 1.3 suite is AEAD.</summary>
+    Tls13 = 1,
+
+    /// <summary>A TLS 1.2 ECDHE-ECDSA suite with AES-GCM (RFC 5289).</summary>
+    EcdsaAesGcm = 2,
+
+    /// <summary>A TLS 1.2 ECDHE-RSA suite with AES-GCM (RFC 5289).</summary>
+    RsaAesGcm = 4,
+}
+
 /// <summary>
 /// Finds the server name (SNI, RFC 6066 §3) in a TLS ClientHello (RFC 8446 §4.1.2) without copying or allocating, so
 /// a port shared by several entries can pick the entry before the handshake starts. Only a ClientHello that fits in
@@ -28,6 +44,8 @@ internal static class ClientHello
     private const byte ClientHelloType = 1;
     private const ushort ServerNameExtension = 0;
     private const byte HostNameType = 0;
+    private const ushort SupportedVersionsExtension = 43;
+    private const int Tls13Version = 0x0304;
 
     /// <summary>The largest record a client may send (RFC 8446 §5.1: 2^14 bytes of fragment) plus its header.</summary>
     public const int MaxRecord = 5 + (1 << 14);
@@ -109,6 +127,86 @@ internal static class ClientHello
         }
 
         return ClientHelloResult.NoServerName;
+    }
+
+    /// <summary>
+    /// What the complete ClientHello in <paramref name="data"/> offers of TLS 1.3 and of the TLS 1.2 AES-GCM suites;
+    /// <see cref="HelloOffers.None"/> for anything that is not one (<see cref="Read"/> tells which).
+    /// </summary>
+    public static HelloOffers Offers(ReadOnlySpan<byte> data)
+    {
+        if (Read(data, out _, out _) is ClientHelloResult.NeedMore or ClientHelloResult.NotTls)
+        {
+            return HelloOffers.None;
+        }
+
+        // Read checked every length below.
+        var recordLength = (data[3] << 8) | data[4];
+        var record = data.Slice(5, recordLength);
+        var body = record.Slice(4, (record[1] << 16) | (record[2] << 8) | record[3]);
+        var offset = 2 + 32;
+        Skip8(body, ref offset);
+        Read16(body, ref offset, out var suitesLength);
+        var offers = HelloOffers.None;
+        var suites = body.Slice(offset, suitesLength);
+        for (var i = 0; i + 1 < suites.Length; i += 2)
+        {
+            offers |= ((suites[i] << 8) | suites[i + 1]) switch
+            {
+                0xC02B or 0xC02C => HelloOffers.EcdsaAesGcm,
+                0xC02F or 0xC030 => HelloOffers.RsaAesGcm,
+                _ => HelloOffers.None,
+            };
+        }
+
+        offset += suitesLength;
+        Skip8(body, ref offset);
+        if (offset == body.Length || !Read16(body, ref offset, out var extensionsLength))
+        {
+            return offers;
+        }
+
+        var extensions = body.Slice(offset, extensionsLength);
+        var at = 0;
+        while (Read16(extensions, ref at, out var type) && Read16(extensions, ref at, out var length) && length <= extensions.Length - at)
+        {
+            if (type == SupportedVersionsExtension && length >= 1)
+            {
+                var versions = extensions.Slice(at + 1, Math.Min(extensions[at], length - 1));
+                for (var i = 0; i + 1 < versions.Length; i += 2)
+                {
+                    if (((versions[i] << 8) | versions[i + 1]) == Tls13Version)
+                    {
+                        offers |= HelloOffers.Tls13;
+                    }
+                }
+            }
+
+            at += length;
+        }
+
+        return offers;
+    }
+
+    /// <summary>
+    /// Reads from <paramref name="client"/> into <paramref name="buffer"/> (at least <see cref="MaxRecord"/> long) until
+    /// <see cref="Read"/> has enough to answer; the bytes read, or 0 when the client closed first.
+    /// </summary>
+    public static async ValueTask<int> ReceiveAsync(Transport.LoopSocket client, byte[] buffer, CancellationToken ct)
+    {
+        var length = 0;
+        while (Read(buffer.AsSpan(0, length), out _, out _) == ClientHelloResult.NeedMore)
+        {
+            var read = await client.ReceiveAsync(buffer.AsMemory(length, MaxRecord - length), ct);
+            if (read == 0)
+            {
+                return 0;
+            }
+
+            length += read;
+        }
+
+        return length;
     }
 
     private static ClientHelloResult ReadServerName(ReadOnlySpan<byte> extension, int extensionStart, out int nameStart, out int nameLength)

@@ -260,19 +260,13 @@ internal sealed partial class PortListener : IAsyncDisposable
             buffer = _options.BufferPool.Rent(ClientHello.MaxRecord);
             using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _time);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, _stopping.Token);
-            var length = 0;
-            ClientHelloResult result;
-            int nameStart, nameLength;
-            while ((result = ClientHello.Read(buffer.AsSpan(0, length), out nameStart, out nameLength)) == ClientHelloResult.NeedMore)
+            var length = await ClientHello.ReceiveAsync(client, buffer, timeout.Token);
+            if (length == 0)
             {
-                var read = await client.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, ClientHello.MaxRecord) - length), timeout.Token);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                length += read;
+                return;
             }
+
+            var result = ClientHello.Read(buffer.AsSpan(0, length), out var nameStart, out var nameLength);
 
             var entry = result == ClientHelloResult.ServerName ? routes.Find(buffer.AsSpan(nameStart, nameLength)) : null;
             if (entry is null)

@@ -173,7 +173,9 @@ internal sealed class LoopSocket : IDisposable
             return WaitReadableUnwatchedAsync(ct);
         }
 
-        if (_peerDone || _socket.Available > 0)
+        // Drained: the kernel had nothing at the last read, so whatever comes raises an edge and the wait is enough
+        // (no FIONREAD for every request and direction). Otherwise bytes may already be there, with no edge to come.
+        if (_peerDone || (!_drained && _socket.Available > 0))
         {
             _drained = false;
             return ValueTask.CompletedTask;

@@ -1,4 +1,5 @@
 using Koi.Health.Tests.Support;
+using Koi.Health.Transitions;
 
 namespace Koi.Health.Tests.Machines;
 
@@ -16,6 +17,23 @@ public sealed class MachinePresenceTests
         Assert.Equal(("stone-a", "up", h.Time.GetUtcNow()), (machine.Name, machine.State, machine.LastSeen));
         Assert.Equal(["10.77.0.11"], machine.Addresses);
         Assert.Empty(h.LogLines());
+    }
+
+    [Fact]
+    public async Task Sweep_FirstSeen_PublishesBaselineEventOfKindMachine()
+    {
+        await using var h = new HealthHarness();
+        using var subscription = h.Bus.Subscribe(null);
+        h.Directory.Set(FakeServiceDirectory.Koi("stone-a", h.Time.GetUtcNow()));
+
+        h.Watcher.Sweep();
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(5));
+        var published = await subscription.ReadAllAsync(cts.Token).FirstAsync(e => e.Capability == "health", cts.Token);
+        Assert.Equal("baseline", published.Kind);
+        var baseline = Assert.IsType<BaselineEvent>(published.Data);
+        Assert.Equal(("stone-a", SubjectKind.Machine, "up", true), (baseline.Subject, baseline.Kind, baseline.Label, baseline.Up));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Koi.Core.Status;
 using Koi.Health.Tests.Support;
+using Koi.Health.Transitions;
 
 namespace Koi.Health.Tests.Monitoring;
 
@@ -31,6 +32,25 @@ public sealed class CheckSchedulerTests
         Assert.InRange((starts[3] - starts[2]).TotalSeconds, 100, 100 + Slack);
         Assert.Equal(ComponentState.Running, h.ChecksHealth.Snapshot.State);
         Assert.Equal("1 check", h.ChecksHealth.Snapshot.Reason);
+    }
+
+    [Fact]
+    public async Task Start_ViewerReadUnknownBeforeFirstRun_FirstResultReachesItsEventStream()
+    {
+        await using var h = new HealthHarness(new HealthOptions { Jitter = 0 });
+        var check = h.AddHttp("a", interval: 100, timeout: 5);
+        // What a dashboard does: read the board (the check still unknown), then listen for what changes.
+        Assert.Equal("unknown", Assert.Single(h.Service.Status().Services).State);
+        using var subscription = h.Bus.Subscribe(null);
+
+        h.Scheduler.Start(check);
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(10));
+        var published = await subscription.ReadAllAsync(cts.Token).FirstAsync(e => e.Capability == "health", cts.Token);
+        var baseline = Assert.IsType<BaselineEvent>(published.Data);
+        Assert.Equal(("baseline", "a", true), (published.Kind, baseline.Subject, baseline.Up));
+        Assert.Equal("up", Assert.Single(h.Service.Status().Services).State);
     }
 
     [Fact]

@@ -128,10 +128,27 @@ public sealed class ProxyTransitionTests
         h.Proxies.Set(FakeProxyFacts.BackendDown("grafana", h.Time.GetUtcNow()));
         h.ProxyWatcher.Sweep();
 
+        Assert.Equal("baseline", (await FirstAsync(subscription)).Kind);
         var published = await FirstAsync(subscription);
         Assert.Equal("transition", published.Kind);
         var transition = Assert.IsType<Transition>(published.Data);
         Assert.Equal(("grafana", SubjectKind.Proxy, "up", "down", false), (transition.Subject, transition.Kind, transition.From, transition.To, transition.Up));
+    }
+
+    [Fact]
+    public async Task Sweep_FirstDecision_PublishesBaselineEventOfKindProxy()
+    {
+        await using var h = new HealthHarness();
+        using var subscription = h.Bus.Subscribe(null);
+        h.Proxies.Set(FakeProxyFacts.BindFailed("grafana", h.Time.GetUtcNow()));
+
+        h.ProxyWatcher.Sweep();
+
+        var published = await FirstAsync(subscription);
+        Assert.Equal("baseline", published.Kind);
+        var baseline = Assert.IsType<BaselineEvent>(published.Data);
+        Assert.Equal(("grafana", SubjectKind.Proxy, "down", false), (baseline.Subject, baseline.Kind, baseline.Label, baseline.Up));
+        Assert.Empty(h.LogLines());
     }
 
     [Fact]

@@ -26,6 +26,22 @@ public sealed class ServiceTransitionTests
     }
 
     [Fact]
+    public async Task ApplyProbe_FirstResult_PublishesBaselineEvent()
+    {
+        await using var h = new HealthHarness();
+        var check = h.AddHttp("grafana");
+        // Subscribed after the check was added, as a dashboard that read the board (state unknown) and then listens.
+        using var subscription = h.Bus.Subscribe(null);
+
+        h.Monitor.ApplyProbe(check, Bad, h.Time.GetUtcNow(), TimeSpan.Zero);
+
+        var published = Assert.Single(await Drain(subscription, 1));
+        Assert.Equal(("health", "baseline"), (published.Capability, published.Kind));
+        var baseline = Assert.IsType<BaselineEvent>(published.Data);
+        Assert.Equal(("grafana", SubjectKind.Service, "502", false, h.Time.GetUtcNow()), (baseline.Subject, baseline.Kind, baseline.Label, baseline.Up, baseline.At));
+    }
+
+    [Fact]
     public async Task ApplyProbe_RepeatedFailures_OneLinePerTransition()
     {
         await using var h = new HealthHarness();
@@ -74,10 +90,10 @@ public sealed class ServiceTransitionTests
 
         h.Monitor.ApplyProbe(check, Bad, h.Time.GetUtcNow(), TimeSpan.Zero);
 
-        var events = await Drain(subscription, 2);
-        Assert.Equal(["check_added", "transition"], events.Select(e => e.Kind));
+        var events = await Drain(subscription, 3);
+        Assert.Equal(["check_added", "baseline", "transition"], events.Select(e => e.Kind));
         Assert.All(events, e => Assert.Equal("health", e.Capability));
-        var transition = Assert.IsType<Transition>(events[1].Data);
+        var transition = Assert.IsType<Transition>(events[2].Data);
         Assert.Equal(("grafana", SubjectKind.Service, "200", "502", false), (transition.Subject, transition.Kind, transition.From, transition.To, transition.Up));
     }
 

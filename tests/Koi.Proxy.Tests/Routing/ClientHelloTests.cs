@@ -69,6 +69,38 @@ public sealed class ClientHelloTests
         }
     }
 
+    [Fact]
+    public async Task Offers_RealDotnetClientHello_Tls13AndAesGcmForBothKeyTypes()
+    {
+        var hello = await CaptureAsync("grafana.lan");
+
+        Assert.Equal(HelloOffers.Tls13 | HelloOffers.EcdsaAesGcm | HelloOffers.RsaAesGcm, ClientHello.Offers(hello));
+    }
+
+    [Fact]
+    public void Offers_PlainHttpOrIncompleteRecord_None()
+    {
+        Assert.Equal(HelloOffers.None, ClientHello.Offers("GET / HTTP/1.1\r\n\r\n"u8));
+        Assert.Equal(HelloOffers.None, ClientHello.Offers([22, 3, 1, 0, 200, 1]));
+    }
+
+    [Fact]
+    public async Task Offers_RandomCorruption_NeverThrows()
+    {
+        var hello = await CaptureAsync("grafana.lan");
+        var random = new Random(18);
+        for (var round = 0; round < 20_000; round++)
+        {
+            var copy = (byte[])hello.Clone();
+            for (var flips = random.Next(1, 6); flips > 0; flips--)
+            {
+                copy[random.Next(copy.Length)] = (byte)random.Next(256);
+            }
+
+            _ = ClientHello.Offers(copy.AsSpan(0, random.Next(copy.Length + 1)));
+        }
+    }
+
     /// <summary>The first bytes a real .NET (OpenSSL) TLS client sends when it connects to <paramref name="host"/>.</summary>
     private static async Task<byte[]> CaptureAsync(string host)
     {

@@ -16,7 +16,7 @@ internal static class CertmeshCreateCommand
         var approval = new Option<string?>("--require-approval") { Description = "true | false (default from the profile)" };
         var domain = new Option<string?>("--domain") { Description = "Domain scope, e.g. school.local" };
         var subnet = new Option<string?>("--subnet") { Description = "Subnet scope, e.g. 192.168.1.0/24" };
-        var autoUnlock = new Option<bool>("--auto-unlock") { Description = "Unlock at every daemon start without a passphrase (stores it sealed to this machine; weaker, reported by compliance)" };
+        var autoUnlock = new Option<bool>("--auto-unlock") { Description = "Unlock at every daemon start without a passphrase (stores it sealed to this machine id; weaker, reported by compliance). To seal it with systemd-creds (TPM2 when present) instead: koi certmesh unlock --auto systemd-creds" };
         var passphrase = new PassphraseSource();
         var command = new Command("create", """
             Create the certificate mesh's CA on this machine (the daemon's init ceremony).

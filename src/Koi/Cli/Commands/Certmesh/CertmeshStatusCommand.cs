@@ -50,7 +50,9 @@ internal static class CertmeshStatusCommand
         }
 
         o.WriteLine($"  Profile:     {Text(s, "profile")}");
-        o.WriteLine($"  CA:          {(s.GetProperty("locked").GetBoolean() ? "locked" : "unlocked")} (fingerprint {Text(s, "ca_fingerprint")})");
+        var lockState = Text(s, "lock_state") is { Length: > 0 } state ? state : s.GetProperty("locked").GetBoolean() ? "locked" : "unlocked";
+        o.WriteLine($"  CA:          {lockState} (fingerprint {Text(s, "ca_fingerprint")})");
+        o.WriteLine($"  Auto-unlock: {Text(s, "auto_unlock")}");
         var closes = Text(s, "enrollment_closes_at");
         o.WriteLine($"  Enrollment:  {Text(s, "enrollment_state")}{(closes.Length > 0 ? $" until {closes}" : string.Empty)}");
         var members = s.GetProperty("members");
