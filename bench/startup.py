@@ -97,7 +97,7 @@ def main():
     size_mib = os.path.getsize(args.koi) / 1048576
     koi = measure(start_koi(args.koi), "/healthz", args.runs, args.idle)
     ngx = measure(start_nginx, "/healthz", args.runs, args.idle)
-    print(f"koi binary: {size_mib:.1f} MiB (self-contained single file)")
+    print(f"koi binary: {size_mib:.1f} MiB (Native AOT)")
     print(f"{'':24}{'koi':>12}{'nginx':>12}{'koi/nginx':>12}")
     rows = [("exec->ready median (ms)", koi[0] * 1000, ngx[0] * 1000),
             ("exec->ready max (ms)", koi[1] * 1000, ngx[1] * 1000),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real third-party peers koi's tests talk to (Debian packages).
+# Installs the real third-party peers koi's tests talk to, and the C toolchain the Native AOT publish links
+# with (Debian packages).
 # Idempotent: does nothing when everything is present. Needs root to install;
 # without root it only reports what is missing.
 set -euo pipefail
@@ -10,6 +11,9 @@ packages=(
   util-linux procps ca-certificates tmux zbar-tools tcpdump
   wrk libnginx-mod-stream testssl.sh
   systemd
+  # Native AOT: ILCompiler links with clang or else gcc (objcopy from binutils strips the symbols into koi.dbg);
+  # zlib and brotli come as static libraries in the runtime pack, so no -dev package is needed for them.
+  gcc libc6-dev binutils
 )
 
 missing=()

@@ -104,7 +104,8 @@ namespace Koi.Certmesh;
 [JsonSerializable(typeof(MemberRevokedEvent))]
 [JsonSerializable(typeof(EnrollmentOpenedEvent))]
 [JsonSerializable(typeof(EnrollmentClosedEvent))]
-[JsonSerializable(typeof(EnrollmentLockedEvent))]
+[JsonSerializable(typeof(EnrollmentThrottledEvent))]
+[JsonSerializable(typeof(Revocation.AuditHeadSeen))]
 [JsonSerializable(typeof(JoinedMeshEvent))]
 [JsonSerializable(typeof(CaPinMismatchEvent))]
 [JsonSerializable(typeof(CaCheckFailedEvent))]
@@ -116,6 +117,7 @@ namespace Koi.Certmesh;
 [JsonSerializable(typeof(CertificateWarningEvent))]
 [JsonSerializable(typeof(TrustBundlePublishedEvent))]
 [JsonSerializable(typeof(BundleFollower.RevokedEvent))]
+[JsonSerializable(typeof(BundleFollower.AuditHeadRollbackEvent))]
 // Standby CA and failover: state files, mesh-plane wire, local API, events
 [JsonSerializable(typeof(Standby.HaState))]
 [JsonSerializable(typeof(Standby.PrimaryLink))]

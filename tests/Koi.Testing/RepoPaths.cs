@@ -8,7 +8,7 @@ public static class RepoPaths
 
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The self-contained single-file koi that <c>./test.sh</c> publishes (or <c>$KOI_BIN</c>).</summary>
+    /// <summary>The Native AOT koi that <c>./test.sh</c> publishes (or <c>$KOI_BIN</c>).</summary>
     public static string PublishedBinary => FromEnvironment(KoiBinaryVariable) ?? Combine("artifacts", "publish", "koi");
 
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);

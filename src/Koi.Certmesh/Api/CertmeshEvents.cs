@@ -24,8 +24,8 @@ internal sealed record EnrollmentOpenedEvent(DateTimeOffset? ClosesAt);
 /// <summary><c>enrollment_closed</c>.</summary>
 internal sealed record EnrollmentClosedEvent(string Reason);
 
-/// <summary><c>enrollment_locked_global</c>: too many failed joins from anywhere.</summary>
-internal sealed record EnrollmentLockedEvent(int Failures);
+/// <summary><c>enrollment_throttled</c>: too many wrong codes from the network; joins wait <paramref name="RetryAfterSecs"/>.</summary>
+internal sealed record EnrollmentThrottledEvent(int Failures, int RetryAfterSecs);
 
 /// <summary><c>joined</c> on the member that joined a mesh.</summary>
 internal sealed record JoinedMeshEvent(string Hostname, string Ca, string CaFingerprint);

@@ -44,23 +44,39 @@ internal sealed class AuditLog : IDisposable
         return new AuditLog(logPath, key, time);
     }
 
-    public string Append(string eventName, params (string Key, string? Value)[] fields)
-    {
-        var pairs = new List<KeyValuePair<string, string>>();
-        foreach (var (key, value) in fields)
-        {
-            if (value is not null)
-            {
-                pairs.Add(new(key, value));
-            }
-        }
+    public string Append(string eventName, params (string Key, string? Value)[] fields) => Append([(eventName, fields)])[0];
 
+    /// <summary>
+    /// Chains and signs every entry, then writes them in one append and one fsync: all are on disk when this returns,
+    /// or none (a torn write is taken back) and the chain stays as it was.
+    /// </summary>
+    public List<string> Append(IReadOnlyList<(string EventName, (string Key, string? Value)[] Fields)> entries)
+    {
         lock (_gate)
         {
-            var body = AuditLine.Body(_time.GetUtcNow(), eventName, pairs, _lastSeq + 1, _lastHash);
-            var signature = Convert.ToBase64String(_key.SignData(Encoding.UTF8.GetBytes(body), HashAlgorithmName.SHA256))
-                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-            var line = $"{body} sig={signature}";
+            var lines = new List<string>(entries.Count);
+            var text = new StringBuilder();
+            var (seq, hash) = (_lastSeq, _lastHash);
+            foreach (var (eventName, fields) in entries)
+            {
+                var pairs = new List<KeyValuePair<string, string>>();
+                foreach (var (key, value) in fields)
+                {
+                    if (value is not null)
+                    {
+                        pairs.Add(new(key, value));
+                    }
+                }
+
+                var body = AuditLine.Body(_time.GetUtcNow(), eventName, pairs, seq + 1, hash);
+                var signature = Convert.ToBase64String(_key.SignData(Encoding.UTF8.GetBytes(body), HashAlgorithmName.SHA256))
+                    .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                var line = $"{body} sig={signature}";
+                lines.Add(line);
+                text.Append(line).Append('\n');
+                (seq, hash) = (seq + 1, Hash(line));
+            }
+
             var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0 };
             if (!OperatingSystem.IsWindows())
             {
@@ -74,7 +90,7 @@ internal sealed class AuditLog : IDisposable
                 var before = stream.Length;
                 try
                 {
-                    stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                    stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
                     stream.Flush(flushToDisk: true);
                 }
                 catch (IOException)
@@ -85,9 +101,8 @@ internal sealed class AuditLog : IDisposable
                 }
             });
 
-            _lastHash = Hash(line);
-            _lastSeq++;
-            return line;
+            (_lastSeq, _lastHash) = (seq, hash);
+            return lines;
         }
     }
 
@@ -129,7 +144,7 @@ internal sealed class AuditLog : IDisposable
 
         return head.Problem(lines, caCert) is { } problem
             ? AuditVerification.Broken((int)Math.Min(head.Seq, lines.Count + 1L), lines.Count, problem)
-            : chain;
+            : chain with { SignedThrough = head.Seq, HeadSignedAt = head.SignedAt };
     }
 
     public void Dispose() => _key.Dispose();

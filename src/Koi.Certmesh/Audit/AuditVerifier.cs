@@ -52,7 +52,12 @@ internal static class AuditVerifier
 }
 
 /// <param name="FirstBadLine">1-based number of the first line that fails, or null when all verify.</param>
-internal sealed record AuditVerification(bool Valid, int Lines, int? FirstBadLine, string? Problem)
+/// <param name="SignedThrough">The last line the CA-signed head covers (null: no head checked); lines after it were written since.</param>
+/// <param name="HeadSignedAt">When the CA signed that head.</param>
+internal sealed record AuditVerification(bool Valid, int Lines, int? FirstBadLine, string? Problem, long? SignedThrough = null, DateTimeOffset? HeadSignedAt = null)
 {
+    /// <summary>Lines after the signed head: written since the CA last signed it, so whoever holds the audit key could cut them unseen.</summary>
+    public long? UnsignedLines => SignedThrough is { } through ? Lines - through : null;
+
     public static AuditVerification Broken(int line, int lines, string problem) => new(false, lines, line, problem);
 }

@@ -45,20 +45,26 @@ internal sealed partial class CaAuditTrail(CertmeshFiles files, TimeProvider tim
     /// Writes a line that must exist before what it records takes effect (a certificate issued): when it cannot be
     /// written the caller's operation is refused — nothing is issued that the log does not show.
     /// </summary>
-    public void WriteOrRefuse(string eventName, params (string Key, string? Value)[] fields)
+    public void WriteOrRefuse(string eventName, params (string Key, string? Value)[] fields) => WriteOrRefuse([(eventName, fields)]);
+
+    /// <summary>Several such lines in one durable append (a group commit): all are written, or none and the caller is refused.</summary>
+    public void WriteOrRefuse(IReadOnlyList<(string EventName, (string Key, string? Value)[] Fields)> entries)
     {
         try
         {
-            (_log ?? throw new IOException("the audit log is not open")).Append(eventName, fields);
+            (_log ?? throw new IOException("the audit log is not open")).Append(entries);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogAuditFailed(logger, eventName, ex);
+            LogAuditFailed(logger, entries[0].EventName, ex);
             health.Failed($"audit log not writable: {ex.Message}");
             throw new Koi.Core.Errors.KoiException(Koi.Core.Errors.KoiErrorCode.Unavailable, $"the CA's audit log cannot be written ({ex.Message}); nothing was issued");
         }
 
-        Audited?.Invoke(eventName, fields);
+        foreach (var (eventName, fields) in entries)
+        {
+            Audited?.Invoke(eventName, fields);
+        }
     }
 
     public IReadOnlyList<AuditLine> Read(DateTimeOffset? since = null) => _log?.Read(since) ?? [];

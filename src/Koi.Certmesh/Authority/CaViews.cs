@@ -112,10 +112,9 @@ internal sealed class CaViews(CaContext ca, CaVault vault, CaTrust trust, JoinLe
             warnings.Add($"{waiting} join request(s) wait for approval: koi certmesh pending");
         }
 
-        if (limits.BackstopTrippedAt is { } tripped && roster.Metadata.EnrollmentState == EnrollmentState.Closed
-            && (roster.Metadata.EnrollmentLastOpened is not { } opened || tripped > opened))
+        if (limits.GlobalRetryAfterSeconds() is { } throttled)
         {
-            warnings.Add($"enrollment closed {tripped.UtcDateTime:yyyy-MM-dd HH:mm} UTC after too many wrong codes from the network: check koi certmesh log, then koi certmesh open-enrollment");
+            warnings.Add($"joins throttled for {throttled} s after too many wrong codes from the network: check koi certmesh log");
         }
 
         if (roster.Metadata.TrustProfile is TrustProfile.Team or TrustProfile.Organization && now - roster.Metadata.TotpRotatedAt > RotationReminder)

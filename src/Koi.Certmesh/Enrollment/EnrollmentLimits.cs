@@ -7,7 +7,7 @@ namespace Koi.Certmesh.Enrollment;
 /// <c>certmesh/enrollment-limits.json</c> (0600): failed codes per source and across all sources, lockouts, and the
 /// TOTP steps already used — everything a restart must not forget, or a restart would reopen a lockout or a replay.
 /// Every change is saved atomically before it takes effect in memory; a failed save leaves both as they were.
-/// The authority's gate serialises every caller; only <see cref="BackstopTrippedAt"/> is read from anywhere (status).
+/// The authority's gate serialises every caller; only <see cref="GlobalRetryAfterSeconds"/> is read from anywhere (status).
 /// </summary>
 internal sealed class EnrollmentLimits
 {
@@ -27,15 +27,26 @@ internal sealed class EnrollmentLimits
         _document = document;
     }
 
-    /// <summary>When the global backstop last closed enrollment, if ever.</summary>
-    public DateTimeOffset? BackstopTrippedAt
+    /// <summary>
+    /// Seconds until the mesh-wide throttle lets joins through again, or null when it does now: once
+    /// <see cref="EnrollmentPolicy.GlobalMaxFailures"/> wrong codes lie within the sliding
+    /// <see cref="EnrollmentPolicy.GlobalWindow"/>, every join waits until enough of them have aged out of it — so the
+    /// wait is never longer than the window after the last wrong code, and no person has to reopen anything.
+    /// </summary>
+    public int? GlobalRetryAfterSeconds()
     {
-        get
+        lock (_sync)
         {
-            lock (_sync)
+            var now = _time.GetUtcNow();
+            var recent = _document.RecentFailures.Where(at => at > now - _policy.GlobalWindow).Order().ToList();
+            if (recent.Count < _policy.GlobalMaxFailures)
             {
-                return _document.BackstopTrippedAt;
+                return null;
             }
+
+            // The wait ends when the count drops below the limit: when the (count - limit + 1)th oldest ages out.
+            var freesAt = recent[recent.Count - _policy.GlobalMaxFailures] + _policy.GlobalWindow;
+            return Math.Max(1, (int)Math.Ceiling((freesAt - now).TotalSeconds));
         }
     }
 
@@ -81,7 +92,7 @@ internal sealed class EnrollmentLimits
         return null;
     }
 
-    /// <summary>Records a wrong code: may lock the source out, may trip the global backstop (which then starts over).</summary>
+    /// <summary>Records a wrong code: may lock the source out, may start the mesh-wide throttle.</summary>
     public FailureOutcome Fail(string source)
     {
         var now = _time.GetUtcNow();
@@ -99,14 +110,7 @@ internal sealed class EnrollmentLimits
 
             document.RecentFailures.Add(now);
             var recent = document.RecentFailures.Count;
-            var tripped = recent >= _policy.GlobalMaxFailures;
-            if (tripped)
-            {
-                document.RecentFailures.Clear();
-                document.BackstopTrippedAt = now;
-            }
-
-            outcome = new FailureOutcome(sourceLocked, tripped, recent);
+            outcome = new FailureOutcome(sourceLocked, recent == _policy.GlobalMaxFailures, recent);
         });
         return outcome;
     }
@@ -176,7 +180,8 @@ internal sealed class EnrollmentLimits
         }
     }
 
-    internal sealed record FailureOutcome(bool SourceLocked, bool BackstopTripped, int RecentFailures);
+    /// <param name="ThrottleStarted">This failure brought the window to the global limit: joins wait from now.</param>
+    internal sealed record FailureOutcome(bool SourceLocked, bool ThrottleStarted, int RecentFailures);
 
     internal sealed class LimitsDocument
     {
@@ -189,8 +194,6 @@ internal sealed class EnrollmentLimits
         public List<DateTimeOffset> RecentFailures { get; set; } = [];
 
         public List<long> UsedSteps { get; set; } = [];
-
-        public DateTimeOffset? BackstopTrippedAt { get; set; }
     }
 
     internal sealed class SourceRecord

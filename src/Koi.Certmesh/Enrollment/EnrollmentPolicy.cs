@@ -1,7 +1,7 @@
 namespace Koi.Certmesh.Enrollment;
 
 /// <summary>
-/// The numbers behind the CA's join rules (seed 001 §4.5 step 2, §4.8): per-source lockout, the global backstop,
+/// The numbers behind the CA's join rules (seed 001 §4.5 step 2, §4.8): per-source lockout, the mesh-wide throttle,
 /// how long a request waits for approval, and the bounds that keep a flood from growing memory or the audit log.
 /// </summary>
 internal sealed record EnrollmentPolicy
@@ -12,9 +12,14 @@ internal sealed record EnrollmentPolicy
     /// <summary>How long a locked-out source waits; also the window in which its failures add up.</summary>
     public TimeSpan SourceLockout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Wrong codes from all sources within <see cref="GlobalWindow"/> that close enrollment for everyone.</summary>
+    /// <summary>
+    /// Wrong codes from all in-scope sources within <see cref="GlobalWindow"/> after which every join waits (429)
+    /// until the oldest of them leave the window. Enrollment itself stays open: closing it would let anyone on the LAN
+    /// shut the door for everyone until a person reopens it.
+    /// </summary>
     public int GlobalMaxFailures { get; init; } = 30;
 
+    /// <summary>The sliding window of the mesh-wide throttle, and so the longest a join waits after the last wrong code.</summary>
     public TimeSpan GlobalWindow { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A request nobody approves or denies within this time expires.</summary>

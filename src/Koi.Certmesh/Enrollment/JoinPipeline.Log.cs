@@ -10,8 +10,8 @@ internal sealed partial class JoinPipeline
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "certmesh enrollment: {From} locked out for {Minutes} minutes after wrong codes")]
     private static partial void LogSourceLockedOut(ILogger logger, string from, double minutes);
 
-    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "certmesh enrollment CLOSED for everyone: {Failures} wrong codes within {Minutes} minutes from the network; reopen with koi certmesh open-enrollment after checking koi certmesh log")]
-    private static partial void LogBackstopTripped(ILogger logger, int failures, double minutes);
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "certmesh enrollment throttled: {Failures} wrong codes within {Minutes} minutes from the network; every join waits {Seconds} s (check koi certmesh log)")]
+    private static partial void LogThrottleStarted(ILogger logger, int failures, double minutes, int seconds);
 
     [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "certmesh member {Hostname} joined from {From} (approved by {ApprovedBy})")]
     private static partial void LogMemberJoined(ILogger logger, string hostname, string from, string approvedBy);

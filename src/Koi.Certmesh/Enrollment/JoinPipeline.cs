@@ -10,7 +10,8 @@ namespace Koi.Certmesh.Enrollment;
 
 /// <summary>
 /// The CA side of a join (docs/certmesh.md "Joining"). A join passes the rules in a fixed order — CA present and
-/// unlocked, enrollment open, source not locked out, code right and unused, request well formed and in scope,
+/// unlocked, enrollment open, source in the subnet scope and neither locked out nor throttled, code right and unused,
+/// request well formed and its hostname in scope,
 /// hostname neither revoked nor taken, approval — and every refusal is audited with its source address and reason.
 /// </summary>
 internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, EnrollmentWindow window, JoinLedger ledger, MeshIssuer issuer)
@@ -44,19 +45,31 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
                     window.CloseNow("window_expired");
                 }
 
-                throw Refuse(who, "enrollment_closed", KoiErrorCode.EnrollmentClosed, ClosedMessage(meta, limits));
+                throw Refuse(who, "enrollment_closed", KoiErrorCode.EnrollmentClosed, "enrollment is closed; the operator opens it with koi certmesh open-enrollment");
             }
 
-            // 3. A locked-out source is refused even with a right code.
+            // 3. The source: inside the subnet scope (otherwise it could never join, so its codes are not looked at and
+            // count toward nothing — a device outside the scope cannot lock out anyone), not locked out, and the mesh
+            // not throttled. Both limits refuse even a right code.
+            if (JoinAddresses.SourceProblem(source, MeshIssuer.SubnetScope(meta)) is { } outside)
+            {
+                throw Refuse(who, "out_of_scope", KoiErrorCode.OutOfScope, outside);
+            }
+
             if (limits.RetryAfterSeconds(who.SourceKey) is { } wait)
             {
                 throw Refuse(who, "rate_limited", KoiErrorCode.RateLimited, $"too many wrong codes from {who.From}; try again in {wait} s", wait);
             }
 
+            if (limits.GlobalRetryAfterSeconds() is { } meshWait)
+            {
+                throw Refuse(who, "throttled", KoiErrorCode.RateLimited, $"too many wrong codes from the network; joins wait, try again in {meshWait} s", meshWait);
+            }
+
             // 4. The code: right, and not used before (RFC 6238 §5.2). Only a wrong code counts toward a lockout.
             if (TotpStep.Match(secrets.TotpSecret, body.TotpCode, ca.Now) is not { } step)
             {
-                throw WrongCode(who, limits, meta);
+                throw WrongCode(who, limits);
             }
 
             if (limits.IsUsed(step))
@@ -67,7 +80,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             // Spent from here on, whatever the rest says: whoever saw it on the wire cannot reuse it.
             limits.Accept(who.SourceKey, step);
 
-            // 5. Well formed, then in scope.
+            // 5. Well formed, then the hostname inside the domain scope.
             if (candidate.Problem is { } problem)
             {
                 throw Refuse(who, "invalid_request", KoiErrorCode.InvalidRequest, problem);
@@ -84,10 +97,6 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             }
 
             who = who with { Hostname = hostname };
-            if (JoinAddresses.SourceProblem(source, MeshIssuer.SubnetScope(meta)) is { } outside)
-            {
-                throw Refuse(who, "out_of_scope", KoiErrorCode.OutOfScope, outside);
-            }
 
             // 6. Not revoked, not taken.
             CheckStanding(roster, pending, who);
@@ -191,7 +200,7 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
         }
     }
 
-    private KoiException WrongCode(Requester who, EnrollmentLimits limits, RosterMetadata meta)
+    private KoiException WrongCode(Requester who, EnrollmentLimits limits)
     {
         var policy = ledger.Policy;
         var outcome = limits.Fail(who.SourceKey);
@@ -204,27 +213,20 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
             LogSourceLockedOut(ca.Logger, who.From, policy.SourceLockout.TotalMinutes);
         }
 
-        if (outcome.BackstopTripped)
+        if (outcome.ThrottleStarted)
         {
-            // An attack from many sources: enrollment stays closed until a person has looked (open-enrollment).
-            ca.Audit.Write("enrollment_locked_global", ("reason", "too_many_failures"), ("failures", outcome.RecentFailures.ToString(CultureInfo.InvariantCulture)),
-                ("window_secs", policy.GlobalWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture)), ("last_from", who.From));
-            LogBackstopTripped(ca.Logger, outcome.RecentFailures, policy.GlobalWindow.TotalMinutes);
-            if (meta.EnrollmentState == EnrollmentState.Open)
-            {
-                window.CloseNow("too_many_failures");
-            }
-
-            ca.Publish("enrollment_locked_global", new EnrollmentLockedEvent(outcome.RecentFailures));
+            // Many sources guessing: every join waits until the window slides (never longer than it), enrollment stays
+            // open — closing it would hand anyone on the LAN a switch that keeps everyone out until a person reopens it.
+            var retryAfter = limits.GlobalRetryAfterSeconds() ?? (int)policy.GlobalWindow.TotalSeconds;
+            ca.Audit.Write("enrollment_throttled", ("reason", "too_many_failures"), ("failures", outcome.RecentFailures.ToString(CultureInfo.InvariantCulture)),
+                ("window_secs", policy.GlobalWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture)), ("retry_after_secs", retryAfter.ToString(CultureInfo.InvariantCulture)),
+                ("last_from", who.From));
+            LogThrottleStarted(ca.Logger, outcome.RecentFailures, policy.GlobalWindow.TotalMinutes, retryAfter);
+            ca.Publish("enrollment_throttled", new EnrollmentThrottledEvent(outcome.RecentFailures, retryAfter));
         }
 
         return refusal;
     }
-
-    private static string ClosedMessage(RosterMetadata meta, EnrollmentLimits limits) =>
-        limits.BackstopTrippedAt is { } tripped && (meta.EnrollmentLastOpened is not { } opened || tripped > opened)
-            ? "enrollment is closed: too many wrong codes from the network; the operator checks koi certmesh log and reopens it with koi certmesh open-enrollment"
-            : "enrollment is closed; the operator opens it with koi certmesh open-enrollment";
 
     /// <summary>Audits and logs a refused join (both throttled per source), and returns the error to throw.</summary>
     private KoiException Refuse(Requester who, string reason, string code, string message, int? retryAfter = null, string? lockout = null)

@@ -26,6 +26,8 @@ internal sealed partial class BundleFollower(
     public const string Component = "trust_bundle";
 
     private readonly ComponentHealth _health = status.Register(Authority.CertmeshAuthority.Capability, Component);
+    private readonly AuditHeadWatch _heads = new(Path.Combine(files.Dir, AuditHeadWatch.FileName));
+    private string? _alarmAudited;
     private readonly Lock _gate = new();
     private BundleStanding _standing = BundleStanding.None;
 
@@ -81,6 +83,20 @@ internal sealed partial class BundleFollower(
             {
                 LogApplied(logger, bundle.Sequence, bundle.Revoked.Count, member.CaHostname);
             }
+
+            // Applied anyway (its revocations matter more), but a head below the highest seen is an alarm.
+            if (_heads.Observe(bundle) is { } alarm && alarm != _alarmAudited)
+            {
+                using (var log = AuditLog.Open(files.MemberAuditLog, files.MemberAuditKey, time))
+                {
+                    log.Append("audit_head_rollback", ("endpoint", member.CaEndpoint), ("seen_seq", _heads.Highest?.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        ("got_seq", bundle.AuditHead?.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("bundle_sequence", bundle.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+
+                LogAuditRollback(logger, member.CaHostname, alarm);
+                events?.Publish(Authority.CertmeshAuthority.Capability, "audit_head_rollback", new AuditHeadRollbackEvent(member.CaHostname, _heads.Highest?.Seq ?? 0, bundle.AuditHead?.Seq));
+                _alarmAudited = alarm;
+            }
         }
         catch (TrustBundleRejectedException ex)
         {
@@ -92,6 +108,11 @@ internal sealed partial class BundleFollower(
 
             LogRejected(logger, member.CaEndpoint, ex.Reason, ex.Message);
             return Settle(member, store.Held, null, $"trust bundle from {member.CaEndpoint} rejected ({ex.Reason}): {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The bundle or the highest audit head seen could not be saved: shown, not silent.
+            return Settle(member, store.Held, time.GetUtcNow(), $"trust bundle state not written: {ex.Message}");
         }
 
         return Settle(member, store.Held, time.GetUtcNow(), null);
@@ -114,6 +135,7 @@ internal sealed partial class BundleFollower(
             _standing = now;
         }
 
+        var rollback = _heads.Alarm(held?.Bundle);
         if (now.Revoked)
         {
             _health.Failed($"this machine's certificate was revoked by {member.CaHostname} at {revokedAt!.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}; members-only listeners refuse it");
@@ -122,6 +144,10 @@ internal sealed partial class BundleFollower(
                 LogRevoked(logger, member.CaHostname);
                 events?.Publish(Authority.CertmeshAuthority.Capability, "this_member_revoked", new RevokedEvent(member.Hostname, member.CaHostname, revokedAt.Value));
             }
+        }
+        else if (rollback is not null)
+        {
+            _health.Failed($"ALARM: {rollback}");
         }
         else if (problem is not null && held is null)
         {
@@ -155,6 +181,9 @@ internal sealed partial class BundleFollower(
 
     internal sealed record RevokedEvent(string Hostname, string CaHostname, DateTimeOffset RevokedAt);
 
+    /// <summary>The <c>audit_head_rollback</c> event: the CA's signed audit head went below the highest this member saw.</summary>
+    internal sealed record AuditHeadRollbackEvent(string CaHostname, long SeenSeq, long? GotSeq);
+
     [LoggerMessage(EventId = 3130, Level = LogLevel.Information, Message = "trust bundle {Sequence} from {Ca} applied: {Revoked} revoked")]
     private static partial void LogApplied(ILogger logger, long sequence, int revoked, string ca);
 
@@ -163,4 +192,7 @@ internal sealed partial class BundleFollower(
 
     [LoggerMessage(EventId = 3132, Level = LogLevel.Warning, Message = "this machine's certificate was revoked by the CA {Ca}")]
     private static partial void LogRevoked(ILogger logger, string ca);
+
+    [LoggerMessage(EventId = 3133, Level = LogLevel.Error, Message = "ALARM from CA {Ca}: {Alarm}")]
+    private static partial void LogAuditRollback(ILogger logger, string ca, string alarm);
 }

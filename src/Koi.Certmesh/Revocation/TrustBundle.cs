@@ -11,6 +11,10 @@ namespace Koi.Certmesh.Revocation;
 /// <param name="CaCert">The CA certificate, PEM.</param>
 /// <param name="Epoch">The signing CA's epoch (docs/certmesh.md, "Failover"): each standby takeover adds one; a bundle of a lower epoch than the one held is refused.</param>
 /// <param name="Crl">The X.509 CRL of the same revocations, PEM, for servers that read one (nginx <c>ssl_crl</c>).</param>
+/// <param name="AuditHead">
+/// The CA's audit log head as last signed with the CA key (docs/certmesh.md "The audit log"): members keep the highest
+/// they saw, so a CA whose log (and roster) was cut back shows it to every member. Null from CAs before this field.
+/// </param>
 internal sealed record TrustBundle(
     int SchemaVersion,
     long Sequence,
@@ -20,7 +24,8 @@ internal sealed record TrustBundle(
     IReadOnlyList<RevokedCertificate> Revoked,
     CertPolicy Policy,
     string Crl,
-    long Epoch = 0)
+    long Epoch = 0,
+    Audit.AuditHead? AuditHead = null)
 {
     public const int CurrentSchemaVersion = 1;
 }

@@ -42,14 +42,16 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
             revoked,
             roster.Metadata.Policy,
             RevocationListSigner.ToPem(crl),
-            Epoch?.Invoke() ?? 0);
+            Epoch?.Invoke() ?? 0,
+            roster.Metadata.AuditHead);
         store.Apply(TrustBundleSigner.Sign(bundle, caKey), bundle);
         return store.Held!;
     }
 
     /// <summary>
-    /// True when the held bundle no longer says what the roster says (a revocation it lacks, another policy), or its
-    /// CRL is past half its validity: the CA then publishes again as soon as it is unlocked.
+    /// True when the held bundle no longer says what the roster says (a revocation it lacks, another policy, an older
+    /// signed audit head), or its CRL is past half its validity: the CA then publishes again as soon as it is unlocked
+    /// (at the latest at its next own-certificate tick, so a join's head reaches members within that interval).
     /// </summary>
     public bool IsDue(RosterDocument roster)
     {
@@ -61,7 +63,8 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
         var wanted = Revoked(roster, time.GetUtcNow()).Select(r => r.Serial).Order(StringComparer.Ordinal);
         var have = held.Bundle.Revoked.Select(r => r.Serial).Order(StringComparer.Ordinal);
         var halfway = held.Bundle.IssuedAt + (CrlValidity(held.Bundle.Policy) / 2);
-        return !wanted.SequenceEqual(have, StringComparer.Ordinal) || (Epoch?.Invoke() ?? 0) != held.Bundle.Epoch || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway;
+        return !wanted.SequenceEqual(have, StringComparer.Ordinal) || (Epoch?.Invoke() ?? 0) != held.Bundle.Epoch || held.Bundle.Policy != roster.Metadata.Policy || time.GetUtcNow() >= halfway
+            || held.Bundle.AuditHead != roster.Metadata.AuditHead;
     }
 
     /// <summary>

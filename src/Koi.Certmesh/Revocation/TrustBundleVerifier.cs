@@ -56,6 +56,13 @@ internal static class TrustBundleVerifier
             {
                 throw new TrustBundleRejectedException("bad_signature", "the trust bundle's signature does not verify under the pinned CA");
             }
+
+            // The bundle's signature covers the head already; its own signature is checked too, so a head a member
+            // keeps is one the CA signed as a head, whichever document carried it.
+            if (bundle.AuditHead is { } head && !head.SignedBy(ca))
+            {
+                throw new TrustBundleRejectedException("bad_audit_head", "the audit head in the trust bundle is not signed by the pinned CA");
+            }
         }
 
         if (bundle.SchemaVersion != TrustBundle.CurrentSchemaVersion)

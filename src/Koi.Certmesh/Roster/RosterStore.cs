@@ -9,8 +9,8 @@ namespace Koi.Certmesh.Roster;
 /// durably and only then publishes the new document to readers; a failed save leaves memory and disk as they were.
 /// </summary>
 /// <remarks>
-/// A change that only adds members (a join) or changes members in place (a renewal, a heartbeat that changed something)
-/// is appended to <c>roster.journal</c> — one line per member, fsync'd, a changed one marked as replacing the entry of
+/// A change that only adds members (a join) or changes members in place (a renewal, a heartbeat that changed something),
+/// and perhaps the audit head it signed, is appended to <c>roster.journal</c> — one line per member, fsync'd, a changed one marked as replacing the entry of
 /// its hostname — instead of rewriting the whole roster: at 1,000 members a rewrite is ~0.9 MB serialised, written and
 /// fsync'd per join or renewal, which made signing O(members). Any other change, every <see cref="MaxJournalEntries"/> members, and every
 /// load fold the journal back into a fresh <c>roster.json</c> (written atomically) and delete it. Each journal line
@@ -65,7 +65,13 @@ internal sealed class RosterStore(string path)
             _snapshotHash = Hash(bytes);
             if (File.Exists(JournalPath))
             {
-                document = document with { Members = Apply(document.Members, ReadJournal(_snapshotHash)) };
+                var journal = ReadJournal(_snapshotHash);
+                document = document with { Members = Apply(document.Members, journal) };
+                if (journal.LastOrDefault(l => l.AuditHead is not null)?.AuditHead is { } head)
+                {
+                    document = document with { Metadata = document.Metadata with { AuditHead = head } };
+                }
+
                 WriteSnapshot(document);
             }
 
@@ -92,7 +98,7 @@ internal sealed class RosterStore(string path)
 
             if (JournalLines(_current, next) is { } lines && _snapshotHash is not null && _journalEntries + lines.Count <= MaxJournalEntries)
             {
-                AppendJournal(lines);
+                AppendJournal(lines, ReferenceEquals(_current!.Metadata, next.Metadata) ? null : next.Metadata.AuditHead);
                 _journalEntries += lines.Count;
             }
             else
@@ -129,7 +135,7 @@ internal sealed class RosterStore(string path)
     private List<(RosterMember Member, bool Replaces)>? JournalLines(RosterDocument? current, RosterDocument next)
     {
         if (current is null || next.Members.Count < current.Members.Count || next.SchemaVersion != current.SchemaVersion
-            || !ReferenceEquals(current.Metadata, next.Metadata)
+            || !OnlyTheAuditHeadDiffers(current.Metadata, next.Metadata)
             || !ReferenceEquals(current.RevocationList, next.RevocationList)
             || !ReferenceEquals(current.ProxyEntries, next.ProxyEntries))
         {
@@ -190,12 +196,21 @@ internal sealed class RosterStore(string path)
         File.Delete(JournalPath);
     }
 
-    private void AppendJournal(List<(RosterMember Member, bool Replaces)> lines)
+    /// <summary>
+    /// True when the metadata is the same, or only its audit head moved — as at every join and renewal, which sign the
+    /// head (docs/certmesh.md "The audit log"); the journal's last line then carries the new head.
+    /// </summary>
+    private static bool OnlyTheAuditHeadDiffers(RosterMetadata current, RosterMetadata next) =>
+        ReferenceEquals(current, next) || current with { AuditHead = next.AuditHead } == next;
+
+    private void AppendJournal(List<(RosterMember Member, bool Replaces)> lines, Audit.AuditHead? head)
     {
         using var buffer = new MemoryStream();
-        foreach (var (member, replaces) in lines)
+        for (var i = 0; i < lines.Count; i++)
         {
-            JsonSerializer.Serialize(buffer, new JournalLine(_snapshotHash!, member, replaces ? true : null), CertmeshJsonContext.Default.JournalLine);
+            var (member, replaces) = lines[i];
+            var line = new JournalLine(_snapshotHash!, member, replaces ? true : null, i == lines.Count - 1 ? head : null);
+            JsonSerializer.Serialize(buffer, line, CertmeshJsonContext.Default.JournalLine);
             buffer.WriteByte((byte)'\n');
         }
 
@@ -304,5 +319,6 @@ internal sealed class RosterStore(string path)
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <param name="Replaces">True when the member replaces the entry of its hostname (a renewal); null for an added member.</param>
-    internal sealed record JournalLine(string Base, RosterMember Member, bool? Replaces = null);
+    /// <param name="AuditHead">The audit head the change signed (its last line only); null when it left the head as it was.</param>
+    internal sealed record JournalLine(string Base, RosterMember Member, bool? Replaces = null, Audit.AuditHead? AuditHead = null);
 }

@@ -29,7 +29,8 @@ internal sealed class StandbyDeferral(
                 local?.Write("deferred", ("to", winner.Hostname), ("their_epoch", winner.Epoch.ToString(CultureInfo.InvariantCulture)),
                     ("my_epoch", mine.Epoch.ToString(CultureInfo.InvariantCulture)), ("reason", reason));
                 CaFileMove.Copy(ca.Files, node.Files);
-                AtomicFile.WriteAllText(node.Files.Roster, File.ReadAllText(ca.Files.Roster));
+                // The roster as it stands: roster.json alone lacks the joins and renewals still in its journal.
+                AtomicFile.WriteAllText(node.Files.Roster, KoiJson.ToIndentedString(ca.Roster.Current!, CertmeshJsonContext.Default.RosterDocument));
                 var roster = ca.Roster.Current!;
                 if (membership is not null && roster.Members.FirstOrDefault(m => Roster.MemberStanding.SameHost(m.Hostname, ca.Hostname)) is { } own)
                 {

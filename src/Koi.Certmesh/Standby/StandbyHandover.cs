@@ -103,7 +103,8 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         }
 
         var secrets = vault.RequireUnlocked("standby_sync");
-        var rosterText = File.ReadAllText(ca.Files.Roster);
+        // The roster as it stands (roster.json plus its journal: joins and renewals are journal lines), not the file.
+        var rosterText = KoiJson.ToIndentedString(roster, CertmeshJsonContext.Default.RosterDocument);
         var auditLog = File.ReadAllText(ca.Files.AuditLog);
         var held = bundles.Held;
         var manifest = new SyncManifest(

@@ -6,7 +6,7 @@ using Koi.Core.Errors;
 
 namespace Koi.Certmesh.Tests.Enrollment;
 
-/// <summary>Wrong codes, lockouts, the global backstop and single-use codes — and that a restart forgets none of them.</summary>
+/// <summary>Wrong codes, lockouts, the mesh-wide throttle and single-use codes — and that a restart forgets none of them.</summary>
 public sealed class JoinLimitTests
 {
     [Fact]
@@ -198,7 +198,7 @@ public sealed class JoinLimitTests
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kit.LimitsPath));
         using var json = JsonDocument.Parse(File.ReadAllText(kit.LimitsPath));
-        string[] allowed = ["schema_version", "sources", "recent_failures", "used_steps", "backstop_tripped_at"];
+        string[] allowed = ["schema_version", "sources", "recent_failures", "used_steps"];
         Assert.All(json.RootElement.EnumerateObject(), p => Assert.Contains(p.Name, allowed));
         Assert.Equal(TotpStep.Current(kit.H.Time.GetUtcNow()), json.RootElement.GetProperty("used_steps")[0].GetInt64());
         Assert.True(json.RootElement.GetProperty("sources").TryGetProperty(JoinKit.C, out _));
@@ -206,7 +206,7 @@ public sealed class JoinLimitTests
     }
 
     [Fact]
-    public async Task Join_GlobalBackstop_ClosesEnrollmentForEveryoneLoudly()
+    public async Task Join_ThirtyWrongCodesFromManySources_429ForEveryoneWithRetryAfterEnrollmentStaysOpen()
     {
         await using var kit = await JoinKit.CreateAsync();
         for (var i = 0; i < 29; i++)
@@ -214,27 +214,102 @@ public sealed class JoinLimitTests
             Assert.Equal(KoiErrorCode.InvalidTotp, (await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(i))).Code);
         }
 
-        Assert.Equal(EnrollmentState.Open, kit.Roster.Metadata.EnrollmentState);
+        Assert.Null(kit.Ca.Ledger.Current().Limits.GlobalRetryAfterSeconds());
         Assert.Equal(KoiErrorCode.InvalidTotp, (await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(29))).Code);
 
-        Assert.Equal(EnrollmentState.Closed, kit.Roster.Metadata.EnrollmentState);
-        var line = kit.AuditLines().Single(l => l.Contains(" enrollment_locked_global ", StringComparison.Ordinal));
-        Assert.Contains("reason=too_many_failures failures=30 window_secs=300", line);
-        Assert.Contains("enrollment_closed reason=too_many_failures", kit.AuditLines()[^1]);
+        Assert.Equal(EnrollmentState.Open, kit.Roster.Metadata.EnrollmentState);
+        var line = kit.AuditLines().Single(l => l.Contains(" enrollment_throttled ", StringComparison.Ordinal));
+        Assert.Contains("reason=too_many_failures failures=30 window_secs=300 retry_after_secs=300 last_from=10.77.1.30", line);
+        Assert.DoesNotContain(kit.AuditLines(), l => l.Contains(" enrollment_closed ", StringComparison.Ordinal));
         var status = await kit.Ca.StatusAsync(CancellationToken.None);
-        Assert.Contains(status.Warnings, w => w.Contains("too many wrong codes", StringComparison.Ordinal));
+        Assert.Contains(status.Warnings, w => w.Contains("joins throttled for 300 s", StringComparison.Ordinal));
 
-        // A fresh source with the right code is refused too, until the operator reopens.
-        var closed = await kit.RefusedAsync("stone-b", kit.Code(), "10.77.0.200");
-        Assert.Equal(KoiErrorCode.EnrollmentClosed, closed.Code);
-        Assert.Contains("too many wrong codes", closed.Message);
-        await kit.Ca.OpenEnrollmentAsync(null, CancellationToken.None);
-        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), "10.77.0.200")).Issued);
-        Assert.DoesNotContain((await kit.Ca.StatusAsync(CancellationToken.None)).Warnings, w => w.Contains("too many wrong codes", StringComparison.Ordinal));
+        // A fresh source with the right code waits too: the throttle is mesh-wide, and audited as such.
+        var waits = await kit.RefusedAsync("stone-b", kit.Code(), "10.77.0.200");
+        Assert.Equal(KoiErrorCode.RateLimited, waits.Code);
+        Assert.Equal(429, waits.HttpStatus);
+        Assert.Equal(300, waits.RetryAfterSeconds);
+        Assert.Contains("too many wrong codes from the network", waits.Message);
+        Assert.Contains("join_refused reason=throttled from=10.77.0.200 hostname=stone-b", kit.LastAudit());
+        Assert.DoesNotContain(kit.Roster.Members, m => m.Hostname == "stone-b");
     }
 
     [Fact]
-    public async Task Join_GlobalBackstop_CountSurvivesRestart()
+    public async Task Join_GlobalThrottle_LiftsByItselfWithinTheWindowAndARightCodeJoins()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(i));
+            kit.H.Time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        // The oldest wrong code was 60 s ago: it leaves the window in 240 s, and then the count is below the limit.
+        var waits = await kit.RefusedAsync("stone-b", kit.Code(), "10.77.0.200");
+        Assert.Equal(240, waits.RetryAfterSeconds);
+
+        kit.H.Time.Advance(TimeSpan.FromSeconds(239));
+        Assert.Equal(KoiErrorCode.RateLimited, (await kit.RefusedAsync("stone-b", kit.Code(), "10.77.0.200")).Code);
+        kit.H.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), "10.77.0.200")).Issued);
+        Assert.DoesNotContain((await kit.Ca.StatusAsync(CancellationToken.None)).Warnings, w => w.Contains("throttled", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Join_WhileThrottled_NoCodeIsCheckedSoGuessesStayBounded()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(i));
+        }
+
+        // 100 more guesses from fresh sources: none is checked, none is counted, none adds an audit line past the limit.
+        for (var i = 100; i < 200; i++)
+        {
+            Assert.Equal(KoiErrorCode.RateLimited, (await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(i))).Code);
+        }
+
+        using var json = JsonDocument.Parse(File.ReadAllText(kit.LimitsPath));
+        Assert.Equal(30, json.RootElement.GetProperty("recent_failures").GetArrayLength());
+        Assert.Single(kit.AuditLines(), l => l.Contains(" enrollment_throttled ", StringComparison.Ordinal));
+        kit.H.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), "10.77.0.200")).Issued);
+    }
+
+    [Fact]
+    public async Task Join_FloodFromOneSource_NeverThrottlesTheOthers()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            await kit.RefusedAsync("stone-c", kit.WrongCode(), JoinKit.C);
+        }
+
+        Assert.Null(kit.Ca.Ledger.Current().Limits.GlobalRetryAfterSeconds());
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), JoinKit.B)).Issued);
+    }
+
+    [Fact]
+    public async Task Join_WrongCodesFromOutsideTheSubnetScope_403BeforeTheCodeAndCountNowhere()
+    {
+        await using var kit = await JoinKit.ScopedAsync(null, "10.77.0.0/24");
+        for (var i = 0; i < 60; i++)
+        {
+            var outside = await kit.RefusedAsync("stone-x", kit.WrongCode(), $"10.99.{i / 3}.{(i % 3) + 1}");
+            Assert.Equal(KoiErrorCode.OutOfScope, outside.Code);
+        }
+
+        // Nothing was counted, so the limits file was never even written.
+        Assert.False(File.Exists(kit.LimitsPath));
+
+        Assert.Contains("join_refused reason=out_of_scope from=10.99.19.3", kit.LastAudit());
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), JoinKit.B)).Issued);
+    }
+
+    [Fact]
+    public async Task Join_GlobalThrottle_CountSurvivesRestart()
     {
         await using var kit = await JoinKit.CreateAsync();
         for (var i = 0; i < 20; i++)
@@ -249,11 +324,12 @@ public sealed class JoinLimitTests
             await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(i));
         }
 
-        Assert.Equal(EnrollmentState.Closed, kit.Roster.Metadata.EnrollmentState);
+        Assert.Equal(KoiErrorCode.RateLimited, (await kit.RefusedAsync("stone-b", kit.Code(), "10.77.0.200")).Code);
+        Assert.Equal(EnrollmentState.Open, kit.Roster.Metadata.EnrollmentState);
     }
 
     [Fact]
-    public async Task Join_FailuresOlderThanTheWindow_DoNotTripTheBackstop()
+    public async Task Join_FailuresOlderThanTheWindow_DoNotThrottle()
     {
         await using var kit = await JoinKit.CreateAsync();
         for (var i = 0; i < 29; i++)
@@ -264,7 +340,8 @@ public sealed class JoinLimitTests
         kit.H.Time.Advance(TimeSpan.FromMinutes(5));
         await kit.RefusedAsync("stone-x", kit.WrongCode(), Source(40));
 
-        Assert.Equal(EnrollmentState.Open, kit.Roster.Metadata.EnrollmentState);
+        Assert.DoesNotContain(kit.AuditLines(), l => l.Contains(" enrollment_throttled ", StringComparison.Ordinal));
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code(), "10.77.0.200")).Issued);
     }
 
     [Fact]

@@ -119,13 +119,25 @@ public sealed class JoinRuleOrderTests
     }
 
     [Fact]
-    public async Task Join_MalformedAndOutOfScope_400ValidityBeforeScope()
+    public async Task Join_MalformedAndHostnameOutOfScope_400ValidityBeforeHostnameScope()
     {
         await using var kit = await JoinKit.ScopedAsync("lab.test", "10.77.0.0/24");
 
-        var ex = await kit.RefusedAsync("stone-b.elsewhere.test", kit.Code(), from: "10.99.0.5", csr: "garbage");
+        var ex = await kit.RefusedAsync("stone-b.elsewhere.test", kit.Code(), csr: "garbage");
 
         Assert.Equal(KoiErrorCode.InvalidRequest, ex.Code);
+    }
+
+    [Fact]
+    public async Task Join_SourceOutsideSubnetScope_403BeforeTheCodeWhichStaysUnspent()
+    {
+        await using var kit = await JoinKit.ScopedAsync("lab.test", "10.77.0.0/24");
+        var code = kit.Code();
+
+        var ex = await kit.RefusedAsync("stone-b.elsewhere.test", code, from: "10.99.0.5", csr: "garbage");
+
+        Assert.Equal(KoiErrorCode.OutOfScope, ex.Code);
+        Assert.NotNull((await kit.JoinAsync("stone-b", code)).Issued);
     }
 
     [Fact]

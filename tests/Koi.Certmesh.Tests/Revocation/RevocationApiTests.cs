@@ -60,7 +60,8 @@ public sealed class RevocationApiTests
         await host.Ca.LockAsync(Ct);
         var locked = await (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-c", null), CertmeshTestJson.Options, Ct)).Content.ReadFromJsonAsync<JsonElement>(CertmeshTestJson.Options, Ct);
 
-        Assert.Equal(2, unlocked.GetProperty("bundle_sequence").GetInt64());
+        // 1 at create, 2 at the first own-certificate tick (stone-b's join moved the signed audit head), 3 the revocation.
+        Assert.Equal(3, unlocked.GetProperty("bundle_sequence").GetInt64());
         Assert.Equal(host.Ca.Roster.Current!.Members.Single(m => m.Hostname == "stone-b").CertSerial, unlocked.GetProperty("serials")[0].GetString());
         Assert.False(unlocked.TryGetProperty("note", out _));
         Assert.False(locked.TryGetProperty("bundle_sequence", out _));
@@ -92,14 +93,15 @@ public sealed class RevocationApiTests
         relay.Replay = oldBundle;
         var replayed = await follower.RefreshAsync(membership, Ct);
 
+        // 1 at create, 2 at the first own-certificate tick (the join moved the signed audit head), 3 the revocation.
         Assert.False(before.Revoked);
-        Assert.Equal(1, before.Sequence);
+        Assert.Equal(2, before.Sequence);
         Assert.True(after.Revoked, $"sequence {after.Sequence}, problem {after.Problem}");
-        Assert.Equal(2, after.Sequence);
+        Assert.Equal(3, after.Sequence);
         Assert.Equal("failed", Component(status).State.ToString().ToLowerInvariant());
         Assert.Contains("revoked", Component(status).Reason, StringComparison.Ordinal);
         Assert.True(replayed.Revoked);
-        Assert.Equal(2, replayed.Sequence);
+        Assert.Equal(3, replayed.Sequence);
         Assert.Contains("older", replayed.Problem, StringComparison.Ordinal);
         Assert.Contains("trust_bundle_rejected", File.ReadAllLines(files.MemberAuditLog)[^1], StringComparison.Ordinal);
         Assert.Contains("reason=older", File.ReadAllLines(files.MemberAuditLog)[^1], StringComparison.Ordinal);
@@ -108,7 +110,7 @@ public sealed class RevocationApiTests
 
     private static ComponentSnapshot Component(StatusRegistry status) => status.Snapshot("certmesh").Single(c => c.Name == "certmesh/trust_bundle");
 
-    private static MembershipDocument Membership(string hostname, string fingerprint) => new()
+    internal static MembershipDocument Membership(string hostname, string fingerprint) => new()
     {
         Hostname = hostname,
         CaEndpoint = "http://localhost",
@@ -122,7 +124,7 @@ public sealed class RevocationApiTests
         CertExpires = DateTimeOffset.UtcNow.AddDays(30),
     };
 
-    private static async Task<JsonElement> JoinAsync(EnrollmentApiHost host, byte[] secret, string hostname, string from)
+    internal static async Task<JsonElement> JoinAsync(EnrollmentApiHost host, byte[] secret, string hostname, string from)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var response = await host.Client(from).PostAsJsonAsync("/v1/certmesh/join", new JoinRequest(hostname, JoinKit.Csr(key, hostname), Totp.Code(secret, host.Time.GetUtcNow()), []), CertmeshTestJson.Options, Ct);

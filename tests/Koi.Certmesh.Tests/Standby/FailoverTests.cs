@@ -19,7 +19,9 @@ public sealed class FailoverTests
         Assert.False(kit.B.Initialized);
         Assert.True(kit.Node.IsStandby);
         Assert.NotNull(kit.BLoop.LastSync);
-        Assert.Equal(File.ReadAllText(kit.Mesh.Join.H.Files.Roster), kit.Node.RosterText);
+        // The roster as it stands on the CA (roster.json plus the journal the joins appended to), not the file alone.
+        Assert.Equal(Koi.Core.Storage.KoiJson.ToIndentedString(kit.Mesh.Join.H.Authority.Roster.Current!, CertmeshJsonContext.Default.RosterDocument), kit.Node.RosterText);
+        Assert.Contains("\"stone-b\"", kit.Node.RosterText, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllText(kit.Mesh.Join.H.Files.AuditLog), File.ReadAllText(kit.Node.Files.AuditLog));
     }
 

@@ -18,8 +18,8 @@ internal static class KoiDaemon
             return File.Exists(binary)
                 ? binary
                 : throw new LabException(
-                    $"No koi binary at {binary}. Publish it (dotnet publish src/Koi -c Release -r linux-x64 --self-contained " +
-                    $"-p:PublishSingleFile=true -o artifacts/publish) or point {RepoPaths.KoiBinaryVariable} at one.");
+                    $"No koi binary at {binary}. Publish it (dotnet publish src/Koi -c Release -r linux-x64 -o artifacts/publish) " +
+                    $"or point {RepoPaths.KoiBinaryVariable} at one.");
         }
     }
 

@@ -56,6 +56,15 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         Assert.Equal(429, locked.Status);
         Assert.Contains("rate_limited", locked.Body, StringComparison.Ordinal);
 
+        // F floods the CA with wrong codes (40 requests, bounded): 3 count, then F is locked out — and that is all a
+        // single source can do. Enrollment stays open and unthrottled, so B still joins right after with a good code.
+        var flood = await FloodWrongCodesAsync(F, A, WrongCode(await CodeAsync(A, secret)), 40);
+        Assert.Equal(new[] { 401, 401, 401 }, flood[..3]);
+        Assert.All(flood[3..], status => Assert.Equal(429, status));
+        var statusAfterFlood = Json((await Koi(A, "certmesh", "status", "--json")).EnsureSuccess().Stdout);
+        Assert.Equal("open", statusAfterFlood.GetProperty("enrollment_state").GetString());
+        Assert.DoesNotContain("throttled", statusAfterFlood.GetProperty("warnings").ToString(), StringComparison.Ordinal);
+
         // B, another source, still enrolls: found over mDNS, while its traffic to the CA (the HTTP port and the TLS
         // mesh plane the join goes to) is captured on the CA.
         var pcap = Path.Combine(Lab.LogsDirectory, A, "join-b.pcap");
@@ -119,6 +128,19 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var log = (await Koi(A, "certmesh", "log", "--verify", "--json")).EnsureSuccess().Stdout;
         Assert.Contains("member_revoked", log, StringComparison.Ordinal);
         Assert.Contains("window_expired", log, StringComparison.Ordinal);
+
+        // The joins signed the log's head: verify says which lines it covers and which came after (the refusals,
+        // the revocation, the windows); B, nudged after the revocation's bundle, keeps the head that bundle carried.
+        var verification = Json(log).GetProperty("verification");
+        var signedThrough = verification.GetProperty("signed_through").GetInt64();
+        Assert.InRange(signedThrough, 2, verification.GetProperty("lines").GetInt64() - 1);
+        Assert.True(verification.GetProperty("unsigned_lines").GetInt64() > 0);
+        Assert.Contains("written after it", (await Koi(A, "certmesh", "log", "--verify")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+        await Poll.UntilAsync(
+            async () => (await Lab.RunAsync(B, ["cat", $"{KoiDaemon.DataDir}/certmesh/audit-head-seen.json"], Ct)).Stdout.Contains("\"seq\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            "B to keep the CA's signed audit head from the trust bundle",
+            Ct);
 
         // D impersonates A's address with another CA: B's pin check raises the MITM alert, and clears once A is back.
         await EnsureCaAsync(D, "just-me");
@@ -285,6 +307,19 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         var result = (await Lab.RunAsync(from, ["python3", RepoPaths.RawJoin, $"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}", hostname, code], Ct)).EnsureSuccess();
         var lines = result.Stdout.Split('\n', 2);
         return (int.Parse(lines[0].Trim(), System.Globalization.CultureInfo.InvariantCulture), lines.Length > 1 ? lines[1] : string.Empty);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> joins with <paramref name="code"/> from one host, as fast as curl goes (each bounded
+    /// to 5 s); the HTTP statuses in order. The CSR is junk: a wrong code is refused before the request is read.
+    /// </summary>
+    private async Task<int[]> FloodWrongCodesAsync(string from, string ca, string code, int count)
+    {
+        var url = $"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}/v1/certmesh/join";
+        var body = $$"""{"hostname":"stone-x","csr":"junk","totp_code":"{{code}}"}""";
+        var script = $"for i in $(seq 1 {count}); do curl -s --max-time 5 -o /dev/null -w '%{{http_code}}\n' -H 'content-type: application/json' -d '{body}' {url}; done";
+        var output = (await Lab.RunAsync(from, ["sh", "-c", script], Ct)).EnsureSuccess().Stdout;
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => int.Parse(l.Trim(), System.Globalization.CultureInfo.InvariantCulture))];
     }
 
     private async Task<string> CodeAsync(string ca, string secret) =>

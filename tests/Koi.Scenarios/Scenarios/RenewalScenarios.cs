@@ -18,8 +18,9 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
     private const string B = RenewalFixture.HookedMember;
     private const string C = RenewalFixture.FailingHookMember;
     private const string Marker = "/tmp/koi-reloaded";
+    private const int BigBytes = 200 * 1024 * 1024;
 
-    [Fact(Timeout = 900_000)]
+    [Fact(Timeout = 1_200_000)]
     public async Task ShortLifetimes_MembersAndCaHostRenewRepeatedly_HooksRunFailingHookDegraded()
     {
         var create = await Koi(A, "certmesh", "create", "--profile", "just-me", "--passphrase-file", RenewalFixture.PassphraseFile, "--json");
@@ -45,6 +46,7 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         }
 
         Assert.Equal(3, serials.Distinct().Count());
+        await LongTransferAcrossRenewal_CompletesIntact_NewConnectionsGetNewCertificateAsync();
         var roster = (await Koi(A, "certmesh", "roster", "--json")).EnsureSuccess().Stdout;
         Assert.Contains($"touch {Marker}", roster, StringComparison.Ordinal);
 
@@ -65,6 +67,52 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         await CaStoppedPastRenewPoint_MemberWarnsThenRenewsWhenItIsBackAsync();
         await CaLockedOwnCertificateExpired_MemberSaysExpiredNotMitmAsync();
     }
+
+    /// <summary>
+    /// B's proxy serves a 200 MB body, paced to outlast B's renewal interval (~1 minute here), to C while B renews and
+    /// swaps its certificate under it: the transfer completes byte for byte, and new handshakes present the new serial.
+    /// </summary>
+    private async Task LongTransferAcrossRenewal_CompletesIntact_NewConnectionsGetNewCertificateAsync()
+    {
+        var site = $"/tmp/koi-renew-transfer-{Lab.Name}";
+        var url = $"https://{B}.lan:8443";
+        var resolve = $"{B}.lan:8443:{Lab.AddressOf(B)}";
+        try
+        {
+            (await Lab.RunAsync(B, ["sh", "-c", $"mkdir -p {site} && head -c {BigBytes} /dev/urandom > {site}/big.bin"], Ct)).EnsureSuccess();
+            await Lab.StartBackgroundAsync(B, "transfer-backend", ["python3", "-m", "http.server", "3000", "--bind", "127.0.0.1", "--directory", site], Ct);
+            await Lab.RunUntilSuccessAsync(B, ["curl", "-sf", "-o", "/dev/null", "-r", "0-0", "http://127.0.0.1:3000/big.bin"], TimeSpan.FromSeconds(10), Ct);
+            (await Koi(B, "proxy", "add", "transfer", "--listen", "8443", "--backend", "http://127.0.0.1:3000")).EnsureSuccess();
+            var before = await SerialAsync(B, B);
+            await Poll.UntilAsync(async () => await ServedSerialAsync() == before, TimeSpan.FromSeconds(15), $"{B}'s proxy to serve its current certificate", Ct);
+
+            // 200 MB at 2 MB/s: ~100 s, longer than one renewal interval (renew at minute 1 of 3, jitter earlier only).
+            var transfer = Lab.RunAsync(C, ["curl", "-sS", "--fail", "--limit-rate", "2M", "--cacert", $"{KoiDaemon.DataDir}/certs/{C}/ca.pem",
+                "--resolve", resolve, "-o", $"{site}/big.out", $"{url}/big.bin"], TimeSpan.FromSeconds(240), Ct);
+            await Poll.UntilAsync(async () => await SerialAsync(B, B) != before, TimeSpan.FromMinutes(2), $"{B} to renew during the transfer", Ct);
+            var after = await SerialAsync(B, B);
+            Assert.False(transfer.IsCompleted, "the transfer ended before the renewal swapped the certificate");
+            await Poll.UntilAsync(async () => await ServedSerialAsync() == after, TimeSpan.FromSeconds(15), "a new handshake to present the renewed certificate", Ct);
+
+            var done = await transfer;
+            Assert.True(done.Succeeded, $"the transfer across the swap failed: {done}");
+            var sums = (await Lab.RunAsync(C, ["sh", "-c", $"sha256sum {site}/big.bin {site}/big.out | cut -d' ' -f1 | uniq | wc -l"], Ct)).EnsureSuccess().Stdout.Trim();
+            Assert.Equal("1", sums);
+        }
+        finally
+        {
+            await Lab.RunAsync(B, ["rm", "-rf", site], Ct);
+            foreach (var backend in Lab.Started.Where(p => p.Host == B && p.Name == "transfer-backend" && p.IsRunning).ToList())
+            {
+                await Lab.StopAsync(backend, Ct);
+            }
+        }
+    }
+
+    /// <summary>The serial a fresh TLS handshake with B's proxy presents, verified against the mesh CA, as <c>serial=…</c>.</summary>
+    private async Task<string> ServedSerialAsync() =>
+        (await Lab.RunAsync(C, ["sh", "-c",
+            $"openssl s_client -connect {Lab.AddressOf(B)}:8443 -servername {B}.lan -CAfile {KoiDaemon.DataDir}/certs/{C}/ca.pem -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial"], Ct)).Stdout.Trim();
 
     /// <summary>Right after B renews, A's daemon stops; B's next renew point passes without a CA.</summary>
     private async Task CaStoppedPastRenewPoint_MemberWarnsThenRenewsWhenItIsBackAsync()

@@ -8,7 +8,7 @@ namespace Koi.Scenarios.Scenarios;
 /// <summary>
 /// Revocation that bites: A revokes B, and within one CA check interval (here: at once, by the nudge) B's certificate
 /// is refused at the handshake by C's members-only proxy entry and by nginx reading the CRL koi keeps, while B's own
-/// status says it was revoked.
+/// status says it was revoked; then an on-path attacker replays the older bundle to C, which rejects it.
 /// </summary>
 public sealed partial class RevocationScenarios(RevocationFixture fixture) : LabScenarios<RevocationFixture>(fixture)
 {
@@ -17,8 +17,51 @@ public sealed partial class RevocationScenarios(RevocationFixture fixture) : Lab
     private const string C = RevocationFixture.Server;
     private const string Page = "members only";
     private const string NginxConf = "/tmp/koi-revoke-nginx/nginx.conf";
+    private const string OldBundle = "/tmp/koi-revoke-bundle-1.json";
+    private const string Impostor = "/tmp/koi-revoke-impostor.py";
+    private const string ImpostorServed = "/tmp/koi-revoke-impostor-served";
+    private const int ImpostorPort = 15641;
 
-    [Fact(Timeout = 420_000)]
+    /// <summary>A forwarding HTTP server that swaps the bundle it holds into answers for /v1/certmesh/bundle.</summary>
+    private const string ImpostorScript = """
+        import http.server, sys, urllib.error, urllib.request
+        old, upstream, port, served = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        count = 0
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def body(self):
+                if "chunked" in (self.headers.get("Transfer-Encoding") or ""):
+                    data = b""
+                    while (size := int(self.rfile.readline().split(b";")[0], 16)) > 0:
+                        data += self.rfile.read(size)
+                        self.rfile.readline()
+                    self.rfile.readline()
+                    return data
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else None
+            def relay(self):
+                global count
+                if self.path == "/v1/certmesh/bundle":
+                    body, code, kind = open(old, "rb").read(), 200, "application/json"
+                    count += 1
+                    open(served, "w").write(str(count))
+                else:
+                    request = urllib.request.Request(upstream + self.path, data=self.body(), method=self.command,
+                                                     headers={k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length", "transfer-encoding")})
+                    try:
+                        with urllib.request.urlopen(request, timeout=10) as answer:
+                            body, code, kind = answer.read(), answer.status, answer.headers.get("Content-Type", "application/json")
+                    except urllib.error.HTTPError as error:
+                        body, code, kind = error.read(), error.code, error.headers.get("Content-Type", "application/json")
+                self.send_response(code)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            do_GET = do_POST = relay
+        http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+        """;
+
+    [Fact(Timeout = 540_000)]
     public async Task RevokeB_ProxyMeshAndNginxSslCrlRefuseB_AndBSaysItIsRevoked()
     {
         var create = await Koi(A, "certmesh", "create", "--profile", "just-me", "--passphrase-file", RevocationFixture.PassphraseFile, "--json");
@@ -41,6 +84,8 @@ public sealed partial class RevocationScenarios(RevocationFixture fixture) : Lab
         Assert.Equal("200", (await NginxAsAsync(B)).Stdout.Trim());
         Assert.Equal("400", (await Lab.RunAsync(B, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", Cert(B, "ca.pem"), "--resolve", $"{C}.lan:9443:{Lab.AddressOf(C)}", $"https://{C}.lan:9443/"], Ct)).Stdout.Trim());
 
+        // What an on-path attacker can record before the revocation: bundle 1, validly signed, not listing B.
+        (await Lab.RunAsync(A, ["curl", "-sSf", "-o", OldBundle, $"http://{Lab.AddressOf(A)}:{KoiDaemon.HttpPort}/v1/certmesh/bundle"], Ct)).EnsureSuccess();
         (await Koi(A, "certmesh", "revoke", B, "--reason", "lab: laptop stolen", "--yes")).EnsureSuccess();
 
         // The CA nudges its members; C applies bundle 2 and B learns it is revoked, well inside one check interval.
@@ -65,6 +110,55 @@ public sealed partial class RevocationScenarios(RevocationFixture fixture) : Lab
         (await Lab.RunAsync(C, ["nginx", "-c", NginxConf, "-s", "reload"], Ct)).EnsureSuccess();
         await Poll.UntilAsync(async () => (await NginxAsAsync(B)).Stdout.Trim() == "400", TimeSpan.FromSeconds(20), "nginx to refuse B's revoked certificate", Ct);
         Assert.Equal("200", (await NginxAsAsync(C)).Stdout.Trim());
+
+        await ReplayedOlderBundle_CRejectsAuditsAndShowsIt_KeepsBundle2Async();
+    }
+
+    /// <summary>
+    /// An on-path attacker answers C's bundle fetches with the recorded bundle 1 (validly signed, sequence lower, B not
+    /// revoked in it) and passes every other request through to the real CA, so the CA check itself passes: C rejects
+    /// the replay as older, audits it, says so in its status, keeps bundle 2 — and its proxy still refuses B.
+    /// </summary>
+    private async Task ReplayedOlderBundle_CRejectsAuditsAndShowsIt_KeepsBundle2Async()
+    {
+        var address = Lab.AddressOf(A);
+        (await Lab.RunAsync(A, ["sh", "-c", $"cat > {Impostor} <<'EOF'\n{ImpostorScript}\nEOF"], Ct)).EnsureSuccess();
+        await Lab.StartBackgroundAsync(A, "impostor", ["python3", Impostor, OldBundle, $"http://127.0.0.1:{KoiDaemon.HttpPort}", ImpostorPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ImpostorServed], Ct);
+        await Lab.RunUntilSuccessAsync(A, ["curl", "-sf", "-o", "/dev/null", $"http://127.0.0.1:{ImpostorPort}/healthz"], TimeSpan.FromSeconds(10), Ct);
+        // On the path: C's packets to the CA's enrollment port reach the impostor instead (destination NAT as they arrive).
+        (await Lab.RunAsync(A, ["nft", $"add table ip koireplay; add chain ip koireplay pre {{ type nat hook prerouting priority -100; }}; add rule ip koireplay pre ip saddr {Lab.AddressOf(C)} tcp dport {KoiDaemon.HttpPort} dnat to {address}:{ImpostorPort}"], Ct)).EnsureSuccess();
+        // Connections C already holds open to the CA would not pass the new rule: the attacker resets them.
+        (await Lab.RunAsync(A, ["ss", "-K", "-t", "state", "established", $"( sport = :{KoiDaemon.HttpPort} and dst {Lab.AddressOf(C)} )"], Ct)).EnsureSuccess();
+        try
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                await Koi(C, "certmesh", "verify-ca", "--json");
+                return (await Lab.RunAsync(A, ["sh", "-c", $"cat {ImpostorServed} 2>/dev/null || echo 0"], Ct)).Stdout.Trim() != "0";
+            }, TimeSpan.FromSeconds(30), "C's CA check to fetch the bundle through the impostor", Ct);
+            var check = await Koi(C, "certmesh", "verify-ca", "--json");
+            Assert.Equal("verified", JsonDocument.Parse(check.EnsureSuccess().Stdout).RootElement.GetProperty("last_verdict").GetString());
+
+            var status = await StatusAsync(C);
+            Assert.Equal(2, BundleSequence(status));
+            Assert.Contains(Warnings(status), w => w.Contains("rejected (older)", StringComparison.Ordinal));
+            var audit = (await Lab.RunAsync(C, ["cat", $"{KoiDaemon.DataDir}/certmesh/member-audit.log"], Ct)).EnsureSuccess().Stdout;
+            Assert.Contains(audit.Split('\n'), line => line.Contains("trust_bundle_rejected", StringComparison.Ordinal) && line.Contains("older", StringComparison.Ordinal));
+            var component = JsonDocument.Parse((await Koi(C, "status", "--json")).EnsureSuccess().Stdout).RootElement.GetProperty("capabilities").EnumerateArray()
+                .SelectMany(c => c.GetProperty("components").EnumerateArray()).Single(c => c.GetProperty("name").GetString() == "certmesh/trust_bundle");
+            Assert.StartsWith("bundle 2 from stone-a kept; trust bundle from", component.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.NotEqual(0, (await ProxyAsAsync(B)).ExitCode);
+        }
+        finally
+        {
+            await Lab.RunAsync(A, ["nft", "delete table ip koireplay"], Ct);
+            await Lab.StopAsync(Lab.Started.Single(p => p.Host == A && p.Name == "impostor"), Ct);
+            await Lab.RunAsync(A, ["rm", "-f", Impostor, ImpostorServed, OldBundle], Ct);
+        }
+
+        // With the path clean again the next fetch applies the real bundle 2, and the warning goes.
+        (await Koi(C, "certmesh", "verify-ca", "--json")).EnsureSuccess();
+        Assert.DoesNotContain(Warnings(await StatusAsync(C)), w => w.Contains("rejected", StringComparison.Ordinal));
     }
 
     private async Task JoinAsync(string host, string secret)

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Koi.Tests.Published;
 
 /// <summary>
-/// The artefact users install: one self-contained file. ./test.sh publishes it before the tests run; a plain
+/// The artefact users install: one Native AOT file. ./test.sh publishes it before the tests run; a plain
 /// `dotnet test` without it skips these (and says how to get it).
 /// </summary>
 public sealed class PublishedBinaryTests
@@ -16,7 +16,7 @@ public sealed class PublishedBinaryTests
             var path = RepoPaths.PublishedBinary;
             if (!File.Exists(path))
             {
-                Assert.Skip($"{path} missing: run ./test.sh, or dotnet publish src/Koi -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -o artifacts/publish");
+                Assert.Skip($"{path} missing: run ./test.sh, or dotnet publish src/Koi -c Release -r linux-x64 -o artifacts/publish");
             }
 
             return path;

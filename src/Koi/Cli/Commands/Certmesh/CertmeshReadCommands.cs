@@ -91,12 +91,35 @@ internal static class CertmeshReadCommands
                     cli.Stdout.WriteLine(valid
                         ? $"audit log verified: {r.GetProperty("lines")} lines, chain and signatures intact"
                         : $"audit log BROKEN at line {r.GetProperty("first_bad_line")}: {r.GetProperty("problem").GetString()}");
+                    if (valid)
+                    {
+                        cli.Stdout.WriteLine(SignedHeadLine(r));
+                    }
                 }
             }
 
             return valid ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Which lines the CA-signed head covers and which were written after it: those only the audit key vouches for,
+    /// so whoever holds the CA's data dir could cut them unseen (docs/certmesh.md "The audit log").
+    /// </summary>
+    internal static string SignedHeadLine(JsonElement verification)
+    {
+        if (!verification.TryGetProperty("signed_through", out var through) || through.ValueKind != JsonValueKind.Number)
+        {
+            return "no CA-signed head yet (it is signed at every join and renewal): every line rests on the audit key alone";
+        }
+
+        var lines = verification.GetProperty("lines").GetInt64();
+        var signed = through.GetInt64();
+        var at = verification.TryGetProperty("head_signed_at", out var when) && when.ValueKind == JsonValueKind.String ? $" at {when.GetString()}" : string.Empty;
+        return signed >= lines
+            ? $"head signed by the CA{at}: covers all {lines} lines"
+            : $"head signed by the CA{at}: covers lines 1-{signed}; lines {signed + 1}-{lines} were written after it (unsigned: not yet under the CA's signature)";
     }
 
     public static Command CreateCompliance(CliEnvironment environment)

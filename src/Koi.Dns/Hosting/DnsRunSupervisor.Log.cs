@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Koi.Dns.Hosting;
 
-internal sealed partial class DnsService
+internal sealed partial class DnsRunSupervisor
 {
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "DNS resolver for zone {Zone} listening on {Endpoints}")]
     private static partial void Serving(ILogger logger, string zone, string endpoints);
