@@ -56,7 +56,7 @@ public sealed class TieBreakTests
         kit.Time.Advance(StandbyKit.HaOptions.StandbySyncInterval);
         await kit.BLoop.TickAsync(Ct);
         Assert.NotEqual(synced, kit.BLoop.LastSync);
-        Assert.Equal(File.ReadAllText(kit.Mesh.Join.H.Files.Roster), kit.Node.RosterText);
+        Assert.Equal(Koi.Core.Storage.KoiJson.ToIndentedString(kit.Ca.Roster.Current!, CertmeshJsonContext.Default.RosterDocument), kit.Node.RosterText);
     }
 
     [Fact]
