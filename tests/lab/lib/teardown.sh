@@ -112,6 +112,11 @@ lab_remove_namespaces() {
 # cleanup) and removes finished runs of dead owners. Labs without an owner are left alone.
 lab_gc() {
   local dir
+  # One collector at a time: fixtures starting together each run gc, and two removing the same abandoned lab
+  # (one deleting its directory while the other re-creates it to take its lock) failed with "Directory not empty".
+  mkdir -p "$LAB_ROOT"
+  exec 8>"$LAB_ROOT/.gc.lock"
+  flock -w 120 8 || die "another lab gc has held $LAB_ROOT/.gc.lock for 120s"
   for dir in "$LAB_ROOT"/koilab-*/; do
     [ -f "$dir/owner" ] || continue
     (
