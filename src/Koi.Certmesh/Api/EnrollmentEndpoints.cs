@@ -12,7 +12,9 @@ namespace Koi.Certmesh.Api;
 /// <summary>
 /// The CA's enrollment routes. <c>hello</c>, <c>join</c> and the join poll are <see cref="LanEndpoint"/>s: other
 /// machines reach them without a daemon token. <c>pending</c>, <c>approve</c>, <c>deny</c> and <c>revoke</c> are
-/// management routes (loopback, token).
+/// management routes (loopback, token). On this (plain HTTP) port <c>join</c> and its poll only refuse, with
+/// <c>tls_required</c> and the mesh plane's address: a code sent here has already crossed in clear, so it is not read
+/// (docs/security.md). The real routes are the mesh plane's (<see cref="MeshPlane.MeshRoutes.MapJoin"/>).
 /// </summary>
 internal static class EnrollmentEndpoints
 {
@@ -20,10 +22,8 @@ internal static class EnrollmentEndpoints
     {
         group.MapPost("/hello", (CertmeshAuthority ca, HelloChallenge? body, CancellationToken ct) => ca.HelloAsync(body?.Nonce, ct))
             .WithMetadata(LanEndpoint.Instance);
-        group.MapPost("/join", JoinAsync).WithMetadata(LanEndpoint.Instance)
-            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
-        group.MapGet("/join/{requestId}", PollAsync).WithMetadata(LanEndpoint.Instance)
-            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
+        group.MapPost("/join", RefusePlainHttp).WithMetadata(LanEndpoint.Instance);
+        group.MapGet("/join/{requestId}", RefusePlainHttp).WithMetadata(LanEndpoint.Instance);
         group.MapGet("/pending", (CertmeshAuthority ca, CancellationToken ct) => ca.PendingAsync(ct));
         group.MapPost("/approve", (CertmeshAuthority ca, ApproveRequest body, CancellationToken ct) => ca.ApproveAsync(body.Hostname, body.ApprovedBy, ct));
         group.MapPost("/deny", (CertmeshAuthority ca, DenyRequest body, CancellationToken ct) => ca.DenyAsync(body.Hostname, body.Reason, ct));
@@ -34,11 +34,9 @@ internal static class EnrollmentEndpoints
     public static IPAddress Source(HttpContext context) =>
         context.Connection.RemoteIpAddress is { } remote ? JoinAddresses.Normalize(remote) : IPAddress.Loopback;
 
-    private static async Task<IResult> JoinAsync(CertmeshAuthority ca, JoinRequest? body, HttpContext context, CancellationToken ct)
-    {
-        var outcome = await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), Source(context), ct);
-        return Answer(outcome);
-    }
+    /// <summary>Takes no body parameter on purpose: the code in it is never read, checked or counted.</summary>
+    private static IResult RefusePlainHttp(CertmeshAuthority ca, HttpContext context) =>
+        throw ca.RefusePlainHttpJoin(Source(context), context.Request.Host.HasValue ? context.Request.Host.Host : context.Connection.LocalIpAddress?.ToString() ?? "localhost");
 
     /// <summary>The revocation, and whether the trust bundle and CRL that enforce it are already signed.</summary>
     private static async Task<RevokeResult> RevokeAsync(CertmeshAuthority ca, RevokeRequest body, CancellationToken ct)
@@ -52,9 +50,6 @@ internal static class EnrollmentEndpoints
             : null;
         return new RevokeResult(entry.Hostname, entry.RevokedAt, entry.RevokedBy, entry.Reason, serials, published ? held!.Bundle.Sequence : null, note);
     }
-
-    private static async Task<IResult> PollAsync(CertmeshAuthority ca, string requestId, CancellationToken ct) =>
-        Answer(await ca.PollJoinAsync(requestId, ct));
 
     public static IResult Answer(JoinOutcome outcome) =>
         outcome.Issued is { } issued ? Results.Ok(issued)

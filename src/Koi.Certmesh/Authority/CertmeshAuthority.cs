@@ -6,6 +6,7 @@ using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Revocation;
 using Koi.Certmesh.Roster;
 using Koi.Certmesh.Trust;
+using Koi.Core.Errors;
 using Koi.Core.Events;
 using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
@@ -237,6 +238,9 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public Task<JoinOutcome> JoinAsync(JoinRequest body, IPAddress source, CancellationToken cancellationToken) => Joins.JoinAsync(body, source, cancellationToken);
 
     public Task<JoinOutcome> PollJoinAsync(string requestId, CancellationToken cancellationToken) => Joins.PollAsync(requestId, cancellationToken);
+
+    /// <summary>The answer to a join or poll that came over plain HTTP: audited, nothing in it read (see <see cref="JoinPipeline.RefusePlainHttp"/>).</summary>
+    public KoiException RefusePlainHttpJoin(IPAddress source, string host) => Joins.RefusePlainHttp(source, host);
 
     internal Task<JoinIssued> AdmitAsync(JoinCandidate candidate, string hostname, IPAddress source, CancellationToken cancellationToken) =>
         Joins.AdmitAsync(candidate, hostname, source, cancellationToken);

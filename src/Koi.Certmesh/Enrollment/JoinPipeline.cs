@@ -15,7 +15,10 @@ namespace Koi.Certmesh.Enrollment;
 /// hostname neither revoked nor taken, approval — and every refusal is audited with its source address and reason.
 /// </summary>
 internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, EnrollmentWindow window, JoinLedger ledger, MeshIssuer issuer)
-{
+{    /// <summary>The mesh plane's join route (<c>MeshRoutes</c>).</summary>
+    private const string JoinTlsPath = "/v1/certmesh/mesh/join";
+
+
     /// <summary><c>POST /join</c> from <paramref name="source"/>: signed at once, queued for approval, or refused.</summary>
     public Task<JoinOutcome> JoinAsync(JoinRequest body, IPAddress source, CancellationToken cancellationToken)
     {
@@ -226,6 +229,20 @@ internal sealed partial class JoinPipeline(CaContext ca, CaVault vault, Enrollme
         }
 
         return refusal;
+    }
+
+    /// <summary>
+    /// A join or poll sent to the daemon's plain HTTP port. Its code would have crossed in clear, so the CA refuses
+    /// without reading the body: the code is neither checked nor spent nor counted as a failure, and the answer names
+    /// the TLS address of the mesh plane (docs/security.md "Enrollment and the CA's identity").
+    /// </summary>
+    public KoiException RefusePlainHttp(IPAddress source, string host)
+    {
+        var where = ca.MeshPort is { } port
+            ? $"https://{host}:{port.ToString(CultureInfo.InvariantCulture)}{JoinTlsPath}"
+            : $"the CA's mesh plane ({JoinTlsPath}), which is not listening here (koi status shows why)";
+        return Refuse(new Requester(source, null), "plain_http", KoiErrorCode.TlsRequired,
+            $"enrollment goes only over TLS, so the code never crosses in clear: send the join to {where}");
     }
 
     /// <summary>Audits and logs a refused join (both throttled per source), and returns the error to throw.</summary>

@@ -36,11 +36,19 @@ internal static class MeshRoutes
         });
         group.MapPost("/heartbeat", (HttpContext context, Heartbeats heartbeats, MeshPeerValidator validator, HeartbeatRequest? body, CancellationToken ct) =>
             heartbeats.RecordAsync(RequirePeer(context, validator), body ?? new HeartbeatRequest(null, null, null), ct));
-        group.MapPost("/join", async (HttpContext context, CertmeshAuthority ca, JoinRequest? body, CancellationToken ct) =>
-            EnrollmentEndpoints.Answer(await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), EnrollmentEndpoints.Source(context), ct)));
-        group.MapGet("/join/{requestId}", async (CertmeshAuthority ca, string requestId, CancellationToken ct) =>
-            EnrollmentEndpoints.Answer(await ca.PollJoinAsync(requestId, ct)));
+        MapJoin(group);
         Standby.StandbyRoutes.Map(group);
+    }
+
+    /// <summary>Enrollment: <c>join</c> and its poll, the only place a join code is read (the HTTP port refuses them).</summary>
+    public static void MapJoin(IEndpointRouteBuilder group)
+    {
+        group.MapPost("/join", async (HttpContext context, CertmeshAuthority ca, JoinRequest? body, CancellationToken ct) =>
+            EnrollmentEndpoints.Answer(await ca.JoinAsync(body ?? new JoinRequest(null, null, null, null), EnrollmentEndpoints.Source(context), ct)))
+            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
+        group.MapGet("/join/{requestId}", async (CertmeshAuthority ca, string requestId, CancellationToken ct) =>
+            EnrollmentEndpoints.Answer(await ca.PollJoinAsync(requestId, ct)))
+            .Produces<JoinIssued>(StatusCodes.Status200OK).Produces<JoinPending>(StatusCodes.Status202Accepted);
     }
 
     /// <summary>The member behind this request's client certificate, or a 401/403 that says why not.</summary>

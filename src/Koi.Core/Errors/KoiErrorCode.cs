@@ -23,6 +23,7 @@ public static class KoiErrorCode
     public const string OutOfScope = "out_of_scope";
     public const string Revoked = "revoked";
     public const string JoinDenied = "join_denied";
+    public const string TlsRequired = "tls_required";
     public const string CaFingerprintMismatch = "ca_fingerprint_mismatch";
     public const string CaUnreachable = "ca_unreachable";
     public const string StorageUnavailable = "storage_unavailable";

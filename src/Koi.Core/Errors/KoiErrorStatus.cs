@@ -15,6 +15,7 @@ public static class KoiErrorStatus
         [KoiErrorCode.OutOfScope] = 403,
         [KoiErrorCode.Revoked] = 403,
         [KoiErrorCode.JoinDenied] = 403,
+        [KoiErrorCode.TlsRequired] = 403,
         [KoiErrorCode.NotFound] = 404,
         [KoiErrorCode.CeremonyNotFound] = 404,
         [KoiErrorCode.SessionExpired] = 404,

@@ -95,6 +95,9 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
             }
         });
         capability.MapEndpoints(app.MapGroup("/v1/certmesh"));
+
+        // The mesh plane's join routes, without its TLS listener: the enrollment contract is the same there.
+        Koi.Certmesh.MeshPlane.MeshRoutes.MapJoin(app.MapGroup(Koi.Certmesh.MeshPlane.MeshRoutes.Prefix));
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new EnrollmentApiHost(app, dir, time, events);
     }

@@ -37,7 +37,7 @@ public sealed class EnrollmentApiTests
         var secret = await host.CreateAsync(TrustProfile.Personal);
         using var events = host.Events.Subscribe(null);
 
-        var response = await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/join", new
+        var response = await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/mesh/join", new
         {
             hostname = "stone-b",
             csr = JoinKit.Csr(),
@@ -79,14 +79,14 @@ public sealed class EnrollmentApiTests
         var secret = await host.CreateAsync(TrustProfile.Team);
         var lan = host.Client("10.77.0.12");
 
-        var join = await lan.PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
+        var join = await lan.PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
         Assert.Equal(HttpStatusCode.Accepted, join.StatusCode);
         using var pending = JsonDocument.Parse(await join.Content.ReadAsStringAsync(Ct));
         var id = pending.RootElement.GetProperty("request_id").GetString()!;
         Assert.Equal("pending", pending.RootElement.GetProperty("status").GetString());
         Assert.Equal("stone-b", pending.RootElement.GetProperty("hostname").GetString());
 
-        Assert.Equal(HttpStatusCode.Accepted, (await lan.GetAsync($"/v1/certmesh/join/{id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await lan.GetAsync($"/v1/certmesh/mesh/join/{id}", Ct)).StatusCode);
         var local = host.Client("127.0.0.1");
         using (var list = JsonDocument.Parse(await local.GetStringAsync("/v1/certmesh/pending", Ct)))
         {
@@ -102,7 +102,7 @@ public sealed class EnrollmentApiTests
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
         Assert.Contains("\"approved_by\":\"Alice\"", await approve.Content.ReadAsStringAsync(Ct));
 
-        var done = await lan.GetAsync($"/v1/certmesh/join/{id}", Ct);
+        var done = await lan.GetAsync($"/v1/certmesh/mesh/join/{id}", Ct);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.Contains("\"service_cert\":\"-----BEGIN CERTIFICATE-----", await done.Content.ReadAsStringAsync(Ct));
     }
@@ -113,17 +113,17 @@ public sealed class EnrollmentApiTests
         await using var host = await EnrollmentApiHost.StartAsync();
         var secret = await host.CreateAsync(TrustProfile.Team);
         var lan = host.Client("10.77.0.12");
-        var join = await lan.PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
+        var join = await lan.PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
         using var pending = JsonDocument.Parse(await join.Content.ReadAsStringAsync(Ct));
         var id = pending.RootElement.GetProperty("request_id").GetString()!;
 
         var deny = await host.Client("127.0.0.1").PostAsJsonAsync("/v1/certmesh/deny", new { hostname = "stone-b", reason = "unknown machine" }, Ct);
         Assert.Equal(HttpStatusCode.OK, deny.StatusCode);
 
-        var poll = await lan.GetAsync($"/v1/certmesh/join/{id}", Ct);
+        var poll = await lan.GetAsync($"/v1/certmesh/mesh/join/{id}", Ct);
         Assert.Equal(HttpStatusCode.Forbidden, poll.StatusCode);
         Assert.Contains("\"error\":\"join_denied\"", await poll.Content.ReadAsStringAsync(Ct));
-        var unknown = await lan.GetAsync("/v1/certmesh/join/AAAAAAAAAAAAAAAAAAAAAA", Ct);
+        var unknown = await lan.GetAsync("/v1/certmesh/mesh/join/AAAAAAAAAAAAAAAAAAAAAA", Ct);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("\"error\":\"not_found\"", await unknown.Content.ReadAsStringAsync(Ct));
     }
@@ -138,16 +138,47 @@ public sealed class EnrollmentApiTests
         var wrong = right == "000000" ? "000001" : "000000";
         for (var i = 0; i < 3; i++)
         {
-            var bad = await lan.PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-c", csr = JoinKit.Csr(), totp_code = wrong }, Ct);
+            var bad = await lan.PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-c", csr = JoinKit.Csr(), totp_code = wrong }, Ct);
             Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
             Assert.Contains("\"error\":\"invalid_totp\"", await bad.Content.ReadAsStringAsync(Ct));
         }
 
-        var locked = await lan.PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-c", csr = JoinKit.Csr(), totp_code = right }, Ct);
+        var locked = await lan.PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-c", csr = JoinKit.Csr(), totp_code = right }, Ct);
 
         Assert.Equal((HttpStatusCode)429, locked.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(300), locked.Headers.RetryAfter!.Delta);
         Assert.Contains("\"error\":\"rate_limited\"", await locked.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task PostJoin_PlainHttpPort_403TlsRequiredNamingTheMeshPlaneAuditedAndTheCodeStaysUnspent()
+    {
+        await using var host = await EnrollmentApiHost.StartAsync();
+        var secret = await host.CreateAsync(TrustProfile.Personal);
+        host.Ca.Context.MeshPort = 5643;
+        var lan = host.Client("10.77.0.12");
+        var right = Totp.Code(secret, host.Time.GetUtcNow());
+        var wrong = right == "000000" ? "000001" : "000000";
+
+        // Three wrong codes would lock this source out if they were looked at; the right one would be spent.
+        foreach (var code in new[] { wrong, wrong, wrong, right })
+        {
+            var refused = await lan.PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = code }, Ct);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var text = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("\"error\":\"tls_required\"", text);
+            Assert.Contains("https://localhost:5643/v1/certmesh/mesh/join", text);
+        }
+
+        var poll = await lan.GetAsync("/v1/certmesh/join/AAAAAAAAAAAAAAAAAAAAAA", Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, poll.StatusCode);
+        Assert.Contains("\"error\":\"tls_required\"", await poll.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("join_refused reason=plain_http from=10.77.0.12", File.ReadAllLines(host.Ca.Context.Files.AuditLog)[^1]);
+        Assert.DoesNotContain(host.Ca.Roster.Current!.Members, m => m.Hostname == "stone-b");
+
+        var joined = await lan.PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = right }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
     }
 
     [Fact]
@@ -156,7 +187,7 @@ public sealed class EnrollmentApiTests
         await using var host = await EnrollmentApiHost.StartAsync();
         await host.CreateAsync(TrustProfile.Personal);
 
-        var response = await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/join", new { }, Ct);
+        var response = await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/mesh/join", new { }, Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -197,7 +228,7 @@ public sealed class EnrollmentApiTests
     {
         await using var host = await EnrollmentApiHost.StartAsync();
         var secret = await host.CreateAsync(TrustProfile.Personal);
-        await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
+        await host.Client("10.77.0.12").PostAsJsonAsync("/v1/certmesh/mesh/join", new { hostname = "stone-b", csr = JoinKit.Csr(), totp_code = Totp.Code(secret, host.Time.GetUtcNow()) }, Ct);
 
         var response = await host.Client("127.0.0.1").PostAsJsonAsync("/v1/certmesh/revoke", new { hostname = "stone-b", reason = "retired" }, Ct);
 

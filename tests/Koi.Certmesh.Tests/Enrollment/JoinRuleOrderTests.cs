@@ -42,6 +42,22 @@ public sealed class JoinRuleOrderTests
     }
 
     [Fact]
+    public async Task RefusePlainHttp_MeshPlaneNotListening_TlsRequiredSaysSoAuditedAndTheCodeStillJoins()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        kit.Ca.Context.MeshPort = null;
+
+        var ex = kit.Ca.RefusePlainHttpJoin(IPAddress.Parse(JoinKit.B), "stone-a.lan");
+
+        Assert.Equal(KoiErrorCode.TlsRequired, ex.Code);
+        Assert.Equal(403, ex.HttpStatus);
+        Assert.Contains("/v1/certmesh/mesh/join", ex.Message);
+        Assert.Contains("not listening here", ex.Message);
+        Assert.Contains("join_refused reason=plain_http from=10.77.0.12", kit.LastAudit());
+        Assert.NotNull((await kit.JoinAsync("stone-b", kit.Code())).Issued);
+    }
+
+    [Fact]
     public async Task Join_EnrollmentClosed_403EvenWithRightCodeAndNoFailureCounted()
     {
         await using var kit = await JoinKit.CreateAsync();

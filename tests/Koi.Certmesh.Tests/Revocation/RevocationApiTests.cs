@@ -127,7 +127,7 @@ public sealed class RevocationApiTests
     internal static async Task<JsonElement> JoinAsync(EnrollmentApiHost host, byte[] secret, string hostname, string from)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var response = await host.Client(from).PostAsJsonAsync("/v1/certmesh/join", new JoinRequest(hostname, JoinKit.Csr(key, hostname), Totp.Code(secret, host.Time.GetUtcNow()), []), CertmeshTestJson.Options, Ct);
+        var response = await host.Client(from).PostAsJsonAsync("/v1/certmesh/mesh/join", new JoinRequest(hostname, JoinKit.Csr(key, hostname), Totp.Code(secret, host.Time.GetUtcNow()), []), CertmeshTestJson.Options, Ct);
         response.EnsureSuccessStatusCode();
         host.Time.Advance(TimeSpan.FromSeconds(Totp.StepSeconds));
         return await response.Content.ReadFromJsonAsync<JsonElement>(CertmeshTestJson.Options, Ct);
