@@ -25,14 +25,24 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
 
     private readonly Dictionary<string, string> _lastCode = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, string> _caPem = new(StringComparer.Ordinal);
+
     [Fact(Timeout = 600_000)]
     public async Task JoinReplayLockoutRevokeWindowsAndPinning_AsOperatorsWould()
     {
         var (fingerprint, secret) = await CreateCaAsync(A, "just-me");
         var endpointA = $"http://{Lab.AddressOf(A)}:{KoiDaemon.HttpPort}";
 
-        // C joins by explicit endpoint.
+        // C first tries the raw API on the CA's plain HTTP port: refused with the TLS address to use, audited, and
+        // the code is not looked at — so the same code then joins C over TLS.
         var codeC = await FreshCodeAsync(A, secret);
+        var plain = await RawJoinOverHttpAsync(C, A, C, codeC);
+        Assert.Equal(403, plain.Status);
+        Assert.Contains("tls_required", plain.Body, StringComparison.Ordinal);
+        Assert.Contains($"https://{Lab.AddressOf(A)}:{MeshPort}/v1/certmesh/mesh/join", plain.Body, StringComparison.Ordinal);
+        Assert.Contains("join_refused reason=plain_http", (await Koi(A, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
+
+        // C joins by explicit endpoint.
         var joinC = await Koi(C, "certmesh", "join", endpointA, "--code", codeC, "--json");
         var joinedC = Json(joinC.EnsureSuccess().Stdout);
         Assert.Equal("enrolled", joinedC.GetProperty("status").GetString());
@@ -302,20 +312,50 @@ public sealed partial class EnrollmentScenarios(EnrollmentFixture fixture) : Lab
         }
     }
 
-    private async Task<(int Status, string Body)> RawJoinAsync(string from, string ca, string hostname, string code)
+    /// <summary>A raw join over TLS to <paramref name="ca"/>'s mesh plane, checking its certificate against the CA's.</summary>
+    private async Task<(int Status, string Body)> RawJoinAsync(string from, string ca, string hostname, string code) =>
+        await RunRawJoinAsync(from, [$"https://{Lab.AddressOf(ca)}:{MeshPort}", hostname, code, "--cafile", await CaPemAsync(ca)]);
+
+    /// <summary>A raw join in clear to <paramref name="ca"/>'s HTTP port (which refuses it).</summary>
+    private Task<(int Status, string Body)> RawJoinOverHttpAsync(string from, string ca, string hostname, string code) =>
+        RunRawJoinAsync(from, [$"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}", hostname, code]);
+
+    private async Task<(int Status, string Body)> RunRawJoinAsync(string from, string[] arguments)
     {
-        var result = (await Lab.RunAsync(from, ["python3", RepoPaths.RawJoin, $"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}", hostname, code], Ct)).EnsureSuccess();
+        var result = (await Lab.RunAsync(from, ["python3", RepoPaths.RawJoin, .. arguments], Ct)).EnsureSuccess();
         var lines = result.Stdout.Split('\n', 2);
         return (int.Parse(lines[0].Trim(), System.Globalization.CultureInfo.InvariantCulture), lines.Length > 1 ? lines[1] : string.Empty);
     }
 
     /// <summary>
-    /// <paramref name="count"/> joins with <paramref name="code"/> from one host, as fast as curl goes (each bounded
+    /// The CA certificate of <paramref name="ca"/>, asked for on that host itself over loopback (the operator's own
+    /// copy, not one a joiner fetched over the LAN) and checked against the fingerprint its status reports; a file the raw tools verify
+    /// the mesh plane's certificate with.
+    /// </summary>
+    private async Task<string> CaPemAsync(string ca)
+    {
+        if (_caPem.TryGetValue(ca, out var known))
+        {
+            return known;
+        }
+
+        var pem = (await Lab.RunAsync(ca, ["curl", "-sf", "--max-time", "5", $"http://127.0.0.1:{KoiDaemon.HttpPort}/v1/certmesh/ca.pem"], Ct)).EnsureSuccess().Stdout;
+        var fingerprint = Json((await Koi(ca, "certmesh", "status", "--json")).EnsureSuccess().Stdout).GetProperty("ca_fingerprint").GetString();
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+        Assert.Equal(fingerprint, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData)));
+        var path = Path.Combine(Lab.LogsDirectory, ca, "ca.pem");
+        await File.WriteAllTextAsync(path, pem, Ct);
+        _caPem[ca] = path;
+        return path;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> joins with <paramref name="code"/> from one host over TLS to the mesh plane, as fast as curl goes (each bounded
     /// to 5 s); the HTTP statuses in order. The CSR is junk: a wrong code is refused before the request is read.
     /// </summary>
     private async Task<int[]> FloodWrongCodesAsync(string from, string ca, string code, int count)
     {
-        var url = $"http://{Lab.AddressOf(ca)}:{KoiDaemon.HttpPort}/v1/certmesh/join";
+        var url = $"--cacert {await CaPemAsync(ca)} https://{Lab.AddressOf(ca)}:{MeshPort}/v1/certmesh/mesh/join";
         var body = $$"""{"hostname":"stone-x","csr":"junk","totp_code":"{{code}}"}""";
         var script = $"for i in $(seq 1 {count}); do curl -s --max-time 5 -o /dev/null -w '%{{http_code}}\n' -H 'content-type: application/json' -d '{body}' {url}; done";
         var output = (await Lab.RunAsync(from, ["sh", "-c", script], Ct)).EnsureSuccess().Stdout;
