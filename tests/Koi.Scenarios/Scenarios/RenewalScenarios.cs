@@ -17,7 +17,8 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
     private const string A = RenewalFixture.Ca;
     private const string B = RenewalFixture.HookedMember;
     private const string C = RenewalFixture.FailingHookMember;
-    private const string Marker = "/tmp/koi-reloaded";
+    // Lab hosts share /tmp: one marker per host, so one host's hook can never pass for another's.
+    private static string Marker(string host) => $"/tmp/koi-reloaded-{host}";
     private const int BigBytes = 200 * 1024 * 1024;
 
     [Fact(Timeout = 1_200_000)]
@@ -31,9 +32,9 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         // Two joins need two codes: this step's and the next step's (both inside the CA's window).
         (await Koi(B, "certmesh", "join", endpoint, "--code", await CodeAsync(secret, "now"), "--json")).EnsureSuccess();
         (await Koi(C, "certmesh", "join", endpoint, "--code", await CodeAsync(secret, "now + 30 seconds"), "--json")).EnsureSuccess();
-        (await Koi(B, "certmesh", "set-hook", "--reload", $"touch {Marker}")).EnsureSuccess();
+        (await Koi(B, "certmesh", "set-hook", "--reload", $"touch {Marker(B)}")).EnsureSuccess();
         (await Koi(C, "certmesh", "set-hook", "--reload", "false")).EnsureSuccess();
-        (await Koi(A, "certmesh", "set-hook", "--reload", $"touch {Marker}")).EnsureSuccess();
+        (await Koi(A, "certmesh", "set-hook", "--reload", $"touch {Marker(A)}")).EnsureSuccess();
 
         // B renews at least twice in a row, each time with a new serial and its hook run afterwards.
         var serials = new List<string> { await SerialAsync(B, B) };
@@ -41,14 +42,14 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         {
             await Poll.UntilAsync(async () => await SerialAsync(B, B) != serials[^1], TimeSpan.FromMinutes(3), $"{B}'s renewal {round + 1}", Ct);
             serials.Add(await SerialAsync(B, B));
-            await Poll.UntilAsync(async () => (await Lab.RunAsync(B, ["test", "-e", Marker], Ct)).Succeeded, TimeSpan.FromSeconds(20), $"{B}'s reload hook after renewal {round + 1}", Ct);
-            (await Lab.RunAsync(B, ["rm", "-f", Marker], Ct)).EnsureSuccess();
+            await Poll.UntilAsync(async () => (await Lab.RunAsync(B, ["test", "-e", Marker(B)], Ct)).Succeeded, TimeSpan.FromSeconds(20), $"{B}'s reload hook after renewal {round + 1}", Ct);
+            (await Lab.RunAsync(B, ["rm", "-f", Marker(B)], Ct)).EnsureSuccess();
         }
 
         Assert.Equal(3, serials.Distinct().Count());
         await LongTransferAcrossRenewal_CompletesIntact_NewConnectionsGetNewCertificateAsync();
         var roster = (await Koi(A, "certmesh", "roster", "--json")).EnsureSuccess().Stdout;
-        Assert.Contains($"touch {Marker}", roster, StringComparison.Ordinal);
+        Assert.Contains($"touch {Marker(B)}", roster, StringComparison.Ordinal);
 
         // C renewed too, but its hook failed: degraded in its status, the new files in place all the same.
         await Poll.UntilAsync(async () => (await MemberAsync(C)).TryGetProperty("renewal_state", out var s) && s.GetString() == "degraded", TimeSpan.FromMinutes(3), $"{C} degraded", Ct);
@@ -56,10 +57,10 @@ public sealed partial class RenewalScenarios(RenewalFixture fixture) : LabScenar
         (await Lab.RunAsync(C, ["openssl", "verify", "-CAfile", $"{KoiDaemon.DataDir}/certs/{C}/ca.pem", $"{KoiDaemon.DataDir}/certs/{C}/cert.pem"], Ct)).EnsureSuccess();
 
         // The CA host's own certificate renews as well, and the members still verify it over the mesh plane.
-        (await Lab.RunAsync(A, ["rm", "-f", Marker], Ct)).EnsureSuccess();
+        (await Lab.RunAsync(A, ["rm", "-f", Marker(A)], Ct)).EnsureSuccess();
         var ownBefore = await SerialAsync(A, A);
         await Poll.UntilAsync(async () => await SerialAsync(A, A) != ownBefore, TimeSpan.FromMinutes(2), $"{A}'s own certificate renewal", Ct);
-        await Poll.UntilAsync(async () => (await Lab.RunAsync(A, ["test", "-e", Marker], Ct)).Succeeded, TimeSpan.FromSeconds(20), $"{A}'s own reload hook", Ct);
+        await Poll.UntilAsync(async () => (await Lab.RunAsync(A, ["test", "-e", Marker(A)], Ct)).Succeeded, TimeSpan.FromSeconds(20), $"{A}'s own reload hook", Ct);
         var verified = JsonDocument.Parse((await Koi(B, "certmesh", "verify-ca", "--json")).EnsureSuccess().Stdout).RootElement;
         Assert.Equal("verified", verified.GetProperty("last_verdict").GetString());
         Assert.Contains("cert_renewed", (await Koi(A, "certmesh", "log")).EnsureSuccess().Stdout, StringComparison.Ordinal);
