@@ -6,11 +6,11 @@ namespace Koi.Core.Processes;
 public sealed record ToolRun(int ExitCode, string Stdout, string Stderr)
 {
     /// <summary>
-    /// Runs <paramref name="file"/> as argv with <paramref name="input"/> on its stdin — the way to hand a tool a
-    /// secret, since argv is readable by every user in <c>/proc/PID/cmdline</c>. Same conventions as
+    /// Runs <paramref name="file"/> as argv with <paramref name="input"/> (none when null) on its stdin — the way to
+    /// hand a tool a secret, since argv is readable by every user in <c>/proc/PID/cmdline</c>. Same conventions as
     /// <see cref="CommandRunner"/>: 127 could not start, 124 ran out of time (and was killed).
     /// </summary>
-    public static async Task<ToolRun> RunAsync(string file, IReadOnlyList<string> arguments, string input, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public static async Task<ToolRun> RunAsync(string file, IReadOnlyList<string> arguments, string? input, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var limit = timeout ?? CommandRunner.DefaultTimeout;
         var start = new ProcessStartInfo(file)
@@ -45,7 +45,11 @@ public sealed record ToolRun(int ExitCode, string Stdout, string Stderr)
             {
                 try
                 {
-                    await process.StandardInput.WriteAsync(input.AsMemory(), deadline.Token);
+                    if (input is not null)
+                    {
+                        await process.StandardInput.WriteAsync(input.AsMemory(), deadline.Token);
+                    }
+
                     process.StandardInput.Close();
                 }
                 catch (IOException)
