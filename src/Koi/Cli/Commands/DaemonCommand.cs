@@ -128,13 +128,14 @@ internal static class DaemonCommand
         using (dataLock)
         {
             var token = DaemonToken.Generate();
-            await using var app = DaemonApp.Build(options, token, DaemonApp.BuiltInCapabilities(options));
-            using var unobserved = UnobservedTaskLogger.Attach(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Koi.Daemon"));
             var endpointHost = options.HttpBind.Equals(IPAddress.Any) ? "127.0.0.1"
                 : options.HttpBind.Equals(IPAddress.IPv6Any) ? "[::1]"
                 : options.HttpBind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.HttpBind}]"
                 : options.HttpBind.ToString();
             var breadcrumb = new Breadcrumb($"http://{endpointHost}:{options.HttpPort}", token.Value, Environment.ProcessId, DateTimeOffset.UtcNow);
+            await using var app = DaemonApp.Build(options, token, DaemonApp.BuiltInCapabilities(options),
+                configure: builder => builder.Services.AddHostedService(_ => new BreadcrumbWriter(breadcrumb, paths.DataDir)));
+            using var unobserved = UnobservedTaskLogger.Attach(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Koi.Daemon"));
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -144,7 +145,6 @@ internal static class DaemonCommand
                 return CliCommand.Fail(cli, "listen_failed", $"cannot listen on {options.HttpBind}:{options.HttpPort}: {ex.Message}", ExitCodes.Failed);
             }
 
-            breadcrumb.Write(paths.DataDir);
             try
             {
                 await app.WaitForShutdownAsync(cancellationToken);
