@@ -19,46 +19,12 @@ spent per handshake (its process's utime + stime from /proc) moves much less wit
 figure to compare. Each round runs every target once, in a rotated order; ratios are taken within a round, reported
 as median and range, with the load average of every round.
 """
-import argparse, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+from benchproc import cpu_seconds, free_port, start, stop, wait_port, workers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSPHRASE = "bench ceremony passphrase 2026\n"
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-def start(cmd, **kw):
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **kw)
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
-
-def wait_port(port, proc, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited: " + proc.stderr.read().decode())
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close(); return
-        except OSError: time.sleep(0.05)
-    raise TimeoutError(f"{what} not listening on {port}")
-
-def cpu_seconds(pids):
-    """utime + stime of these processes, in seconds (threads included)."""
-    ticks = 0
-    for pid in pids:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-def workers(master):
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out]
 
 def s_time(port, seconds, client=None):
     """Full handshakes + one GET each, one at a time, for `seconds`: (connections/s, connections)."""

@@ -1,58 +1,59 @@
 #!/usr/bin/env python3
-"""koi's TLS proxy next to nginx terminating TLS with the same certificate in front of the same backend, same run
-(issue 9).
+"""koi's TLS proxy next to nginx terminating TLS with the same certificate in front of the same backend, measured from
+another machine of the lab over its veth, in one run (issues 9 and 18). Needs root (the lab).
 
-    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 10] [--rounds 3] [--connections 32] [--sni]
+    python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 8] [--rounds 3] [--connections 32] [--sni]
 
-Loopback only, every process started here and stopped here by pid: a koi daemon with --no-mdns on 127.0.0.1 (its
-trust stores untouched), a backend nginx serving a 1 KiB static file on 127.0.0.1, and nginx as TLS terminator twice:
-the usual HTTP reverse proxy (proxy_pass with upstream keep-alive) and the stream module (a TLS-terminating TCP pipe,
-koi's own design). All three present one ECDSA P-256 certificate made here with openssl.
+The lab "bench-proxy" has two hosts (docs/testing.md): stone-a (10.77.0.11) is the server, stone-b (10.77.0.12) the
+client. On stone-a, every process started here and stopped with the lab:
+- the koi daemon users run, all capabilities on (mDNS included: it is the lab's LAN), with one proxy entry
+  `bench` on 10.77.0.11:9443;
+- nginx as TLS terminator twice, `worker_processes auto`: the usual HTTP reverse proxy (`proxy_pass` with upstream
+  keep-alive) on :8443 and the stream module (a TLS-terminating TCP pipe, koi's own design) on :8444;
+- one backend nginx serving a 1 KiB static file on 127.0.0.1:8080, behind all three.
+All three present one ECDSA P-256 certificate made here with openssl. On stone-b: wrk and openssl s_time.
 
-wrk measures keep-alive throughput and latency (--latency: p50/p99) through each; wrk with "Connection: close"
-measures new TLS handshakes per second (every request is a new connection and a full handshake: wrk never resumes
-sessions); openssl s_time -reuse measures returning clients (one client, each connection resuming the first one's
-TLS session: a ticket in TLS 1.3, no certificate signature, no full key exchange). Each round runs every target once, in a rotated order, so a change of load during the run hits all of
-them alike; ratios are taken within a round and reported as median and range. Besides req/s, the CPU time each proxy
-spent per request (its processes' utime + stime, from /proc) is reported: it moves much less with the machine's load
-than req/s does. koi is warmed (JIT) with the same load first. Prints the load average of every round.
+Per target and round:
+- keep-alive: wrk -t2 with --connections connections: req/s, p50/p99, CPU per request, context switches per request;
+- new connections, full handshakes: wrk with "Connection: close", 8 connections (every request a new connection and
+  a full handshake: wrk never resumes sessions): handshakes/s and CPU per handshake;
+- returning clients: 8 `openssl s_time -reuse` at once (each resumes its first session on every connection: a TLS
+  1.3 ticket, no certificate signature, no full key exchange): connections/s, CPU per connection, share resumed.
+CPU is the proxy's processes' utime + stime from /proc (koi: the daemon; nginx: the terminators' workers) divided by
+the requests completed: it moves much less with the machine's load than req/s does. Each round runs every target
+once in a rotated order, so a change of load during the run hits all of them alike; ratios are taken within a round
+and reported as median [range], with the issue's targets and whether the median meets them.
 
---sni adds "koi sni50": a second koi port shared by 50 entries (svc0 … svc49), wrk asking for svc37.lan by SNI, so
-every new connection has its ClientHello read and its entry picked among 50 (issue 16); its req/s and handshakes/s are
-printed as a ratio to the single-entry koi port of the same round. wrk resolves svc37.lan through a private /etc/hosts
-(a mount namespace: needs root), so nothing outside this run sees the name.
+--sni adds "koi sni50": a second koi port (:9444) shared by 50 entries (svc0 … svc49), wrk asking for svc37.lan
+(stone-b's /etc/hosts names it), so every new connection has its ClientHello read and its entry picked among 50
+(issue 16); printed as a ratio to the single-entry koi port of the same round.
 """
-import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+from benchproc import context_switches, cpu_seconds, workers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-def start(cmd, **kw):
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **kw)
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try: proc.wait(10)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
-
-def wait_port(port, proc, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited: " + proc.stderr.read().decode())
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close(); return
-        except OSError: time.sleep(0.05)
-    raise TimeoutError(f"{what} not listening on {port}")
-
+LAB = "bench-proxy"
+SERVER, CLIENT, SERVER_IP = "stone-a", "stone-b", "10.77.0.11"
+BACKEND, KOI_PORT, SNI_PORT, HTTP_PORT, STREAM_PORT = 8080, 9443, 9444, 8443, 8444
 SNI_ENTRIES, SNI_NAME = 50, "svc37.lan"
+NEW_CONNECTIONS, RESUMING_CLIENTS = 8, 8
+# The issue's targets: koi / nginx http, at the median of the rounds.
+TARGET_KEEPALIVE, TARGET_HANDSHAKES = 1.2, 1.0
 
-def certificates(tmp, names=("localhost",), sub="certs"):
+
+def lab(*args, check=True, timeout=120):
+    r = subprocess.run([os.path.join(REPO, "scripts/lab"), "--name", LAB, *args], capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"lab {' '.join(args)} failed ({r.returncode}): {r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def on(host, *cmd, timeout=60):
+    return lab("run", host, "--timeout", str(timeout), "--", *cmd, timeout=timeout + 10)
+
+
+def certificates(tmp, names, sub):
     run = lambda *c: subprocess.run(c, check=True, capture_output=True)
     if not os.path.exists(f"{tmp}/ca.pem"): run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{tmp}/ca.key",
         "-out", f"{tmp}/ca.pem", "-days", "2", "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE",
@@ -61,14 +62,16 @@ def certificates(tmp, names=("localhost",), sub="certs"):
     run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{certs}/key.pem",
         "-out", f"{tmp}/{sub}.csr", "-subj", f"/CN={names[0]}")
     with open(f"{tmp}/{sub}.ext", "w") as f:
-        f.write("subjectAltName=" + ",".join(f"DNS:{n}" for n in names) + ",IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        f.write("subjectAltName=" + ",".join(f"DNS:{n}" for n in names) + f",IP:{SERVER_IP}\nextendedKeyUsage=serverAuth\n")
     run("openssl", "x509", "-req", "-in", f"{tmp}/{sub}.csr", "-CA", f"{tmp}/ca.pem", "-CAkey", f"{tmp}/ca.key", "-set_serial", "0x42",
         "-days", "2", "-extfile", f"{tmp}/{sub}.ext", "-out", f"{certs}/cert.pem")
     with open(f"{certs}/fullchain.pem", "w") as f:
         f.write(open(f"{certs}/cert.pem").read() + open(f"{tmp}/ca.pem").read())
     return certs
 
+
 def nginx(tmp, name, body):
+    """Starts nginx (worker_processes auto) on the server host; returns its master's pid."""
     conf = f"{tmp}/{name}.conf"
     with open(conf, "w") as f:
         f.write(f"""load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -76,44 +79,27 @@ worker_processes auto; daemon off; master_process on; pid {tmp}/{name}.pid; erro
 events {{ worker_connections 4096; }}
 {body}
 """)
-    return start(["nginx", "-c", conf, "-p", tmp])
+    return int(lab("bg", SERVER, name, "--", "nginx", "-c", conf, "-p", tmp).strip())
 
-def cpu_seconds(pids):
-    """utime + stime of these processes, in seconds (threads included)."""
-    ticks = 0
-    for pid in pids:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
-def workers(master):
-    """nginx's worker processes: the children of its master."""
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out]
+def wait_listening(port, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f":{port} " in on(SERVER, "ss", "-Htln"):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not listening on :{port} on {SERVER}")
 
-def measured(url, pids, seconds, connections, close=False, hosts=None):
-    """wrk's figures plus the CPU microseconds the proxy's processes spent per request."""
-    before = cpu_seconds(pids)
-    rps, p50, p99, err, bad = wrk(url, seconds, connections, close, hosts)
-    spent = cpu_seconds(pids) - before
-    return rps, p50, p99, err, bad, 1e6 * spent / max(1.0, rps * seconds)
 
-def resumed(port, pids, seconds):
-    """openssl s_time -reuse (one client resuming one session): connections/s, CPU us per connection, share resumed."""
-    before = cpu_seconds(pids)
-    out = subprocess.run(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-www", "/index.html", "-time", str(seconds), "-reuse"],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
-    spent = cpu_seconds(pids) - before
-    count = int(re.findall(r"(\d+) connections in [\d.]+ real seconds", out)[-1])
-    marks = out.split("starting", 1)[-1]
-    return count / seconds, 1e6 * spent / max(1, count), marks.count("r") / max(1, marks.count("r") + marks.count("*"))
+def koi(binary, *args):
+    out = on(SERVER, "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", binary, *args, timeout=120)
+    return out
 
-def wrk(url, seconds, connections, close=False, hosts=None):
+
+def wrk(url, seconds, connections, close=False):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
     if close: cmd[1:1] = ["-H", "Connection: close"]
-    if hosts:  # wrk sends the URL's host as SNI and resolves it: a private /etc/hosts names it 127.0.0.1
-        cmd = ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts] + cmd
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    out = on(CLIENT, *cmd, timeout=seconds + 30)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     unit = lambda v, u: float(v) * {"us": 0.001, "ms": 1, "s": 1000}[u]
     p50 = unit(*re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups())
@@ -122,120 +108,149 @@ def wrk(url, seconds, connections, close=False, hosts=None):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, p50, p99, (errors.group(1) if errors else "none"), int(non2xx.group(1)) if non2xx else 0
 
+
+def measured(url, pids, seconds, connections, close=False):
+    """wrk's figures plus what the proxy's processes spent per request: CPU microseconds and context switches."""
+    cpu0, cs0 = cpu_seconds(pids), context_switches(pids)
+    rps, p50, p99, err, bad = wrk(url, seconds, connections, close)
+    requests = max(1.0, rps * seconds)
+    return rps, p50, p99, err, bad, 1e6 * (cpu_seconds(pids) - cpu0) / requests, (context_switches(pids) - cs0) / requests
+
+
+def resumed(port, pids, seconds, tmp):
+    """RESUMING_CLIENTS x openssl s_time -reuse at once: connections/s, CPU us per connection, share resumed."""
+    out = f"{tmp}/s_time"
+    script = (f"for i in $(seq {RESUMING_CLIENTS}); do openssl s_time -connect {SERVER_IP}:{port} -www /index.html "
+              f"-time {seconds} -reuse > {out}.$i 2>&1 & done; wait")
+    before = cpu_seconds(pids)
+    on(CLIENT, "sh", "-c", script, timeout=seconds + 60)
+    spent = cpu_seconds(pids) - before
+    count = reused = fresh = 0
+    for i in range(1, RESUMING_CLIENTS + 1):
+        text = open(f"{out}.{i}").read()
+        count += int(re.findall(r"(\d+) connections in [\d.]+ real seconds", text)[-1])
+        # The reuse part prints one mark per connection after "starting": "r" resumed, "*" a new session.
+        marks = text.split("starting", 1)[-1].split("\n", 2)[1] if "starting" in text else ""
+        reused += marks.count("r"); fresh += marks.count("*")
+    return count / seconds, 1e6 * spent / max(1, count), reused / max(1, reused + fresh)
+
+
+def spread(xs):
+    return f"{statistics.median(xs):.2f} [{min(xs):.2f}-{max(xs):.2f}]"
+
+
+def verdict(xs, target):
+    return f"{'met' if statistics.median(xs) >= target else 'NOT met'} (target >= {target})"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--koi", default=os.path.join(REPO, "artifacts/publish/koi"))
-    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--inline-completions", action="store_true", help="run koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1")
-    ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI (needs root)")
+    ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI")
+    ap.add_argument("--keep-lab", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
+                    f"scripts/lab --name {LAB} down")
     a = ap.parse_args()
-    if a.sni and (os.geteuid() != 0 or not shutil.which("unshare")): sys.exit("--sni needs root and unshare (a private /etc/hosts for wrk)")
+    if os.geteuid() != 0: sys.exit("needs root (the lab's namespaces)")
     for tool in ("wrk", "nginx", "openssl", "pgrep"):
         if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
     if not os.path.exists("/usr/lib/nginx/modules/ngx_stream_module.so"): sys.exit("nginx stream module missing (libnginx-mod-stream)")
-    koi = os.path.abspath(a.koi)
-    backend, koi_port, http_port, stream_port, api_port, sni_port = (free_port() for _ in range(6))
-    procs = []
+    binary = os.path.abspath(a.koi)
+    uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     rounds = []
-    with tempfile.TemporaryDirectory(prefix="koi-bench-proxy-") as tmp:
-        try:
-            os.chmod(tmp, 0o755)  # nginx workers (www-data) read the static file
-            certs = certificates(tmp)
-            os.makedirs(f"{tmp}/www")
-            with open(f"{tmp}/www/index.html", "w") as f: f.write("<html>" + "koi " * 250 + "</html>\n")
-            ssl = f"ssl_certificate {certs}/fullchain.pem; ssl_certificate_key {certs}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
-            procs.append(nginx(tmp, "backend", f"""http {{ access_log off; server {{ listen 127.0.0.1:{backend}; root {tmp}/www; }} }}"""))
-            procs.append(nginx(tmp, "terminators", f"""
+    lab("down", check=False)
+    tmp = tempfile.mkdtemp(prefix="koi-bench-proxy-")
+    try:
+        os.chmod(tmp, 0o755)  # nginx workers (www-data) read the static file
+        lab("up", "2")
+        certs = certificates(tmp, ["localhost"], "certs")
+        os.makedirs(f"{tmp}/www")
+        with open(f"{tmp}/www/index.html", "w") as f: f.write("<html>" + "koi " * 250 + "</html>\n")
+        ssl = f"ssl_certificate {certs}/fullchain.pem; ssl_certificate_key {certs}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+        nginx(tmp, "backend", f"http {{ access_log off; server {{ listen 127.0.0.1:{BACKEND}; root {tmp}/www; }} }}")
+        terminators_master = nginx(tmp, "terminators", f"""
 http {{ access_log off;
-  upstream be {{ server 127.0.0.1:{backend}; keepalive 64; }}
-  server {{ listen 127.0.0.1:{http_port} ssl; {ssl}
+  upstream be {{ server 127.0.0.1:{BACKEND}; keepalive 64; }}
+  server {{ listen {SERVER_IP}:{HTTP_PORT} ssl; {ssl}
            location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
-stream {{ server {{ listen 127.0.0.1:{stream_port} ssl; {ssl} proxy_pass 127.0.0.1:{backend}; }} }}"""))
-            data = f"{tmp}/koi-data"
-            env = dict(os.environ, KOI_CERTMESH_NO_TRUST_STORES="1")
-            if a.inline_completions: env["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1"
-            daemon = start([koi, "daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", str(api_port), "--data-dir", data,
-                            "--log-level", "warn"], env=env); procs.append(daemon)
-            for port, proc, what in ((backend, procs[0], "backend nginx"), (http_port, procs[1], "nginx"), (api_port, daemon, "koi")):
-                wait_port(port, proc, what)
-            for _ in range(100):
-                if os.path.exists(f"{data}/daemon.json"): break
-                time.sleep(0.05)
-            add = subprocess.run([koi, "proxy", "add", "bench", "--listen", f"127.0.0.1:{koi_port}", "--backend", f"http://127.0.0.1:{backend}",
-                                  "--cert-path", certs, "--json", "--data-dir", data], capture_output=True, text=True, env=env)
-            if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
-            wait_port(koi_port, daemon, "koi proxy")
-            hosts = None
-            if a.sni:
-                sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
-                for i in range(SNI_ENTRIES):
-                    add = subprocess.run([koi, "proxy", "add", f"svc{i}", "--listen", f"127.0.0.1:{sni_port}", "--backend", f"http://127.0.0.1:{backend}",
-                                          "--cert-path", sni_certs, "--no-alias", "--json", "--data-dir", data], capture_output=True, text=True, env=env)
-                    if add.returncode != 0: raise RuntimeError("koi proxy add failed: " + add.stdout + add.stderr)
-                hosts = f"{tmp}/hosts"
-                with open(hosts, "w") as f: f.write(f"127.0.0.1 localhost {SNI_NAME}\n")
+stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0.0.1:{BACKEND}; }} }}""")
+        daemon = int(lab("bg", SERVER, "koi", "--", "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1",
+                         binary, "daemon", "--data-dir", "/var/lib/koi", "--log-level", "warn").strip())
+        for port, what in ((BACKEND, "backend nginx"), (HTTP_PORT, "nginx"), (5641, "koi")):
+            wait_listening(port, what)
+        koi(binary, "proxy", "add", "bench", "--listen", f"{SERVER_IP}:{KOI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
+            "--cert-path", certs, "--json")
+        wait_listening(KOI_PORT, "koi proxy")
+        if a.sni:
+            sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
+            for i in range(SNI_ENTRIES):
+                koi(binary, "proxy", "add", f"svc{i}", "--listen", f"{SERVER_IP}:{SNI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
+                    "--cert-path", sni_certs, "--no-alias", "--json")
+            wait_listening(SNI_PORT, "koi proxy (SNI)")
+            on(CLIENT, "sh", "-c", f"echo '{SERVER_IP} {SNI_NAME}' >> /etc/hosts")
 
-            # The two nginx terminators share one nginx: while one is measured the other is idle, so its workers' CPU
-            # is the measured one's.
-            terminators = workers(procs[1].pid)
-            targets = {"koi": (koi_port, [daemon.pid]), "nginx http": (http_port, terminators), "nginx stream": (stream_port, terminators)}
-            if a.sni: targets["koi sni50"] = (sni_port, [daemon.pid])
-            url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else '127.0.0.1'}:{targets[name][0]}/index.html"
-            via = lambda name: hosts if name == "koi sni50" else None
-            for name in targets:  # the same warm-up for all; koi's JIT needs it
-                wrk(url(name), 3, a.connections, hosts=via(name)); wrk(url(name), 2, 8, close=True, hosts=via(name))
-            names = list(targets)
-            for r in range(a.rounds):
-                order = names[r % len(names):] + names[:r % len(names)]
-                load = os.getloadavg()[0]
-                keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections, hosts=via(n)) for n in order}
-                fresh = {n: measured(url(n), targets[n][1], a.seconds, 8, close=True, hosts=via(n)) for n in order}
-                back = {n: resumed(targets[n][0], targets[n][1], a.seconds) for n in order if n != "koi sni50"}
-                rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
-            token = json.load(open(f"{data}/daemon.json"))["token"]  # every management route needs it
-            status = urllib.request.Request(f"http://127.0.0.1:{api_port}/v1/proxy/status", headers={"x-koi-token": token})
-            with urllib.request.urlopen(status, timeout=5) as r:
-                entry = next(e for e in json.load(r)["entries"] if e["name"] == "bench")
-            rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon.pid}/status").read()).group(1)) // 1024
-        finally:
-            for p in reversed(procs): stop(p)
+        # The two nginx terminators share one nginx: while one is measured the other is idle, so its workers' CPU
+        # is the measured one's.
+        terminators = workers(terminators_master)
+        targets = {"koi": (KOI_PORT, [daemon]), "nginx http": (HTTP_PORT, terminators), "nginx stream": (STREAM_PORT, terminators)}
+        if a.sni: targets["koi sni50"] = (SNI_PORT, [daemon])
+        url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else SERVER_IP}:{targets[name][0]}/index.html"
+        for name in targets:  # the same warm-up for all (pools, caches; the AOT binary has no JIT to warm)
+            wrk(url(name), 2, a.connections); wrk(url(name), 2, NEW_CONNECTIONS, close=True)
+        names = list(targets)
+        for r in range(a.rounds):
+            order = names[r % len(names):] + names[:r % len(names)]
+            load = os.getloadavg()[0]
+            keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections) for n in order}
+            fresh = {n: measured(url(n), targets[n][1], a.seconds, NEW_CONNECTIONS, close=True) for n in order}
+            back = {n: resumed(targets[n][0], targets[n][1], a.seconds, tmp) for n in order if n != "koi sni50"}
+            rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
+        status = json.loads(koi(binary, "proxy", "status", "--json"))
+        entry = next(e for e in status["entries"] if e["name"] == "bench")
+        rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon}/status").read()).group(1)) // 1024
+    finally:
+        if not a.keep_lab:
+            lab("down", check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
+    uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
-    print(f"nproc {os.cpu_count()}; wrk -t2, {a.seconds} s per run, {a.rounds} rounds (targets in rotated order); "
-          f"keep-alive with {a.connections} connections, new connections with 8"
-          + ("; koi with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" if a.inline_completions else ""))
+    print(f"lab {LAB}: server {SERVER} ({SERVER_IP}: koi daemon, nginx, backend nginx), client {CLIENT} (wrk, openssl s_time) "
+          f"over the lab's veth; nproc {os.cpu_count()} shared by all; koi {binary}")
+    print(f"wrk -t2, {a.seconds} s per run, {a.rounds} rounds (targets in rotated order); keep-alive with {a.connections} "
+          f"connections, new connections with {NEW_CONNECTIONS}, returning clients {RESUMING_CLIENTS} x s_time -reuse")
+    print(f"uptime before: {uptime_before}\nuptime after:  {uptime_after}")
     for i, (load, mean_load, keep, fresh, back) in enumerate(rounds, 1):
         print(f"\nround {i}: load average {load:.2f} at the start, {mean_load:.2f} mean of start and end")
-        print(f"{'':14}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}  errors")
+        print(f"{'':14}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}{'cs/req':>8}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}  errors")
         for name in keep:
-            rps, p50, p99, err, bad, cpu = keep[name]
-            hps, _, hp99, herr, hbad, hcpu = fresh[name]
-            print(f"{name:14}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}  "
+            rps, p50, p99, err, bad, cpu, cs = keep[name]
+            hps, _, hp99, herr, hbad, hcpu, _ = fresh[name]
+            print(f"{name:14}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}{cs:8.2f}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}  "
                   f"keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
         for name, (cps, cpu, share) in back.items():
-            print(f"{name:14}resumed (openssl s_time -reuse, 1 client): {cps:6.0f} connections/s, {cpu:4.0f} us CPU each, {share:.0%} resumed")
-    print("\nkoi / nginx, median [range] over the rounds (req/s and handshakes/s: higher is better for koi; CPU per request: lower):")
-    spread = lambda xs: f"{statistics.median(xs):.2f} [{min(xs):.2f}-{max(xs):.2f}]"
+            print(f"{name:14}returning clients: {cps:6.0f} connections/s, {cpu:4.0f} us CPU each, {share:.0%} resumed")
+
+    print("\nkoi / nginx, median [range] over the rounds (throughput: higher is better for koi; CPU: lower):")
+    col = lambda table, n, d, i: [rd[table][n][i] / rd[table][d][i] for rd in rounds]
+    K, F, B = 2, 3, 4
     for other in ("nginx http", "nginx stream"):
-        rps = [k["koi"][0] / k[other][0] for _, _, k, _, _ in rounds]
-        hps = [f["koi"][0] / f[other][0] for _, _, _, f, _ in rounds]
-        cpu = [k["koi"][5] / k[other][5] for _, _, k, _, _ in rounds]
-        hcpu = [f["koi"][5] / f[other][5] for _, _, _, f, _ in rounds]
-        res = [b["koi"][0] / b[other][0] for _, _, _, _, b in rounds]
-        rcpu = [b["koi"][1] / b[other][1] for _, _, _, _, b in rounds]
-        print(f"koi / {other:12}: req/s {spread(rps)} (target >= 1.2), handshakes/s {spread(hps)}, CPU per keep-alive request {spread(cpu)}, "
-              f"CPU per new handshake {spread(hcpu)}; resumed connections/s {spread(res)} (target >= 1.0), CPU per resumed connection {spread(rcpu)}")
+        print(f"koi / {other}:")
+        print(f"  keep-alive req/s            {spread(col(K, 'koi', other, 0))}   CPU per request   {spread(col(K, 'koi', other, 5))}")
+        print(f"  new handshakes/s (full)     {spread(col(F, 'koi', other, 0))}   CPU per handshake {spread(col(F, 'koi', other, 5))}")
+        print(f"  returning clients conn/s    {spread(col(B, 'koi', other, 0))}   CPU per connection {spread(col(B, 'koi', other, 1))}")
+    print("\ntargets (issue 18, koi / nginx http at the median of the rounds):")
+    print(f"  keep-alive req/s                               {spread(col(K, 'koi', 'nginx http', 0))}  {verdict(col(K, 'koi', 'nginx http', 0), TARGET_KEEPALIVE)}")
+    print(f"  new TLS handshakes/s, returning clients resume {spread(col(B, 'koi', 'nginx http', 0))}  {verdict(col(B, 'koi', 'nginx http', 0), TARGET_HANDSHAKES)}")
+    print(f"  new TLS handshakes/s, full (no resumption)     {spread(col(F, 'koi', 'nginx http', 0))}  {verdict(col(F, 'koi', 'nginx http', 0), TARGET_HANDSHAKES)}")
     if a.sni:
-        rps = [k["koi sni50"][0] / k["koi"][0] for _, _, k, _, _ in rounds]
-        hps = [f["koi sni50"][0] / f["koi"][0] for _, _, _, f, _ in rounds]
-        cpu = [k["koi sni50"][5] / k["koi"][5] for _, _, k, _, _ in rounds]
-        hcpu = [f["koi sni50"][5] / f["koi"][5] for _, _, _, f, _ in rounds]
-        print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): req/s {spread(rps)}, "
-              f"handshakes/s {spread(hps)} (target within 5 %: 0.95-1.05); CPU per keep-alive request {spread(cpu)}, "
-              f"CPU per handshake {spread(hcpu)}")
+        print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): "
+              f"req/s {spread(col(K, 'koi sni50', 'koi', 0))}, handshakes/s {spread(col(F, 'koi sni50', 'koi', 0))} (target within 5 %: "
+              f"0.95-1.05); CPU per keep-alive request {spread(col(K, 'koi sni50', 'koi', 5))}, CPU per handshake {spread(col(F, 'koi sni50', 'koi', 5))}")
     print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
           f"{entry['backend_failures']} backend failures; daemon RSS after the run {rss} MiB")
+
 
 if __name__ == "__main__":
     main()

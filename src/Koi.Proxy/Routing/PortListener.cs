@@ -187,6 +187,31 @@ internal sealed partial class PortListener : IAsyncDisposable
     /// <returns>Null when stopping; otherwise why accepting ended.</returns>
     private async Task<string?> AcceptLoopAsync(Socket socket, CancellationToken token)
     {
+        if (_loops.Next() is { } loop)
+        {
+            LoopAcceptor? acceptor = null;
+            try
+            {
+                acceptor = LoopAcceptor.Start(socket, loop, Dispatch, error => LogAcceptBackoff(_logger, ListenText, error), _time);
+            }
+            catch (IOException)
+            {
+                // The loop stopped meanwhile: .NET's engine accepts instead.
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+            {
+                return token.IsCancellationRequested ? null : $"listener on {ListenText} stopped accepting: {ex.Message}";
+            }
+
+            if (acceptor is not null)
+            {
+                using (token.Register(acceptor.Stop))
+                {
+                    return await acceptor.Ended;
+                }
+            }
+        }
+
         while (true)
         {
             Socket client;
@@ -215,19 +240,25 @@ internal sealed partial class PortListener : IAsyncDisposable
                 return $"listener on {ListenText} stopped accepting: {ex.Message}";
             }
 
-            var routes = Routes;
-            if (routes.Single is { } only)
-            {
-                only.Accept(client);
-            }
-            else if (routes.Entries.Count == 0)
-            {
-                client.Dispose();
-            }
-            else
-            {
-                _ = RouteAsync(client, routes);
-            }
+            Dispatch(client);
+        }
+    }
+
+    /// <summary>Hands a new client to its entry: the only one at once, or the one its ClientHello names.</summary>
+    private void Dispatch(Socket client)
+    {
+        var routes = Routes;
+        if (routes.Single is { } only)
+        {
+            only.Accept(client);
+        }
+        else if (routes.Entries.Count == 0)
+        {
+            client.Dispose();
+        }
+        else
+        {
+            _ = RouteAsync(client, routes);
         }
     }
 

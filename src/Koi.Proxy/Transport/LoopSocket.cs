@@ -10,7 +10,7 @@ namespace Koi.Proxy.Transport;
 /// and continues on the loop thread. Without one (not Linux) the same calls go through .NET's async socket methods.
 /// The socket is never handed to .NET's own engine in loop mode, so its readiness is not reported twice.
 /// </summary>
-internal sealed class LoopSocket : IDisposable
+internal sealed class LoopSocket : ILoopWatched
 {
     // Reads that found data at once, in a row, before the reader steps off the loop thread once: a fast bulk transfer
     // would otherwise keep the loop busy and every other connection on it waiting (16 x 16 KiB = 256 KiB).

@@ -18,7 +18,7 @@ internal sealed unsafe class SocketLoop : IDisposable
     private const int WaitMilliseconds = 250;
 
     private readonly int _epfd;
-    private readonly ConcurrentDictionary<ulong, LoopSocket> _sockets = new();
+    private readonly ConcurrentDictionary<ulong, ILoopWatched> _sockets = new();
     private readonly Action<SocketLoop, string>? _died;
 
     // Held around every use of _epfd by other threads and around its close: once closed, its number may belong to
@@ -87,7 +87,7 @@ internal sealed unsafe class SocketLoop : IDisposable
     }
 
     /// <summary>Watches <paramref name="fd"/> (kept open by the caller until <see cref="Unregister"/>) for <paramref name="socket"/>.</summary>
-    public ulong Register(LoopSocket socket, int fd)
+    public ulong Register(ILoopWatched socket, int fd)
     {
         var id = (ulong)Interlocked.Increment(ref _nextId);
         lock (_epollGate)
