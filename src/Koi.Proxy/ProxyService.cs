@@ -165,25 +165,11 @@ internal sealed partial class ProxyService : IAsyncDisposable
                     throw new KoiException(KoiErrorCode.Conflict, $"at most {_options.MaxEntries} proxy entries");
                 }
 
-                CheckPortSharing(entry);
-            }
-
-            var resolved = await BackendRule.CheckAsync(entry.Target, entry.BackendRemote, _resolve, ct);
-            if (BackendRule.DaemonApiProblem(entry.Target, resolved, _options.DaemonApiPort) is { } problem)
-            {
-                throw new KoiException(KoiErrorCode.InvalidRequest, problem);
+                EntryChecks.PortSharing(entry, _entries, NamesOf);
             }
 
             var directory = CertificateLocation.Directory(entry.CertPath, _paths, Hostname);
-            LoadedCertificate certificate;
-            try
-            {
-                certificate = CertificateLoader.Load(directory, _time.GetUtcNow());
-            }
-            catch (CertificateProblemException ex)
-            {
-                throw new KoiException(KoiErrorCode.InvalidRequest, ex.Message);
-            }
+            var certificate = await EntryChecks.BackendAndCertificateAsync(entry, directory, _resolve, _options.DaemonApiPort, _time.GetUtcNow(), ct);
 
             // A port already open for other entries is joined; a new one is bound now, so its error answers the request.
             Socket? socket = null;
@@ -195,14 +181,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
 
             if (!sharing)
             {
-                try
-                {
-                    socket = ListenSocket.Bind(entry.ListenEndPoint);
-                }
-                catch (SocketException ex)
-                {
-                    throw new KoiException(BindErrorCode(ex.SocketErrorCode), ListenSocket.Describe(ex, entry.ListenText));
-                }
+                socket = EntryChecks.Bind(entry);
             }
 
             PortListener port;
@@ -396,39 +375,6 @@ internal sealed partial class ProxyService : IAsyncDisposable
         return port;
     }
 
-    /// <summary>
-    /// Several entries may listen on the same address and port when each has a name clients can ask for by SNI and no
-    /// two serve the same name; an entry on every address and another on one address of the same port cannot both bind.
-    /// Under <see cref="_gate"/>.
-    /// </summary>
-    private void CheckPortSharing(ProxyEntry entry)
-    {
-        var others = _entries.Where(e => e.Overlaps(entry)).ToList();
-        if (others.Count == 0)
-        {
-            return;
-        }
-
-        if (others.FirstOrDefault(e => e.ListenAddress != entry.ListenAddress) is { } taken)
-        {
-            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} is already served by proxy entry '{taken.Name}' ({taken.ListenText}); entries share a port only on the same listen address");
-        }
-
-        if (others.Concat([entry]).FirstOrDefault(e => !ServedNames.IsDnsLabel(e.Name)) is { } unnamed)
-        {
-            throw new KoiException(KoiErrorCode.Conflict, $"port {entry.ListenPort} can be shared only by entries whose names are DNS labels (letters, digits, inner '-'), which clients ask for by SNI; '{unnamed.Name}' is not one");
-        }
-
-        var names = NamesOf(entry);
-        foreach (var other in others)
-        {
-            if (NamesOf(other).Intersect(names, StringComparer.OrdinalIgnoreCase).FirstOrDefault() is { } clash)
-            {
-                throw new KoiException(KoiErrorCode.Conflict, $"{clash} is served by proxy entry '{other.Name}' on port {entry.ListenPort} already");
-            }
-        }
-    }
-
     internal List<ProxyListener> Listeners()
     {
         lock (_gate)
@@ -445,43 +391,11 @@ internal sealed partial class ProxyService : IAsyncDisposable
         }
     }
 
-    /// <summary>proxy/listeners: failed if any listener failed (naming it), starting while any starts, else running.</summary>
     private void RefreshHealth()
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (Volatile.Read(ref _disposed) == 0)
         {
-            return;
+            ListenersHealth.Report(_health, _loadProblem, Listeners());
         }
-
-        if (_loadProblem is not null)
-        {
-            _health.Failed(_loadProblem);
-            return;
-        }
-
-        var listeners = Listeners();
-        var failed = listeners.Where(l => l.Status.State == ListenerState.Failed).ToList();
-        if (failed.Count > 0)
-        {
-            _health.Failed(string.Join("; ", failed.Select(l => $"{l.Entry.Name}: {l.Status.Detail}")));
-            return;
-        }
-
-        if (listeners.Any(l => l.Status.State == ListenerState.Starting))
-        {
-            _health.Starting();
-            return;
-        }
-
-        var unreachable = listeners.Count(l => l.Backend.Snapshot.State == BackendState.Unreachable);
-        var summary = listeners.Count == 0 ? "no entries" : $"{listeners.Count} listening";
-        _health.Running(unreachable == 0 ? summary : $"{summary}, {unreachable} backend{(unreachable == 1 ? string.Empty : "s")} unreachable");
     }
-
-    private static string BindErrorCode(SocketError error) => error switch
-    {
-        SocketError.AccessDenied => KoiErrorCode.Forbidden,
-        SocketError.AddressNotAvailable => KoiErrorCode.InvalidRequest,
-        _ => KoiErrorCode.Conflict,
-    };
 }

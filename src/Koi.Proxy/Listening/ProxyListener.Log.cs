@@ -10,18 +10,9 @@ internal sealed partial class ProxyListener
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "proxy {Name}: {Reason}; retrying")]
     private static partial void LogListenerFailed(ILogger logger, string name, string reason);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "proxy {Name}: backend {Backend} unreachable: {Reason}; clients are closed until it answers")]
-    private static partial void LogBackendDown(ILogger logger, string name, string backend, string reason);
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "proxy {Name}: backend {Backend} reachable")]
-    private static partial void LogBackendUp(ILogger logger, string name, string backend);
-
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "proxy {Name}: backend {Backend} is allowed off this machine (--backend-remote): the hop from the proxy to it is NOT encrypted")]
     private static partial void LogRemoteBackend(ILogger logger, string name, string backend);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "proxy {Name}: connection failed unexpectedly")]
     private static partial void LogConnectionFailed(ILogger logger, string name, Exception exception);
-
-    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "proxy {Name}: backend check failed unexpectedly")]
-    private static partial void LogBackendCheckFailed(ILogger logger, string name, Exception exception);
 }

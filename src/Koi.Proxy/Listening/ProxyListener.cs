@@ -32,13 +32,12 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly SocketLoops _loops;
     private readonly ConnectionTracker _tracker;
     private readonly ConnectionAdmission _admission;
-    private readonly ITimer _backendCheck;
+    private readonly BackendWatch _backend;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private ListenerStatus _status;
     private (ListenerState State, string? Detail) _port = (ListenerState.Starting, null);
     private (string Text, DateTimeOffset At)? _lastError;
-    private int _checkingBackend;
     private readonly ClientHandshake _handshake;
 
     /// <param name="servedNames">The names that pick this entry on a shared port (<see cref="Routing.ServedNames"/>).</param>
@@ -66,11 +65,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _logger = logger;
         _changed = changed;
         _status = new ListenerStatus(ListenerState.Starting, null, time.GetUtcNow());
-        Backend = new BackendHealth(time);
         _tracker = new ConnectionTracker(options.IdleTimeout, Counters, time);
         _handshake = new ClientHandshake(entry, certificates, Counters, options, time, logger, meshTrust ?? new EmptyMeshClientTrust(), _stopping.Token);
         _admission = new ConnectionAdmission(options.MaxConnectionsPerEntry, options.MaxConnectionsPerSource, options.MaxPendingHandshakes);
-        _backendCheck = time.CreateTimer(_ => _ = CheckBackendAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _backend = new BackendWatch(entry, connector, options, time, events, logger, changed, RecordError, () => Status.State == ListenerState.Listening, _stopping.Token);
         certificates.Loaded += OnCertificateLoaded;
     }
 
@@ -85,7 +83,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
     public EntryCounters Counters { get; } = new();
 
-    public BackendHealth Backend { get; }
+    public BackendHealth Backend => _backend.Health;
 
     public ListenerStatus Status
     {
@@ -117,7 +115,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Certificates.Start();
-        _backendCheck.Change(_options.BackendCheckInterval, _options.BackendCheckInterval);
+        _backend.Start();
     }
 
     /// <summary>The connections open right now (tests look at how they are served).</summary>
@@ -135,7 +133,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
         await _stopping.CancelAsync();
         Certificates.Loaded -= OnCertificateLoaded;
-        await _backendCheck.DisposeAsync();
+        await _backend.DisposeAsync();
         _tracker.AbortAll();
         _tracker.Dispose();
         Certificates.Dispose();
@@ -216,7 +214,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         if (SetStatus(ListenerState.Listening, $"listening on {Entry.ListenText} → {Entry.Backend}"))
         {
             LogListening(_logger, Entry.Name, Entry.ListenText, Entry.Backend, Certificates.Current?.Serial ?? "?");
-            _ = CheckBackendAsync();
+            _ = _backend.CheckAsync();
         }
     }
 
@@ -288,12 +286,12 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             catch (BackendUnavailableException ex)
             {
                 Counters.BackendFailed();
-                BackendMissed(ex.Message);
+                _backend.Missed(ex.Message);
                 await CloseGracefullyAsync(tls);
                 return;
             }
 
-            BackendReached();
+            _backend.Reached();
             if (connection.Attach(backend))
             {
                 await DuplexPump.RunAsync(tls, backend, connection, Counters, _options.BufferSize, _options.BufferPool);
@@ -352,59 +350,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
-        }
-    }
-
-    private async Task CheckBackendAsync()
-    {
-        if (Status.State != ListenerState.Listening
-            || Backend.SucceededWithin(_options.BackendCheckInterval)
-            || Interlocked.Exchange(ref _checkingBackend, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            using var socket = await _connector.ConnectAsync(_stopping.Token);
-            BackendReached();
-        }
-        catch (BackendUnavailableException ex)
-        {
-            BackendMissed(ex.Message);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-        }
-        catch (Exception ex)
-        {
-            // Started without anyone awaiting it: log what would otherwise vanish; the next check tries again.
-            LogBackendCheckFailed(_logger, Entry.Name, ex);
-        }
-        finally
-        {
-            Volatile.Write(ref _checkingBackend, 0);
-        }
-    }
-
-    private void BackendReached()
-    {
-        if (Backend.Reached())
-        {
-            LogBackendUp(_logger, Entry.Name, Entry.Backend);
-            _events.Publish(CapabilityNames.Proxy, "backend_up", new ProxyBackendEvent(Entry.Name, Entry.Backend));
-            _changed();
-        }
-    }
-
-    private void BackendMissed(string reason)
-    {
-        RecordError($"backend {Entry.Backend}: {reason}");
-        if (Backend.Missed(reason))
-        {
-            LogBackendDown(_logger, Entry.Name, Entry.Backend, reason);
-            _events.Publish(CapabilityNames.Proxy, "backend_down", new ProxyBackendEvent(Entry.Name, Entry.Backend, reason));
-            _changed();
         }
     }
 

@@ -41,6 +41,28 @@ public sealed class LoopSocketTests : IDisposable
         Assert.Equal("koi proxy loop 1", thread);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task WaitReadableThenReceive_FortyRequestsInARow_EveryOneStaysOnTheLoopThread()
+    {
+        // The keep-alive shape of the pump: wait holding no buffer, then read the request. Each wait lets the loop
+        // serve others, so none of these reads may step off the loop for fairness.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var buffer = new byte[16];
+        var threads = new List<string?>();
+
+        for (var i = 0; i < 40; i++)
+        {
+            var request = WaitThenReceiveAsync(socket, buffer);
+            await peer.SendAsync("ping"u8.ToArray(), SocketFlags.None, Ct);
+            threads.Add(await request);
+        }
+
+        Assert.All(threads, thread => Assert.Equal("koi proxy loop 1", thread));
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task SendAsync_PeerReadsSlowly_WaitsForRoom_ByteExact()
     {
@@ -287,6 +309,13 @@ public sealed class LoopSocketTests : IDisposable
         // No synchronization context: the continuation runs where the read completed.
         var read = await socket.ReceiveAsync(buffer, Ct).ConfigureAwait(false);
         return (read, Thread.CurrentThread.Name);
+    }
+
+    private static async Task<string?> WaitThenReceiveAsync(LoopSocket socket, byte[] buffer)
+    {
+        await socket.WaitReadableAsync(Ct).ConfigureAwait(false);
+        await socket.ReceiveAsync(buffer, Ct).ConfigureAwait(false);
+        return Thread.CurrentThread.Name;
     }
 
     private static TcpListener Listen()
