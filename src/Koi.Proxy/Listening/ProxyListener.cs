@@ -152,8 +152,8 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         Reevaluate();
     }
 
-    /// <summary>A client of this entry's own port: admitted (or closed), then served.</summary>
-    public void Accept(Socket client)
+    /// <summary>A client of this entry's own port: admitted (or closed), then served on <paramref name="loop"/> (null: the next loop).</summary>
+    public void Accept(Socket client, SocketLoop? loop = null)
     {
         var ticket = Admit(client.RemoteEndPoint);
         if (ticket is null)
@@ -164,7 +164,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Counters.Opened();
-        _ = ServeAsync(client, ticket);
+        _ = ServeAsync(client, ticket, loop);
     }
 
     /// <summary>
@@ -235,12 +235,12 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         return ticket;
     }
 
-    private async Task ServeAsync(Socket accepted, ConnectionAdmission.Ticket ticket)
+    private async Task ServeAsync(Socket accepted, ConnectionAdmission.Ticket ticket, SocketLoop? loop)
     {
         LoopSocket client;
         try
         {
-            client = LoopSocket.Attach(accepted, _loops.Next());
+            client = LoopSocket.Attach(accepted, loop ?? _loops.Next());
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {

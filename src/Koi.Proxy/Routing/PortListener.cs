@@ -187,28 +187,44 @@ internal sealed partial class PortListener : IAsyncDisposable
     /// <returns>Null when stopping; otherwise why accepting ended.</returns>
     private async Task<string?> AcceptLoopAsync(Socket socket, CancellationToken token)
     {
-        if (_loops.Next() is { } loop)
+        var loops = _loops.Live();
+        if (loops.Count > 0)
         {
-            LoopAcceptor? acceptor = null;
+            var acceptors = new List<LoopAcceptor>();
+            string? failure = null;
             try
             {
-                acceptor = LoopAcceptor.Start(socket, loop, Dispatch, error => LogAcceptBackoff(_logger, ListenText, error), _time);
-            }
-            catch (IOException)
-            {
-                // The loop stopped meanwhile: .NET's engine accepts instead.
+                foreach (var loop in loops)
+                {
+                    try
+                    {
+                        acceptors.Add(LoopAcceptor.Start(socket, loop, Dispatch, error => LogAcceptBackoff(_logger, ListenText, error), _time));
+                    }
+                    catch (IOException)
+                    {
+                        // That loop stopped meanwhile: the others accept (or .NET's engine, if none is left).
+                    }
+                }
+
+                if (acceptors.Count > 0)
+                {
+                    using (token.Register(() => acceptors.ForEach(a => a.Stop())))
+                    {
+                        failure = await await Task.WhenAny(acceptors.Select(a => a.Ended));
+                    }
+                }
             }
             catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
             {
-                return token.IsCancellationRequested ? null : $"listener on {ListenText} stopped accepting: {ex.Message}";
+                failure = token.IsCancellationRequested ? null : $"listener on {ListenText} stopped accepting: {ex.Message}";
             }
 
-            if (acceptor is not null)
+            if (acceptors.Count > 0 || failure is not null)
             {
-                using (token.Register(acceptor.Stop))
-                {
-                    return await acceptor.Ended;
-                }
+                // Every acceptor lets go of the descriptor before the caller closes it.
+                acceptors.ForEach(a => a.Stop());
+                await Task.WhenAll(acceptors.Select(a => a.Ended));
+                return failure;
             }
         }
 
@@ -240,17 +256,20 @@ internal sealed partial class PortListener : IAsyncDisposable
                 return $"listener on {ListenText} stopped accepting: {ex.Message}";
             }
 
-            Dispatch(client);
+            Dispatch(client, null);
         }
     }
 
-    /// <summary>Hands a new client to its entry: the only one at once, or the one its ClientHello names.</summary>
-    private void Dispatch(Socket client)
+    /// <summary>
+    /// Hands a new client to its entry: the only one at once, or the one its ClientHello names. It is served by
+    /// <paramref name="loop"/>, the loop that accepted it (null: accepted by .NET's engine, any loop serves it).
+    /// </summary>
+    private void Dispatch(Socket client, SocketLoop? loop)
     {
         var routes = Routes;
         if (routes.Single is { } only)
         {
-            only.Accept(client);
+            only.Accept(client, loop);
         }
         else if (routes.Entries.Count == 0)
         {
@@ -258,7 +277,7 @@ internal sealed partial class PortListener : IAsyncDisposable
         }
         else
         {
-            _ = RouteAsync(client, routes);
+            _ = RouteAsync(client, routes, loop);
         }
     }
 
@@ -268,7 +287,7 @@ internal sealed partial class PortListener : IAsyncDisposable
     /// at most <see cref="ProxyOptions.FirstByteTimeout"/> plus <see cref="ProxyOptions.HandshakeTimeout"/>; the entry
     /// then applies its own connection limits.
     /// </summary>
-    private async Task RouteAsync(Socket accepted, PortRoutes routes)
+    private async Task RouteAsync(Socket accepted, PortRoutes routes, SocketLoop? loop)
     {
         if (Interlocked.Increment(ref _routing) > _options.MaxPendingHandshakes)
         {
@@ -281,7 +300,7 @@ internal sealed partial class PortListener : IAsyncDisposable
         byte[]? buffer = null;
         try
         {
-            client = LoopSocket.Attach(accepted, _loops.Next());
+            client = LoopSocket.Attach(accepted, loop ?? _loops.Next());
             using (var firstByte = new CancellationTokenSource(_options.FirstByteTimeout, _time))
             using (var linkedFirst = CancellationTokenSource.CreateLinkedTokenSource(firstByte.Token, _stopping.Token))
             {

@@ -18,6 +18,7 @@ internal static unsafe partial class Epoll
     public const int EIntr = 4;
 
     private const uint EdgeTriggered = 1u << 31;
+    private const uint Exclusive = 1u << 28;
     private const int CtlAdd = 1;
     private const int CtlDel = 2;
     private const int CloseOnExec = 0x80000;
@@ -37,6 +38,19 @@ internal static unsafe partial class Epoll
     {
         var ev = stackalloc byte[16];
         Unsafe.WriteUnaligned(ev, Readable | Writable | PeerClosedWrite | EdgeTriggered);
+        Unsafe.WriteUnaligned(ev + DataOffset, data);
+        return EpollCtl(epfd, CtlAdd, fd, ev) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Watches a listening socket shared by several loops, edge-triggered, with EPOLLEXCLUSIVE (epoll_ctl(2)): a new
+    /// client wakes one loop waiting in epoll rather than all of them, and a busy loop's turn passes to an idle one.
+    /// </summary>
+    /// <returns>0, or the errno.</returns>
+    public static int AddListener(int epfd, int fd, ulong data)
+    {
+        var ev = stackalloc byte[16];
+        Unsafe.WriteUnaligned(ev, Readable | EdgeTriggered | Exclusive);
         Unsafe.WriteUnaligned(ev + DataOffset, data);
         return EpollCtl(epfd, CtlAdd, fd, ev) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }

@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace Koi.Proxy.Transport;
 
 /// <summary>
-/// Accepts the clients of a listening socket on a <see cref="SocketLoop"/>: the socket non-blocking in the loop's epoll,
-/// and on every edge <c>accept4</c> until the backlog is empty, each client handed on right there. Accepting through
+/// Accepts the clients of a listening socket on a <see cref="SocketLoop"/>: the socket non-blocking in the loop's epoll
+/// (every loop watches it, each woken alone: <see cref="Epoll.AddListener"/>), and on every edge <c>accept4</c> until
+/// the backlog is empty, each client handed on right there to be served by this loop, as nginx's workers do. Accepting through
 /// .NET's socket engine instead wakes its epoll thread and then a thread-pool worker for every new client before the
 /// client reaches a proxy loop (docs/performance.md). <see cref="Ended"/> says when and why accepting stopped.
 /// </summary>
@@ -18,7 +19,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
 
     private readonly Socket _listener;
     private readonly SocketLoop _loop;
-    private readonly Action<Socket> _accepted;
+    private readonly Action<Socket, SocketLoop> _accepted;
     private readonly Action<string> _backingOff;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource<string?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,7 +31,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
     private int _stopped;
     private string? _reason;
 
-    private LoopAcceptor(Socket listener, SocketLoop loop, Action<Socket> accepted, Action<string> backingOff, TimeProvider time)
+    private LoopAcceptor(Socket listener, SocketLoop loop, Action<Socket, SocketLoop> accepted, Action<string> backingOff, TimeProvider time)
     {
         _listener = listener;
         _loop = loop;
@@ -46,16 +47,16 @@ internal sealed partial class LoopAcceptor : ILoopWatched
     public Task<string?> Ended => _ended.Task;
 
     /// <summary>
-    /// Watches <paramref name="listener"/> on <paramref name="loop"/> and hands every client to <paramref name="accepted"/>
-    /// (on the loop's thread; after a back-off, on the thread pool). Throws <see cref="IOException"/> when the loop has stopped.
+    /// Watches <paramref name="listener"/> on <paramref name="loop"/> and hands every client, with the loop, to
+    /// <paramref name="accepted"/> (on the loop's thread; after a back-off, on the thread pool). Throws <see cref="IOException"/> when the loop has stopped.
     /// </summary>
-    public static LoopAcceptor Start(Socket listener, SocketLoop loop, Action<Socket> accepted, Action<string> backingOff, TimeProvider time)
+    public static LoopAcceptor Start(Socket listener, SocketLoop loop, Action<Socket, SocketLoop> accepted, Action<string> backingOff, TimeProvider time)
     {
         listener.Blocking = false;
         var acceptor = new LoopAcceptor(listener, loop, accepted, backingOff, time);
         try
         {
-            acceptor._id = loop.Register(acceptor, acceptor._fd);
+            acceptor._id = loop.Register(acceptor, acceptor._fd, listener: true);
         }
         catch
         {
@@ -140,7 +141,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
                 continue;
             }
 
-            _accepted(client);
+            _accepted(client, _loop);
         }
     }
 

@@ -87,7 +87,8 @@ internal sealed unsafe class SocketLoop : IDisposable
     }
 
     /// <summary>Watches <paramref name="fd"/> (kept open by the caller until <see cref="Unregister"/>) for <paramref name="socket"/>.</summary>
-    public ulong Register(ILoopWatched socket, int fd)
+    /// <param name="listener">A listening socket that other loops watch too (<see cref="Epoll.AddListener"/>).</param>
+    public ulong Register(ILoopWatched socket, int fd, bool listener = false)
     {
         var id = (ulong)Interlocked.Increment(ref _nextId);
         lock (_epollGate)
@@ -99,7 +100,7 @@ internal sealed unsafe class SocketLoop : IDisposable
             }
 
             _sockets[id] = socket;
-            var error = Epoll.Add(_epfd, fd, id);
+            var error = listener ? Epoll.AddListener(_epfd, fd, id) : Epoll.Add(_epfd, fd, id);
             if (error != 0)
             {
                 _sockets.TryRemove(id, out _);

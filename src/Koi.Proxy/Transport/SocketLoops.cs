@@ -64,6 +64,9 @@ internal sealed partial class SocketLoops : IDisposable
         return null;
     }
 
+    /// <summary>Every live loop (each accepts on the proxy's ports), or none to use .NET's engine.</summary>
+    public IReadOnlyList<SocketLoop> Live() => [.. _loops.Where(l => l.Alive)];
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
