@@ -139,7 +139,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     /// <see cref="BacklogBatch"/> or more, then takes datagrams without waiting until none is left, and sleeps again.
     /// Each thread blocked on the socket would be woken for a datagram of its own whenever the others are busy, even
     /// for a moment: at everyday rates that is a sleep and a wake-up (a trip through the scheduler) per query, the
-    /// largest part of its cost. Under a backlog, every loop works and none sleeps. See docs/performance.md#dns.
+    /// largest part of its cost. Under a backlog, every loop works and none sleeps. See docs/performance.md#dns-resolver-benchdnsrunpy.
     /// </summary>
     private void BatchReceiveLoop(int index)
     {
