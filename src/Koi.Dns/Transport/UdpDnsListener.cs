@@ -9,11 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Dns.Transport;
 
 /// <summary>
-/// DNS over UDP on one address. Several receive threads share the socket so one slow moment (a GC, a send that blocks)
-/// does not stall every client; each loop owns its buffers and writer, so answering from the zone allocates nothing
-/// here. Forwarded queries leave the loop as soon as they are sent upstream; the upstream's receive thread answers them.
-/// On Linux only the first loop waits on the socket; the others sleep until it finds a backlog (see
-/// <see cref="BatchReceiveLoop"/>), so at everyday rates one thread answers and sleeps once per burst, not once per query.
+/// DNS over UDP on one address. Several receive threads share the socket so a backlog is worked off on every core; each
+/// loop owns its buffers and writer, so answering from the zone allocates nothing here. Forwarded queries leave the
+/// loop as soon as they are sent upstream; the upstream's receive thread answers them. On Linux only the first loop
+/// waits on the socket; the others sleep until it finds a backlog (see <see cref="BatchReceiveLoop"/>), so at everyday
+/// rates one thread answers and sleeps once per burst, not once per query. The price: while the first loop is held up
+/// inside a small batch, the datagrams behind it wait for it rather than for another loop.
 /// </summary>
 internal sealed partial class UdpDnsListener : IAsyncDisposable
 {
