@@ -170,12 +170,15 @@ def lab_idle_rss(koi, services, idle, daemon_env):
                     ["health", "add", "api", "--tcp", "127.0.0.1:5641", "--interval", "30s"],
                     ["proxy", "add", "web", "--listen", "8443", "--backend", "http://localhost:3000"]):
             lab("run", "stone-a", "--timeout", "60", "--", *env, koi, *cmd)
-        for i in range(services):
-            lab("bg", "crowd", f"svc{i}", "--", "avahi-publish", "-s", f"Crowd {i}", f"_crowd{i % 10}._tcp", str(10000 + i))
+        publishers = [int(lab("bg", "crowd", f"svc{i}", "--", "avahi-publish", "-s", f"Crowd {i}", f"_crowd{i % 10}._tcp",
+                              str(10000 + i)).stdout.split()[-1]) for i in range(services)]
         time.sleep(idle)
         status = lab("run", "stone-a", "--", *env, koi, "status", "--json").stdout
-        avahi = [int(p) for p in lab("run", "crowd", "--", "pgrep", "-x", "avahi-daemon").stdout.split()]
-        return smaps_rollup_kib(pid), rss_kib(avahi), status
+        # pgrep sees every avahi-daemon of the machine (other labs too): keep the one in crowd's network namespace.
+        crowd_net = os.readlink(f"/proc/{publishers[0]}/ns/net") if publishers else None
+        avahi = [p for p in map(int, subprocess.run(["pgrep", "-x", "avahi-daemon"], capture_output=True, text=True).stdout.split())
+                 if os.readlink(f"/proc/{p}/ns/net") == crowd_net]
+        return smaps_rollup_kib(pid), max(rss_kib(avahi), 1), status
     finally:
         lab("down", check=False)
 
