@@ -237,6 +237,7 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
             Superseded = Superseded(member, now),
             LastSeen = now,
             LastRenewed = now,
+            CertSeenAt = null,
         };
         (string, string?)[] line = [("hostname", member.Hostname), ("kind", kind), ("serial", serial), ("old_fingerprint", member.CertFingerprint),
             ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture))];
