@@ -75,6 +75,19 @@ public sealed class LostRenewalTests
         Assert.Contains(kit.Join.AuditLines(), l => l.Contains(" mesh_handshake_refused ", StringComparison.Ordinal) && l.Contains("superseded", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RenewOwn_CaHostsCertificate_OldOneSupersededAfterTheGraceWithoutAHeartbeat()
+    {
+        await using var kit = await MeshKit.StartAsync();
+        var primary = kit.Join.Roster.Members.Single(m => m.Role == Koi.Certmesh.Roster.MemberRole.Primary);
+
+        await kit.Join.Ca.Renewals.RenewOwnAsync(null, Ct);
+        kit.Join.H.Time.Advance(TrustBundlePublisher.SupersededGrace + TimeSpan.FromMinutes(1));
+        await PublishIfDueAsync(kit);
+
+        Assert.True(kit.Join.Ca.Bundle!.Revokes(primary.CertSerial!));
+    }
+
     /// <summary>The CA signs a renewal for stone-b's current certificate; the answer never reaches stone-b's files.</summary>
     private static async Task<string> SignButLoseTheAnswerAsync(MeshKit kit)
     {
