@@ -1,198 +1,287 @@
 #!/usr/bin/env python3
-"""koi's DNS resolver next to dnsmasq, same 100 local names, same machine, same load, same run (issue 7).
+"""koi's DNS resolver next to dnsmasq, measured the way users run koi (issue 18): the published binary, the full
+daemon (every capability on, mDNS included), queried from another host of the lab over its veth.
 
-    python3 bench/dns/run.py [--rounds 3] [--seconds 10] [--latency-qps 20000] [--latency-seconds 5] [--host-dll PATH]
+    python3 bench/dns/run.py [--koi artifacts/publish/koi] [--rounds 5] [--seconds 8] [--rate 20000]
+                             [--baseline PATH]   # another koi build, measured in the same rounds (before/after)
 
-Loopback only: koi on 127.0.78.10, dnsmasq (local names) on 127.0.78.20, dnsmasq (forwarding target) on
-127.0.78.30, all on free high ports, none reading resolv.conf or hosts. Every process started here is stopped here,
-by pid. koi runs as bench/dns/host (the DNS capability behind its HTTP API, Release build); its per-client rate
-limit is raised for the run, since dnsperf is one client.
+Needs root: it builds its own lab of network namespaces (scripts/lab, run "bench-dns"), so nothing reaches the
+machine's own network and mDNS stays inside the lab.
 
-Each round measures, one after the other: koi and dnsmasq max qps (dnsperf, 100 outstanding), lost queries and
-p50/p99 latency at a fixed load (--latency-qps, from dnsperf -v); then the forwarding overhead, p99 of querying koi for
-a forwarded name minus p99 of querying the upstream directly, both running at the same time (each at most 5,000 qps). Prints every round with the load
-average, then the range of the koi/dnsmasq ratio and of the overhead across rounds. Beside max qps it prints the
-server's CPU time per answered query (from /proc, all threads) and how busy dnsperf itself was (in cores): when dnsperf
-uses a whole core, it, not the server, sets the max qps, and CPU per query is the fairer comparison.
+  stone-a   `koi daemon` (all capabilities, `koi dns serve --port 53 --upstream <upstream>`, default listen
+            addresses) and dnsmasq on port 5300 serving the same 100 names (host-record), as shipped otherwise
+  stone-b   dnsperf, the client, over the veth
+  upstream  dnsmasq answering *.fwd.test: the forwarding target
+  stone-c   with --baseline: that koi build, set up the same way as stone-a's (its own lab host, the same veth path)
+
+koi's per-client rate limit is raised for the run (dnsperf is one client); everything else is the daemon's default.
+Each round measures koi and dnsmasq back to back (who goes first alternates from round to round, because the load of
+other work on the machine changes from one minute to the next):
+  - max qps: dnsperf, 200 outstanding, --seconds long;
+  - CPU per answer at a fixed --rate q/s: the server's CPU time (/proc/PID/stat, all threads) over the answers
+    dnsperf got, and the server's voluntary context switches (thread sleeps) per answer;
+then the forwarding overhead: p99 via koi minus p99 straight to the upstream, both dnsperf streams at the same time.
+The summary gives per-round ratios, the median of rounds, and for each target row whether it is met at the median.
 """
-import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB = "bench-dns"
 NAMES = [f"host-{i:03d}.lan" for i in range(100)]
 ADDR = {n: f"10.50.{i // 250}.{i % 250 + 1}" for i, n in enumerate(NAMES)}
+DNSMASQ_PORT = 5300
+FWD_QPS = 5000
 
-def free_port(address):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, socket.socket() as t:
-        u.bind((address, 0)); port = u.getsockname()[1]
-        t.bind((address, port))
-        return port
 
-def start(cmd, **kw):
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, **kw)
+def lab(*args, check=True, timeout=120):
+    result = subprocess.run([os.path.join(REPO, "scripts/lab"), "--name", LAB, *args], capture_output=True, text=True,
+                            timeout=timeout, cwd=REPO)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"lab {' '.join(args)} failed ({result.returncode}): {result.stdout}{result.stderr}")
+    return result
 
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try: proc.wait(5)
-        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
 
-def dnsmasq(address, port, extra, tmp):
-    return start(["/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                  "--bind-interfaces", f"--listen-address={address}", f"--port={port}", "--user=root", "--group=root",
-                  f"--pid-file={tmp}/dnsmasq-{port}.pid", "--cache-size=0", *extra])
+def on(host, *cmd, timeout=60, check=True):
+    return lab("run", host, "--timeout", str(timeout), "--", *cmd, check=check, timeout=timeout + 10)
 
-def api(port, method, path, body=None):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
-
-def wait_http(port, proc, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("bench host exited: " + proc.stderr.read().decode())
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1); return
-        except OSError: time.sleep(0.05)
-    raise TimeoutError("bench host not ready")
-
-def wait_dns(address, port, name):
-    for _ in range(200):
-        out = subprocess.run(["dig", f"@{address}", "-p", str(port), "+short", "+tries=1", "+time=1", name],
-                             capture_output=True, text=True).stdout.strip()
-        if out: return
-        time.sleep(0.05)
-    raise TimeoutError(f"{address}:{port} does not answer {name}")
 
 def cpu_seconds(pid):
-    """utime + stime of a process (all its threads), from /proc."""
+    """utime + stime of a process (all its threads), from /proc (lab processes share the machine's pid space)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-def throughput(address, port, datafile, seconds, server_pid=None):
-    """Max qps, lost, sent; and the CPU seconds the server and dnsperf each spent on it."""
-    server_before = cpu_seconds(server_pid) if server_pid else 0.0
-    proc = subprocess.Popen(["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-q", "100",
-                             "-c", "4", "-T", "1", "-t", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read()
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0
-    server_cpu = (cpu_seconds(server_pid) - server_before) if server_pid else 0.0
-    qps = float(re.search(r"Queries per second:\s+([\d.]+)", out).group(1))
-    lost = int(re.search(r"Queries lost:\s+(\d+)", out).group(1))
-    sent = int(re.search(r"Queries sent:\s+(\d+)", out).group(1))
-    return qps, lost, sent, server_cpu, usage.ru_utime + usage.ru_stime
 
-def latency_args(address, port, datafile, seconds, qps):
-    return ["dnsperf", "-s", address, "-p", str(port), "-d", datafile, "-l", str(seconds), "-Q", str(qps),
-            "-q", "200", "-t", "2", "-v"]
+def switches(pid):
+    """Voluntary context switches of all the process's threads: each is a thread going to sleep (and a wake-up later)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                total += int(re.search(r"^voluntary_ctxt_switches:\s+(\d+)", f.read(), re.M).group(1))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended in between
+    return total
+
+
+def dnsperf(server, port, datafile, seconds, outstanding, rate=None, verbose=False, stdout=None):
+    cmd = ["dnsperf", "-s", server, "-p", str(port), "-d", datafile, "-l", str(seconds), "-q", str(outstanding), "-t", "2"]
+    if rate:
+        cmd += ["-Q", str(rate)]
+    if verbose:
+        cmd += ["-v"]
+    return subprocess.Popen([os.path.join(REPO, "scripts/lab"), "--name", LAB, "run", "stone-b", "--timeout",
+                             str(seconds + 30), "--", *cmd], stdout=stdout or subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=REPO)
+
+
+def field(out, name):
+    match = re.search(rf"{name}:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(f"dnsperf printed no '{name}':\n{out[-2000:]}")
+    return float(match.group(1))
+
+
+def measure(server, port, pid, datafile, seconds, rate=None):
+    """One dnsperf run against a server: qps, answers, lost, and what the server spent on them."""
+    cpu0, sw0 = cpu_seconds(pid), switches(pid)
+    proc = dnsperf(server, port, datafile, seconds, 200 if rate is None else 500, rate)
+    out, _ = proc.communicate(timeout=seconds + 60)
+    cpu, sw = cpu_seconds(pid) - cpu0, switches(pid) - sw0
+    answers = field(out, "Queries completed")
+    return {"qps": field(out, "Queries per second"), "answers": answers, "lost": field(out, "Queries lost"),
+            "us_per_answer": cpu / max(1, answers) * 1e6, "switches_per_answer": sw / max(1, answers),
+            "cores": cpu / seconds}
+
 
 def percentiles(out):
     values = sorted(float(m.group(1)) for m in re.finditer(r"^> \S+ \S+ \S+ ([\d.]+)$", out, re.M))
-    if not values: raise RuntimeError("dnsperf -v printed no latencies:\n" + out[-2000:])
+    if not values:
+        raise RuntimeError("dnsperf -v printed no latencies:\n" + out[-2000:])
     pick = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000
-    return pick(0.50), pick(0.99), len(values)
+    return pick(0.50), pick(0.99)
 
-def latency(address, port, datafile, seconds, qps):
-    return percentiles(subprocess.run(latency_args(address, port, datafile, seconds, qps), capture_output=True, text=True).stdout)
 
-def latency_side_by_side(a, b, datafile, seconds, qps):
-    """Two dnsperf runs at the same time, so both see the same machine: a=(address, port), b=(address, port)."""
-    # Each dnsperf writes to its own file, not a pipe: with -v it prints a line per answer, and a pipe nobody reads
-    # yet fills in a fraction of a second and stalls that dnsperf's receive thread, so its answers would be
-    # timestamped late (this produced a "4 s late" forwarding outlier before).
-    with tempfile.TemporaryFile("w+") as out_a, tempfile.TemporaryFile("w+") as out_b:
-        procs = [subprocess.Popen(latency_args(addr, port, datafile, seconds, qps), stdout=out,
-                                  stderr=subprocess.DEVNULL, text=True) for (addr, port), out in ((a, out_a), (b, out_b))]
-        for p in procs: p.wait(timeout=seconds + 30)
-        results = []
-        for out in (out_a, out_b):
-            out.seek(0); results.append(percentiles(out.read()))
-        return results
+def forwarding(upstream_ip, koi_ip, datafile, seconds):
+    """Straight to the upstream and via koi at the same time, so both see the same machine.
+    Each dnsperf writes to its own file: a pipe nobody reads yet fills with -v's line per answer and stalls it."""
+    with tempfile.TemporaryFile("w+") as direct, tempfile.TemporaryFile("w+") as via:
+        procs = [dnsperf(upstream_ip, 53, datafile, seconds, 200, FWD_QPS, True, direct),
+                 dnsperf(koi_ip, 53, datafile, seconds, 200, FWD_QPS, True, via)]
+        for p in procs:
+            p.wait(timeout=seconds + 60)
+        result = []
+        for out in (direct, via):
+            out.seek(0)
+            result.append(percentiles(out.read()))
+        return result
+
+
+def wait_answer(host, server, port, name, tries=100):
+    for _ in range(tries):
+        out = on(host, "dig", f"@{server}", "-p", str(port), "+short", "+tries=1", "+time=1", name, check=False).stdout
+        if out.strip():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{server}:{port} does not answer {name}")
+
+
+def koi_cli(host, koi, *args, check=True):
+    return on(host, "env", "KOI_DATA_DIR=/var/lib/koi", koi, *args, check=check)
+
+
+def start_koi(host, koi, upstream_ip, env):
+    """The daemon as users run it, serving DNS on port 53 with the 100 names; returns its pid."""
+    pid = int(lab("bg", host, "koi", "--", "env", *env, koi, "daemon", "--data-dir", "/var/lib/koi").stdout)
+    for _ in range(100):
+        if koi_cli(host, koi, "status", check=False).returncode == 0:
+            break
+        time.sleep(0.2)
+    koi_cli(host, koi, "dns", "serve", "--port", "53", "--upstream", upstream_ip,
+            "--rate-limit", "100000000", "--rate-burst", "100000000")
+    script = "; ".join(f"\"$KOI\" dns add {n.removesuffix('.lan')} {ADDR[n]} >/dev/null" for n in NAMES)
+    on(host, "env", "KOI_DATA_DIR=/var/lib/koi", f"KOI={koi}", "sh", "-ec", script, timeout=300)
+    ip = dict(line.split("\t")[:2] for line in lab("hosts").stdout.strip().splitlines())[host]
+    wait_answer("stone-b", ip, 53, NAMES[-1])
+    # `lab bg` runs env, which execs koi: the pid is the daemon's own.
+    return pid
+
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--latency-qps", type=int, default=20000)
-    ap.add_argument("--latency-seconds", type=int, default=5)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--host-dll", default=os.path.join(REPO, "bench/dns/host/bin/Release/net10.0/DnsBenchHost.dll"))
+    ap.add_argument("--koi", default=os.path.join(REPO, "artifacts/publish/koi"))
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=8, help="length of each max-qps and fixed-rate run")
+    ap.add_argument("--rate", type=int, default=20000, help="the fixed rate for CPU per answer (q/s)")
+    ap.add_argument("--fwd-seconds", type=int, default=5)
+    ap.add_argument("--baseline", help="another koi build (e.g. main's), measured the same way on stone-c in the same rounds")
+    ap.add_argument("--koi-env", action="append", default=[], help="NAME=VALUE for --koi's daemon (experiments)")
+    ap.add_argument("--keep", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
+                                                         "scripts/lab --name bench-dns down")
     a = ap.parse_args()
-    for tool in ("dnsperf", "dig", "/usr/sbin/dnsmasq"):
-        if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
-    if not os.path.exists(a.host_dll):
-        subprocess.run(["dotnet", "build", os.path.join(REPO, "bench/dns/host"), "-c", "Release", "-v", "quiet", "-nologo"], check=True)
+    koi = os.path.abspath(a.koi)
+    if os.geteuid() != 0:
+        sys.exit("needs root (the lab's network namespaces)")
+    for tool in ("dnsperf", "dig", "dnsmasq"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
+    if not os.access(koi, os.X_OK):
+        sys.exit(f"{koi} missing: dotnet publish src/Koi -c Release -r linux-x64 -o artifacts/publish")
 
-    koi_addr, local_addr, up_addr = "127.0.78.10", "127.0.78.20", "127.0.78.30"
-    koi_port, local_port, up_port = free_port(koi_addr), free_port(local_addr), free_port(up_addr)
-    http_port = free_port("127.0.0.1")
-    procs = []
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            local = dnsmasq(local_addr, local_port, [f"--host-record={n},{ADDR[n]}" for n in NAMES], tmp); procs.append(local)
-            upstream = dnsmasq(up_addr, up_port, ["--address=/fwd.test/10.77.0.250"], tmp); procs.append(upstream)
-            host = start(["dotnet", a.host_dll, os.path.join(tmp, "koi"), str(http_port)]); procs.append(host)
-            wait_http(http_port, host)
-            api(http_port, "POST", "/v1/dns/serve", {"port": koi_port, "listen": [koi_addr], "upstreams": [f"{up_addr}:{up_port}"],
-                                                      "rate_limit_qps": 100_000_000, "rate_limit_burst": 100_000_000})
-            for n in NAMES:
-                api(http_port, "POST", "/v1/dns/entries", {"name": n, "address": ADDR[n]})
-            wait_dns(koi_addr, koi_port, NAMES[-1]); wait_dns(local_addr, local_port, NAMES[-1]); wait_dns(up_addr, up_port, "fwd.test")
+    lab("down", check=False)
+    work = tempfile.mkdtemp(prefix="koi-bench-dns-")
+    try:
+        lab("up", "2", "--owner", str(os.getpid()))
+        lab("add", "upstream")
+        ips = dict(line.split("\t")[:2] for line in lab("hosts").stdout.strip().splitlines())
+        koi_ip, upstream_ip = ips["stone-a"], ips["upstream"]
+        if a.baseline and not os.access(a.baseline, os.X_OK):
+            sys.exit(f"{a.baseline} is not executable")
 
-            local_file = os.path.join(tmp, "local.txt"); fwd_file = os.path.join(tmp, "fwd.txt")
-            with open(local_file, "w") as f: f.writelines(f"{n} A\n" for n in NAMES)
-            with open(fwd_file, "w") as f: f.writelines(f"n{i}.fwd.test A\n" for i in range(100))
+        upstream_pid = int(lab("bg", "upstream", "dnsmasq", "--", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                               "--no-resolv", "--no-hosts", "--bind-interfaces", f"--listen-address={upstream_ip}",
+                               "--user=root", "--group=root", "--pid-file=", "--address=/fwd.test/10.77.0.250").stdout)
+        dnsmasq_pid = int(lab("bg", "stone-a", "dnsmasq", "--", "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                              "--no-resolv", "--no-hosts", "--bind-interfaces", f"--listen-address={koi_ip}",
+                              f"--port={DNSMASQ_PORT}", "--user=root", "--group=root", "--pid-file=",
+                              *[f"--host-record={n},{ADDR[n]}" for n in NAMES]).stdout)
+        kois = [("koi", "stone-a", koi)] + ([("koi-base", "stone-c", os.path.abspath(a.baseline))] if a.baseline else [])
+        servers = {}
+        for label, host, binary in kois:
+            if host != "stone-a":
+                lab("add", host)
+                ips = dict(line.split("\t")[:2] for line in lab("hosts").stdout.strip().splitlines())
+            servers[label] = (host, ips[host], 53, start_koi(host, binary, upstream_ip, a.koi_env if label == "koi" else []))
+        servers["dnsmasq"] = ("stone-a", koi_ip, DNSMASQ_PORT, dnsmasq_pid)
+        wait_answer("stone-b", koi_ip, DNSMASQ_PORT, NAMES[-1])
+        wait_answer("stone-b", upstream_ip, 53, "a.fwd.test")
 
-            # Warm koi's JIT the same way before measuring: both the zone path and the forwarding path.
-            load_before = os.getloadavg()
-            throughput(koi_addr, koi_port, local_file, 3)
-            throughput(koi_addr, koi_port, fwd_file, 2)
-            # Other load on the machine changes from minute to minute, so koi and dnsmasq take turns, round after
-            # round, and each round's ratio compares two measurements taken seconds apart.
-            rounds = []
-            for r in range(a.rounds):
-                row = {}
-                for label, addr, port, pid in (("koi", koi_addr, koi_port, host.pid), ("dnsmasq", local_addr, local_port, local.pid)):
-                    qps, lost, sent, server_cpu, dnsperf_cpu = throughput(addr, port, local_file, a.seconds, pid)
-                    p50, p99, n = latency(addr, port, local_file, a.latency_seconds, a.latency_qps)
-                    # CPU per answered query: what the server costs, whatever else the machine is doing.
-                    row[label] = (qps, lost, sent, p50, p99, n, server_cpu / max(1, sent - lost) * 1e6, dnsperf_cpu / a.seconds)
-                fwd_qps = min(a.latency_qps, 5000)
-                # Direct and via koi at the same time, each at the same rate: the difference is koi's, not the machine's.
-                row["upstream direct"], row["forwarded via koi"] = latency_side_by_side(
-                    (up_addr, up_port), (koi_addr, koi_port), fwd_file, a.latency_seconds, fwd_qps)
-                row["load"] = os.getloadavg()[0]
-                rounds.append(row)
-            status = api(http_port, "GET", "/v1/dns/status")
-            load_after = os.getloadavg()
-        finally:
-            for p in reversed(procs): stop(p)
+        # The lab shares the machine's file system, so dnsperf on stone-b reads these directly.
+        local_file, fwd_file = os.path.join(work, "local.txt"), os.path.join(work, "fwd.txt")
+        with open(local_file, "w") as f:
+            f.writelines(f"{n} A\n" for n in NAMES)
+        with open(fwd_file, "w") as f:
+            f.writelines(f"n{i}.fwd.test A\n" for i in range(100))
 
-    fwd_qps = min(a.latency_qps, 5000)
-    print(f"nproc {os.cpu_count()}; {a.rounds} rounds; per round: max qps over {a.seconds} s (100 outstanding), "
-          f"latency over {a.latency_seconds} s at {a.latency_qps} qps (forwarding at {fwd_qps} qps)")
+        for _, ip, port, pid in servers.values():  # the same warm-up for all
+            measure(ip, port, pid, local_file, 2)
+        measure(koi_ip, 53, servers["koi"][3], fwd_file, 2, FWD_QPS)
+
+        load_before = os.getloadavg()
+        rounds = []
+        for r in range(a.rounds):
+            row = {"load": os.getloadavg()[0]}
+            order = list(servers) if r % 2 == 0 else list(reversed(servers))
+            for name in order:
+                _, ip, port, pid = servers[name]
+                row[name] = {"max": measure(ip, port, pid, local_file, a.seconds),
+                             "fixed": measure(ip, port, pid, local_file, a.seconds, a.rate)}
+            row["direct"], row["via koi"] = forwarding(upstream_ip, koi_ip, fwd_file, a.fwd_seconds)
+            rounds.append(row)
+            print(f"round {r + 1}/{a.rounds} done (load {row['load']:.2f})", file=sys.stderr, flush=True)
+        load_after = os.getloadavg()
+        counters = re.findall(r"^.*(?:answered|forwarded|rate.limited|refused|upstream).*$", koi_cli("stone-a", koi, "dns", "status").stdout, re.M | re.I)
+        if a.keep:
+            print("lab kept: " + ", ".join(f"{n} pid {v[3]} on {v[0]}" for n, v in servers.items()), file=sys.stderr)
+    finally:
+        if not a.keep:
+            lab("down", check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+    report(a, list(servers), rounds, load_before, load_after, counters)
+
+
+def report(a, names, rounds, load_before, load_after, counters):
+    med = statistics.median
+    kois = [n for n in names if n != "dnsmasq"]
+    print(f"DNS, lab: koi daemon (all capabilities; {a.koi}{'; koi-base: ' + a.baseline if a.baseline else ''}) and dnsmasq, "
+          f"dnsperf on stone-b over the veth; nproc {os.cpu_count()}; {a.rounds} rounds")
+    print(f"max qps: {a.seconds} s, 200 outstanding; fixed rate: {a.rate} q/s for {a.seconds} s; "
+          f"forwarding: {FWD_QPS} q/s for {a.fwd_seconds} s, direct and via koi at the same time")
     print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
-    print(f"{'round':>5} {'load':>5} {'':9} {'max qps':>9} {'lost':>6} {'p50 ms':>7} {'p99 ms':>7} {'cpu us/q':>8} {'dnsperf cpu':>11}")
-    ratios, overheads, cpu_ratios = [], [], []
+    print("µs/answer = the server's CPU time (user + system, all threads) / answers; vcsw/ans = its voluntary context "
+          "switches (sleeps) per answer; cores = its CPU time / wall time")
+    print()
+    print(f"{'round':>5} {'load':>5} {'server':8} {'max qps':>9} {'lost':>6} {'µs/ans@max':>10} | "
+          f"{'@rate qps':>9} {'lost':>6} {'µs/answer':>9} {'vcsw/ans':>8} {'cores':>5}")
+    qps_ratios = {k: [] for k in kois}
+    cpu_ratios = {k: [] for k in kois}
+    overheads = []
     for i, row in enumerate(rounds, 1):
-        for label in ("koi", "dnsmasq"):
-            qps, lost, sent, p50, p99, n, us_per_query, dnsperf_cores = row[label]
-            print(f"{i:5d} {row['load']:5.2f} {label:9} {qps:9.0f} {lost:6d} {p50:7.3f} {p99:7.3f} {us_per_query:8.2f} {dnsperf_cores:10.2f}c")
-        up, fw = row["upstream direct"], row["forwarded via koi"]
-        ratios.append(row["koi"][0] / row["dnsmasq"][0]); overheads.append(fw[1] - up[1])
-        cpu_ratios.append(row["dnsmasq"][6] / row["koi"][6])
-        print(f"{i:5d} {'':5} forwarding: direct p50 {up[0]:.3f} p99 {up[1]:.3f}; via koi p50 {fw[0]:.3f} p99 {fw[1]:.3f}; "
-              f"overhead p99 {overheads[-1]:.3f} ms; koi/dnsmasq {ratios[-1]:.2f}")
-    lost = sum(row[l][1] for row in rounds for l in ("koi", "dnsmasq"))
-    print(f"koi/dnsmasq qps ratio: min {min(ratios):.2f} median {statistics.median(ratios):.2f} max {max(ratios):.2f} (target >= 1.2)")
-    print(f"server CPU per query, dnsmasq/koi: min {min(cpu_ratios):.2f} median {statistics.median(cpu_ratios):.2f} max {max(cpu_ratios):.2f} "
-          f"(> 1: koi spends less CPU per answer)")
-    print(f"forwarding overhead p99: min {min(overheads):.3f} median {statistics.median(overheads):.3f} max {max(overheads):.3f} ms (target <= 1 ms)")
-    print(f"lost queries: {lost}")
-    print(f"koi counters: {status['counters']}")
+        for name in names:
+            m, f = row[name]["max"], row[name]["fixed"]
+            print(f"{i:5d} {row['load']:5.2f} {name:8} {m['qps']:9.0f} {m['lost']:6.0f} {m['us_per_answer']:10.2f} | "
+                  f"{f['qps']:9.0f} {f['lost']:6.0f} {f['us_per_answer']:9.2f} {f['switches_per_answer']:8.3f} {f['cores']:5.2f}")
+        for k in kois:
+            qps_ratios[k].append(row[k]["max"]["qps"] / row["dnsmasq"]["max"]["qps"])
+            cpu_ratios[k].append(row[k]["fixed"]["us_per_answer"] / row["dnsmasq"]["fixed"]["us_per_answer"])
+        direct, via = row["direct"], row["via koi"]
+        overheads.append(via[1] - direct[1])
+        print(f"{i:5d} {'':5} " + "; ".join(f"{k}/dnsmasq: max qps {qps_ratios[k][-1]:.2f}, CPU per answer {cpu_ratios[k][-1]:.2f}" for k in kois) +
+              f"; forwarding p50/p99 direct {direct[0]:.3f}/{direct[1]:.3f} ms, via koi {via[0]:.3f}/{via[1]:.3f} ms, "
+              f"overhead p99 {overheads[-1]:.3f} ms")
+    print()
+    for name in names:
+        print(f"median {name:8}: max qps {med([r[name]['max']['qps'] for r in rounds]):7.0f}; at {a.rate} q/s "
+              f"{med([r[name]['fixed']['us_per_answer'] for r in rounds]):.2f} µs CPU per answer, "
+              f"{med([r[name]['fixed']['switches_per_answer'] for r in rounds]):.3f} voluntary context switches per answer")
+    print()
+    fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)
+    rows = []
+    for k in kois:
+        rows.append((f"CPU per answer {k}/dnsmasq <= 0.8", cpu_ratios[k], lambda m: m <= 0.8))
+        rows.append((f"max qps {k}/dnsmasq >= 1.2", qps_ratios[k], lambda m: m >= 1.2))
+    rows.append(("forwarding overhead p99 (koi) <= 1 ms", overheads, lambda m: m <= 1.0))
+    width = max(34, len(fmt(overheads)))
+    print(f"{'target':42} {'per round':{width}} {'median':>7}  result")
+    for label, values, ok in rows:
+        m = med(values)
+        print(f"{label:42} {fmt(values):{width}} {m:7.2f}  {'met' if ok(m) else 'NOT met'}")
+    lost = sum(r[n][k]["lost"] for r in rounds for n in names for k in ("max", "fixed"))
+    print(f"lost queries (all runs): {lost:.0f}")
+    if counters:
+        print("koi dns status: " + "; ".join(c.strip() for c in counters))
+
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
 using Koi.Core.Capabilities;
 using Koi.Core.Discovery;
 using Koi.Core.Health;
@@ -29,9 +28,6 @@ namespace Koi.Dns;
 public sealed class DnsCapability(DnsCapabilityOptions? options = null) : IKoiCapability
 {
     private readonly DnsCapabilityOptions _options = options ?? new DnsCapabilityOptions();
-
-    /// <summary>The capability's JSON shapes, for a host other than the daemon (bench/dns/host).</summary>
-    public static IJsonTypeInfoResolver JsonContext => DnsJsonContext.Default;
 
     public string Name => CapabilityNames.Dns;
 

@@ -14,6 +14,9 @@ internal sealed unsafe partial class UdpBatch : IDisposable
     /// <summary>Return after the first datagram instead of waiting for a full batch.</summary>
     private const int MsgWaitForOne = 0x10000;
 
+    /// <summary>Return at once, with EAGAIN when nothing is waiting.</summary>
+    private const int MsgDontWait = 0x40;
+
     /// <summary>The datagram was longer than its buffer and was cut.</summary>
     private const int MsgTrunc = 0x20;
 
@@ -69,10 +72,11 @@ internal sealed unsafe partial class UdpBatch : IDisposable
     public int ResponseSize { get; }
 
     /// <summary>
-    /// Blocks until at least one datagram is there and takes up to <see cref="Capacity"/>. Returns how many, or -1 with
+    /// Takes up to <see cref="Capacity"/> waiting datagrams; with <paramref name="wait"/>, first blocks until there is
+    /// one, without it fails with <see cref="SocketError.WouldBlock"/> when none is there. Returns how many, or -1 with
     /// the errno in <paramref name="error"/> (EINTR is retried here).
     /// </summary>
-    public int Receive(SafeHandle socket, out SocketError error)
+    public int Receive(SafeHandle socket, bool wait, out SocketError error)
     {
         _queued = 0;
         for (var i = 0; i < Capacity; i++)
@@ -86,7 +90,7 @@ internal sealed unsafe partial class UdpBatch : IDisposable
         int errno;
         do
         {
-            received = RecvMMsg(socket, _receive, (uint)Capacity, MsgWaitForOne, null);
+            received = RecvMMsg(socket, _receive, (uint)Capacity, wait ? MsgWaitForOne : MsgDontWait, null);
             errno = received < 0 ? Marshal.GetLastPInvokeError() : 0;
         }
         while (received < 0 && errno == EIntr);

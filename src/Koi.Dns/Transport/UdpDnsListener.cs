@@ -9,9 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Dns.Transport;
 
 /// <summary>
-/// DNS over UDP on one address. Several receive threads share the socket so one slow moment (a GC, a send that blocks)
-/// does not stall every client; each loop owns its buffers and writer, so answering from the zone allocates nothing
-/// here. Forwarded queries leave the loop as soon as they are sent upstream; the upstream's receive thread answers them.
+/// DNS over UDP on one address. Several receive threads share the socket so a backlog is worked off on every core; each
+/// loop owns its buffers and writer, so answering from the zone allocates nothing here. Forwarded queries leave the
+/// loop as soon as they are sent upstream; the upstream's receive thread answers them. On Linux only the first loop
+/// waits on the socket; the others sleep until it finds a backlog (see <see cref="BatchReceiveLoop"/>), so at everyday
+/// rates one thread answers and sleeps once per burst, not once per query. The price: while the first loop is held up
+/// inside a small batch, the datagrams behind it wait for it rather than for another loop.
 /// </summary>
 internal sealed partial class UdpDnsListener : IAsyncDisposable
 {
@@ -21,11 +24,15 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     /// <summary>Real queries are a header, one question and an OPT record, far below this; longer datagrams are dropped.</summary>
     private const int MaxBatchedQuerySize = 4096;
 
+    /// <summary>A receive that takes this many datagrams or more means a backlog: the next loop is woken to share it.</summary>
+    private const int BacklogBatch = 8;
+
     private readonly Socket _socket;
     private readonly Resolver _resolver;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _loops = [];
+    private readonly List<Helper> _helpers = [];
     private readonly Action<string>? _stopped;
     private readonly IPEndPoint _endpoint;
     private int _loopCount;
@@ -72,8 +79,13 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
         var listener = new UdpDnsListener(socket, resolver, logger, stopped) { _loopCount = Math.Max(1, loops) };
         for (var i = 0; i < listener._loopCount; i++)
         {
+            listener._helpers.Add(new Helper());
+        }
+
+        for (var i = 0; i < listener._loopCount; i++)
+        {
             var thread = new Thread(listener.ReceiveLoop) { IsBackground = true, Name = $"koi-dns-udp-{i}" };
-            thread.Start();
+            thread.Start(i);
             listener._loops.Add(thread);
         }
 
@@ -98,6 +110,11 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             thread.Join(TimeSpan.FromSeconds(2));
         }
 
+        foreach (var helper in _helpers)
+        {
+            helper.Dispose();
+        }
+
         _stop.Dispose();
     }
 
@@ -106,11 +123,11 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     /// async socket machinery, and a UDP send does not block for long. Disposing the socket ends the loop. On Linux
     /// each wake-up takes every waiting datagram at once and sends all their replies at once (<see cref="UdpBatch"/>).
     /// </summary>
-    private void ReceiveLoop()
+    private void ReceiveLoop(object? index)
     {
         if (UdpBatch.Supported)
         {
-            BatchReceiveLoop();
+            BatchReceiveLoop((int)index!);
         }
         else
         {
@@ -118,19 +135,34 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
         }
     }
 
-    private void BatchReceiveLoop()
+    /// <summary>
+    /// Loop 0 blocks on the socket. Every other loop sleeps until the loop before it takes a batch of
+    /// <see cref="BacklogBatch"/> or more, then takes datagrams without waiting until none is left, and sleeps again.
+    /// Each thread blocked on the socket would be woken for a datagram of its own whenever the others are busy, even
+    /// for a moment: at everyday rates that is a sleep and a wake-up (a trip through the scheduler) per query, the
+    /// largest part of its cost. Under a backlog, every loop works and none sleeps. See docs/performance.md#dns-resolver-benchdnsrunpy.
+    /// </summary>
+    private void BatchReceiveLoop(int index)
     {
         using var batch = new UdpBatch(BatchSize, MaxBatchedQuerySize, QueryHandler.MaxUdpSize);
         var writer = new DnsMessageWriter(batch.ResponseBuffer(0));
         var socket = _socket.SafeHandle;
         var token = _stop.Token;
+        var waits = index == 0;
+        var self = _helpers[index];
+        var next = index + 1 < _helpers.Count ? _helpers[index + 1] : null;
+        if (!waits && !self.Sleep(token))
+        {
+            return;
+        }
+
         while (!token.IsCancellationRequested)
         {
             int count;
             SocketError error;
             try
             {
-                count = batch.Receive(socket, out error);
+                count = batch.Receive(socket, waits, out error);
             }
             catch (ObjectDisposedException)
             {
@@ -144,13 +176,35 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                     return;
                 }
 
+                if (!waits && error == SocketError.WouldBlock)
+                {
+                    // The backlog is gone: loop 0 takes what comes next.
+                    if (!self.Sleep(token))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 if (SocketErrors.IsTransient(error))
                 {
                     continue;
                 }
 
                 LoopStopped(error.ToString());
+                // The sleeping loops would never notice: they see the socket's state only when they receive.
+                foreach (var helper in _helpers)
+                {
+                    helper.Wake();
+                }
+
                 return;
+            }
+
+            if (count >= BacklogBatch)
+            {
+                next?.Wake();
             }
 
             for (var i = 0; i < count && !token.IsCancellationRequested; i++)
@@ -270,6 +324,44 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>A receive loop that sleeps until there is a backlog for it.</summary>
+    private sealed class Helper : IDisposable
+    {
+        private readonly ManualResetEventSlim _woken = new(false, spinCount: 1);
+        private int _sleeping;
+
+        /// <summary>Blocks until <see cref="Wake"/>; false when the listener stops instead.</summary>
+        public bool Sleep(CancellationToken token)
+        {
+            _woken.Reset();
+            // After the reset: a Wake that sees the flag sets the event this Wait sees.
+            Volatile.Write(ref _sleeping, 1);
+            try
+            {
+                _woken.Wait(token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// Cheap when the loop is awake already (one read). A datagram that arrives just as the loop goes to sleep is
+        /// not lost either way: loop 0 takes it.
+        /// </summary>
+        public void Wake()
+        {
+            if (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1)
+            {
+                _woken.Set();
+            }
+        }
+
+        public void Dispose() => _woken.Dispose();
     }
 
     private void LoopStopped(string error)

@@ -10,7 +10,9 @@ internal sealed class InstrumentAggregate
     public static readonly double[] SecondsBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     private readonly Lock _lock = new();
-    private readonly List<MetricSeries> _series = [];
+
+    /// <summary>Replaced, never changed in place (under the lock), so a histogram measurement finds its series without it.</summary>
+    private MetricSeries[] _series = [];
 
     public InstrumentAggregate(Instrument instrument)
     {
@@ -32,14 +34,18 @@ internal sealed class InstrumentAggregate
 
     public void Measure(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        if (Kind == MetricKind.Histogram)
+        {
+            // Per DNS answer, from several threads: no lock (MetricSeries.Record is atomic per field).
+            (FindExisting(tags) ?? Add(tags)).Record(value, BucketOf(value));
+            return;
+        }
+
         lock (_lock)
         {
-            var series = Find(tags);
+            var series = FindExisting(tags) ?? Add(tags);
             switch (Kind)
             {
-                case MetricKind.Histogram:
-                    series.Record(value, BucketOf(value));
-                    break;
                 case MetricKind.Counter when !IsObservable:
                 case MetricKind.Gauge when !IsObservable:
                     series.Add(value);
@@ -70,7 +76,7 @@ internal sealed class InstrumentAggregate
     {
         lock (_lock)
         {
-            _series.RemoveAll(s => !s.Observed);
+            _series = Array.FindAll(_series, s => s.Observed);
         }
     }
 
@@ -82,9 +88,9 @@ internal sealed class InstrumentAggregate
         }
     }
 
-    private MetricSeries Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private MetricSeries? FindExisting(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        foreach (var existing in _series)
+        foreach (var existing in Volatile.Read(ref _series))
         {
             if (existing.Matches(tags))
             {
@@ -92,15 +98,29 @@ internal sealed class InstrumentAggregate
             }
         }
 
-        var copy = new KeyValuePair<string, string>[tags.Length];
-        for (var i = 0; i < tags.Length; i++)
-        {
-            copy[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? "");
-        }
+        return null;
+    }
 
-        var series = new MetricSeries(copy, Buckets.Length);
-        _series.Add(series);
-        return series;
+    private MetricSeries Add(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        lock (_lock)
+        {
+            // Another thread may have added it since the caller looked.
+            if (FindExisting(tags) is { } existing)
+            {
+                return existing;
+            }
+
+            var copy = new KeyValuePair<string, string>[tags.Length];
+            for (var i = 0; i < tags.Length; i++)
+            {
+                copy[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, CultureInfo.InvariantCulture) ?? "");
+            }
+
+            var series = new MetricSeries(copy, Buckets.Length);
+            Volatile.Write(ref _series, [.. _series, series]);
+            return series;
+        }
     }
 
     private int BucketOf(double value)

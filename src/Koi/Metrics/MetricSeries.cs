@@ -18,10 +18,10 @@ internal sealed class MetricSeries
 
     public KeyValuePair<string, string>[] Tags { get; }
 
-    /// <summary>Counter total, gauge value, or histogram sum (guarded by the owning instrument's lock).</summary>
-    public double Value => _sum;
+    /// <summary>Counter total, gauge value (both guarded by the owning instrument's lock), or histogram sum.</summary>
+    public double Value => Volatile.Read(ref _sum);
 
-    public long Count => _count;
+    public long Count => Volatile.Read(ref _count);
 
     /// <summary>Set by every scrape of an observable instrument; a series not seen in the last scrape is dropped.</summary>
     public bool Observed { get; set; }
@@ -40,13 +40,28 @@ internal sealed class MetricSeries
         _count = 1;
     }
 
+    /// <summary>
+    /// Lock-free, since every DNS answer records here from several receive threads at once. The count goes first, so a
+    /// scrape that reads the buckets and then the count never sees more in the buckets than in the count.
+    /// </summary>
     public void Record(double value, int bucket)
     {
-        _sum += value;
-        _count++;
+        Interlocked.Increment(ref _count);
         if (bucket < _bucketCounts.Length)
         {
-            _bucketCounts[bucket]++;
+            Interlocked.Increment(ref _bucketCounts[bucket]);
+        }
+
+        var current = Volatile.Read(ref _sum);
+        while (true)
+        {
+            var seen = Interlocked.CompareExchange(ref _sum, current + value, current);
+            if (BitConverter.DoubleToInt64Bits(seen) == BitConverter.DoubleToInt64Bits(current))
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 

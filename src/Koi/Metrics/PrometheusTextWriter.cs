@@ -49,9 +49,11 @@ internal sealed class PrometheusTextWriter(StringBuilder text)
             WriteSample(bucketName, series.Tags, Number(bounds[i]), cumulative);
         }
 
-        WriteSample(bucketName, series.Tags, "+Inf", series.Count);
+        // Read after the buckets, once: histograms are recorded without a lock, and the count is raised first.
+        var count = series.Count;
+        WriteSample(bucketName, series.Tags, "+Inf", count);
         WriteSample(name + "_sum", series.Tags, null, series.Value);
-        WriteSample(name + "_count", series.Tags, null, series.Count);
+        WriteSample(name + "_count", series.Tags, null, count);
     }
 
     private void WriteSample(string name, KeyValuePair<string, string>[] tags, string? le, double value)

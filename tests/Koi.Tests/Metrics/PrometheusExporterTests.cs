@@ -30,6 +30,35 @@ public sealed class PrometheusExporterTests
     }
 
     [Fact]
+    public async Task Record_HistogramFromFourThreadsAtOnce_NoMeasurementLost()
+    {
+        using var services = Services();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(factory, () => []);
+        var histogram = factory.Create(KoiMeters.Dns).CreateHistogram<double>("koi.test.duration", "s");
+        using var start = new Barrier(4);
+
+        // Histograms are recorded without a lock (every DNS answer records one from its receive thread).
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            var tag = new KeyValuePair<string, object?>("source", t % 2 == 0 ? "zone" : "upstream");
+            start.SignalAndWait();
+            for (var i = 0; i < 50_000; i++)
+            {
+                histogram.Record(0.5, tag);
+            }
+        })));
+
+        var text = PrometheusText.Parse(exporter.Scrape());
+        foreach (var source in new[] { "zone", "upstream" })
+        {
+            Assert.Equal(100_000, text.Value("koi_test_duration_seconds_count", ("source", source)));
+            Assert.Equal(100_000, text.Value("koi_test_duration_seconds_bucket", ("source", source), ("le", "0.5")));
+            Assert.Equal(50_000, text.Value("koi_test_duration_seconds_sum", ("source", source)));
+        }
+    }
+
+    [Fact]
     public void Scrape_LabelValueWithQuotesBackslashAndNewline_EscapedAndParsesBack()
     {
         using var services = Services();
