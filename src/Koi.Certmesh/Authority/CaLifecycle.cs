@@ -23,7 +23,8 @@ internal sealed partial class CaLifecycle(
     CaTrust trust,
     CertmeshAnnouncer announcer,
     Func<Membership.MembershipDocument?> memberOf,
-    BundleKeeper bundles)
+    BundleKeeper bundles,
+    Audit.AuditHeadSigner heads)
 {
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -53,6 +54,7 @@ internal sealed partial class CaLifecycle(
             if (roster.Metadata.AutoUnlock)
             {
                 await vault.TryAutoUnlockAsync(roster, cancellationToken);
+                heads.Sign();
                 bundles.PublishIfDue();
             }
         }
@@ -190,6 +192,7 @@ internal sealed partial class CaLifecycle(
             vault.Adopt(caCert, new UnlockedSecrets(caKey, sealingKey, salt, [.. totpSecret]));
             ca.Health.Running("unlocked");
             LogCreated(ca.Logger, plan.Profile, fingerprint);
+            heads.Sign();
             bundles.PublishIfDue();
 
             var trusted = await trust.InstallUnderGateAsync(caPem, fingerprint, cancellationToken);

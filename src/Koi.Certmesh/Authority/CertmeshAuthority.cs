@@ -46,23 +46,24 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Roster = new RosterStore(files.Roster);
         Context = new CaContext(files, options, Roster, new CaAuditTrail(files, time, _health, logger), _health, time, logger, events);
         Vault = new CaVault(Context, announcer);
-        Window = new EnrollmentWindow(Context, status.Register(Capability, "enrollment_window"));
+        Heads = new AuditHeadSigner(Context, Vault);
+        Window = new EnrollmentWindow(Context, Heads, status.Register(Capability, "enrollment_window"));
         Ledger = new JoinLedger(Context);
         Issuer = new MeshIssuer(Context);
         Bundles = new BundleKeeper(Context, Vault, bundles);
-        Standing = new MemberStanding(Context, Bundles);
+        Standing = new MemberStanding(Context, Bundles, Heads);
         Trust = new CaTrust(Context, Vault);
         Hello = new HelloSigner(Context, Vault, Window);
         Joins = new JoinPipeline(Context, Vault, Window, Ledger, Issuer);
-        Approvals = new JoinApprovals(Context, Vault, Ledger, Joins);
+        Approvals = new JoinApprovals(Context, Vault, Ledger, Joins, Heads);
         Renewals = new MemberRenewals(Context, Vault, Issuer, Ledger);
         Heartbeats = new Heartbeats(Context);
         OwnCertificate = new OwnCertificate(Context, Vault, Renewals, Bundles, status.Register(Capability, "own_certificate"), names);
         Views = new CaViews(Context, Vault, Trust, Ledger, OwnCertificate, Heartbeats, options.CaCheckInterval);
-        Policy = new PolicyEditor(Context);
-        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles);
+        Policy = new PolicyEditor(Context, Heads);
+        Lifecycle = new CaLifecycle(Context, Vault, Window, Ledger, Issuer, Trust, announcer, memberOf ?? (() => null), Bundles, Heads);
         Backup = new CaBackup(Context, Vault, Lifecycle, Issuer, Trust, Window, announcer);
-        Handover = new Standby.StandbyHandover(Context, Vault, Bundles, new Standby.HaStateStore(Path.Combine(files.Dir, "ha.json")));
+        Handover = new Standby.StandbyHandover(Context, Vault, Bundles, new Standby.HaStateStore(Path.Combine(files.Dir, "ha.json")), Heads);
         if (bundles is not null)
         {
             bundles.Epoch = () => Handover.State.Epoch;
@@ -75,6 +76,9 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public RosterStore Roster { get; }
 
     public CaVault Vault { get; }
+
+    /// <summary>Signs the audit head after audited changes that are not joins or renewals.</summary>
+    public AuditHeadSigner Heads { get; }
 
     public EnrollmentWindow Window { get; }
 
@@ -173,6 +177,7 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Context.Audit.Write("signing_resumed", ("after", finding));
         if (!Vault.Locked)
         {
+            Heads.Sign();
             Bundles.PublishIfDue();
             Context.Health.Running($"unlocked; signing ({finding})");
             await _announcer.AnnounceAsync(Hostname, roster.Metadata.CaFingerprint, CreatePlan.ProfileFlag(roster.Metadata.TrustProfile), cancellationToken);
@@ -200,6 +205,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         var result = await Vault.UnlockAsync(passphrase, cancellationToken);
         await Context.Serialized(() =>
         {
+            // The head covers what was written while locked (a revocation, refusals) and the unlock itself.
+            Heads.Sign();
             Bundles.PublishIfDue();
             return true;
         }, cancellationToken);
@@ -214,6 +221,7 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         var result = await Vault.SetAutoUnlockAsync(method, passphrase, cancellationToken);
         await Context.Serialized(() =>
         {
+            Heads.Sign();
             Bundles.PublishIfDue();
             return true;
         }, cancellationToken);
@@ -222,7 +230,17 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
 
     public string CaPem() => Vault.CaPem();
 
-    public Task<TotpResult> RotateTotpAsync(string? entropy, CancellationToken cancellationToken) => Vault.RotateTotpAsync(entropy, cancellationToken);
+    /// <summary>New TOTP secret, then the audit head signed at the rotation's line.</summary>
+    public async Task<TotpResult> RotateTotpAsync(string? entropy, CancellationToken cancellationToken)
+    {
+        var result = await Vault.RotateTotpAsync(entropy, cancellationToken);
+        await Context.Serialized(() =>
+        {
+            Heads.Sign();
+            return true;
+        }, cancellationToken);
+        return result;
+    }
 
     public bool VerifyTotp(string code, FailureLimiter limiter, string who) => Vault.VerifyTotp(code, limiter, who);
 

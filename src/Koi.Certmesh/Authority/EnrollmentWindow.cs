@@ -10,7 +10,7 @@ namespace Koi.Certmesh.Authority;
 /// Whether joins are accepted now: open and close by the operator, and the timed window that closes itself (audited)
 /// — also when its deadline passed while the daemon was down. Shown as <c>certmesh/enrollment_window</c>.
 /// </summary>
-internal sealed partial class EnrollmentWindow(CaContext ca, ComponentHealth health) : IDisposable
+internal sealed partial class EnrollmentWindow(CaContext ca, Audit.AuditHeadSigner heads, ComponentHealth health) : IDisposable
 {
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(30);
 
@@ -46,6 +46,7 @@ internal sealed partial class EnrollmentWindow(CaContext ca, ComponentHealth hea
                 Metadata = r.Metadata with { EnrollmentState = EnrollmentState.Open, EnrollmentClosesAt = closesAt, EnrollmentLastOpened = now },
             });
             ca.Audit.Write("enrollment_opened", ("until", closesAt?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+            heads.Sign();
             Reconcile(roster);
             LogEnrollment(ca.Logger, "opened");
             ca.Publish("enrollment_opened", new EnrollmentOpenedEvent(closesAt));
@@ -69,6 +70,7 @@ internal sealed partial class EnrollmentWindow(CaContext ca, ComponentHealth hea
         _timer = null;
         _closeFailure = null;
         ca.Audit.Write("enrollment_closed", ("reason", reason));
+        heads.Sign();
         health.Running("enrollment closed");
         LogEnrollment(ca.Logger, "closed");
         ca.Publish("enrollment_closed", new EnrollmentClosedEvent(reason));

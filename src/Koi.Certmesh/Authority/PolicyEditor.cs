@@ -5,7 +5,7 @@ using Koi.Core.Errors;
 namespace Koi.Certmesh.Authority;
 
 /// <summary>The mesh's certificate policy (<c>set-policy</c>): lifetime and renew point of certificates issued from now on.</summary>
-internal sealed class PolicyEditor(CaContext ca)
+internal sealed class PolicyEditor(CaContext ca, Audit.AuditHeadSigner heads)
 {
     /// <summary>
     /// Days set the production policy (and end a minute-scale test setting); minutes set the test setting, both
@@ -30,6 +30,7 @@ internal sealed class PolicyEditor(CaContext ca)
         ca.Roster.Update(r => r! with { Metadata = r.Metadata with { Policy = next } });
         ca.Audit.Write("policy_changed", ("lifetime_days", next.LifetimeDays.ToString(CultureInfo.InvariantCulture)), ("renew_at_day", next.RenewAtDay.ToString(CultureInfo.InvariantCulture)),
             ("lifetime_minutes", next.LifetimeMinutes?.ToString(CultureInfo.InvariantCulture)), ("renew_at_minute", next.RenewAtMinute?.ToString(CultureInfo.InvariantCulture)));
+        heads.Sign();
         return next;
     }, cancellationToken);
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Enrollment;
 
 /// <summary>The operator's side of a two-party join: list what waits, approve (sign) or deny it.</summary>
-internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLedger ledger, JoinPipeline pipeline)
+internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLedger ledger, JoinPipeline pipeline, Audit.AuditHeadSigner heads)
 {
     /// <summary><c>GET /pending</c>: requests that wait for the operator, oldest first.</summary>
     public Task<PendingList> PendingAsync(CancellationToken cancellationToken) => ca.Serialized(() =>
@@ -48,6 +48,7 @@ internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLed
                 // Revoked or enrolled since the request came in: the request cannot succeed any more.
                 pending.Decide(request, PendingState.Denied, by, refusal.Reason);
                 ca.Audit.Write("join_denied", ("hostname", name), ("from", who.From), ("request_id", request.RequestId), ("by", by), ("reason", refusal.Reason));
+                heads.Sign();
                 throw new KoiException(refusal.Code, refusal.Message);
             }
 
@@ -69,6 +70,7 @@ internal sealed partial class JoinApprovals(CaContext ca, CaVault vault, JoinLed
             pending.Decide(request, PendingState.Denied, by, why);
             var from = request.Source.ToString();
             ca.Audit.Write("join_denied", ("hostname", name), ("from", from), ("request_id", request.RequestId), ("by", by), ("reason", why));
+            heads.Sign();
             LogJoinDenied(ca.Logger, name, from);
             ca.Publish("join_denied", new JoinRequestEvent(name, from, request.RequestId));
             return new DenialView(request.RequestId, name, by, why);

@@ -237,6 +237,9 @@ internal sealed partial class MemberRenewals(CaContext ca, CaVault vault, MeshIs
             Superseded = Superseded(member, now),
             LastSeen = now,
             LastRenewed = now,
+
+            // The CA host takes its own certificate up at once; a member shows it has its new one at its next heartbeat.
+            CertSeenAt = kind == "own" ? now : null,
         };
         (string, string?)[] line = [("hostname", member.Hostname), ("kind", kind), ("serial", serial), ("old_fingerprint", member.CertFingerprint),
             ("fingerprint", renewed.CertFingerprint), ("expires", renewed.CertExpires.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture))];

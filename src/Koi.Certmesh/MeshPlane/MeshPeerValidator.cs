@@ -33,10 +33,21 @@ internal sealed class MeshPeerValidator(CaContext ca, CaVault vault, IRevocation
             return null;
         }
 
-        if (!roster.Members.Any(m => m.Status == MemberStatus.Active && MemberStanding.SameHost(m.Hostname, hostname)))
+        if (roster.Members.FirstOrDefault(m => m.Status == MemberStatus.Active && MemberStanding.SameHost(m.Hostname, hostname)) is not { } member)
         {
             problem = "not an active member";
             return null;
+        }
+
+        // A certificate a renewal replaced is refused here as the bundle lists it (superseded, after the grace).
+        if (member.Superseded is { Count: > 0 } superseded)
+        {
+            var serial = Revocation.RevocationListSigner.SerialHex(certificate.SerialNumberBytes.Span);
+            if (superseded.Any(s => string.Equals(s.Serial, serial, StringComparison.OrdinalIgnoreCase) && Revocation.TrustBundlePublisher.RetiredAt(member, s, ca.Now) is not null))
+            {
+                problem = "superseded by a renewal";
+                return null;
+            }
         }
 
         problem = null;

@@ -12,4 +12,7 @@ internal sealed partial class MeshPlaneHost
 
     [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "certmesh mesh plane refused a client certificate at the handshake: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3044, Level = LogLevel.Debug, Message = "certmesh mesh plane refused a TLS client: {Reason}")]
+    private static partial void LogTlsRefused(ILogger logger, string reason);
 }

@@ -39,6 +39,17 @@ internal sealed partial class MeshPlaneHost(
     private WebApplication? _app;
     private bool _stopped;
 
+    // Mesh certificates are ECDSA (docs/certmesh.md); the key type is read from the one presented all the same.
+    private readonly AeadHelloGate _aeadGate = new(
+        () => server.Current()?.GetKeyAlgorithm() != RsaKeyAlgorithm,
+        HandshakeTimeout,
+        reason => LogTlsRefused(logger, reason));
+
+    /// <summary>How long a client has to send its ClientHello (Kestrel's own TLS handshake limit is the same).</summary>
+    internal static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private const string RsaKeyAlgorithm = "1.2.840.113549.1.1.1";
+
     /// <summary>The port it listens on once running (the configured one, or the one picked for port 0).</summary>
     public int? Port { get; private set; }
 
@@ -122,18 +133,25 @@ internal sealed partial class MeshPlaneHost(
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 64 * 1024;
-            kestrel.Listen(options.MeshBind, options.MeshPort, listen => listen.UseHttps(https =>
+            kestrel.Listen(options.MeshBind, options.MeshPort, listen =>
             {
-                // The same TLS as every koi server port: 1.2 and 1.3, AEAD suites only (docs/security.md).
-                https.SslProtocols = TlsPolicy.Protocols;
-                https.OnAuthenticate = (_, ssl) => TlsPolicy.Apply(ssl);
-                https.ServerCertificateSelector = (_, _) => server.Current();
-                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                https.CheckCertificateRevocation = false;
+                // The same TLS as every koi server port: 1.2 and 1.3, AEAD suites only (docs/security.md) — held by
+                // the gate around the TLS middleware rather than by a cipher suite policy, so that .NET keeps one
+                // OpenSSL context with session resumption (docs/performance.md "The regression found").
+                listen.Use(_aeadGate.BeforeTls);
+                listen.UseHttps(https =>
+                {
+                    https.SslProtocols = TlsPolicy.Protocols;
+                    https.OnAuthenticate = (_, ssl) => TlsPolicy.ApplyProtocols(ssl);
+                    https.ServerCertificateSelector = (_, _) => server.Current();
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.CheckCertificateRevocation = false;
 
-                // The system trust store knows nothing of this CA; the validator is the only judge.
-                https.ClientCertificateValidation = (certificate, _, _) => Admit(certificate);
-            }));
+                    // The system trust store knows nothing of this CA; the validator is the only judge.
+                    https.ClientCertificateValidation = (certificate, _, _) => Admit(certificate);
+                });
+                listen.Use(_aeadGate.AfterTls);
+            });
         });
         var app = builder.Build();
         app.Use(AnswerErrorsAsync);

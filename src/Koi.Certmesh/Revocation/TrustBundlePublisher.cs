@@ -15,9 +15,12 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
     public static readonly TimeSpan MinimumCrlValidity = TimeSpan.FromDays(7);
 
     /// <summary>
-    /// How long a certificate a renewal replaced stays good: time for the reload hook and for anything still holding
-    /// the old files to let go. After it the bundle and the CRL list it as superseded (RFC 5280 §5.3.1) until it
-    /// expires, so the old key — deleted at the renewal — is worth nothing even if it leaked before.
+    /// How long a certificate a renewal replaced stays good once the member has shown it holds the new one (its first
+    /// heartbeat with it, <see cref="RosterMember.CertSeenAt"/>): time for the reload hook and for anything still
+    /// holding the old files to let go. After it the bundle and the CRL list it as superseded (RFC 5280 §5.3.1) until
+    /// it expires, and the CA's mesh plane refuses it, so the old key — deleted at the renewal — is worth nothing even
+    /// if it leaked before. A member whose renewal answer was lost never shows the new one and keeps the old one good
+    /// until it renews again with it.
     /// </summary>
     public static readonly TimeSpan SupersededGrace = TimeSpan.FromHours(1);
 
@@ -90,14 +93,29 @@ internal sealed class TrustBundlePublisher(TrustBundleStore store, TimeProvider 
         {
             foreach (var old in member.Superseded ?? [])
             {
-                if (old.NotAfter > now && now - old.SupersededAt >= SupersededGrace && listed.Add(old.Serial))
+                if (RetiredAt(member, old, now) is { } at && listed.Add(old.Serial))
                 {
-                    revoked.Add(new RevokedCertificate(old.Serial, member.Hostname, old.SupersededAt + SupersededGrace, RevokedCertificate.SupersededReason));
+                    revoked.Add(new RevokedCertificate(old.Serial, member.Hostname, at, RevokedCertificate.SupersededReason));
                 }
             }
         }
 
         return revoked;
+    }
+
+    /// <summary>
+    /// When <paramref name="old"/>, replaced by a renewal of <paramref name="member"/>, stopped being good: the grace
+    /// after the member first presented a newer certificate; null while it is still good (or has expired anyway).
+    /// </summary>
+    public static DateTimeOffset? RetiredAt(RosterMember member, SupersededCertificate old, DateTimeOffset now)
+    {
+        if (old.NotAfter <= now || member.CertSeenAt is not { } seen)
+        {
+            return null;
+        }
+
+        var at = (seen > old.SupersededAt ? seen : old.SupersededAt) + SupersededGrace;
+        return now >= at ? at : null;
     }
 
     /// <summary>Twice the certificate lifetime, at least <see cref="MinimumCrlValidity"/>.</summary>

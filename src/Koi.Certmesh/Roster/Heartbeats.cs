@@ -36,13 +36,17 @@ internal sealed class Heartbeats(CaContext ca)
             var now = ca.Now;
             _seen[peer.Hostname] = now;
             var stored = roster.Members.FirstOrDefault(m => MemberStanding.SameHost(m.Hostname, peer.Hostname));
-            if (stored is not null && (stored.ReloadHook != hook || stored.RenewalState != state
+
+            // The first beat with the current certificate proves the member got its last renewal: from now on the
+            // certificates it replaced may be listed as superseded (TrustBundlePublisher.Revoked).
+            var firstWithCurrent = stored is { CertSeenAt: null } && string.Equals(stored.CertFingerprint, peer.CertFingerprint, StringComparison.OrdinalIgnoreCase);
+            if (stored is not null && (stored.ReloadHook != hook || stored.RenewalState != state || firstWithCurrent
                 || stored.LastSeen is not { } seen || now - seen >= PersistSightingEvery))
             {
                 ca.Roster.Update(r => r! with
                 {
                     Members = [.. r.Members.Select(m => MemberStanding.SameHost(m.Hostname, peer.Hostname)
-                        ? m with { LastSeen = now, ReloadHook = hook, RenewalState = state }
+                        ? m with { LastSeen = now, ReloadHook = hook, RenewalState = state, CertSeenAt = firstWithCurrent ? now : m.CertSeenAt }
                         : m)],
                 });
             }

@@ -9,7 +9,7 @@ namespace Koi.Certmesh.Roster;
 /// Who is in good standing in the mesh: revocation, and the check every member-authenticated operation (renewal,
 /// heartbeat, …) makes before it does anything for a member.
 /// </summary>
-internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeeper bundles)
+internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeeper bundles, Audit.AuditHeadSigner heads)
 {
     /// <summary>
     /// Takes a member out of the mesh: status revoked, an entry in <c>revocation_list</c>, audited. Its hostname can
@@ -50,6 +50,9 @@ internal sealed partial class MemberStanding(CaContext ca, Revocation.BundleKeep
             ca.Audit.Write("member_revoked", ("hostname", member.Hostname), ("fingerprint", member.CertFingerprint), ("by", entry.RevokedBy), ("reason", why));
             LogMemberRevoked(ca.Logger, member.Hostname, entry.RevokedBy);
             ca.Publish("member_revoked", new MemberRevokedEvent(member.Hostname, entry.RevokedBy, why));
+
+            // Signed before the bundle is: the bundle members fetch names the revocation's line, so cutting it shows.
+            heads.Sign();
             bundles.PublishIfDue();
             return entry;
         }, cancellationToken);

@@ -142,13 +142,21 @@ internal sealed record RosterMember
     /// <summary>When the CA last issued this member a renewed certificate; null before the first renewal.</summary>
     public DateTimeOffset? LastRenewed { get; init; }
 
+    /// <summary>
+    /// When the member first presented its current certificate to the CA (a heartbeat over the mesh plane); null until
+    /// it has. Until then a renewal's answer may have been lost on the way, and the member still holds the certificate
+    /// the renewal replaced, so that one is not superseded yet (docs/certmesh.md "Renewal").
+    /// </summary>
+    public DateTimeOffset? CertSeenAt { get; init; }
+
     /// <summary>What the member last reported about its renewal (ok, degraded: …, failing: …), via heartbeat.</summary>
     public string? RenewalState { get; init; }
 
     /// <summary>
     /// Certificates of this member that a renewal replaced and that have not expired yet: the trust bundle and the CRL
-    /// list them as superseded once <see cref="Revocation.TrustBundlePublisher.SupersededGrace"/> has passed, and a
-    /// revocation lists them with the current one. Null in older rosters.
+    /// list them as superseded once <see cref="Revocation.TrustBundlePublisher.SupersededGrace"/> has passed since the
+    /// member first presented its current one (<see cref="CertSeenAt"/>), and a revocation lists them with the current
+    /// one. Null in older rosters.
     /// </summary>
     public List<SupersededCertificate>? Superseded { get; init; }
 

@@ -16,7 +16,7 @@ namespace Koi.Certmesh.Standby;
 /// at the mTLS handshake and with a TOTP code, answers the standby's syncs with a signed manifest, and states its
 /// role and epoch, signed, to anyone in the mesh who asks. Only a CA that is primary does any of it.
 /// </summary>
-internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper bundles, HaStateStore ha)
+internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper bundles, HaStateStore ha, Audit.AuditHeadSigner heads)
 {
     public const string SyncContext = "koi-certmesh-standby-sync-v1";
     public const string ClaimContext = "koi-certmesh-role-claim-v1";
@@ -76,6 +76,8 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         // Audited before the log is copied, so the standby's copy carries its own promotion.
         ca.Audit.Write("standby_promoted", ("hostname", peer.Hostname), ("replaces", previous?.Hostname),
             ("epoch", state.Epoch.ToString(CultureInfo.InvariantCulture)));
+        heads.Sign();
+        updated = ca.Roster.Current ?? updated;
         var fingerprint = updated.Metadata.CaFingerprint;
         var contents = BackupContents.Capture(ca, secrets, updated, now);
         var plain = JsonSerializer.SerializeToUtf8Bytes(contents, CertmeshJsonContext.Default.BackupContents);
@@ -158,6 +160,7 @@ internal sealed class StandbyHandover(CaContext ca, CaVault vault, BundleKeeper 
         });
         ha.Save(State with { Standby = hostname });
         ca.Audit.Write("standby_adopted", ("hostname", hostname), ("replaces", previous?.Hostname), ("reason", reason));
+        heads.Sign();
         return true;
     }, cancellationToken);
 

@@ -61,6 +61,27 @@ public static class TlsPolicy
         return options;
     }
 
+    /// <summary>
+    /// True when the ClientHello in <paramref name="hello"/> lets an AEAD suite be negotiated with a certificate whose
+    /// key is ECDSA (<paramref name="ecdsaKey"/>) or RSA: TLS 1.3, or a TLS 1.2 ECDHE AES-GCM suite for that key. A
+    /// server that lets .NET choose from its default list (<see cref="ApplyProtocols"/>) answers a client for which this
+    /// is false with <see cref="HandshakeFailureAlert"/> instead of handshaking — as a server listing AEAD suites only
+    /// would. Bytes that are not a ClientHello count as true: the TLS stack refuses them itself.
+    /// </summary>
+    public static bool OffersAead(ReadOnlySpan<byte> hello, bool ecdsaKey)
+    {
+        if (ClientHello.Read(hello, out _, out _) == ClientHelloResult.NotTls)
+        {
+            return true;
+        }
+
+        var offers = ClientHello.Offers(hello);
+        return (offers & (HelloOffers.Tls13 | (ecdsaKey ? HelloOffers.EcdsaAesGcm : HelloOffers.RsaAesGcm))) != 0;
+    }
+
+    /// <summary>A plaintext fatal handshake_failure alert (40): no keys exist before the ServerHello (RFC 8446 §6.2).</summary>
+    public static ReadOnlyMemory<byte> HandshakeFailureAlert { get; } = new byte[] { 21, 3, 3, 0, 2, 2, 40 };
+
     /// <summary>True when <paramref name="suite"/> is one of <see cref="AeadSuites"/>.</summary>
     public static bool IsAead(TlsCipherSuite suite) => suite is
         TlsCipherSuite.TLS_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256

@@ -25,9 +25,6 @@ internal sealed partial class ClientHandshake
     private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
     private static readonly List<SslApplicationProtocol> Http2Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
-    // A plaintext fatal handshake_failure alert (40): no keys exist before the ServerHello (RFC 8446 §6.2).
-    private static readonly byte[] HandshakeFailureAlert = [21, 3, 3, 0, 2, 2, 40];
-
     private readonly ProxyEntry _entry;
     private readonly CertificateSource _certificates;
     private readonly EntryCounters _counters;
@@ -75,7 +72,7 @@ internal sealed partial class ClientHandshake
             if (hello is null)
             {
                 hello = _options.BufferPool.Rent(ClientHello.MaxRecord);
-                length = await ClientHello.ReceiveAsync(client, hello, linked.Token);
+                length = await HelloReceiver.ReceiveAsync(client, hello, linked.Token);
                 if (length == 0)
                 {
                     _counters.HandshakeFailed();
@@ -83,11 +80,11 @@ internal sealed partial class ClientHandshake
                 }
             }
 
-            if (!OffersAead(hello.AsSpan(0, length), certificate))
+            if (!TlsPolicy.OffersAead(hello.AsSpan(0, length), certificate.EcdsaKey))
             {
                 _counters.HandshakeFailed();
                 LogHandshakeFailed(_logger, _entry.Name, "the client offers no AEAD cipher suite");
-                await client.SendAsync(HandshakeFailureAlert, linked.Token);
+                await client.SendAsync(TlsPolicy.HandshakeFailureAlert, linked.Token);
                 return null;
             }
 
@@ -117,19 +114,6 @@ internal sealed partial class ClientHandshake
 
             tls?.Dispose();
         }
-    }
-
-    // A ClientHello this parser cannot read goes on to the TLS stack, which refuses what is not TLS; the suite check
-    // after the handshake still applies to it.
-    private static bool OffersAead(ReadOnlySpan<byte> hello, LoadedCertificate certificate)
-    {
-        if (ClientHello.Read(hello, out _, out _) == ClientHelloResult.NotTls)
-        {
-            return true;
-        }
-
-        var offers = ClientHello.Offers(hello);
-        return (offers & (HelloOffers.Tls13 | (certificate.EcdsaKey ? HelloOffers.EcdsaAesGcm : HelloOffers.RsaAesGcm))) != 0;
     }
 
     private async Task<bool> HandshakeAsync(SslStream tls, LoadedCertificate certificate, CancellationToken ct)

@@ -310,7 +310,7 @@ internal sealed partial class PortListener : IAsyncDisposable
             buffer = _options.BufferPool.Rent(ClientHello.MaxRecord);
             using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _time);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, _stopping.Token);
-            var length = await ClientHello.ReceiveAsync(client, buffer, timeout.Token);
+            var length = await HelloReceiver.ReceiveAsync(client, buffer, timeout.Token);
             if (length == 0)
             {
                 return;

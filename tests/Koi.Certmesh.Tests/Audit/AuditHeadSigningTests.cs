@@ -48,7 +48,7 @@ public sealed class AuditHeadSigningTests
         await kit.JoinAsync("stone-b", kit.Code());
         var head = kit.Roster.Metadata.AuditHead!;
         await kit.RefusedAsync("stone-c", kit.WrongCode(), JoinKit.C);
-        await kit.Ca.CloseEnrollmentAsync("operator", Ct);
+        await kit.RefusedAsync("stone-d", kit.WrongCode(), JoinKit.C);
 
         var verification = kit.Ca.Log(null, verify: true).Verification!;
 
@@ -60,14 +60,22 @@ public sealed class AuditHeadSigningTests
     }
 
     [Fact]
-    public async Task Verify_NoJoinYet_NoHeadAndNothingClaimedAsSigned()
+    public async Task Verify_FreshCa_HeadSignedAtCreation_CoversEveryLine()
     {
         await using var kit = await JoinKit.CreateAsync();
+        var head = kit.Roster.Metadata.AuditHead!;
 
         var verification = kit.Ca.Log(null, verify: true).Verification!;
 
         Assert.True(verification.Valid);
-        Assert.Null(verification.SignedThrough);
-        Assert.Null(verification.UnsignedLines);
+        Assert.True(head.SignedBy(kit.Ca.Vault.CaCert!));
+        Assert.Equal(head.Seq, verification.SignedThrough);
+
+        var lines = kit.AuditLines();
+        Assert.Contains(" member_joined ", lines[head.Seq - 1], StringComparison.Ordinal);
+        Assert.Contains("role=primary", lines[head.Seq - 1], StringComparison.Ordinal);
+
+        // After it only what follows from the creation itself: the first bundle (which carries the head), the trust install.
+        Assert.All(lines[(int)head.Seq..], l => Assert.Matches(" (trust_bundle_published|trust_installed|trust_install_failed) ", l));
     }
 }

@@ -15,7 +15,9 @@ public sealed class AutoUnlockTests
 
         await h.RestartAsync();
         Assert.False(h.Authority.Locked);
-        Assert.Contains("auto_unlock", File.ReadAllLines(h.Files.AuditLog)[^1], StringComparison.Ordinal);
+        // The unlock, then the bundle it signed: the audit head moved to the unlock's line.
+        Assert.Contains("auto_unlock", File.ReadAllLines(h.Files.AuditLog)[^2], StringComparison.Ordinal);
+        Assert.Equal("trust_bundle_published", h.AuditEvents()[^1]);
         var compliance = await h.Authority.ComplianceAsync(CancellationToken.None);
         Assert.False(compliance.Healthy);
         Assert.Contains(compliance.Items, i => i.Value.Contains("AUTO-UNLOCK", StringComparison.Ordinal));
@@ -81,7 +83,7 @@ public sealed class AutoUnlockTests
         var off = await h.Authority.SetAutoUnlockAsync(AutoUnlock.Off, CertmeshHarness.Passphrase, CancellationToken.None);
         Assert.False(off.UnlockedNow);
         Assert.False(File.Exists(h.Files.AutoUnlock));
-        Assert.Equal("auto_unlock_disabled", h.AuditEvents()[^1]);
+        Assert.Equal(["auto_unlock_disabled", "trust_bundle_published"], h.AuditEvents()[^2..]);
         await h.RestartAsync();
         Assert.True(h.Authority.Locked);
         Assert.Equal("off", (await h.Authority.StatusAsync(CancellationToken.None)).AutoUnlock);

@@ -60,7 +60,7 @@ public sealed class LockTests
         h.Time.Advance(TimeSpan.FromMinutes(5));
         await h.Authority.UnlockAsync(CertmeshHarness.Passphrase, CancellationToken.None);
         Assert.False(h.Authority.Locked);
-        Assert.Equal("ca_unlocked", h.AuditEvents()[^1]);
+        Assert.Equal(["ca_unlocked", "trust_bundle_published"], h.AuditEvents()[^2..]);
     }
 
     [Fact]

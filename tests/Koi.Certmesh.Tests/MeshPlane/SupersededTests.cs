@@ -1,3 +1,4 @@
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Revocation;
 using Koi.Testing;
 
@@ -30,6 +31,7 @@ public sealed class SupersededTests
         var oldSerial = kit.RosterEntry().CertSerial!;
         await kit.Renewal.RenewIfDueAsync(force: true, Ct);
         var newSerial = kit.RosterEntry().CertSerial!;
+        await HeartbeatAsync(kit);
 
         await PublishIfDueAsync(kit);
         Assert.False(kit.Join.Ca.Bundle!.Revokes(oldSerial));
@@ -56,6 +58,7 @@ public sealed class SupersededTests
         var oldSerial = kit.RosterEntry().CertSerial!;
         kit.Join.H.Time.Advance(TimeSpan.FromDays(20));
         await kit.Renewal.RenewIfDueAsync(force: false, Ct);
+        await HeartbeatAsync(kit);
         kit.Join.H.Time.Advance(TimeSpan.FromDays(1));
         await PublishIfDueAsync(kit);
         Assert.True(kit.Join.Ca.Bundle!.Revokes(oldSerial));
@@ -80,6 +83,10 @@ public sealed class SupersededTests
         Assert.True(kit.Join.Ca.Bundle!.Revokes(newSerial));
         Assert.True(kit.Join.Ca.Bundle!.Revokes(oldSerial));
     }
+
+    /// <summary>stone-b reports with its new certificate: the CA then knows the renewal's answer arrived.</summary>
+    private static Task<HeartbeatResponse> HeartbeatAsync(MeshKit kit) =>
+        kit.Mesh.HeartbeatAsync(kit.Membership.Current!, new HeartbeatRequest(null, null, null), Ct);
 
     private static Task<bool> PublishIfDueAsync(MeshKit kit) => kit.Join.Ca.Context.Serialized(() =>
     {

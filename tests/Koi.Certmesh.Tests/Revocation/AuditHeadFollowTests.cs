@@ -24,9 +24,9 @@ public sealed class AuditHeadFollowTests
         await RevocationApiTests.JoinAsync(host, secret, "stone-b", "10.77.0.12");
         var older = host.Ca.Roster.Current!.Metadata.AuditHead!;
         await RevocationApiTests.JoinAsync(host, secret, "stone-c", "10.77.0.13");
-        var newer = host.Ca.Roster.Current!.Metadata.AuditHead!;
         var local = host.Client("127.0.0.1");
         (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-c", null), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
+        var newer = host.Ca.Roster.Current!.Metadata.AuditHead!;
 
         using var member = new TempDirectory();
         var files = new MemberFiles(member.Combine("certmesh"), member.Combine("certs"));
@@ -40,8 +40,11 @@ public sealed class AuditHeadFollowTests
         Assert.Equal(newer, store.Held!.Bundle.AuditHead);
         Assert.NotEqual("Failed", Component(status).State.ToString());
 
-        // Whoever holds the CA's data dir puts back an older roster (its head genuinely signed, just older) and the
-        // CA goes on publishing: the next bundle is newer, its head is not.
+        // Whoever holds the CA's data dir puts back an older log and roster (its head genuinely signed, just older)
+        // and the CA goes on from there: the next bundle is newer, its head (signed at the next revocation) is not.
+        var lines = File.ReadAllLines(host.Ca.Context.Files.AuditLog);
+        File.WriteAllLines(host.Ca.Context.Files.AuditLog, lines[..(int)older.Seq]);
+        host.Ca.Context.Audit.Open();
         host.Ca.Roster.Update(r => r! with { Metadata = r.Metadata with { AuditHead = older } });
         (await local.PostAsJsonAsync("/v1/certmesh/revoke", new RevokeRequest("stone-b", null), CertmeshTestJson.Options, Ct)).EnsureSuccessStatusCode();
         var after = await follower.RefreshAsync(membership, Ct);
@@ -51,7 +54,7 @@ public sealed class AuditHeadFollowTests
         Assert.Equal("Failed", Component(status).State.ToString());
         Assert.Contains($"ALARM: the CA's audit log went back from line {newer.Seq}", Component(status).Reason, StringComparison.Ordinal);
         var audit = File.ReadAllLines(files.MemberAuditLog)[^1];
-        Assert.Contains($"audit_head_rollback endpoint=http://localhost seen_seq={newer.Seq} got_seq={older.Seq} bundle_sequence=4", audit, StringComparison.Ordinal);
+        Assert.Contains($"audit_head_rollback endpoint=http://localhost seen_seq={newer.Seq} got_seq={older.Seq + 1} bundle_sequence=4", audit, StringComparison.Ordinal);
 
         // Asked again, the alarm stays in status but is audited once; a restarted member still shows it.
         await follower.RefreshAsync(membership, Ct);

@@ -1,7 +1,7 @@
-namespace Koi.Proxy.Routing;
+namespace Koi.Core.Net;
 
 /// <summary>What <see cref="ClientHello.Read"/> found in the first bytes a client sent.</summary>
-internal enum ClientHelloResult
+public enum ClientHelloResult
 {
     /// <summary>The first record is not complete yet: read more.</summary>
     NeedMore,
@@ -18,7 +18,7 @@ internal enum ClientHelloResult
 
 /// <summary>What a ClientHello offers that decides whether an AEAD suite can be negotiated (<see cref="ClientHello.Offers"/>).</summary>
 [Flags]
-internal enum HelloOffers
+public enum HelloOffers
 {
     None = 0,
 
@@ -33,12 +33,13 @@ internal enum HelloOffers
 }
 
 /// <summary>
-/// Finds the server name (SNI, RFC 6066 §3) in a TLS ClientHello (RFC 8446 §4.1.2) without copying or allocating, so
-/// a port shared by several entries can pick the entry before the handshake starts. Only a ClientHello that fits in
+/// Finds the server name (SNI, RFC 6066 §3) and what a TLS ClientHello (RFC 8446 §4.1.2) offers without copying or
+/// allocating, so a server can choose (the proxy: which entry of a shared port) or refuse (a client with no AEAD suite,
+/// <see cref="TlsPolicy.OffersAead"/>) before the handshake starts. Only a ClientHello that fits in
 /// the first record is read — every browser and TLS library sends it so; one split over several records is refused.
 /// Every length is checked against what is left before it is used.
 /// </summary>
-internal static class ClientHello
+public static class ClientHello
 {
     private const byte HandshakeRecord = 22;
     private const byte ClientHelloType = 1;
@@ -186,27 +187,6 @@ internal static class ClientHello
         }
 
         return offers;
-    }
-
-    /// <summary>
-    /// Reads from <paramref name="client"/> into <paramref name="buffer"/> (at least <see cref="MaxRecord"/> long) until
-    /// <see cref="Read"/> has enough to answer; the bytes read, or 0 when the client closed first.
-    /// </summary>
-    public static async ValueTask<int> ReceiveAsync(Transport.LoopSocket client, byte[] buffer, CancellationToken ct)
-    {
-        var length = 0;
-        while (Read(buffer.AsSpan(0, length), out _, out _) == ClientHelloResult.NeedMore)
-        {
-            var read = await client.ReceiveAsync(buffer.AsMemory(length, MaxRecord - length), ct);
-            if (read == 0)
-            {
-                return 0;
-            }
-
-            length += read;
-        }
-
-        return length;
     }
 
     private static ClientHelloResult ReadServerName(ReadOnlySpan<byte> extension, int extensionStart, out int nameStart, out int nameLength)

@@ -1,8 +1,10 @@
+using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Text;
-using Koi.Proxy.Routing;
+using Koi.Core.Net;
 
-namespace Koi.Proxy.Tests.Routing;
+namespace Koi.Core.Tests.Net;
 
 public sealed class ClientHelloTests
 {
