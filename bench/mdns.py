@@ -99,7 +99,11 @@ def discover_first(koi, api=False):
 
 
 def cpu_ticks(host, pattern):
-    out = lab("run", host, "--", "sh", "-c", f"for p in $(pgrep -f '{pattern}'); do cut -d' ' -f14,15 /proc/$p/stat; done").stdout
+    # pgrep sees every process of the machine (other labs' daemons too): keep those in this host's network namespace,
+    # and not the shell itself, whose command line holds the pattern.
+    script = (f"me=$(readlink /proc/self/ns/net); for p in $(pgrep -f '{pattern}'); do "
+              f'[ "$p" != "$$" ] && [ "$(readlink /proc/$p/ns/net)" = "$me" ] && cut -d" " -f14,15 /proc/$p/stat; done; true')
+    out = lab("run", host, "--", "sh", "-c", script).stdout
     return sum(int(a) + int(b) for a, b in (line.split() for line in out.split("\n") if line.strip()))
 
 
