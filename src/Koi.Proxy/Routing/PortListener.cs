@@ -20,7 +20,6 @@ internal sealed partial class PortListener : IAsyncDisposable
     // Plaintext alert records (no keys exist before the ServerHello): fatal unrecognized_name (112, RFC 6066 §3) for a
     // name no entry serves, fatal handshake_failure (40) for a ClientHello without a name or one that cannot be read.
     private static readonly byte[] UnrecognizedName = [21, 3, 3, 0, 2, 2, 112];
-    private static readonly byte[] HandshakeFailure = [21, 3, 3, 0, 2, 2, 40];
 
     private readonly SocketLoops _loops;
     private readonly ProxyOptions _options;
@@ -323,7 +322,7 @@ internal sealed partial class PortListener : IAsyncDisposable
             {
                 Interlocked.Increment(ref _unrouted);
                 LogUnrouted(_logger, ListenText, result == ClientHelloResult.ServerName ? System.Text.Encoding.ASCII.GetString(buffer, nameStart, nameLength) : result.ToString());
-                await client.SendAsync(result == ClientHelloResult.ServerName ? UnrecognizedName : HandshakeFailure, timeout.Token);
+                await client.SendAsync(result == ClientHelloResult.ServerName ? UnrecognizedName : TlsPolicy.HandshakeFailureAlert, timeout.Token);
                 return;
             }
 
