@@ -57,3 +57,29 @@ def workers(master):
     """nginx's worker processes: the children of its master."""
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out]
+
+
+def koi_memory(metrics, pid):
+    """A koi daemon's memory figures: its GC counts, bytes allocated and heap size from the koi_process_* series of
+    its GET /metrics text, and its RSS (anonymous part beside it) from /proc/PID/smaps_rollup."""
+    figures = {}
+    for line in metrics.splitlines():
+        if line.startswith("koi_process_"):
+            name, value = line.rsplit(" ", 1)
+            figures[name] = float(value)
+    rollup = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                rollup[parts[0].rstrip(":")] = int(parts[1])
+    gc = lambda g: int(figures.get(f'koi_process_gc_collections_total{{generation="{g}"}}', -1))
+    return {"gen0": gc(0), "gen1": gc(1), "gen2": gc(2),
+            "allocated_mib": figures.get("koi_process_allocated_bytes_total", -1) / 1048576,
+            "heap_mib": figures.get("koi_process_gc_heap_bytes", -1) / 1048576,
+            "rss_mib": rollup.get("Rss", 0) / 1024, "anon_mib": rollup.get("Anonymous", 0) / 1024}
+
+
+def describe_memory(m):
+    return (f"RSS {m['rss_mib']:.1f} MiB ({m['anon_mib']:.1f} anonymous), GC heap {m['heap_mib']:.1f} MiB, "
+            f"{m['allocated_mib']:.0f} MiB allocated, collections gen0/1/2 {m['gen0']}/{m['gen1']}/{m['gen2']}")

@@ -30,7 +30,7 @@ and reported as median [range], with the issue's targets and whether the median 
 """
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
-from benchproc import context_switches, cpu_seconds, workers
+from benchproc import context_switches, cpu_seconds, describe_memory, koi_memory, workers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB = "bench-proxy"
@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI")
+    ap.add_argument("--koi-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="environment of the koi daemon, e.g. DOTNET_GCGen0MaxBudget=10000000 (repeatable; experiments)")
     ap.add_argument("--keep-lab", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
                     f"scripts/lab --name {LAB} down")
     a = ap.parse_args()
@@ -176,10 +178,11 @@ http {{ access_log off;
   server {{ listen {SERVER_IP}:{HTTP_PORT} ssl; {ssl}
            location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
 stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0.0.1:{BACKEND}; }} }}""")
-        daemon = int(lab("bg", SERVER, "koi", "--", "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1",
+        daemon = int(lab("bg", SERVER, "koi", "--", "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", *a.koi_env,
                          binary, "daemon", "--data-dir", "/var/lib/koi", "--log-level", "warn").strip())
         for port, what in ((BACKEND, "backend nginx"), (HTTP_PORT, "nginx"), (5641, "koi")):
             wait_listening(port, what)
+        memory_before = koi_memory(on(SERVER, "curl", "-sf", "http://127.0.0.1:5641/metrics"), daemon)
         koi(binary, "proxy", "add", "bench", "--listen", f"{SERVER_IP}:{KOI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
             "--cert-path", certs, "--json")
         wait_listening(KOI_PORT, "koi proxy")
@@ -209,7 +212,7 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
             rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
         status = json.loads(koi(binary, "proxy", "status", "--json"))
         entry = next(e for e in status["entries"] if e["name"] == "bench")
-        rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{daemon}/status").read()).group(1)) // 1024
+        memory_after = koi_memory(on(SERVER, "curl", "-sf", "http://127.0.0.1:5641/metrics"), daemon)
     finally:
         if not a.keep_lab:
             lab("down", check=False)
@@ -249,7 +252,9 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
               f"req/s {spread(col(K, 'koi sni50', 'koi', 0))}, handshakes/s {spread(col(F, 'koi sni50', 'koi', 0))} (target within 5 %: "
               f"0.95-1.05); CPU per keep-alive request {spread(col(K, 'koi sni50', 'koi', 5))}, CPU per handshake {spread(col(F, 'koi sni50', 'koi', 5))}")
     print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
-          f"{entry['backend_failures']} backend failures; daemon RSS after the run {rss} MiB")
+          f"{entry['backend_failures']} backend failures")
+    print(f"koi daemon{' (' + ' '.join(a.koi_env) + ')' if a.koi_env else ''} before the run: {describe_memory(memory_before)}")
+    print(f"koi daemon after the run:  {describe_memory(memory_after)}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ Every process started here is stopped here, by pid.
 """
 import argparse, http.client, os, signal, socket, statistics, subprocess, sys, tempfile, time
 
+from benchproc import koi_memory
+
 MB, MIB = 1_000_000, 1_048_576
 
 
@@ -148,9 +150,10 @@ def lab(*args, check=True):
     return result
 
 
-def lab_idle_rss(koi, services, idle, daemon_env):
+def lab_idle_rss(koi, services, idle, daemon_env, quiet):
     """RSS of a koi daemon with every capability on and `services` avahi services on the LAN, and of the
-    avahi-daemon that announces them, after `idle` seconds."""
+    avahi-daemon that announces them, after `idle` seconds; the daemon's GC figures (GET /metrics) just before the
+    services appear, after `idle` seconds and after `quiet` more seconds (its idle allocation rate)."""
     env = ["env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1"]
     lab("down", check=False)
     try:
@@ -170,15 +173,21 @@ def lab_idle_rss(koi, services, idle, daemon_env):
                     ["health", "add", "api", "--tcp", "127.0.0.1:5641", "--interval", "30s"],
                     ["proxy", "add", "web", "--listen", "8443", "--backend", "http://localhost:3000"]):
             lab("run", "stone-a", "--timeout", "60", "--", *env, koi, *cmd)
+        scrape = lambda: koi_memory(lab("run", "stone-a", "--", "curl", "-sf", "http://127.0.0.1:5641/metrics").stdout, pid)
+        before = scrape()
         publishers = [int(lab("bg", "crowd", f"svc{i}", "--", "avahi-publish", "-s", f"Crowd {i}", f"_crowd{i % 10}._tcp",
                               str(10000 + i)).stdout.split()[-1]) for i in range(services)]
         time.sleep(idle)
+        smaps = smaps_rollup_kib(pid)
+        after = scrape()
+        time.sleep(quiet)
+        later = scrape()
         status = lab("run", "stone-a", "--", *env, koi, "status", "--json").stdout
         # pgrep sees every avahi-daemon of the machine (other labs too): keep the one in crowd's network namespace.
         crowd_net = os.readlink(f"/proc/{publishers[0]}/ns/net") if publishers else None
         avahi = [p for p in map(int, subprocess.run(["pgrep", "-x", "avahi-daemon"], capture_output=True, text=True).stdout.split())
                  if os.readlink(f"/proc/{p}/ns/net") == crowd_net]
-        return smaps_rollup_kib(pid), max(rss_kib(avahi), 1), status
+        return smaps, max(rss_kib(avahi), 1), status, (before, after, later)
     finally:
         lab("down", check=False)
 
@@ -195,6 +204,8 @@ def main():
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading the bare daemon's RSS")
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--lab-idle", type=float, default=30.0, help="seconds the lab daemon idles with the services")
+    parser.add_argument("--lab-quiet", type=float, default=60.0,
+                        help="seconds more after --lab-idle over which the lab daemon's idle allocation rate is measured")
     parser.add_argument("--no-lab", action="store_true")
     parser.add_argument("--daemon-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment of the lab daemon, e.g. DOTNET_GCgen0size=0x600000 (repeatable)")
@@ -213,7 +224,7 @@ def main():
     cpu_ratio = statistics.median(ratios) if ratios else float("nan")
     koi_d = measure(start_koi(koi), "/healthz", args.runs, args.idle)
     ngx = measure(start_nginx, "/healthz", args.runs, args.idle)
-    lab_rss = None if args.no_lab else lab_idle_rss(koi, args.services, args.lab_idle, args.daemon_env)
+    lab_rss = None if args.no_lab else lab_idle_rss(koi, args.services, args.lab_idle, args.daemon_env, args.lab_quiet)
 
     rows = [
         ("binary (linux-x64)", f"{size / MB:.1f} MB ({size / MIB:.1f} MiB)", "", "", "<= 30 MB", verdict(size <= 30 * MB)),
@@ -229,7 +240,7 @@ def main():
         (f"idle RSS after {args.idle:g} s, --no-mdns, loopback", f"{koi_d[4] / 1024:.1f} MiB", f"{ngx[4] / 1024:.1f} MiB", "", "", ""),
     ]
     if lab_rss:
-        smaps, avahi_kib, _ = lab_rss
+        smaps, avahi_kib, _, (before, after, later) = lab_rss
         rss = smaps["Rss"] * 1024
         label = f"idle RSS, all capabilities, {args.services} services (lab)" + (f", {' '.join(args.daemon_env)}" if args.daemon_env else "")
         rows.append((label,
@@ -237,6 +248,15 @@ def main():
                      "<= 30 MB", verdict(rss <= 30 * MB)))
         rows.append(("  of it anonymous / file-backed", f"{smaps.get('Anonymous', 0) / 1024:.1f} / "
                      f"{(smaps['Rss'] - smaps.get('Anonymous', 0)) / 1024:.1f} MiB", "", "", "", ""))
+        burst = after["allocated_mib"] - before["allocated_mib"]
+        rows.append((f"  allocated while the services appeared ({args.lab_idle:g} s)",
+                     f"{burst:.1f} MiB ({burst * MIB / max(args.services, 1) / 1024:.0f} KiB per service)", "", "", "", ""))
+        rows.append((f"  GC collections gen0/1/2 then (start -> +{args.lab_idle:g} s)",
+                     f"{before['gen0']}/{before['gen1']}/{before['gen2']} -> {after['gen0']}/{after['gen1']}/{after['gen2']}, heap {after['heap_mib']:.1f} MiB", "", "", "", ""))
+        quiet = later["allocated_mib"] - after["allocated_mib"]
+        rows.append((f"  idle allocation over the next {args.lab_quiet:g} s",
+                     f"{quiet * 1024 / max(args.lab_quiet, 1) * 60:.0f} KiB/min; RSS then {later['rss_mib']:.1f} MiB "
+                     f"({later['anon_mib']:.1f} anonymous), gen0 {later['gen0']}", "", "", "", ""))
 
     print(f"load average after: {os.getloadavg()}")
     print("yardsticks: avahi-browse --version (koi version rows), nginx 1 worker (daemon rows), avahi-daemon announcing the services (lab row)")

@@ -25,6 +25,9 @@ The summary gives per-round ratios, the median of rounds, and for each target ro
 """
 import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchproc import describe_memory, koi_memory  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB = "bench-dns"
 NAMES = [f"host-{i:03d}.lan" for i in range(100)]
@@ -156,6 +159,7 @@ def main():
     ap.add_argument("--fwd-seconds", type=int, default=5)
     ap.add_argument("--baseline", help="another koi build (e.g. main's), measured the same way on stone-c in the same rounds")
     ap.add_argument("--koi-env", action="append", default=[], help="NAME=VALUE for --koi's daemon (experiments)")
+    ap.add_argument("--baseline-env", action="append", default=[], help="NAME=VALUE for --baseline's daemon (experiments)")
     ap.add_argument("--keep", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
                                                          "scripts/lab --name bench-dns down")
     a = ap.parse_args()
@@ -191,7 +195,7 @@ def main():
             if host != "stone-a":
                 lab("add", host)
                 ips = dict(line.split("\t")[:2] for line in lab("hosts").stdout.strip().splitlines())
-            servers[label] = (host, ips[host], 53, start_koi(host, binary, upstream_ip, a.koi_env if label == "koi" else []))
+            servers[label] = (host, ips[host], 53, start_koi(host, binary, upstream_ip, a.koi_env if label == "koi" else a.baseline_env))
         servers["dnsmasq"] = ("stone-a", koi_ip, DNSMASQ_PORT, dnsmasq_pid)
         wait_answer("stone-b", koi_ip, DNSMASQ_PORT, NAMES[-1])
         wait_answer("stone-b", upstream_ip, 53, "a.fwd.test")
@@ -220,6 +224,8 @@ def main():
             rounds.append(row)
             print(f"round {r + 1}/{a.rounds} done (load {row['load']:.2f})", file=sys.stderr, flush=True)
         load_after = os.getloadavg()
+        memory = {k: koi_memory(on(v[0], "curl", "-sf", "http://127.0.0.1:5641/metrics").stdout, v[3])
+                  for k, v in servers.items() if k != "dnsmasq"}
         counters = re.findall(r"^.*(?:answered|forwarded|rate.limited|refused|upstream).*$", koi_cli("stone-a", koi, "dns", "status").stdout, re.M | re.I)
         if a.keep:
             print("lab kept: " + ", ".join(f"{n} pid {v[3]} on {v[0]}" for n, v in servers.items()), file=sys.stderr)
@@ -228,10 +234,10 @@ def main():
             lab("down", check=False)
         shutil.rmtree(work, ignore_errors=True)
 
-    report(a, list(servers), rounds, load_before, load_after, counters)
+    report(a, list(servers), rounds, load_before, load_after, counters, memory)
 
 
-def report(a, names, rounds, load_before, load_after, counters):
+def report(a, names, rounds, load_before, load_after, counters, memory):
     med = statistics.median
     kois = [n for n in names if n != "dnsmasq"]
     print(f"DNS, lab: koi daemon (all capabilities; {a.koi}{'; koi-base: ' + a.baseline if a.baseline else ''}) and dnsmasq, "
@@ -279,6 +285,9 @@ def report(a, names, rounds, load_before, load_after, counters):
         print(f"{label:42} {fmt(values):{width}} {m:7.2f}  {'met' if ok(m) else 'NOT met'}")
     lost = sum(r[n][k]["lost"] for r in rounds for n in names for k in ("max", "fixed"))
     print(f"lost queries (all runs): {lost:.0f}")
+    for k, m in memory.items():
+        env = " ".join(a.koi_env if k == "koi" else a.baseline_env)
+        print(f"{k} daemon after the run{' (' + env + ')' if env else ''}: {describe_memory(m)}")
     if counters:
         print("koi dns status: " + "; ".join(c.strip() for c in counters))
 

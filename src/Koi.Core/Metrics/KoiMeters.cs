@@ -14,4 +14,7 @@ public static class KoiMeters
     public const string Health = "Koi.Health";
 
     public const string Proxy = "Koi.Proxy";
+
+    /// <summary>The daemon process itself (GC and allocation), not a capability.</summary>
+    public const string Process = "Koi.Process";
 }

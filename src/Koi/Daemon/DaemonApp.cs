@@ -145,6 +145,7 @@ internal static class DaemonApp
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddKoiOpenApi();
         builder.Services.AddSingleton(sp => new DashboardSessions(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IMetricsSource>(sp => new ProcessMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddSingleton(sp => new PrometheusExporter(
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), () => sp.GetServices<IMetricsSource>()));
 
