@@ -17,6 +17,8 @@ internal sealed class RecordCache(int capacity)
     private readonly Dictionary<(int Interface, RecordIdentity Record), CachedRecord> _byIdentity = [];
     private readonly LinkedList<CachedRecord> _byAge = new();
 
+    private static readonly HashSet<CachedRecord> None = [];
+
     public int Count => _byAge.Count;
 
     public long Evictions { get; private set; }
@@ -102,9 +104,14 @@ internal sealed class RecordCache(int capacity)
         }
     }
 
-    /// <summary>Cached records of <paramref name="name"/> and <paramref name="type"/>, on every interface.</summary>
-    public IReadOnlyCollection<CachedRecord> Find(DnsName name, DnsType type) =>
-        _byName.TryGetValue(new NameTypeKey(name, type), out var list) ? list : [];
+    /// <summary>
+    /// Cached records of <paramref name="name"/> and <paramref name="type"/>, on every interface: the cache's own set,
+    /// to read and never change. A concrete set rather than an interface, so that a <c>foreach</c> over it uses the
+    /// set's struct enumerator instead of allocating one (this runs for every service of a host each time one of the
+    /// host's records is heard).
+    /// </summary>
+    public HashSet<CachedRecord> Find(DnsName name, DnsType type) =>
+        _byName.TryGetValue(new NameTypeKey(name, type), out var list) ? list : None;
 
     /// <summary>Every cached record, least recently renewed first.</summary>
     public IEnumerable<CachedRecord> All => _byAge;

@@ -145,7 +145,7 @@ internal sealed class ServiceRecomputer(RecordCache cache, TrackerState state)
 
         var txt = FirstLive(service.FullName, DnsType.TXT)?.Data as TxtRecordData;
         service.HasTxt = txt is not null;
-        service.Txt = TxtProperties.Decode(txt);
+        service.SetTxt(txt);
         service.Addresses.Clear();
         if (service.Host is { } target)
         {

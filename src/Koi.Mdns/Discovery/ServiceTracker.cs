@@ -108,7 +108,7 @@ internal sealed class ServiceTracker
 
     public IReadOnlyList<DiscoveredService> Snapshot(DnsName? type)
     {
-        var list = new List<DiscoveredService>();
+        var list = new List<DiscoveredService>(type is null ? _state.Services.Count : 0);
         foreach (var service in _state.Services.Values)
         {
             if (service.HasPointer && (type is null || service.Type.Equals(type)))

@@ -1,6 +1,7 @@
 using System.Net;
 using Koi.Core.Discovery;
 using Koi.Dns.Protocol;
+using Koi.Dns.Protocol.Records;
 using Koi.Mdns.Naming;
 
 namespace Koi.Mdns.Discovery;
@@ -9,6 +10,12 @@ namespace Koi.Mdns.Discovery;
 internal sealed class TrackedService(DnsName fullName, DateTimeOffset firstSeen)
 {
     private static readonly IReadOnlyDictionary<string, string> NoTxt = new Dictionary<string, string>();
+
+    private DiscoveredService? _public;
+    private DnsName? _publicHost;
+    private string? _name;
+    private string? _type;
+    private string? _fullName;
 
     public DnsName FullName { get; } = fullName;
 
@@ -35,7 +42,22 @@ internal sealed class TrackedService(DnsName fullName, DateTimeOffset firstSeen)
 
     public bool HasTxt { get; set; }
 
-    public IReadOnlyDictionary<string, string> Txt { get; set; } = NoTxt;
+    public IReadOnlyDictionary<string, string> Txt { get; private set; } = NoTxt;
+
+    /// <summary>The TXT record <see cref="Txt"/> was decoded from.</summary>
+    public TxtRecordData? TxtRecord { get; private set; }
+
+    /// <summary>Decodes <paramref name="txt"/> only when it differs from the record decoded last (a renewal repeats it).</summary>
+    public void SetTxt(TxtRecordData? txt)
+    {
+        if (txt is null ? TxtRecord is null && !ReferenceEquals(Txt, NoTxt) : txt.Equals(TxtRecord))
+        {
+            return;
+        }
+
+        TxtRecord = txt;
+        Txt = TxtProperties.Decode(txt);
+    }
 
     public List<IPAddress> Addresses { get; } = [];
 
@@ -46,22 +68,56 @@ internal sealed class TrackedService(DnsName fullName, DateTimeOffset firstSeen)
 
     public bool IsResolved => HasSrv && Addresses.Count > 0;
 
-    public DiscoveredService ToPublic() => new(
-        InstanceName.LabelOf(FullName),
-        ServiceTypeName.Format(Type),
-        FullName.ToString(),
-        Host?.ToString(),
-        Port,
-        [.. Addresses],
-        Txt,
-        FirstSeen,
-        LastSeen,
-        IsResolved,
-        IsStale);
+    /// <summary>
+    /// The public view. The last one is kept and handed out again while nothing in it changed: a host record heard
+    /// again makes the tracker recompute every service of that host, and presence sweeps read every service every
+    /// few seconds, so building a new view (five strings, an address array) each time was most of what a LAN of
+    /// many services made this daemon allocate (docs/performance.md, "Native AOT").
+    /// </summary>
+    public DiscoveredService ToPublic()
+    {
+        if (_public is { } last && last.Port == Port && last.IsStale == IsStale && last.IsResolved == IsResolved &&
+            last.FirstSeen == FirstSeen && last.LastSeen == LastSeen && ReferenceEquals(last.Txt, Txt) &&
+            ReferenceEquals(_publicHost, Host) && SameAddresses(last.Addresses))
+        {
+            return last;
+        }
+
+        _name ??= InstanceName.LabelOf(FullName);
+        _type ??= ServiceTypeName.Format(Type);
+        _fullName ??= FullName.ToString();
+        var host = ReferenceEquals(_publicHost, Host) && _public is not null ? _public.Host : Host?.ToString();
+        _publicHost = Host;
+        _public = new DiscoveredService(_name, _type, _fullName, host, Port, [.. Addresses], Txt, FirstSeen, LastSeen, IsResolved, IsStale);
+        return _public;
+    }
+
+    private bool SameAddresses(IReadOnlyList<IPAddress> addresses)
+    {
+        if (addresses.Count != Addresses.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            if (!addresses[i].Equals(Addresses[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Same host, port, addresses and TXT: nothing a client would act on has changed.</summary>
     public static bool SameResolution(DiscoveredService a, DiscoveredService b)
     {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
         if (a.Host != b.Host || a.Port != b.Port || a.Addresses.Count != b.Addresses.Count || a.Txt.Count != b.Txt.Count)
         {
             return false;
