@@ -18,6 +18,9 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
 {
     private static readonly TimeSpan WatchRetryDelay = TimeSpan.FromSeconds(5);
 
+    // How long mDNS changes are gathered into one rebuild; a name from mDNS appears in the zone this much later.
+    private static readonly TimeSpan MdnsSettle = TimeSpan.FromMilliseconds(250);
+
     // How long a re-established mDNS watch must run without failing before status stops reporting the failure.
     private static readonly TimeSpan WatchSettle = TimeSpan.FromSeconds(1);
 
@@ -192,8 +195,24 @@ internal sealed partial class ZoneMaintainer : IMemberAliasSource, IAsyncDisposa
 
                 while (await next)
                 {
-                    RequestRebuild();
+                    // The zone holds resolved services only; a "found" is followed by "resolved" when it matters.
+                    var affectsZone = changes.Current.Kind != ServiceChangeKind.Found;
                     next = changes.MoveNextAsync().AsTask();
+                    if (!affectsZone)
+                    {
+                        continue;
+                    }
+
+                    // A machine announces its services in a burst, and each rebuild builds the whole zone (~160 KB
+                    // of garbage with 50 services): one rebuild for what arrives within MdnsSettle, not one per
+                    // service (docs/performance.md, "Native AOT").
+                    await Task.Delay(MdnsSettle, _time, token);
+                    while (next.IsCompletedSuccessfully && next.Result)
+                    {
+                        next = changes.MoveNextAsync().AsTask();
+                    }
+
+                    RequestRebuild();
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
