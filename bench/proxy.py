@@ -144,6 +144,7 @@ def verdict(xs, target):
 
 
 def main():
+    global LAB
     ap = argparse.ArgumentParser()
     ap.add_argument("--koi", default=os.path.join(REPO, "artifacts/publish/koi"))
     ap.add_argument("--seconds", type=int, default=8)
@@ -152,9 +153,11 @@ def main():
     ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI")
     ap.add_argument("--koi-env", action="append", default=[], metavar="NAME=VALUE",
                     help="environment of the koi daemon, e.g. DOTNET_GCGen0MaxBudget=10000000 (repeatable; experiments)")
+    ap.add_argument("--lab", default=LAB, help=f"the lab's name (default {LAB}; another while someone keeps that one up)")
     ap.add_argument("--keep-lab", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
                     f"scripts/lab --name {LAB} down")
     a = ap.parse_args()
+    LAB = a.lab
     if os.geteuid() != 0: sys.exit("needs root (the lab's namespaces)")
     for tool in ("wrk", "nginx", "openssl", "pgrep"):
         if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")

@@ -12,7 +12,9 @@ peer measured the same way in the same run, with its target and whether it is me
 4. idle RSS of the daemon as users run it: in a lab of network namespaces (root; nothing reaches the machine's own
    network), every capability on (a CA created, a DNS entry, a health check, a proxy entry in front of a small HTTP server) and --services
    services announced by avahi on another lab host; RSS from /proc/PID/smaps_rollup after --idle seconds
-   (target <= 30 MB), avahi-daemon's beside it. --no-lab skips this part.
+   (target <= 30 MB), avahi-daemon's beside it; from the daemon's GET /metrics (koi_process_*), the bytes it
+   allocated while the services appeared, its GC collections, and its allocation rate over --lab-quiet more seconds
+   of idling. --no-lab skips this part.
 
 Every process started here is stopped here, by pid.
 """
