@@ -20,7 +20,11 @@ public sealed class ProcessMetricsTests
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         var second = PrometheusText.Parse(exporter.Scrape());
 
-        Assert.True(second.Value("koi_process_allocated_bytes_total") - first.Value("koi_process_allocated_bytes_total") >= garbage.Length);
+        var before = first.Value("koi_process_allocated_bytes_total");
+        var after = second.Value("koi_process_allocated_bytes_total");
+        // The exported figure is the GC's imprecise count (cheap to read): off by what threads hold in their
+        // allocation contexts, a few KiB each.
+        Assert.True(after - before >= garbage.Length * 0.9, $"allocated {before} -> {after}");
         foreach (var generation in new[] { "0", "1", "2" })
         {
             Assert.True(second.Value("koi_process_gc_collections_total", ("generation", generation)) >
