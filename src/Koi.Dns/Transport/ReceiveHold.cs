@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -31,15 +30,17 @@ internal sealed partial class ReceiveHold
     private const int PrSetTimerSlack = 29;
     private const int ClockMonotonic = 1;
 
+    private readonly TimeProvider _time;
     private readonly long _windowTicks;
     private readonly Timespec _window;
     private long _lastWake;
     private int _denseWakes;
 
-    public ReceiveHold(TimeSpan window)
+    public ReceiveHold(TimeSpan window, TimeProvider time)
     {
         Window = window;
-        _windowTicks = (long)(window.TotalSeconds * Stopwatch.Frequency);
+        _time = time;
+        _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
         _window = new Timespec { Seconds = 0, Nanoseconds = (nint)(window.Ticks * 100) };
     }
 
@@ -64,7 +65,7 @@ internal sealed partial class ReceiveHold
     /// <summary>The loop was woken by the socket (a blocking receive that took datagrams).</summary>
     public void Woke()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         _denseWakes = now - _lastWake < _windowTicks ? _denseWakes + 1 : 0;
         _lastWake = now;
     }
@@ -73,7 +74,7 @@ internal sealed partial class ReceiveHold
     public void AfterHold(int count)
     {
         Held = false;
-        _lastWake = Stopwatch.GetTimestamp();
+        _lastWake = _time.GetTimestamp();
         if (count < 2)
         {
             // Waking for the socket would have cost the same: hold again only once the stream is dense again.

@@ -156,7 +156,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
         var waits = index == 0;
         var self = _helpers[index];
         var next = index + 1 < _helpers.Count ? _helpers[index + 1] : null;
-        var hold = waits && _receiveHold > TimeSpan.Zero ? new ReceiveHold(_receiveHold) : null;
+        var hold = waits && _receiveHold > TimeSpan.Zero ? new ReceiveHold(_receiveHold, TimeProvider.System) : null;
         if (hold is not null)
         {
             ReceiveHold.TightenTimerSlack();
