@@ -6,7 +6,7 @@ namespace Koi.Dns.Transport;
 /// <summary>
 /// Interrupt moderation in software for the UDP loop that waits on the socket. At a steady stream of queries each
 /// datagram (or each pair) wakes the loop: a sleep and a wake-up, a trip through the scheduler, per one or two answers,
-/// the largest part of what an answer costs. Once the loop has been woken again and again at short intervals, it
+/// a large part of what an answer costs. Once the loop has been woken again and again at short intervals, it
 /// holds back its next receive for <see cref="Window"/>, so that one wake-up brings every datagram that came in
 /// meanwhile. Adaptive and bounded: a query that comes alone (its loop not woken within the window many times in a row)
 /// is never held; a hold lasts one window at most; a hold that found fewer than two datagrams (nothing saved) ends the
