@@ -40,8 +40,9 @@ internal sealed class LoopSocket : ILoopWatched
         _socket = socket;
         _loop = loop is { Alive: true } ? loop : null;
         socket.NoDelay = true;
-        if (_loop is not null)
+        if (_loop is not null && socket.Blocking)
         {
+            // Accepted sockets come non-blocking from accept4 already (LoopAcceptor), and setting it again costs two fcntl calls.
             socket.Blocking = false;
         }
     }
@@ -96,21 +97,26 @@ internal sealed class LoopSocket : ILoopWatched
                 return connecting;
             }
 
-            try
+            var started = NonBlockingConnect.Start(connecting._socket, endpoint);
+            if (started is not (SocketError.Success or SocketError.InProgress))
             {
-                connecting._socket.Connect(endpoint);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-            {
-                // Under way. Watched only now: epoll then reports writable once the connection is made or has failed.
+                throw new SocketException((int)started);
             }
 
+            // Under way (or made). Watched only now: epoll then reports writable once the connection is made or has
+            // failed. Whatever the backend sends raises a readable edge, bytes there when the watch began included
+            // (epoll_ctl reports a descriptor that is ready when added), so the first read waits for that edge
+            // instead of asking the kernel first (FIONREAD).
             connecting.Watch();
-            await connecting._writable.WaitAsync(ct);
-            var error = (SocketError)(int)connecting._socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-            if (error != SocketError.Success)
+            connecting._drained = true;
+            if (started == SocketError.InProgress)
             {
-                throw new SocketException((int)error);
+                await connecting._writable.WaitAsync(ct);
+                var error = (SocketError)(int)connecting._socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
             }
 
             return connecting;
