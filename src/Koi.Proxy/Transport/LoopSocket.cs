@@ -40,9 +40,8 @@ internal sealed class LoopSocket : ILoopWatched
         _socket = socket;
         _loop = loop is { Alive: true } ? loop : null;
         socket.NoDelay = true;
-        if (_loop is not null && socket.Blocking)
+        if (_loop is not null)
         {
-            // Accepted sockets come non-blocking from accept4 already (LoopAcceptor), and setting it again costs two fcntl calls.
             socket.Blocking = false;
         }
     }
