@@ -3,6 +3,7 @@
 another machine of the lab over its veth, in one run (issues 9 and 18). Needs root (the lab).
 
     python3 bench/proxy.py [--koi artifacts/publish/koi] [--seconds 8] [--rounds 3] [--connections 32] [--sni]
+                           [--baseline PATH]   # another koi build (e.g. main's), measured in the same rounds
 
 The lab "bench-proxy" has two hosts (docs/testing.md): stone-a (10.77.0.11) is the server, stone-b (10.77.0.12) the
 client. On stone-a, every process started here and stopped with the lab:
@@ -12,6 +13,8 @@ client. On stone-a, every process started here and stopped with the lab:
   keep-alive) on :8443 and the stream module (a TLS-terminating TCP pipe, koi's own design) on :8444;
 - one backend nginx serving a 1 KiB static file on 127.0.0.1:8080, behind all three.
 All three present one ECDSA P-256 certificate made here with openssl. On stone-b: wrk and openssl s_time.
+With --baseline, stone-c (10.77.0.13) runs that koi build the same way (its own daemon, entry and backend nginx on its
+own loopback), measured as "koi-base" in the same rounds: "koi / koi-base" is the before/after of a change.
 
 Per target and round:
 - keep-alive: wrk -t2 with --connections connections: req/s, p50/p99, CPU per request, context switches per request;
@@ -35,6 +38,7 @@ from benchproc import context_switches, cpu_seconds, describe_memory, koi_memory
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB = "bench-proxy"
 SERVER, CLIENT, SERVER_IP = "stone-a", "stone-b", "10.77.0.11"
+BASE_HOST, BASE_IP = "stone-c", "10.77.0.13"
 BACKEND, KOI_PORT, SNI_PORT, HTTP_PORT, STREAM_PORT = 8080, 9443, 9444, 8443, 8444
 SNI_ENTRIES, SNI_NAME = 50, "svc37.lan"
 NEW_CONNECTIONS, RESUMING_CLIENTS = 8, 8
@@ -70,8 +74,8 @@ def certificates(tmp, names, sub):
     return certs
 
 
-def nginx(tmp, name, body):
-    """Starts nginx (worker_processes auto) on the server host; returns its master's pid."""
+def nginx(tmp, name, body, host=SERVER):
+    """Starts nginx (worker_processes auto) on host; returns its master's pid."""
     conf = f"{tmp}/{name}.conf"
     with open(conf, "w") as f:
         f.write(f"""load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -79,21 +83,32 @@ worker_processes auto; daemon off; master_process on; pid {tmp}/{name}.pid; erro
 events {{ worker_connections 4096; }}
 {body}
 """)
-    return int(lab("bg", SERVER, name, "--", "nginx", "-c", conf, "-p", tmp).strip())
+    return int(lab("bg", host, name, "--", "nginx", "-c", conf, "-p", tmp).strip())
 
 
-def wait_listening(port, what, timeout=30):
+def wait_listening(port, what, timeout=30, host=SERVER):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if f":{port} " in on(SERVER, "ss", "-Htln"):
+        if f":{port} " in on(host, "ss", "-Htln"):
             return
         time.sleep(0.2)
-    raise TimeoutError(f"{what} not listening on :{port} on {SERVER}")
+    raise TimeoutError(f"{what} not listening on :{port} on {host}")
 
 
-def koi(binary, *args):
-    out = on(SERVER, "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", binary, *args, timeout=120)
+def koi(binary, *args, host=SERVER):
+    out = on(host, "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", binary, *args, timeout=120)
     return out
+
+
+def start_koi(tmp, binary, host, ip, certs, env=()):
+    """The daemon users run, all capabilities on, with the entry `bench` in front of host's backend; its pid."""
+    daemon = int(lab("bg", host, "koi", "--", "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", *env,
+                     binary, "daemon", "--data-dir", "/var/lib/koi", "--log-level", "warn").strip())
+    wait_listening(5641, "koi", host=host)
+    koi(binary, "proxy", "add", "bench", "--listen", f"{ip}:{KOI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
+        "--cert-path", certs, "--json", host=host)
+    wait_listening(KOI_PORT, "koi proxy", host=host)
+    return daemon
 
 
 def wrk(url, seconds, connections, close=False):
@@ -117,10 +132,10 @@ def measured(url, pids, seconds, connections, close=False):
     return rps, p50, p99, err, bad, 1e6 * (cpu_seconds(pids) - cpu0) / requests, (context_switches(pids) - cs0) / requests
 
 
-def resumed(port, pids, seconds, tmp):
+def resumed(ip, port, pids, seconds, tmp):
     """RESUMING_CLIENTS x openssl s_time -reuse at once: connections/s, CPU us per connection, share resumed."""
     out = f"{tmp}/s_time"
-    script = (f"for i in $(seq {RESUMING_CLIENTS}); do openssl s_time -connect {SERVER_IP}:{port} -www /index.html "
+    script = (f"for i in $(seq {RESUMING_CLIENTS}); do openssl s_time -connect {ip}:{port} -www /index.html "
               f"-time {seconds} -reuse > {out}.$i 2>&1 & done; wait")
     before = cpu_seconds(pids)
     on(CLIENT, "sh", "-c", script, timeout=seconds + 60)
@@ -151,8 +166,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--sni", action="store_true", help=f"also measure a port shared by {SNI_ENTRIES} entries, chosen by SNI")
+    ap.add_argument("--baseline", help="another koi build (e.g. main's), measured the same way on stone-c in the same "
+                    "rounds as 'koi-base'")
     ap.add_argument("--koi-env", action="append", default=[], metavar="NAME=VALUE",
-                    help="environment of the koi daemon, e.g. DOTNET_GCGen0MaxBudget=10000000 (repeatable; experiments)")
+                    help="environment of the --koi daemon (not koi-base's), e.g. DOTNET_GCGen0MaxBudget=10000000 (repeatable)")
     ap.add_argument("--lab", default=LAB, help=f"the lab's name (default {LAB}; another while someone keeps that one up)")
     ap.add_argument("--keep-lab", action="store_true", help="leave the lab up afterwards (for perf); take it down with "
                     f"scripts/lab --name {LAB} down")
@@ -163,13 +180,16 @@ def main():
         if not shutil.which(tool): sys.exit(f"{tool} missing (scripts/install-test-deps.sh)")
     if not os.path.exists("/usr/lib/nginx/modules/ngx_stream_module.so"): sys.exit("nginx stream module missing (libnginx-mod-stream)")
     binary = os.path.abspath(a.koi)
+    baseline = os.path.abspath(a.baseline) if a.baseline else None
+    for b in filter(None, (binary, baseline)):
+        if not os.access(b, os.X_OK): sys.exit(f"{b} is not executable")
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     rounds = []
     lab("down", check=False)
     tmp = tempfile.mkdtemp(prefix="koi-bench-proxy-")
     try:
         os.chmod(tmp, 0o755)  # nginx workers (www-data) read the static file
-        lab("up", "2")
+        lab("up", "3" if baseline else "2")
         certs = certificates(tmp, ["localhost"], "certs")
         os.makedirs(f"{tmp}/www")
         with open(f"{tmp}/www/index.html", "w") as f: f.write("<html>" + "koi " * 250 + "</html>\n")
@@ -181,14 +201,16 @@ http {{ access_log off;
   server {{ listen {SERVER_IP}:{HTTP_PORT} ssl; {ssl}
            location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
 stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0.0.1:{BACKEND}; }} }}""")
-        daemon = int(lab("bg", SERVER, "koi", "--", "env", "KOI_DATA_DIR=/var/lib/koi", "KOI_CERTMESH_NO_TRUST_STORES=1", *a.koi_env,
-                         binary, "daemon", "--data-dir", "/var/lib/koi", "--log-level", "warn").strip())
-        for port, what in ((BACKEND, "backend nginx"), (HTTP_PORT, "nginx"), (5641, "koi")):
+        for port, what in ((BACKEND, "backend nginx"), (HTTP_PORT, "nginx")):
             wait_listening(port, what)
-        memory_before = koi_memory(on(SERVER, "curl", "-sf", "http://127.0.0.1:5641/metrics"), daemon)
-        koi(binary, "proxy", "add", "bench", "--listen", f"{SERVER_IP}:{KOI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
-            "--cert-path", certs, "--json")
-        wait_listening(KOI_PORT, "koi proxy")
+        daemon = start_koi(tmp, binary, SERVER, SERVER_IP, certs, a.koi_env)
+        if baseline:
+            nginx(tmp, "backend-base", f"http {{ access_log off; server {{ listen 127.0.0.1:{BACKEND}; root {tmp}/www; }} }}", BASE_HOST)
+            wait_listening(BACKEND, "backend nginx", host=BASE_HOST)
+            base_daemon = start_koi(tmp, baseline, BASE_HOST, BASE_IP, certs)
+        memory = {"koi": [koi_memory(on(SERVER, "curl", "-sf", "http://127.0.0.1:5641/metrics"), daemon)]}
+        if baseline:
+            memory["koi-base"] = [koi_memory(on(BASE_HOST, "curl", "-sf", "http://127.0.0.1:5641/metrics"), base_daemon)]
         if a.sni:
             sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
             for i in range(SNI_ENTRIES):
@@ -202,7 +224,9 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
         terminators = workers(terminators_master)
         targets = {"koi": (KOI_PORT, [daemon]), "nginx http": (HTTP_PORT, terminators), "nginx stream": (STREAM_PORT, terminators)}
         if a.sni: targets["koi sni50"] = (SNI_PORT, [daemon])
-        url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else SERVER_IP}:{targets[name][0]}/index.html"
+        if baseline: targets["koi-base"] = (KOI_PORT, [base_daemon])
+        ip = lambda name: BASE_IP if name == "koi-base" else SERVER_IP
+        url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else ip(name)}:{targets[name][0]}/index.html"
         for name in targets:  # the same warm-up for all (pools, caches; the AOT binary has no JIT to warm)
             wrk(url(name), 2, a.connections); wrk(url(name), 2, NEW_CONNECTIONS, close=True)
         names = list(targets)
@@ -211,11 +235,16 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
             load = os.getloadavg()[0]
             keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections) for n in order}
             fresh = {n: measured(url(n), targets[n][1], a.seconds, NEW_CONNECTIONS, close=True) for n in order}
-            back = {n: resumed(targets[n][0], targets[n][1], a.seconds, tmp) for n in order if n != "koi sni50"}
+            back = {n: resumed(ip(n), targets[n][0], targets[n][1], a.seconds, tmp) for n in order if n != "koi sni50"}
             rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
-        status = json.loads(koi(binary, "proxy", "status", "--json"))
-        entry = next(e for e in status["entries"] if e["name"] == "bench")
-        memory_after = koi_memory(on(SERVER, "curl", "-sf", "http://127.0.0.1:5641/metrics"), daemon)
+        status = {}
+        for name, b, host, pid in (("koi", binary, SERVER, daemon),) + ((("koi-base", baseline, BASE_HOST, base_daemon),) if baseline else ()):
+            entry = next(e for e in json.loads(koi(b, "proxy", "status", "--json", host=host))["entries"] if e["name"] == "bench")
+            memory[name].append(koi_memory(on(host, "curl", "-sf", "http://127.0.0.1:5641/metrics"), pid))
+            status[name] = entry
+        if a.keep_lab:
+            print(f"lab kept: koi daemon pid {daemon}" + (f", koi-base pid {base_daemon}" if baseline else "")
+                  + f", nginx terminator workers {terminators}; files in {tmp}", file=sys.stderr)
     finally:
         if not a.keep_lab:
             lab("down", check=False)
@@ -223,7 +252,8 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
     uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
     print(f"lab {LAB}: server {SERVER} ({SERVER_IP}: koi daemon, nginx, backend nginx), client {CLIENT} (wrk, openssl s_time) "
-          f"over the lab's veth; nproc {os.cpu_count()} shared by all; koi {binary}")
+          f"over the lab's veth; nproc {os.cpu_count()} shared by all; koi {binary}"
+          + (f"; koi-base {baseline} on {BASE_HOST} ({BASE_IP}, its own backend nginx)" if baseline else ""))
     print(f"wrk -t2, {a.seconds} s per run, {a.rounds} rounds (targets in rotated order); keep-alive with {a.connections} "
           f"connections, new connections with {NEW_CONNECTIONS}, returning clients {RESUMING_CLIENTS} x s_time -reuse")
     print(f"uptime before: {uptime_before}\nuptime after:  {uptime_after}")
@@ -241,23 +271,28 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
     print("\nkoi / nginx, median [range] over the rounds (throughput: higher is better for koi; CPU: lower):")
     col = lambda table, n, d, i: [rd[table][n][i] / rd[table][d][i] for rd in rounds]
     K, F, B = 2, 3, 4
-    for other in ("nginx http", "nginx stream"):
-        print(f"koi / {other}:")
-        print(f"  keep-alive req/s            {spread(col(K, 'koi', other, 0))}   CPU per request   {spread(col(K, 'koi', other, 5))}")
-        print(f"  new handshakes/s (full)     {spread(col(F, 'koi', other, 0))}   CPU per handshake {spread(col(F, 'koi', other, 5))}")
-        print(f"  returning clients conn/s    {spread(col(B, 'koi', other, 0))}   CPU per connection {spread(col(B, 'koi', other, 1))}")
-    print("\ntargets (issue 18, koi / nginx http at the median of the rounds):")
-    print(f"  keep-alive req/s                               {spread(col(K, 'koi', 'nginx http', 0))}  {verdict(col(K, 'koi', 'nginx http', 0), TARGET_KEEPALIVE)}")
-    print(f"  new TLS handshakes/s, returning clients resume {spread(col(B, 'koi', 'nginx http', 0))}  {verdict(col(B, 'koi', 'nginx http', 0), TARGET_HANDSHAKES)}")
-    print(f"  new TLS handshakes/s, full (no resumption)     {spread(col(F, 'koi', 'nginx http', 0))}  {verdict(col(F, 'koi', 'nginx http', 0), TARGET_HANDSHAKES)}")
+    kois = ["koi"] + (["koi-base"] if baseline else [])
+    pairs = [(k, o) for k in kois for o in ("nginx http", "nginx stream")] + ([("koi", "koi-base")] if baseline else [])
+    for mine, other in pairs:
+        print(f"{mine} / {other}:")
+        print(f"  keep-alive req/s            {spread(col(K, mine, other, 0))}   CPU per request   {spread(col(K, mine, other, 5))}")
+        print(f"  new handshakes/s (full)     {spread(col(F, mine, other, 0))}   CPU per handshake {spread(col(F, mine, other, 5))}")
+        print(f"  returning clients conn/s    {spread(col(B, mine, other, 0))}   CPU per connection {spread(col(B, mine, other, 1))}")
+    for mine in kois:
+        print(f"\ntargets (issue 18, {mine} / nginx http at the median of the rounds):")
+        print(f"  keep-alive req/s                               {spread(col(K, mine, 'nginx http', 0))}  {verdict(col(K, mine, 'nginx http', 0), TARGET_KEEPALIVE)}")
+        print(f"  new TLS handshakes/s, returning clients resume {spread(col(B, mine, 'nginx http', 0))}  {verdict(col(B, mine, 'nginx http', 0), TARGET_HANDSHAKES)}")
+        print(f"  new TLS handshakes/s, full (no resumption)     {spread(col(F, mine, 'nginx http', 0))}  {verdict(col(F, mine, 'nginx http', 0), TARGET_HANDSHAKES)}")
     if a.sni:
         print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): "
               f"req/s {spread(col(K, 'koi sni50', 'koi', 0))}, handshakes/s {spread(col(F, 'koi sni50', 'koi', 0))} (target within 5 %: "
               f"0.95-1.05); CPU per keep-alive request {spread(col(K, 'koi sni50', 'koi', 5))}, CPU per handshake {spread(col(F, 'koi sni50', 'koi', 5))}")
-    print(f"koi proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
-          f"{entry['backend_failures']} backend failures")
-    print(f"koi daemon{' (' + ' '.join(a.koi_env) + ')' if a.koi_env else ''} before the run: {describe_memory(memory_before)}")
-    print(f"koi daemon after the run:  {describe_memory(memory_after)}")
+    for name, entry in status.items():
+        print(f"{name} proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
+              f"{entry['backend_failures']} backend failures")
+        env = f" ({' '.join(a.koi_env)})" if name == "koi" and a.koi_env else ""
+        print(f"{name} daemon{env} before the run: {describe_memory(memory[name][0])}")
+        print(f"{name} daemon after the run:  {describe_memory(memory[name][1])}")
 
 
 if __name__ == "__main__":

@@ -48,11 +48,12 @@ def on(host, *cmd, timeout=60, check=True):
     return lab("run", host, "--timeout", str(timeout), "--", *cmd, check=check, timeout=timeout + 10)
 
 
-def cpu_seconds(pid):
-    """utime + stime of a process (all its threads), from /proc (lab processes share the machine's pid space)."""
+def cpu_split(pid):
+    """(utime, stime) of a process (all its threads) in seconds, from /proc (lab processes share the machine's pid
+    space): the server's own code against the kernel's work for it."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 def switches(pid):
@@ -86,15 +87,27 @@ def field(out, name):
 
 
 def measure(server, port, pid, datafile, seconds, rate=None):
-    """One dnsperf run against a server: qps, answers, lost, and what the server spent on them."""
-    cpu0, sw0 = cpu_seconds(pid), switches(pid)
-    proc = dnsperf(server, port, datafile, seconds, 200 if rate is None else 500, rate)
-    out, _ = proc.communicate(timeout=seconds + 60)
-    cpu, sw = cpu_seconds(pid) - cpu0, switches(pid) - sw0
+    """One dnsperf run against a server: qps, answers, lost, and what the server spent on them. At a fixed rate also
+    the latency dnsperf saw (mean, p50, p99): koi's UDP loop may hold back its next receive for a moment when queries
+    come in fast (docs/dns.md), and what that costs in latency is part of the figure. dnsperf -v writes to a file (an
+    unread pipe would stall it)."""
+    with tempfile.TemporaryFile("w+") as out_file:
+        (user0, sys0), sw0 = cpu_split(pid), switches(pid)
+        proc = dnsperf(server, port, datafile, seconds, 200 if rate is None else 500, rate, verbose=rate is not None,
+                       stdout=out_file)
+        proc.wait(timeout=seconds + 60)
+        (user1, sys1), sw = cpu_split(pid), switches(pid) - sw0
+        user, system = user1 - user0, sys1 - sys0
+        cpu = user + system
+        out_file.seek(0)
+        out = out_file.read()
     answers = field(out, "Queries completed")
-    return {"qps": field(out, "Queries per second"), "answers": answers, "lost": field(out, "Queries lost"),
-            "us_per_answer": cpu / max(1, answers) * 1e6, "switches_per_answer": sw / max(1, answers),
-            "cores": cpu / seconds}
+    result = {"qps": field(out, "Queries per second"), "answers": answers, "lost": field(out, "Queries lost"),
+              "us_per_answer": cpu / max(1, answers) * 1e6, "switches_per_answer": sw / max(1, answers),
+              "cores": cpu / seconds, "sys_share": system / cpu if cpu else 0.0, "mean_ms": field(out, r"Average Latency \(s\)") * 1000}
+    if rate is not None:
+        result["p50_ms"], result["p99_ms"] = percentiles(out)
+    return result
 
 
 def percentiles(out):
@@ -246,10 +259,12 @@ def report(a, names, rounds, load_before, load_after, counters, memory):
           f"forwarding: {FWD_QPS} q/s for {a.fwd_seconds} s, direct and via koi at the same time")
     print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
     print("µs/answer = the server's CPU time (user + system, all threads) / answers; vcsw/ans = its voluntary context "
-          "switches (sleeps) per answer; cores = its CPU time / wall time")
+          "switches (sleeps) per answer; cores = its CPU time / wall time; kernel µs = the system-time part of µs/answer "
+          "(clock-tick accounting: a rough split)")
     print()
+    print("latency at the fixed rate, as dnsperf saw it: mean / p50 / p99 in ms")
     print(f"{'round':>5} {'load':>5} {'server':8} {'max qps':>9} {'lost':>6} {'µs/ans@max':>10} | "
-          f"{'@rate qps':>9} {'lost':>6} {'µs/answer':>9} {'vcsw/ans':>8} {'cores':>5}")
+          f"{'@rate qps':>9} {'lost':>6} {'µs/answer':>9} {'vcsw/ans':>8} {'cores':>5} {'mean/p50/p99 ms':>17}")
     qps_ratios = {k: [] for k in kois}
     cpu_ratios = {k: [] for k in kois}
     overheads = []
@@ -257,7 +272,8 @@ def report(a, names, rounds, load_before, load_after, counters, memory):
         for name in names:
             m, f = row[name]["max"], row[name]["fixed"]
             print(f"{i:5d} {row['load']:5.2f} {name:8} {m['qps']:9.0f} {m['lost']:6.0f} {m['us_per_answer']:10.2f} | "
-                  f"{f['qps']:9.0f} {f['lost']:6.0f} {f['us_per_answer']:9.2f} {f['switches_per_answer']:8.3f} {f['cores']:5.2f}")
+                  f"{f['qps']:9.0f} {f['lost']:6.0f} {f['us_per_answer']:9.2f} {f['switches_per_answer']:8.3f} {f['cores']:5.2f} "
+                  f"{f['mean_ms']:5.3f}/{f['p50_ms']:5.3f}/{f['p99_ms']:5.3f}")
         for k in kois:
             qps_ratios[k].append(row[k]["max"]["qps"] / row["dnsmasq"]["max"]["qps"])
             cpu_ratios[k].append(row[k]["fixed"]["us_per_answer"] / row["dnsmasq"]["fixed"]["us_per_answer"])
@@ -270,7 +286,11 @@ def report(a, names, rounds, load_before, load_after, counters, memory):
     for name in names:
         print(f"median {name:8}: max qps {med([r[name]['max']['qps'] for r in rounds]):7.0f}; at {a.rate} q/s "
               f"{med([r[name]['fixed']['us_per_answer'] for r in rounds]):.2f} µs CPU per answer, "
-              f"{med([r[name]['fixed']['switches_per_answer'] for r in rounds]):.3f} voluntary context switches per answer")
+              f"({med([r[name]['fixed']['us_per_answer'] * r[name]['fixed']['sys_share'] for r in rounds]):.2f} of them in the kernel), "
+              f"{med([r[name]['fixed']['switches_per_answer'] for r in rounds]):.3f} voluntary context switches per answer, "
+              f"latency mean {med([r[name]['fixed']['mean_ms'] for r in rounds]):.3f} ms, "
+              f"p50 {med([r[name]['fixed']['p50_ms'] for r in rounds]):.3f} ms, "
+              f"p99 {med([r[name]['fixed']['p99_ms'] for r in rounds]):.3f} ms")
     print()
     fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)
     rows = []

@@ -15,6 +15,12 @@ public sealed record DnsCapabilityOptions
     /// <summary>Receive threads per UDP socket (blocking receive: one per core is enough).</summary>
     public int UdpReceiveLoops { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 16);
 
+    /// <summary>
+    /// How long the UDP loop may hold back its next receive while queries come in a dense stream, so one wake-up takes
+    /// several (zero: never). Latency traded for CPU per answer; docs/dns.md, "Receive hold".
+    /// </summary>
+    public TimeSpan UdpReceiveHold { get; init; } = ReceiveHold.FromEnvironment(Environment.GetEnvironmentVariable);
+
     /// <summary>How long one upstream gets to answer before the next is tried (and finally SERVFAIL).</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -101,7 +101,8 @@ internal sealed partial class DnsRunSupervisor
         _error = null;
         var upstreamText = plan.Upstreams.Count == 0 ? "no upstream" : "upstream " + string.Join(", ", Format(plan.Upstreams));
         var endpoints = string.Join(", ", Describe(_run.UdpEndpoints));
-        _udpHealth.Running($"{endpoints}; {_options.UdpReceiveLoops} receive loops; {upstreamText}");
+        var hold = _options.UdpReceiveHold > TimeSpan.Zero ? $"receive hold {_options.UdpReceiveHold.TotalMicroseconds:0} µs" : "no receive hold";
+        _udpHealth.Running($"{endpoints}; {_options.UdpReceiveLoops} receive loops, {hold}; {upstreamText}");
         _tcpHealth.Running(string.Join(", ", Describe(_run.TcpEndpoints)));
         Serving(_logger, settings.Zone, endpoints);
         await AdvertiseAsync(_run.UdpEndpoints[0].Port, settings.Zone, cancellationToken);

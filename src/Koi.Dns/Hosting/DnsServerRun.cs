@@ -49,7 +49,7 @@ internal sealed class DnsServerRun : IAsyncDisposable
         {
             foreach (var endpoint in plan.Listen)
             {
-                var udp = UdpDnsListener.Start(endpoint, options.UdpReceiveLoops, resolver, logger, udpStopped);
+                var udp = UdpDnsListener.Start(endpoint, options.UdpReceiveLoops, resolver, logger, udpStopped, options.UdpReceiveHold);
                 run._udp.Add(udp);
                 // Port 0 (tests) lets the kernel choose; TCP then takes the same port as UDP.
                 var tcpEndpoint = endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, udp.LocalEndPoint.Port) : endpoint;

@@ -35,6 +35,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     private readonly List<Helper> _helpers = [];
     private readonly Action<string>? _stopped;
     private readonly IPEndPoint _endpoint;
+    private TimeSpan _receiveHold;
     private int _loopCount;
     private int _loopsStopped;
 
@@ -55,8 +56,10 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     /// <summary>
     /// Binds now (so a taken port fails here, for the caller to report) and starts <paramref name="loops"/> loops.
     /// <paramref name="stopped"/> hears, with the reason, of every loop that ends on its own (never on dispose).
+    /// <paramref name="receiveHold"/> is the window of <see cref="ReceiveHold"/> (zero: the loop never holds).
     /// </summary>
-    public static UdpDnsListener Start(IPEndPoint endpoint, int loops, Resolver resolver, ILogger logger, Action<string>? stopped = null)
+    public static UdpDnsListener Start(
+        IPEndPoint endpoint, int loops, Resolver resolver, ILogger logger, Action<string>? stopped = null, TimeSpan receiveHold = default)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -76,7 +79,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             throw;
         }
 
-        var listener = new UdpDnsListener(socket, resolver, logger, stopped) { _loopCount = Math.Max(1, loops) };
+        var listener = new UdpDnsListener(socket, resolver, logger, stopped) { _loopCount = Math.Max(1, loops), _receiveHold = receiveHold };
         for (var i = 0; i < listener._loopCount; i++)
         {
             listener._helpers.Add(new Helper());
@@ -140,7 +143,9 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
     /// <see cref="BacklogBatch"/> or more, then takes datagrams without waiting until none is left, and sleeps again.
     /// Each thread blocked on the socket would be woken for a datagram of its own whenever the others are busy, even
     /// for a moment: at everyday rates that is a sleep and a wake-up (a trip through the scheduler) per query, the
-    /// largest part of its cost. Under a backlog, every loop works and none sleeps. See docs/performance.md#dns-resolver-benchdnsrunpy.
+    /// largest part of its cost. Under a backlog, every loop works and none sleeps. When queries come in a dense stream,
+    /// loop 0 also holds back its next receive for a moment so that one wake-up brings several (<see cref="ReceiveHold"/>).
+    /// See docs/performance.md#dns-resolver-benchdnsrunpy.
     /// </summary>
     private void BatchReceiveLoop(int index)
     {
@@ -151,6 +156,12 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
         var waits = index == 0;
         var self = _helpers[index];
         var next = index + 1 < _helpers.Count ? _helpers[index + 1] : null;
+        var hold = waits && _receiveHold > TimeSpan.Zero ? new ReceiveHold(_receiveHold, TimeProvider.System) : null;
+        if (hold is not null)
+        {
+            ReceiveHold.TightenTimerSlack();
+        }
+
         if (!waits && !self.Sleep(token))
         {
             return;
@@ -162,7 +173,8 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             SocketError error;
             try
             {
-                count = batch.Receive(socket, waits, out error);
+                // After a hold, what came in meanwhile is taken without waiting for more.
+                count = batch.Receive(socket, waits && hold?.Held != true, out error);
             }
             catch (ObjectDisposedException)
             {
@@ -174,6 +186,12 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                 if (token.IsCancellationRequested)
                 {
                     return;
+                }
+
+                if (hold is { Held: true } && error == SocketError.WouldBlock)
+                {
+                    hold.AfterHold(0);
+                    continue;
                 }
 
                 if (!waits && error == SocketError.WouldBlock)
@@ -200,6 +218,15 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                 }
 
                 return;
+            }
+
+            if (hold is { Held: true })
+            {
+                hold.AfterHold(count);
+            }
+            else
+            {
+                hold?.Woke();
             }
 
             if (count >= BacklogBatch)
@@ -258,6 +285,8 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
             {
                 return;
             }
+
+            hold?.HoldIfDense(count, BacklogBatch);
         }
     }
 

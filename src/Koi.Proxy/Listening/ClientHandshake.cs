@@ -29,37 +29,32 @@ internal sealed partial class ClientHandshake
     private readonly CertificateSource _certificates;
     private readonly EntryCounters _counters;
     private readonly ProxyOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IMeshClientTrust _meshTrust;
     private readonly RemoteCertificateValidationCallback _admitMeshClient;
-    private readonly CancellationToken _stopping;
 
-    public ClientHandshake(ProxyEntry entry, CertificateSource certificates, EntryCounters counters, ProxyOptions options, TimeProvider time, ILogger logger, IMeshClientTrust meshTrust, CancellationToken stopping)
+    public ClientHandshake(ProxyEntry entry, CertificateSource certificates, EntryCounters counters, ProxyOptions options, ILogger logger, IMeshClientTrust meshTrust)
     {
         _entry = entry;
         _certificates = certificates;
         _counters = counters;
         _options = options;
-        _time = time;
         _logger = logger;
         _meshTrust = meshTrust;
         _admitMeshClient = AdmitMeshClient;
-        _stopping = stopping;
     }
 
     /// <summary>
     /// Reads the client's ClientHello (unless <paramref name="hello"/> holds it already; rented from the pool, returned
-    /// here) and completes the handshake within <see cref="ProxyOptions.HandshakeTimeout"/>; null, counted as a failed
+    /// here) and completes the handshake before <paramref name="deadline"/> (the connection's, armed by its listener with
+    /// <see cref="ProxyOptions.HandshakeTimeout"/>; cancelled too when the listener stops); null, counted as a failed
     /// handshake, when that did not happen. A client whose ClientHello offers no AEAD suite for this certificate — no
     /// TLS 1.3 and no TLS 1.2 AES-GCM suite — gets a handshake_failure alert (RFC 8446 §6.2), as it would from a server
     /// that lists AEAD suites only (docs/security.md); a handshake that ends on another suite anyway is closed.
     /// </summary>
-    public async Task<SslStream?> OpenTlsAsync(LoopSocket client, byte[]? hello, int length)
+    public async Task<SslStream?> OpenTlsAsync(LoopSocket client, byte[]? hello, int length, CancellationToken deadline)
     {
         var certificate = _certificates.Current;
-        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping);
         SslStream? tls = null;
         try
         {
@@ -72,7 +67,7 @@ internal sealed partial class ClientHandshake
             if (hello is null)
             {
                 hello = _options.BufferPool.Rent(ClientHello.MaxRecord);
-                length = await HelloReceiver.ReceiveAsync(client, hello, linked.Token);
+                length = await HelloReceiver.ReceiveAsync(client, hello, deadline);
                 if (length == 0)
                 {
                     _counters.HandshakeFailed();
@@ -84,14 +79,14 @@ internal sealed partial class ClientHandshake
             {
                 _counters.HandshakeFailed();
                 LogHandshakeFailed(_logger, _entry.Name, "the client offers no AEAD cipher suite");
-                await client.SendAsync(TlsPolicy.HandshakeFailureAlert, linked.Token);
+                await client.SendAsync(TlsPolicy.HandshakeFailureAlert, deadline);
                 return null;
             }
 
             var stream = new LoopStream(client, hello, length, _options.BufferPool);
             hello = null;
             tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            if (!await HandshakeAsync(tls, certificate, linked.Token))
+            if (!await HandshakeAsync(tls, certificate, deadline))
             {
                 return null;
             }

@@ -66,7 +66,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _changed = changed;
         _status = new ListenerStatus(ListenerState.Starting, null, time.GetUtcNow());
         _tracker = new ConnectionTracker(options.IdleTimeout, Counters, time);
-        _handshake = new ClientHandshake(entry, certificates, Counters, options, time, logger, meshTrust ?? new EmptyMeshClientTrust(), _stopping.Token);
+        _handshake = new ClientHandshake(entry, certificates, Counters, options, logger, meshTrust ?? new EmptyMeshClientTrust());
         _admission = new ConnectionAdmission(options.MaxConnectionsPerEntry, options.MaxConnectionsPerSource, options.MaxPendingHandshakes);
         _backend = new BackendWatch(entry, connector, options, time, events, logger, changed, RecordError, () => Status.State == ListenerState.Listening, _stopping.Token);
         certificates.Loaded += OnCertificateLoaded;
@@ -255,25 +255,39 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     }
 
     /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
+    /// <remarks>
+    /// One deadline per connection, re-armed per phase (first byte, then the handshake) and disarmed once the client
+    /// is through: one timer and one registration on the listener's stop, where a timer and a linked source per phase
+    /// cost a measurable share of a handshake (docs/performance.md, "Proxy").
+    /// </remarks>
     private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
     {
         var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
         _tracker.Add(connection);
         SslStream? tls = null;
+        using var deadline = new CancellationTokenSource(hello is null ? _options.FirstByteTimeout : _options.HandshakeTimeout, _time);
+        using var stopping = _stopping.Token.UnsafeRegister(static state => Cancel((CancellationTokenSource)state!), deadline);
         try
         {
-            if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client)))
+            if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client, deadline)))
             {
                 return;
             }
 
             (var taken, hello) = (hello, null);
-            tls = await _handshake.OpenTlsAsync(client, taken, helloLength);
+            if (taken is null)
+            {
+                deadline.CancelAfter(_options.HandshakeTimeout);
+            }
+
+            tls = await _handshake.OpenTlsAsync(client, taken, helloLength, deadline.Token);
             if (tls is null)
             {
                 return;
             }
+
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
 
             _admission.Established(ticket);
             connection.Touch();
@@ -325,19 +339,29 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// Waits, holding no buffer, for the client's first byte; false (counted as a failed handshake) when none came in
     /// time. A connection that never speaks costs its socket and nothing else, and only for this long.
     /// </summary>
-    private async Task<bool> FirstByteAsync(LoopSocket client)
+    private async Task<bool> FirstByteAsync(LoopSocket client, CancellationTokenSource deadline)
     {
-        using var timeout = new CancellationTokenSource(_options.FirstByteTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
         try
         {
-            await client.WaitReadableAsync(linked.Token);
+            await client.WaitReadableAsync(deadline.Token);
             return true;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
         {
             Counters.HandshakeFailed();
             return false;
+        }
+    }
+
+    // The listener stopping ends the connection's wait; a connection that ended meanwhile has disposed its deadline.
+    private static void Cancel(CancellationTokenSource deadline)
+    {
+        try
+        {
+            deadline.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 

@@ -11,7 +11,8 @@ namespace Koi.Proxy.Pumping;
 /// per connection is bounded and a slow reader holds the other side back instead of queueing; a direction with nothing
 /// to read gives its buffer back and waits with a zero-byte read, so an idle connection holds none (docs/proxy.md). End of stream in one
 /// direction is passed on as a half-close (TCP FIN to the backend; close_notify and FIN to the client) while the other
-/// direction goes on; an error in either tears both down. On Linux both sockets are on the proxy's own
+/// direction goes on; an error or a reset in either tears both down (on the loop a reset reads as end of stream with
+/// <see cref="LoopSocket.Reset"/> set, not as an exception). On Linux both sockets are on the proxy's own
 /// <see cref="SocketLoop"/>, so a read that completes continues right there instead of hopping to the thread pool.
 /// </summary>
 internal static class DuplexPump
@@ -41,6 +42,12 @@ internal static class DuplexPump
                 var read = await client.ReadAsync(buffer.AsMemory(0, bufferSize));
                 if (read == 0)
                 {
+                    if (connection.Client.Reset)
+                    {
+                        connection.Abort();
+                        return;
+                    }
+
                     backend.ShutdownSend();
                     return;
                 }
@@ -85,6 +92,13 @@ internal static class DuplexPump
                 var read = await backend.ReceiveAsync(buffer.AsMemory(0, bufferSize));
                 if (read == 0)
                 {
+                    if (backend.Reset)
+                    {
+                        // Not a close_notify: to the client that would look like a complete response.
+                        connection.Abort();
+                        return;
+                    }
+
                     await client.ShutdownAsync();
                     connection.Client.ShutdownSend();
                     return;

@@ -206,6 +206,38 @@ public sealed class PumpTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task ClientResets_BackendClosedAtOnce_NotJustHalfClosed()
+    {
+        // A reset reads as end of stream on the loop (no exception); it must still tear both sides down, not pass on
+        // a FIN and wait for a backend that keeps its side open.
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = new TcpBackend(async socket =>
+        {
+            var buffer = new byte[64];
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+                received.TrySetResult();
+            }
+
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        });
+        await using var proxy = new ProxyHarness();
+        proxy.Service.Start();
+        var port = KoiProcess.FreeTcpPort();
+        await proxy.AddAsync("reset", port, backend.Url);
+        await using var client = await TlsClient.ConnectAsync(port, proxy.Pki.Ca, ct: Ct);
+        await client.Stream.WriteAsync("hi"u8.ToArray(), Ct);
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        client.Socket.LingerState = new LingerOption(true, 0);
+        client.Socket.Close();
+
+        await Eventually.TrueAsync(() => proxy.StatusOf("reset").ConnectionsOpen == 0, "the connection to be torn down while the backend still holds its side", seconds: 5);
+        release.TrySetResult();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task PlainHttpClient_HandshakeFailureCounted_ListenerUnaffected()
     {
         await using var backend = TcpBackend.Echo();

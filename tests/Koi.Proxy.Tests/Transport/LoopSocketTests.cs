@@ -123,6 +123,26 @@ public sealed class LoopSocketTests : IDisposable
         peer.Shutdown(SocketShutdown.Send);
 
         Assert.Equal(0, await receiving);
+        Assert.False(socket.Reset);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ReceiveAsync_PeerResets_ReturnsZeroAndSaysReset_ShutdownSendQuiet()
+    {
+        // wrk and openssl s_time close with bytes unread, which resets: an everyday end that must not throw per connection.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        using var listener = Listen();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+
+        var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
+        await Task.Delay(50, Ct);
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close();
+
+        Assert.Equal(0, await receiving);
+        Assert.True(socket.Reset);
+        socket.ShutdownSend();
     }
 
     [Fact(Timeout = 10_000)]
@@ -151,6 +171,21 @@ public sealed class LoopSocketTests : IDisposable
         var error = await Assert.ThrowsAsync<SocketException>(async () => await LoopSocket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), _loops.Next(), Ct));
 
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task ConnectAsync_IPv6Loopback_ConnectsAndCarriesBytes()
+    {
+        using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);
+        listener.Start();
+        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+
+        await peer.SendAsync("v6"u8.ToArray(), SocketFlags.None, Ct);
+        var buffer = new byte[16];
+
+        Assert.Equal(2, await socket.ReceiveAsync(buffer, Ct));
+        Assert.Equal(EndPoint(listener).Port, ((IPEndPoint)peer.LocalEndPoint!).Port);
     }
 
     [Fact(Timeout = 10_000)]
