@@ -50,7 +50,14 @@ internal sealed class TrackedService(DnsName fullName, DateTimeOffset firstSeen)
     /// <summary>Decodes <paramref name="txt"/> only when it differs from the record decoded last (a renewal repeats it).</summary>
     public void SetTxt(TxtRecordData? txt)
     {
-        if (txt is null ? TxtRecord is null && !ReferenceEquals(Txt, NoTxt) : txt.Equals(TxtRecord))
+        if (txt is null)
+        {
+            TxtRecord = null;
+            Txt = NoTxt;
+            return;
+        }
+
+        if (txt.Equals(TxtRecord))
         {
             return;
         }
