@@ -70,6 +70,19 @@ internal sealed partial class ReceiveHold
         _lastWake = now;
     }
 
+    /// <summary>A receive took <paramref name="count"/> datagrams: after a hold, or woken by the socket.</summary>
+    public void Received(int count)
+    {
+        if (Held)
+        {
+            AfterHold(count);
+        }
+        else
+        {
+            Woke();
+        }
+    }
+
     /// <summary>The receive after a hold took <paramref name="count"/> datagrams (0: none was waiting).</summary>
     public void AfterHold(int count)
     {

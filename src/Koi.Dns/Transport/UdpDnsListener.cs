@@ -220,14 +220,7 @@ internal sealed partial class UdpDnsListener : IAsyncDisposable
                 return;
             }
 
-            if (hold is { Held: true })
-            {
-                hold.AfterHold(count);
-            }
-            else
-            {
-                hold?.Woke();
-            }
+            hold?.Received(count);
 
             if (count >= BacklogBatch)
             {

@@ -45,6 +45,21 @@ internal sealed partial class ClientHandshake
     }
 
     /// <summary>
+    /// Ends a client's TLS session at once (close_notify, then FIN), e.g. when its backend is down, rather than leaving
+    /// it waiting; a client gone already is no error.
+    /// </summary>
+    public static async Task CloseGracefullyAsync(SslStream tls)
+    {
+        try
+        {
+            await tls.ShutdownAsync();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>
     /// Reads the client's ClientHello (unless <paramref name="hello"/> holds it already; rented from the pool, returned
     /// here) and completes the handshake before <paramref name="deadline"/> (the connection's, armed by its listener with
     /// <see cref="ProxyOptions.HandshakeTimeout"/>; cancelled too when the listener stops); null, counted as a failed

@@ -255,19 +255,13 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     }
 
     /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
-    /// <remarks>
-    /// One deadline per connection, re-armed per phase (first byte, then the handshake) and disarmed once the client
-    /// is through: one timer and one registration on the listener's stop, where a timer and a linked source per phase
-    /// cost a measurable share of a handshake (docs/performance.md, "Proxy").
-    /// </remarks>
     private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
     {
         var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
         _tracker.Add(connection);
         SslStream? tls = null;
-        using var deadline = new CancellationTokenSource(hello is null ? _options.FirstByteTimeout : _options.HandshakeTimeout, _time);
-        using var stopping = _stopping.Token.UnsafeRegister(static state => Cancel((CancellationTokenSource)state!), deadline);
+        using var deadline = new ConnectionDeadline(hello is null ? _options.FirstByteTimeout : _options.HandshakeTimeout, _time, _stopping.Token);
         try
         {
             if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client, deadline)))
@@ -278,7 +272,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             (var taken, hello) = (hello, null);
             if (taken is null)
             {
-                deadline.CancelAfter(_options.HandshakeTimeout);
+                deadline.Rearm(_options.HandshakeTimeout);
             }
 
             tls = await _handshake.OpenTlsAsync(client, taken, helloLength, deadline.Token);
@@ -287,7 +281,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
                 return;
             }
 
-            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+            deadline.Disarm();
 
             _admission.Established(ticket);
             connection.Touch();
@@ -301,7 +295,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             {
                 Counters.BackendFailed();
                 _backend.Missed(ex.Message);
-                await CloseGracefullyAsync(tls);
+                await ClientHandshake.CloseGracefullyAsync(tls);
                 return;
             }
 
@@ -339,7 +333,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// Waits, holding no buffer, for the client's first byte; false (counted as a failed handshake) when none came in
     /// time. A connection that never speaks costs its socket and nothing else, and only for this long.
     /// </summary>
-    private async Task<bool> FirstByteAsync(LoopSocket client, CancellationTokenSource deadline)
+    private async Task<bool> FirstByteAsync(LoopSocket client, ConnectionDeadline deadline)
     {
         try
         {
@@ -350,30 +344,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         {
             Counters.HandshakeFailed();
             return false;
-        }
-    }
-
-    // The listener stopping ends the connection's wait; a connection that ended meanwhile has disposed its deadline.
-    private static void Cancel(CancellationTokenSource deadline)
-    {
-        try
-        {
-            deadline.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    // Backend down: tell the client at once (close_notify, then FIN) rather than leaving it waiting.
-    private static async Task CloseGracefullyAsync(SslStream tls)
-    {
-        try
-        {
-            await tls.ShutdownAsync();
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
         }
     }
 
