@@ -1,8 +1,9 @@
 namespace Koi.Proxy.Pumping;
 
 /// <summary>
-/// The open connections of one entry. A single timer sweeps them for idleness, so the byte pump itself needs no timer
-/// or cancellation source per read.
+/// The open connections of one entry. A single timer sweeps them for idleness, so the byte pump itself needs no timer,
+/// cancellation source or clock read per read; the entry's byte totals are those of its closed connections plus its
+/// open ones', summed here when asked, so the pump writes only its own connection's counts.
 /// </summary>
 internal sealed class ConnectionTracker : IDisposable
 {
@@ -11,14 +12,19 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly EntryCounters _counters;
     private readonly ITimer _sweep;
+    private long _closedBytesIn;
+    private long _closedBytesOut;
 
     public ConnectionTracker(TimeSpan idleTimeout, EntryCounters counters, TimeProvider time)
     {
         _idleTimeout = idleTimeout;
         _counters = counters;
-        // A quarter of the timeout: a connection is closed between 1x and 1.25x its idle time.
-        var every = idleTimeout / 4;
+        // An eighth of the timeout: traffic is noticed at the next look (ProxyConnection.IdleAtSweep), and the look that
+        // finds the timeout passed comes at most another eighth later, so a connection is closed between 1x and 1.25x
+        // its idle time.
+        var every = idleTimeout / 8;
         _sweep = time.CreateTimer(_ => Sweep(), null, every, every);
+        counters.CountTrafficWith(Traffic);
     }
 
     public int Count
@@ -40,11 +46,35 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
+    /// <summary>Forgets a connection whose pump has ended; its bytes stay in the entry's totals.</summary>
     public void Remove(ProxyConnection connection)
     {
         lock (_gate)
         {
-            _open.Remove(connection);
+            if (_open.Remove(connection))
+            {
+                _closedBytesIn += connection.BytesIn;
+                _closedBytesOut += connection.BytesOut;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The entry's bytes each way since the daemon started: closed connections' and open ones' so far, under one lock,
+    /// so that the figure never goes down as a connection closes (it is a Prometheus counter).
+    /// </summary>
+    public (long In, long Out) Traffic()
+    {
+        lock (_gate)
+        {
+            var (bytesIn, bytesOut) = (_closedBytesIn, _closedBytesOut);
+            foreach (var connection in _open)
+            {
+                bytesIn += connection.BytesIn;
+                bytesOut += connection.BytesOut;
+            }
+
+            return (bytesIn, bytesOut);
         }
     }
 
@@ -56,7 +86,8 @@ internal sealed class ConnectionTracker : IDisposable
         {
             foreach (var connection in _open)
             {
-                if (connection.Idle >= _idleTimeout)
+                // One closed already stays in the set until its pump has wound down: not idle a second time.
+                if (!connection.Aborted && connection.IdleAtSweep() >= _idleTimeout)
                 {
                     (idle ??= []).Add(connection);
                 }
@@ -68,13 +99,17 @@ internal sealed class ConnectionTracker : IDisposable
             return 0;
         }
 
+        var closed = 0;
         foreach (var connection in idle)
         {
-            _counters.IdleClose();
-            connection.Abort();
+            if (connection.Abort())
+            {
+                _counters.IdleClose();
+                closed++;
+            }
         }
 
-        return idle.Count;
+        return closed;
     }
 
     public IReadOnlyList<ProxyConnection> Snapshot()

@@ -121,6 +121,31 @@ public sealed class PumpTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task OpenConnection_BytesEachWayInTheTotals_KeptAfterItCloses()
+    {
+        await using var backend = TcpBackend.Echo();
+        await using var proxy = new ProxyHarness();
+        proxy.Service.Start();
+        var port = KoiProcess.FreeTcpPort();
+        await proxy.AddAsync("live", port, backend.Url);
+        var client = await TlsClient.ConnectAsync(port, proxy.Pki.Ca, ct: Ct);
+        await EchoAsync(client, "hello");
+        await EchoAsync(client, "again!");
+
+        // A direction counts its bytes once its send has returned, a moment after the client may have read them.
+        await Eventually.TrueAsync(() => proxy.StatusOf("live").BytesOut == 11, "the answer's bytes to be counted");
+        var open = proxy.StatusOf("live");
+        Assert.Equal(1, open.ConnectionsOpen);
+        Assert.Equal(11, open.BytesIn);
+
+        await client.DisposeAsync();
+        await Eventually.TrueAsync(() => proxy.StatusOf("live").ConnectionsOpen == 0, "the connection to close");
+        var closed = proxy.StatusOf("live");
+        Assert.Equal(11, closed.BytesIn);
+        Assert.Equal(11, closed.BytesOut);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task IdleConnection_ClosedAfterTheTimeout_ActivityResetsIt()
     {
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
