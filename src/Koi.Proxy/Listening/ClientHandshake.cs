@@ -32,7 +32,6 @@ internal sealed partial class ClientHandshake
     private readonly ILogger _logger;
     private readonly IMeshClientTrust _meshTrust;
     private readonly RemoteCertificateValidationCallback _admitMeshClient;
-    private BuiltOptions? _serverOptions;
 
     public ClientHandshake(ProxyEntry entry, CertificateSource certificates, EntryCounters counters, ProxyOptions options, ILogger logger, IMeshClientTrust meshTrust)
     {
@@ -131,7 +130,27 @@ internal sealed partial class ClientHandshake
     {
         try
         {
-            await tls.AuthenticateAsServerAsync(ServerOptions(certificate), ct);
+            // Protocols only: the suites are held to AEAD by OpenTlsAsync, so that .NET keeps one OpenSSL context
+            // per certificate (with session resumption) instead of building one per handshake (TlsPolicy.ApplyProtocols).
+            var options = TlsPolicy.ApplyProtocols(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificate.Context,
+                ApplicationProtocols = _entry.Http2 ? Http2Protocols : Http11Protocols,
+                ClientCertificateRequired = false,
+                AllowRenegotiation = false,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            });
+            if (_entry.Clients == ProxyClients.Mesh)
+            {
+                // The chain to the mesh root is built by the TLS stack under the bundle's policy (no downloads, no
+                // revocation fetch); the callback adds the revoked-serial lookup. A refusal fails the handshake, so
+                // a revoked machine never reaches the backend.
+                options.ClientCertificateRequired = true;
+                options.CertificateChainPolicy = _meshTrust.Current.ChainPolicy;
+                options.RemoteCertificateValidationCallback = _admitMeshClient;
+            }
+
+            await tls.AuthenticateAsServerAsync(options, ct);
             if (!TlsPolicy.IsAead(tls.NegotiatedCipherSuite))
             {
                 _counters.HandshakeFailed();
@@ -148,42 +167,6 @@ internal sealed partial class ClientHandshake
             LogHandshakeFailed(_logger, _entry.Name, ex.Message);
             return false;
         }
-    }
-
-    /// <summary>
-    /// The handshake's options, built once per certificate (and, with <c>--clients mesh</c>, per trust bundle) and
-    /// shared by every handshake until either changes: SslStream copies what it needs from them and changes nothing.
-    /// </summary>
-    private SslServerAuthenticationOptions ServerOptions(LoadedCertificate certificate)
-    {
-        var trust = _entry.Clients == ProxyClients.Mesh ? _meshTrust.Current : null;
-        if (Volatile.Read(ref _serverOptions) is { } built && ReferenceEquals(built.Certificate, certificate) && ReferenceEquals(built.Trust, trust))
-        {
-            return built.Options;
-        }
-
-        // Protocols only: the suites are held to AEAD by OpenTlsAsync, so that .NET keeps one OpenSSL context
-        // per certificate (with session resumption) instead of building one per handshake (TlsPolicy.ApplyProtocols).
-        var options = TlsPolicy.ApplyProtocols(new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = certificate.Context,
-            ApplicationProtocols = _entry.Http2 ? Http2Protocols : Http11Protocols,
-            ClientCertificateRequired = false,
-            AllowRenegotiation = false,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        });
-        if (trust is not null)
-        {
-            // The chain to the mesh root is built by the TLS stack under the bundle's policy (no downloads, no
-            // revocation fetch); the callback adds the revoked-serial lookup. A refusal fails the handshake, so
-            // a revoked machine never reaches the backend.
-            options.ClientCertificateRequired = true;
-            options.CertificateChainPolicy = trust.ChainPolicy;
-            options.RemoteCertificateValidationCallback = _admitMeshClient;
-        }
-
-        Volatile.Write(ref _serverOptions, new BuiltOptions(certificate, trust, options));
-        return options;
     }
 
     private bool AdmitMeshClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -205,6 +188,4 @@ internal sealed partial class ClientHandshake
 
         return false;
     }
-
-    private sealed record BuiltOptions(LoadedCertificate Certificate, MeshClientTrust? Trust, SslServerAuthenticationOptions Options);
 }

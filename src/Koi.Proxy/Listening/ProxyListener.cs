@@ -121,7 +121,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// <summary>The connections open right now (tests look at how they are served).</summary>
     internal IReadOnlyList<ProxyConnection> OpenConnections() => _tracker.Snapshot();
 
-    /// <summary>Closes idle connections now (the timer does this on its own every eighth of the idle timeout).</summary>
+    /// <summary>Closes idle connections now (the timer does this on its own every quarter of the idle timeout).</summary>
     internal int SweepIdle() => _tracker.Sweep();
 
     public async ValueTask DisposeAsync()
@@ -302,7 +302,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             _backend.Reached();
             if (connection.Attach(backend))
             {
-                await DuplexPump.RunAsync(tls, backend, connection, _options.BufferSize, _options.BufferPool);
+                await DuplexPump.RunAsync(tls, backend, connection, Counters, _options.BufferSize, _options.BufferPool);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException)

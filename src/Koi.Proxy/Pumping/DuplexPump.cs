@@ -17,12 +17,12 @@ namespace Koi.Proxy.Pumping;
 /// </summary>
 internal static class DuplexPump
 {
-    public static Task RunAsync(SslStream client, LoopSocket backend, ProxyConnection connection, int bufferSize, ArrayPool<byte> pool) =>
+    public static Task RunAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize, ArrayPool<byte> pool) =>
         Task.WhenAll(
-            ClientToBackendAsync(client, backend, connection, bufferSize, pool),
-            BackendToClientAsync(client, backend, connection, bufferSize, pool));
+            ClientToBackendAsync(client, backend, connection, counters, bufferSize, pool),
+            BackendToClientAsync(client, backend, connection, counters, bufferSize, pool));
 
-    private static async Task ClientToBackendAsync(SslStream client, LoopSocket backend, ProxyConnection connection, int bufferSize, ArrayPool<byte> pool)
+    private static async Task ClientToBackendAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize, ArrayPool<byte> pool)
     {
         byte[]? buffer = null;
         try
@@ -52,8 +52,9 @@ internal static class DuplexPump
                     return;
                 }
 
+                connection.Touch();
                 await backend.SendAsync(buffer.AsMemory(0, read));
-                connection.AddIn(read);
+                counters.AddIn(read);
                 if (read < bufferSize)
                 {
                     // Less than a full buffer: probably all there was. Give it back rather than hold it while idle.
@@ -75,7 +76,7 @@ internal static class DuplexPump
         }
     }
 
-    private static async Task BackendToClientAsync(SslStream client, LoopSocket backend, ProxyConnection connection, int bufferSize, ArrayPool<byte> pool)
+    private static async Task BackendToClientAsync(SslStream client, LoopSocket backend, ProxyConnection connection, EntryCounters counters, int bufferSize, ArrayPool<byte> pool)
     {
         byte[]? buffer = null;
         try
@@ -103,8 +104,9 @@ internal static class DuplexPump
                     return;
                 }
 
+                connection.Touch();
                 await client.WriteAsync(buffer.AsMemory(0, read));
-                connection.AddOut(read);
+                counters.AddOut(read);
                 if (read < bufferSize)
                 {
                     pool.Return(buffer);

@@ -1,11 +1,12 @@
 namespace Koi.Proxy.Pumping;
 
-/// <summary>An entry's traffic figures since the daemon started: counts updated lock-free from every connection, bytes summed over its connections when read.</summary>
+/// <summary>An entry's traffic figures since the daemon started; updated lock-free from every connection.</summary>
 internal sealed class EntryCounters
 {
     private long _open;
     private long _accepted;
-    private Func<(long In, long Out)>? _traffic;
+    private long _bytesIn;
+    private long _bytesOut;
     private long _handshakeFailures;
     private long _backendFailures;
     private long _rejected;
@@ -18,10 +19,10 @@ internal sealed class EntryCounters
     public long Accepted => Volatile.Read(ref _accepted);
 
     /// <summary>Decrypted bytes from clients, forwarded to the backend.</summary>
-    public long BytesIn => _traffic?.Invoke().In ?? 0;
+    public long BytesIn => Volatile.Read(ref _bytesIn);
 
     /// <summary>Bytes from the backend, sent encrypted to clients.</summary>
-    public long BytesOut => _traffic?.Invoke().Out ?? 0;
+    public long BytesOut => Volatile.Read(ref _bytesOut);
 
     public long HandshakeFailures => Volatile.Read(ref _handshakeFailures);
 
@@ -52,11 +53,9 @@ internal sealed class EntryCounters
 
     public void Closed() => Interlocked.Decrement(ref _open);
 
-    /// <summary>
-    /// Where the byte totals come from: the entry's <see cref="ConnectionTracker"/>, which sums its connections' own
-    /// counts (the pump writes no figure shared between connections).
-    /// </summary>
-    public void CountTrafficWith(Func<(long In, long Out)> traffic) => _traffic = traffic;
+    public void AddIn(int bytes) => Interlocked.Add(ref _bytesIn, bytes);
+
+    public void AddOut(int bytes) => Interlocked.Add(ref _bytesOut, bytes);
 
     public void HandshakeFailed() => Interlocked.Increment(ref _handshakeFailures);
 

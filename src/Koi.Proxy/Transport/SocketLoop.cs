@@ -132,9 +132,6 @@ internal sealed unsafe class SocketLoop : IDisposable
 
     private void Run()
     {
-        // No AsyncLocal state lives on the proxy's connections. With the flow suppressed, what awaits on this thread
-        // captures no ExecutionContext, so every continuation the loop runs skips ExecutionContext.RunInternal.
-        ExecutionContext.SuppressFlow();
         var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Epoll.EventSize));
         string? death = null;
         try
