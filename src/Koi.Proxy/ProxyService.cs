@@ -42,7 +42,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
-    private readonly IMeshClientTrust _meshTrust;
+    private readonly ProxyListenerFactory _factory;
     private readonly EntryAnnouncer _names;
     private readonly NameResolutionMonitor _resolution;
     private readonly ProxyEntryViews _views;
@@ -64,7 +64,6 @@ internal sealed partial class ProxyService : IAsyncDisposable
         ServiceNameBoard? board = null,
         ComponentHealth? namesHealth = null)
     {
-        _meshTrust = meshTrust ?? new EmptyMeshClientTrust();
         _store = store;
         _options = options;
         _paths = paths;
@@ -75,6 +74,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
+        _factory = new ProxyListenerFactory(options, paths, Hostname, _loops, _resolve, events, meshTrust ?? new EmptyMeshClientTrust(), time, logger, RefreshHealth);
         Board = board ?? new ServiceNameBoard();
         _resolution = new NameResolutionMonitor(() => Listeners().Select(l => _views!.UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
         _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
@@ -123,7 +123,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
             _entries = [.. document.Entries];
             foreach (var entry in _entries)
             {
-                var listener = Create(entry, initial: null);
+                var listener = _factory.Create(entry, initial: null);
                 _listeners[entry.Name] = listener;
                 PortOf(entry, bound: null, out _).Add(listener);
             }
@@ -165,7 +165,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
                     throw new KoiException(KoiErrorCode.Conflict, $"at most {_options.MaxEntries} proxy entries");
                 }
 
-                EntryChecks.PortSharing(entry, _entries, NamesOf);
+                EntryChecks.PortSharing(entry, _entries, _factory.NamesOf);
             }
 
             var directory = CertificateLocation.Directory(entry.CertPath, _paths, Hostname);
@@ -195,7 +195,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
                 }
 
                 _store.Save(new ProxyDocument { Entries = entries });
-                listener = Create(entry, certificate);
+                listener = _factory.Create(entry, certificate);
                 lock (_gate)
                 {
                     _entries = entries;
@@ -349,16 +349,6 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _health.Stopped("daemon stopping");
     }
 
-    private ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial)
-    {
-        var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, _paths, Hostname), initial, _options, _time, _logger);
-        var connector = new BackendConnector(entry.Target, entry.BackendRemote, _resolve, _options, _time);
-        return new ProxyListener(entry, NamesOf(entry), certificates, connector, _loops, _options, _time, _events, _logger, RefreshHealth, _meshTrust);
-    }
-
-    private IReadOnlyList<string> NamesOf(ProxyEntry entry) =>
-        ServedNames.IsDnsLabel(entry.Name) ? ServedNames.For(entry.Name, Hostname, _options.Zone) : [];
-
     /// <summary>The port <paramref name="entry"/> listens on, opened (not started) when it is the first there. Under <see cref="_gate"/>.</summary>
     private PortListener PortOf(ProxyEntry entry, Socket? bound, out bool created)
     {
@@ -370,7 +360,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         }
 
         created = true;
-        port = new PortListener(entry, bound, _loops, _options, _time, _logger);
+        port = _factory.Port(entry, bound);
         _ports.Add(port);
         return port;
     }
