@@ -29,7 +29,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly IEventBus _events;
     private readonly Action _changed;
     private readonly BackendConnector _connector;
-    private readonly SocketLoops _loops;
     private readonly ConnectionTracker _tracker;
     private readonly ConnectionAdmission _admission;
     private readonly BackendWatch _backend;
@@ -46,7 +45,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         IReadOnlyList<string> servedNames,
         CertificateSource certificates,
         BackendConnector connector,
-        SocketLoops loops,
         ProxyOptions options,
         TimeProvider time,
         IEventBus events,
@@ -58,7 +56,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         ServedNames = servedNames;
         Certificates = certificates;
         _connector = connector;
-        _loops = loops;
         _options = options;
         _time = time;
         _events = events;
