@@ -122,9 +122,9 @@ internal sealed class LoopSocket : ILoopWatched
             NativeSocket.SetNoDelay(adopted._handle!);
             adopted.Watch();
 
-            // epoll_ctl(ADD) reports a descriptor that is readable already (the ClientHello came with the connection),
-            // so the first wait needs no FIONREAD first: the edge is there or will come.
-            adopted._drained = true;
+            // Not marked drained: when the ClientHello is there already (FIONREAD, one syscall), the handshake starts
+            // right here on the accepting pass instead of one epoll_wait later (that cost ~0.9 epoll_wait returns per
+            // connection more than the FIONREAD it saved: docs/performance.md, "Proxy").
             return adopted;
         }
         catch
