@@ -31,10 +31,11 @@ public sealed record MdnsOptions
     public bool BrowseAllInBackground { get; init; }
 
     /// <summary>
-    /// How often the interfaces and their addresses are looked at again (docs/mdns.md, "Network changes"); zero turns
-    /// the watch off and keeps what was found at start.
+    /// How often the interfaces and their addresses are looked at again besides the looks the system's network change
+    /// reports trigger (every 2 s where there are no such reports; docs/mdns.md, "Network changes"); zero turns the watch
+    /// off and keeps what was found at start.
     /// </summary>
-    public TimeSpan InterfaceCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan InterfaceCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>When set, the engine announces the daemon itself as <c>_koi._tcp</c> once started.</summary>
     public KoiSelfAnnouncement? SelfAnnouncement { get; init; }

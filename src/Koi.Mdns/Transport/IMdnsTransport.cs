@@ -27,6 +27,13 @@ internal interface IMdnsTransport : IAsyncDisposable
     /// </summary>
     bool Refresh();
 
+    /// <summary>
+    /// Asks to be told, through <paramref name="changed"/>, whenever the system reports that interfaces or addresses may
+    /// have changed, so that <see cref="Refresh"/> can run then instead of on a short poll. Returns what ends the
+    /// subscription, or null (with <paramref name="problem"/> saying why) where no such report is available.
+    /// </summary>
+    IDisposable? WatchChanges(Action changed, out string? problem);
+
     /// <summary>Sends to the link's mDNS group, or to <paramref name="unicast"/> when given. Failures are counted, not thrown.</summary>
     void Send(MdnsLink link, IPEndPoint? unicast, ReadOnlySpan<byte> packet);
 }

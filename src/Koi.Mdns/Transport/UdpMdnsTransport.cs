@@ -48,6 +48,8 @@ internal sealed partial class UdpMdnsTransport(MdnsOptions options, StatusRegist
         }
     }
 
+    public IDisposable? WatchChanges(Action changed, out string? problem) => NetworkChangeSubscription.TryStart(changed, out problem);
+
     /// <summary>
     /// Brings the sockets in line with the interfaces selected now. A socket whose interface, family and multicast
     /// source address are unchanged is kept (its receive loop never notices); one whose key changed is closed and

@@ -78,12 +78,14 @@ internal sealed record WireRecord(DateTimeOffset At, IPEndPoint Source, IPEndPoi
 
 /// <summary>
 /// A member of the virtual link. Its addresses can be added and removed and its interface taken down and up, as
-/// <c>ip addr</c> and <c>ip link</c> would; the engine sees the change at its next <see cref="Refresh"/>.
+/// <c>ip addr</c> and <c>ip link</c> would; the engine sees the change at its next <see cref="Refresh"/>, which its
+/// interface watch runs shortly after a change when <see cref="ReportsChanges"/> is set (as netlink reports them).
 /// </summary>
 internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdnsTransport
 {
     private readonly List<IPAddress> _addresses = [address];
     private Action<ReceivedPacket>? _receive;
+    private Action? _reported;
     private bool _changed;
 
     /// <summary>The address packets are sent from: the interface's first.</summary>
@@ -112,24 +114,40 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
     /// <summary>When set, <see cref="Refresh"/> throws it, as reading the interfaces could.</summary>
     public Exception? RefreshFailure { get; set; }
 
+    /// <summary>Whether the transport tells the watch about changes, as the real one does through netlink.</summary>
+    public bool ReportsChanges { get; set; }
+
     public bool Owns(IPAddress candidate) => _addresses.Contains(candidate);
 
     public void AddAddress(string added)
     {
         _addresses.Add(IPAddress.Parse(added));
-        _changed = true;
+        Change();
     }
 
     public void RemoveAddress(string removed)
     {
         _ = _addresses.Remove(IPAddress.Parse(removed));
-        _changed = true;
+        Change();
     }
 
     public void SetUp(bool up)
     {
         IsUp = up;
-        _changed = true;
+        Change();
+    }
+
+    public IDisposable? WatchChanges(Action changed, out string? problem)
+    {
+        if (!ReportsChanges)
+        {
+            problem = "the virtual link reports no changes";
+            return null;
+        }
+
+        problem = null;
+        _reported = changed;
+        return new Unsubscribe(() => _reported = null);
     }
 
     public Task StartAsync(Action<ReceivedPacket> receive, CancellationToken cancellationToken)
@@ -188,6 +206,17 @@ internal sealed class VirtualTransport(VirtualLan lan, IPAddress address) : IMdn
     {
         _receive = null;
         return ValueTask.CompletedTask;
+    }
+
+    private void Change()
+    {
+        _changed = true;
+        _reported?.Invoke();
+    }
+
+    private sealed class Unsubscribe(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 
     private void Apply()

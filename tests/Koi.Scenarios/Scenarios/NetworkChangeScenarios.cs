@@ -54,12 +54,20 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
     public async Task LinkDownThenUp_EngineFailedWhileDownThenRunningAndAnnouncingWithoutRestart()
     {
         var daemonPid = await DaemonPidAsync();
+        // The watch looks when netlink reports a change, and otherwise only every 30 s: the reactions below come from
+        // the reports.
+        Assert.Equal(
+            ("running", "interfaces checked when the system reports a network change, and every 30 s"),
+            await ComponentAsync("mdns/interface-watch"));
         string? reason;
+        TimeSpan failedAfter;
         TimeSpan runningAfter;
         try
         {
             (await Lab.RunAsync(NetworkChangeFixture.Koi, ["ip", "link", "set", "eth0", "down"], Ct)).EnsureSuccess();
+            var down = Stopwatch.StartNew();
             await Poll.UntilAsync(async () => await EngineAsync() is ("failed", _), Deadline, "mdns/engine to show failed", Ct);
+            failedAfter = down.Elapsed;
             (_, reason) = await EngineAsync();
 
             (await Lab.RunAsync(NetworkChangeFixture.Koi, ["ip", "link", "set", "eth0", "up"], Ct)).EnsureSuccess();
@@ -83,7 +91,7 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
         Assert.Contains("no mDNS socket is open", reason, StringComparison.Ordinal);
         Assert.InRange(runningAfter, TimeSpan.Zero, Deadline);
         Assert.Equal(daemonPid, await DaemonPidAsync());
-        TestContext.Current.TestOutputHelper?.WriteLine($"engine running again {runningAfter.TotalSeconds:0.0} s after link up");
+        TestContext.Current.TestOutputHelper?.WriteLine($"engine failed {failedAfter.TotalSeconds:0.0} s after link down, running again {runningAfter.TotalSeconds:0.0} s after link up");
     }
 
     /// <summary>Takes the added address away again if the scenario ended before it did.</summary>
@@ -112,7 +120,9 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
         return dig.Stdout;
     }
 
-    private async Task<(string? State, string? Reason)> EngineAsync()
+    private Task<(string? State, string? Reason)> EngineAsync() => ComponentAsync("mdns/engine");
+
+    private async Task<(string? State, string? Reason)> ComponentAsync(string name)
     {
         var status = await KoiDaemon.CliAsync(Lab, NetworkChangeFixture.Koi, Ct, "status", "--json");
         if (!status.Succeeded)
@@ -125,7 +135,7 @@ public sealed class NetworkChangeScenarios(NetworkChangeFixture fixture) : LabSc
         {
             foreach (var entry in capability.GetProperty("components").EnumerateArray())
             {
-                if (entry.GetProperty("name").GetString() == "mdns/engine")
+                if (entry.GetProperty("name").GetString() == name)
                 {
                     return (entry.GetProperty("state").GetString(), entry.TryGetProperty("reason", out var r) ? r.GetString() : null);
                 }
