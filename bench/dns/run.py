@@ -303,6 +303,12 @@ def report(a, names, rounds, load_before, load_after, counters, memory):
     for label, values, ok in rows:
         m = med(values)
         print(f"{label:42} {fmt(values):{width}} {m:7.2f}  {'met' if ok(m) else 'NOT met'}")
+    if "koi-base" in names:
+        # Before/after in the same rounds: the change's own effect, with no target of its own.
+        cpu = [r["koi"]["fixed"]["us_per_answer"] / r["koi-base"]["fixed"]["us_per_answer"] for r in rounds]
+        qps = [r["koi"]["max"]["qps"] / r["koi-base"]["max"]["qps"] for r in rounds]
+        print(f"{'CPU per answer koi/koi-base (before/after)':42} {fmt(cpu):{width}} {med(cpu):7.2f}")
+        print(f"{'max qps koi/koi-base (before/after)':42} {fmt(qps):{width}} {med(qps):7.2f}")
     lost = sum(r[n][k]["lost"] for r in rounds for n in names for k in ("max", "fixed"))
     print(f"lost queries (all runs): {lost:.0f}")
     for k, m in memory.items():

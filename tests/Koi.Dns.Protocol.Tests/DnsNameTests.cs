@@ -164,6 +164,33 @@ public class DnsNameTests
     }
 
     [Fact]
+    public void HashOfWire_EveryByteValueInEveryPosition_FoldsOnlyAsciiLetters()
+    {
+        // The hash folds eight bytes at a time and the rest one by one: a 13-byte label covers both.
+        var comparer = DnsNameComparer.IgnoreCase;
+        for (var position = 1; position <= 13; position++)
+        {
+            for (var value = 0; value < 256; value++)
+            {
+                var wire = Label(position, (byte)value);
+                var other = Label(position, (byte)(value ^ 0x20));
+                var letter = value is >= 'A' and <= 'Z' or >= 'a' and <= 'z';
+
+                Assert.Equal(letter, comparer.GetHashCode(wire) == comparer.GetHashCode(other));
+            }
+        }
+
+        static byte[] Label(int position, byte value)
+        {
+            var wire = new byte[15];
+            wire[0] = 13;
+            wire.AsSpan(1, 13).Fill((byte)'k');
+            wire[position] = value;
+            return wire;
+        }
+    }
+
+    [Fact]
     public void Equals_NonAsciiCaseDifference_NotEqual()
     {
         Assert.NotEqual(DnsName.Parse("Émile.local"), DnsName.Parse("émile.local"));

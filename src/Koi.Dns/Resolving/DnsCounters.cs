@@ -45,6 +45,24 @@ internal sealed class DnsCounters
     public void RecordZoneAnswer(long startedTimestamp) =>
         Duration?.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, FromZone);
 
+    /// <summary>
+    /// <paramref name="count"/> queries received together at <paramref name="receivedTimestamp"/> and answered from the
+    /// zone (or refused), their replies sent together just now: each is recorded with the same time.
+    /// </summary>
+    public void RecordZoneAnswers(long receivedTimestamp, int count)
+    {
+        if (count == 0 || Duration is not { } duration)
+        {
+            return;
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(receivedTimestamp).TotalSeconds;
+        for (var i = 0; i < count; i++)
+        {
+            duration.Record(seconds, FromZone);
+        }
+    }
+
     /// <summary>A forwarded query whose upstream answer was relayed, timed from the client's query.</summary>
     public void RecordUpstreamAnswer(long startedTimestamp) =>
         Duration?.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, FromUpstream);

@@ -12,15 +12,19 @@ internal readonly ref struct PlainQuery
 {
     private const int OptFixedSize = 1 + 2 + 2 + 4 + 2;
 
-    private PlainQuery(ReadOnlySpan<byte> name, DnsType type, ushort wireClass, bool hasEdns, ushort udpPayloadSize, byte ednsVersion)
+    private PlainQuery(ReadOnlySpan<byte> question, int nameLength, DnsType type, ushort wireClass, bool hasEdns, ushort udpPayloadSize, byte ednsVersion)
     {
-        Name = name;
+        Question = question;
+        Name = question[..nameLength];
         Type = type;
         WireClass = wireClass;
         HasEdns = hasEdns;
         UdpPayloadSize = udpPayloadSize;
         EdnsVersion = ednsVersion;
     }
+
+    /// <summary>The whole question in wire form: name, type and class.</summary>
+    public ReadOnlySpan<byte> Question { get; }
 
     /// <summary>The question's name in wire form, as the client spelled it.</summary>
     public ReadOnlySpan<byte> Name { get; }
@@ -59,13 +63,13 @@ internal readonly ref struct PlainQuery
             return false;
         }
 
-        var name = packet.Slice(DnsHeader.Size, nameLength);
+        var question = packet.Slice(DnsHeader.Size, nameLength + 4);
         var type = (DnsType)BinaryPrimitives.ReadUInt16BigEndian(packet[position..]);
         var wireClass = BinaryPrimitives.ReadUInt16BigEndian(packet[(position + 2)..]);
         position += 4;
         if (additional == 0)
         {
-            query = new PlainQuery(name, type, wireClass, hasEdns: false, 0, 0);
+            query = new PlainQuery(question, nameLength, type, wireClass, hasEdns: false, 0, 0);
             return true;
         }
 
@@ -85,7 +89,7 @@ internal readonly ref struct PlainQuery
             return false;
         }
 
-        query = new PlainQuery(name, type, wireClass, hasEdns: true, udpPayloadSize, version);
+        query = new PlainQuery(question, nameLength, type, wireClass, hasEdns: true, udpPayloadSize, version);
         return true;
     }
 

@@ -133,7 +133,8 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
 
     /// <summary>
     /// The common case without decoding into objects: a plain query (<see cref="PlainQuery"/>) for a name of the zone as
-    /// the zone spells it, or for a name to forward. Allocates nothing. Everything else (NXDOMAIN, which echoes the
+    /// the zone spells it, or for a name to forward. Allocates nothing once the name's answer to the type is kept in
+    /// wire form (<see cref="WireAnswer"/>): then answering is a copy. Everything else (NXDOMAIN, which echoes the
     /// name as asked, other spellings, classes, EDNS versions, debug logging) returns false for the decoding path.
     /// </summary>
     private bool TryHandlePlain(in PlainQuery query, DnsTransport transport, DnsHeader header, DnsMessageWriter writer, Memory<byte> response, out HandledQuery handled)
@@ -166,7 +167,21 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
         }
 
         counters.CountAnswered();
+        // Rotated addresses change from one answer to the next: those are built every time.
+        var answers = node.RotateAddresses ? null : node.Answers;
+        if (answers?.Get(query.Type, query.HasEdns) is { } cached &&
+            cached.TryWrite(header.Id, (ushort)header.Flags, query.Question, limit, response.Span, out var length))
+        {
+            handled = new HandledQuery(QueryOutcome.Respond, length, limit);
+            return true;
+        }
+
         handled = Respond(writer, response, limit, header, new Asked(node.Name, query.Type, query.Class, false), query.HasEdns, snapshot, DnsResponseCode.NoError, node);
+        if (answers is not null && WireAnswer.From(response.Span[..handled.Length], query.Question.Length) is { } built)
+        {
+            answers.Set(query.Type, query.HasEdns, built);
+        }
+
         return true;
     }
 

@@ -1,4 +1,5 @@
 using Koi.Dns.Protocol;
+using Koi.Dns.Resolving;
 
 namespace Koi.Dns.Zone;
 
@@ -8,6 +9,8 @@ namespace Koi.Dns.Zone;
 /// </summary>
 internal sealed class ZoneNode(DnsName name, ZoneSource source)
 {
+    private WireAnswerCache? _answers;
+
     public DnsName Name { get; } = name;
 
     public ZoneSource Source { get; } = source;
@@ -27,8 +30,12 @@ internal sealed class ZoneNode(DnsName name, ZoneSource source)
     /// <summary>Service aliases: several hosts behind one name, so answers rotate their order (round robin).</summary>
     public bool RotateAddresses { get; init; }
 
+    /// <summary>This node's answers in wire form, made when first asked (<see cref="WireAnswerCache"/>).</summary>
+    public WireAnswerCache Answers => LazyInitializer.EnsureInitialized(ref _answers, static () => new WireAnswerCache());
+
     public bool IsEmpty => A.Length + Aaaa.Length + Srv.Length + Txt.Length + Ns.Length + Soa.Length == 0;
 
+    /// <summary>The records of one type; a type added here needs its own slot in <see cref="WireAnswerCache"/>.</summary>
     public DnsResourceRecord[] Records(DnsType type) => type switch
     {
         DnsType.A => A,
