@@ -34,7 +34,7 @@ internal sealed class ProxyListenerFactory(
     {
         var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, paths, hostname), initial, options, time, logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, resolve, options, time);
-        return new ProxyListener(entry, NamesOf(entry), certificates, connector, loops, options, time, events, logger, stateChanged, meshTrust);
+        return new ProxyListener(entry, NamesOf(entry), certificates, connector, options, time, events, logger, stateChanged, meshTrust);
     }
 
     /// <summary>The names clients may ask for by SNI: none for an entry whose name is not a DNS label.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Koi.Core.Errors;
+using Koi.Proxy.Listening;
 using Koi.Proxy.Transport;
 
 namespace Koi.Proxy.Backends;
@@ -23,20 +24,38 @@ internal sealed class BackendConnector(
     public BackendTarget Target => target;
 
     /// <summary>A connected socket (Nagle off), or <see cref="BackendUnavailableException"/> saying why not.</summary>
-    public ValueTask<LoopSocket> ConnectAsync(CancellationToken ct) => ConnectAsync(null, ct);
+    public ValueTask<LoopSocket> ConnectAsync(CancellationToken ct) => ConnectAsync(null, null, ct);
 
     /// <param name="loop">The loop the client's socket is on, so both sides of a connection share one thread; null for .NET's engine.</param>
-    public async ValueTask<LoopSocket> ConnectAsync(SocketLoop? loop, CancellationToken ct)
+    /// <param name="deadline">
+    /// The client connection's deadline (cancelled too when <paramref name="ct"/> is), re-armed with the connect timeout
+    /// for the attempt: no timer and linked source of its own per client connection. Null, or spent by an address that
+    /// did not answer: each attempt gets its own.
+    /// </param>
+    public async ValueTask<LoopSocket> ConnectAsync(SocketLoop? loop, ConnectionDeadline? deadline, CancellationToken ct)
     {
         var addresses = await AddressesAsync(ct);
         var failure = "no address to connect to";
         foreach (var address in addresses)
         {
-            using var timeout = new CancellationTokenSource(options.BackendConnectTimeout, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
+            CancellationTokenSource? timeout = null;
+            CancellationTokenSource? linked = null;
+            CancellationToken token;
+            if (deadline is not null && !deadline.Token.IsCancellationRequested)
+            {
+                deadline.Rearm(options.BackendConnectTimeout);
+                token = deadline.Token;
+            }
+            else
+            {
+                timeout = new CancellationTokenSource(options.BackendConnectTimeout, time);
+                linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
+                token = linked.Token;
+            }
+
             try
             {
-                return await LoopSocket.ConnectAsync(new IPEndPoint(address, target.Port), loop, linked.Token);
+                return await LoopSocket.ConnectAsync(new IPEndPoint(address, target.Port), loop, token);
             }
             catch (SocketException ex)
             {
@@ -45,6 +64,11 @@ internal sealed class BackendConnector(
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 failure = $"no answer within {options.BackendConnectTimeout.TotalSeconds:0.#}s ({address}:{target.Port})";
+            }
+            finally
+            {
+                linked?.Dispose();
+                timeout?.Dispose();
             }
         }
 

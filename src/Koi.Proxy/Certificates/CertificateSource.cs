@@ -3,9 +3,11 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Proxy.Certificates;
 
 /// <summary>
-/// The certificate one entry presents, kept current without touching the disk on the handshake path: a
-/// file-system watcher on the parent directory (certmesh replaces <c>certs/&lt;host&gt;/</c> by renaming a staged
-/// directory over it) plus a periodic two-stat check. A change is loaded in the background and swapped in atomically;
+/// The certificate one entry presents, kept current without touching the disk on the handshake path: two
+/// file-system watchers — one on the directory's own entry in its parent (certmesh replaces <c>certs/&lt;host&gt;/</c>
+/// by renaming a staged directory over it), one on the files inside it (written in place) — plus a periodic two-stat
+/// check. Neither watches the parent's other entries: a certificate kept in a busy or large directory tree (a home
+/// directory, <c>/tmp</c>) must not wake the daemon for every file written beside it. A change is loaded in the background and swapped in atomically;
 /// handshakes already running keep the context they started with, established connections are not touched. If a
 /// reload fails the previous certificate stays in use and the problem is reported.
 /// </summary>
@@ -20,7 +22,10 @@ internal sealed partial class CertificateSource : IDisposable
     private readonly ITimer _settle;
     private LoadedCertificate? _current;
     private (string Text, DateTimeOffset Since)? _problem;
-    private FileSystemWatcher? _watcher;
+    private FileSystemWatcher? _entryWatcher;
+    private FileSystemWatcher? _filesWatcher;
+    private int _rewatch;
+    private int _wakeups;
     private bool _disposed;
 
     public CertificateSource(string directory, LoadedCertificate? initial, ProxyOptions options, TimeProvider time, ILogger logger)
@@ -29,7 +34,7 @@ internal sealed partial class CertificateSource : IDisposable
         _current = initial;
         _time = time;
         _logger = logger;
-        _settle = time.CreateTimer(_ => Guarded(() => Check()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _settle = time.CreateTimer(_ => Guarded(Settled), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _periodic = time.CreateTimer(_ => Guarded(Tick), null, options.CertificateRecheck, options.CertificateRecheck);
     }
 
@@ -49,6 +54,9 @@ internal sealed partial class CertificateSource : IDisposable
             }
         }
     }
+
+    /// <summary>How many file-system events reached this source: what the watchers cost the daemon.</summary>
+    internal int Wakeups => Volatile.Read(ref _wakeups);
 
     /// <summary>Raised after a certificate was loaded (the first one, or a replacement).</summary>
     public event Action<LoadedCertificate>? Loaded;
@@ -128,7 +136,8 @@ internal sealed partial class CertificateSource : IDisposable
 
         _periodic.Dispose();
         _settle.Dispose();
-        _watcher?.Dispose();
+        _entryWatcher?.Dispose();
+        _filesWatcher?.Dispose();
     }
 
     /// <summary>
@@ -160,7 +169,7 @@ internal sealed partial class CertificateSource : IDisposable
 
     private void Tick()
     {
-        if (_watcher is null)
+        if (_entryWatcher is null || _filesWatcher is null)
         {
             Watch();
         }
@@ -176,44 +185,93 @@ internal sealed partial class CertificateSource : IDisposable
         }
     }
 
-    private void Watch()
+    /// <summary>After events settled: a directory that was replaced gets its files watched anew, then one check.</summary>
+    private void Settled()
     {
-        var parent = Path.GetDirectoryName(Directory);
-        if (parent is null || !System.IO.Directory.Exists(parent))
+        if (Interlocked.Exchange(ref _rewatch, 0) == 1)
         {
-            // The periodic check still notices the files; the watcher is tried again on each tick.
-            return;
+            WatchFiles();
         }
 
-        try
+        Check();
+    }
+
+    private void Watch()
+    {
+        var directory = Path.TrimEndingDirectorySeparator(Directory);
+        if (_entryWatcher is null && Path.GetDirectoryName(directory) is { Length: > 0 } parent)
         {
-            var watcher = new FileSystemWatcher(parent)
-            {
-                IncludeSubdirectories = true,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
-            };
-            watcher.Changed += OnFileEvent;
-            watcher.Created += OnFileEvent;
-            watcher.Deleted += OnFileEvent;
-            watcher.Renamed += OnFileEvent;
-            watcher.Error += (_, _) => Settle();
-            watcher.EnableRaisingEvents = true;
+            // Only the directory's own name in its parent: created, deleted, renamed over.
+            var watcher = Start(parent, Path.GetFileName(directory), NotifyFilters.DirectoryName | NotifyFilters.FileName, OnEntryEvent);
             lock (_checkGate)
             {
                 if (_disposed)
                 {
-                    watcher.Dispose();
+                    watcher?.Dispose();
                     return;
                 }
 
-                _watcher = watcher;
+                _entryWatcher = watcher;
             }
+        }
+
+        if (_filesWatcher is null)
+        {
+            WatchFiles();
+        }
+    }
+
+    /// <summary>(Re)watches the files of the directory now at <see cref="Directory"/>; the old watch followed the old one.</summary>
+    private void WatchFiles()
+    {
+        var watcher = Start(Directory, "", NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size, OnFileEvent);
+        FileSystemWatcher? previous;
+        lock (_checkGate)
+        {
+            if (_disposed)
+            {
+                watcher?.Dispose();
+                return;
+            }
+
+            previous = _filesWatcher;
+            _filesWatcher = watcher;
+        }
+
+        previous?.Dispose();
+    }
+
+    /// <summary>A running watcher, or null when the directory is missing or cannot be watched (the periodic check covers it).</summary>
+    private FileSystemWatcher? Start(string path, string filter, NotifyFilters notify, FileSystemEventHandler handler)
+    {
+        if (!System.IO.Directory.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var watcher = new FileSystemWatcher(path, filter) { IncludeSubdirectories = false, NotifyFilter = notify };
+            watcher.Changed += handler;
+            watcher.Created += handler;
+            watcher.Deleted += handler;
+            watcher.Renamed += (sender, e) => handler(sender, e);
+            watcher.Error += (_, _) => Settle();
+            watcher.EnableRaisingEvents = true;
+            return watcher;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
             // Out of inotify watches, or the directory vanished meanwhile: the periodic check covers it.
-            LogWatcherUnavailable(_logger, parent, ex.Message);
+            LogWatcherUnavailable(_logger, path, ex.Message);
+            return null;
         }
+    }
+
+    private void OnEntryEvent(object sender, FileSystemEventArgs e)
+    {
+        Volatile.Write(ref _rewatch, 1);
+        Settle();
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e) => Settle();
@@ -222,6 +280,7 @@ internal sealed partial class CertificateSource : IDisposable
     // A late event after Dispose (the watcher's own thread) finds the timer gone; nothing is left to check then.
     private void Settle()
     {
+        Interlocked.Increment(ref _wakeups);
         try
         {
             _settle.Change(s_settle, Timeout.InfiniteTimeSpan);

@@ -29,7 +29,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly IEventBus _events;
     private readonly Action _changed;
     private readonly BackendConnector _connector;
-    private readonly SocketLoops _loops;
     private readonly ConnectionTracker _tracker;
     private readonly ConnectionAdmission _admission;
     private readonly BackendWatch _backend;
@@ -46,7 +45,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         IReadOnlyList<string> servedNames,
         CertificateSource certificates,
         BackendConnector connector,
-        SocketLoops loops,
         ProxyOptions options,
         TimeProvider time,
         IEventBus events,
@@ -58,7 +56,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         ServedNames = servedNames;
         Certificates = certificates;
         _connector = connector;
-        _loops = loops;
         _options = options;
         _time = time;
         _events = events;
@@ -152,8 +149,8 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         Reevaluate();
     }
 
-    /// <summary>A client of this entry's own port: admitted (or closed), then served on <paramref name="loop"/> (null: the next loop).</summary>
-    public void Accept(Socket client, SocketLoop? loop = null)
+    /// <summary>A client of this entry's own port, watched by the loop that serves it: admitted (or closed), then served.</summary>
+    public void Accept(LoopSocket client)
     {
         var ticket = Admit(client.RemoteEndPoint);
         if (ticket is null)
@@ -164,7 +161,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Counters.Opened();
-        _ = ServeAsync(client, ticket, loop);
+        _ = ServeAttachedAsync(client, ticket, null, 0);
     }
 
     /// <summary>
@@ -235,25 +232,6 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         return ticket;
     }
 
-    private async Task ServeAsync(Socket accepted, ConnectionAdmission.Ticket ticket, SocketLoop? loop)
-    {
-        LoopSocket client;
-        try
-        {
-            client = LoopSocket.Attach(accepted, loop ?? _loops.Next());
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            // Gone before it could be watched (reset while queued): nothing to serve.
-            accepted.Dispose();
-            _admission.Release(ticket);
-            Counters.Closed();
-            return;
-        }
-
-        await ServeAttachedAsync(client, ticket, null, 0);
-    }
-
     /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
     private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
     {
@@ -281,15 +259,15 @@ internal sealed partial class ProxyListener : IAsyncDisposable
                 return;
             }
 
-            deadline.Disarm();
-
             _admission.Established(ticket);
             connection.Touch();
             LoopSocket backend;
             try
             {
-                // On the client's loop, so both sides of the connection run on one thread.
-                backend = await _connector.ConnectAsync(client.OnLoop ? loop : null, _stopping.Token);
+                // On the client's loop, so both sides of the connection run on one thread; the deadline, re-armed for
+                // the connect, is then disarmed.
+                backend = await _connector.ConnectAsync(client.OnLoop ? loop : null, deadline, _stopping.Token);
+                deadline.Disarm();
             }
             catch (BackendUnavailableException ex)
             {

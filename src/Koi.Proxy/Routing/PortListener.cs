@@ -255,20 +255,32 @@ internal sealed partial class PortListener : IAsyncDisposable
                 return $"listener on {ListenText} stopped accepting: {ex.Message}";
             }
 
-            Dispatch(client, null);
+            LoopSocket attached;
+            try
+            {
+                attached = LoopSocket.Attach(client, _loops.Next());
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+            {
+                // Gone before it could be watched (reset while queued): nothing to serve.
+                client.Dispose();
+                continue;
+            }
+
+            Dispatch(attached);
         }
     }
 
     /// <summary>
-    /// Hands a new client to its entry: the only one at once, or the one its ClientHello names. It is served by
-    /// <paramref name="loop"/>, the loop that accepted it (null: accepted by .NET's engine, any loop serves it).
+    /// Hands a new client to its entry: the only one at once, or the one its ClientHello names. It is served by the
+    /// loop watching it (the loop that accepted it).
     /// </summary>
-    private void Dispatch(Socket client, SocketLoop? loop)
+    private void Dispatch(LoopSocket client)
     {
         var routes = Routes;
         if (routes.Single is { } only)
         {
-            only.Accept(client, loop);
+            only.Accept(client);
         }
         else if (routes.Entries.Count == 0)
         {
@@ -276,7 +288,7 @@ internal sealed partial class PortListener : IAsyncDisposable
         }
         else
         {
-            _ = RouteAsync(client, routes, loop);
+            _ = RouteAsync(client, routes);
         }
     }
 
@@ -286,7 +298,7 @@ internal sealed partial class PortListener : IAsyncDisposable
     /// at most <see cref="ProxyOptions.FirstByteTimeout"/> plus <see cref="ProxyOptions.HandshakeTimeout"/>; the entry
     /// then applies its own connection limits.
     /// </summary>
-    private async Task RouteAsync(Socket accepted, PortRoutes routes, SocketLoop? loop)
+    private async Task RouteAsync(LoopSocket accepted, PortRoutes routes)
     {
         if (Interlocked.Increment(ref _routing) > _options.MaxPendingHandshakes)
         {
@@ -295,11 +307,10 @@ internal sealed partial class PortListener : IAsyncDisposable
             return;
         }
 
-        LoopSocket? client = null;
+        LoopSocket? client = accepted;
         byte[]? buffer = null;
         try
         {
-            client = LoopSocket.Attach(accepted, loop ?? _loops.Next());
             using (var firstByte = new CancellationTokenSource(_options.FirstByteTimeout, _time))
             using (var linkedFirst = CancellationTokenSource.CreateLinkedTokenSource(firstByte.Token, _stopping.Token))
             {

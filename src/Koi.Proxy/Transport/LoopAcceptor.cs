@@ -6,7 +6,8 @@ namespace Koi.Proxy.Transport;
 /// <summary>
 /// Accepts the clients of a listening socket on a <see cref="SocketLoop"/>: the socket non-blocking in the loop's epoll
 /// (every loop watches it, each woken alone: <see cref="Epoll.AddListener"/>), and on every edge <c>accept4</c> until
-/// the backlog is empty, each client handed on right there to be served by this loop, as nginx's workers do. Accepting through
+/// the backlog is empty, each client handed on right there to be served by this loop, as nginx's workers do. A client
+/// is its descriptor and the address accept4 wrote (<see cref="LoopSocket.Adopt"/>): no .NET <see cref="Socket"/>. Accepting through
 /// .NET's socket engine instead wakes its epoll thread and then a thread-pool worker for every new client before the
 /// client reaches a proxy loop (docs/performance.md). <see cref="Ended"/> says when and why accepting stopped.
 /// </summary>
@@ -19,7 +20,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
 
     private readonly Socket _listener;
     private readonly SocketLoop _loop;
-    private readonly Action<Socket, SocketLoop> _accepted;
+    private readonly Action<LoopSocket> _accepted;
     private readonly Action<string> _backingOff;
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource<string?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,7 +32,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
     private int _stopped;
     private string? _reason;
 
-    private LoopAcceptor(Socket listener, SocketLoop loop, Action<Socket, SocketLoop> accepted, Action<string> backingOff, TimeProvider time)
+    private LoopAcceptor(Socket listener, SocketLoop loop, Action<LoopSocket> accepted, Action<string> backingOff, TimeProvider time)
     {
         _listener = listener;
         _loop = loop;
@@ -47,10 +48,11 @@ internal sealed partial class LoopAcceptor : ILoopWatched
     public Task<string?> Ended => _ended.Task;
 
     /// <summary>
-    /// Watches <paramref name="listener"/> on <paramref name="loop"/> and hands every client, with the loop, to
-    /// <paramref name="accepted"/> (on the loop's thread; after a back-off, on the thread pool). Throws <see cref="IOException"/> when the loop has stopped.
+    /// Watches <paramref name="listener"/> on <paramref name="loop"/> and hands every client, watched by that loop, to
+    /// <paramref name="accepted"/> (on the loop's thread; after a back-off, on the thread pool), which then owns it.
+    /// Throws <see cref="IOException"/> when the loop has stopped.
     /// </summary>
-    public static LoopAcceptor Start(Socket listener, SocketLoop loop, Action<Socket, SocketLoop> accepted, Action<string> backingOff, TimeProvider time)
+    public static LoopAcceptor Start(Socket listener, SocketLoop loop, Action<LoopSocket> accepted, Action<string> backingOff, TimeProvider time)
     {
         listener.Blocking = false;
         var acceptor = new LoopAcceptor(listener, loop, accepted, backingOff, time);
@@ -107,11 +109,13 @@ internal sealed partial class LoopAcceptor : ILoopWatched
         }
     }
 
-    private void Drain()
+    private unsafe void Drain()
     {
+        var address = stackalloc byte[NativeSocket.AddressSize];
         while (Volatile.Read(ref _stopped) == 0)
         {
-            var fd = Accept4(_fd, IntPtr.Zero, IntPtr.Zero, SockNonBlock | SockCloExec);
+            var length = NativeSocket.AddressSize;
+            var fd = Accept4(_fd, address, &length, SockNonBlock | SockCloExec);
             if (fd < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
@@ -130,18 +134,18 @@ internal sealed partial class LoopAcceptor : ILoopWatched
                 }
             }
 
-            Socket client;
+            LoopSocket client;
             try
             {
-                client = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+                client = LoopSocket.Adopt(fd, NativeSocket.ReadAddress(new ReadOnlySpan<byte>(address, length)), _loop);
             }
-            catch (SocketException)
+            catch (IOException)
             {
-                // Reset between accept and here (the handle owns and has closed the descriptor): nothing to serve.
+                // The loop is stopping (Adopt has closed the descriptor): its acceptor ends with it.
                 continue;
             }
 
-            _accepted(client, _loop);
+            _accepted(client);
         }
     }
 
@@ -191,7 +195,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
     }
 
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
-    private static partial int Accept4(int fd, IntPtr address, IntPtr addressLength, int flags);
+    private static unsafe partial int Accept4(int fd, byte* address, int* addressLength, int flags);
 
     private enum AcceptError
     {

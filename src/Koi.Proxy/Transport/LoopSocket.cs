@@ -1,14 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Koi.Proxy.Transport;
 
 /// <summary>
 /// A connection socket of the proxy. With a <see cref="SocketLoop"/> it is non-blocking and watched by that loop:
 /// every read and write is first tried at once and, when the kernel has nothing (EAGAIN), waits for the loop's signal
-/// and continues on the loop thread. Without one (not Linux) the same calls go through .NET's async socket methods.
-/// The socket is never handed to .NET's own engine in loop mode, so its readiness is not reported twice.
+/// and continues on the loop thread. On the loop the descriptor is driven directly (<see cref="NativeSocket"/>, through
+/// a <see cref="SocketDescriptor"/> that closes it exactly once): the clients the loop accepted and the backend
+/// connections are never wrapped in a .NET <see cref="Socket"/>, whose wrapping alone cost ten syscalls per socket.
+/// Without a loop (not Linux) the same calls go through .NET's async socket methods.
 /// </summary>
 internal sealed class LoopSocket : ILoopWatched
 {
@@ -16,12 +19,18 @@ internal sealed class LoopSocket : ILoopWatched
     // would otherwise keep the loop busy and every other connection on it waiting (16 x 16 KiB = 256 KiB).
     private const int ReadsBeforeYield = 16;
 
-    private readonly Socket _socket;
+    // The .NET socket: without a loop, or one accepted by .NET's engine (the fallback when no loop accepts). Null for
+    // a descriptor the loop accepted or a backend connection opened on the loop.
+    private readonly Socket? _socket;
+
+    // The descriptor every call on the loop goes through: a SocketDescriptor, or _socket's own handle.
+    private readonly SafeHandle? _handle;
     private readonly SocketLoop? _loop;
+    private readonly IPEndPoint? _peer;
     private readonly Readiness _readable = new();
     private readonly Readiness _writable = new();
     private ulong _id;
-    private int _fd = -1;
+    private bool _watched;
     private int _disposed;
 
     // The last read returned less than asked for, so the kernel had nothing more: the next read waits for the loop's
@@ -43,7 +52,15 @@ internal sealed class LoopSocket : ILoopWatched
         if (_loop is not null)
         {
             socket.Blocking = false;
+            _handle = socket.SafeHandle;
         }
+    }
+
+    private LoopSocket(SocketDescriptor descriptor, IPEndPoint? peer, SocketLoop loop)
+    {
+        _handle = descriptor;
+        _peer = peer;
+        _loop = loop;
     }
 
     /// <summary>True when reads and writes run on the proxy's own loop rather than .NET's engine.</summary>
@@ -52,11 +69,19 @@ internal sealed class LoopSocket : ILoopWatched
     /// <summary>The loop watching this socket, or null.</summary>
     public SocketLoop? Loop => _loop;
 
+    /// <summary>The descriptor's number on the loop (-1 without a loop), for tests that check it is closed once.</summary>
+    internal int Descriptor => _handle is null ? -1 : (int)_handle.DangerousGetHandle();
+
     /// <summary>The peer's address, or null when the socket is gone.</summary>
     public System.Net.EndPoint? RemoteEndPoint
     {
         get
         {
+            if (_socket is null)
+            {
+                return _peer;
+            }
+
             try
             {
                 return _socket.RemoteEndPoint;
@@ -84,19 +109,55 @@ internal sealed class LoopSocket : ILoopWatched
         }
     }
 
+    /// <summary>
+    /// Takes over <paramref name="fd"/>, a client <paramref name="loop"/> accepted (non-blocking already: accept4's
+    /// flag), from <paramref name="peer"/>: Nagle off, watched by the loop. The descriptor is closed on failure and by
+    /// <see cref="Dispose"/>, by nothing else.
+    /// </summary>
+    public static LoopSocket Adopt(int fd, IPEndPoint? peer, SocketLoop loop)
+    {
+        var adopted = new LoopSocket(new SocketDescriptor(fd), peer, loop);
+        try
+        {
+            NativeSocket.SetNoDelay(adopted._handle!);
+            adopted.Watch();
+
+            // Not marked drained: when the ClientHello is there already (FIONREAD, one syscall), the handshake starts
+            // right here on the accepting pass instead of one epoll_wait later (docs/performance.md, "Proxy": skipping
+            // the FIONREAD saved nothing measurable).
+            return adopted;
+        }
+        catch
+        {
+            adopted.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>A connected socket (Nagle off), or the connect's <see cref="SocketException"/>; <paramref name="ct"/> bounds the wait.</summary>
     public static async ValueTask<LoopSocket> ConnectAsync(IPEndPoint endpoint, SocketLoop? loop, CancellationToken ct)
     {
-        var connecting = new LoopSocket(new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), loop);
+        if (loop is not { Alive: true })
+        {
+            var unwatched = new LoopSocket(new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), null);
+            try
+            {
+                await unwatched._socket!.ConnectAsync(endpoint, ct);
+                return unwatched;
+            }
+            catch
+            {
+                unwatched.Dispose();
+                throw;
+            }
+        }
+
+        // socket(2) non-blocking and close-on-exec at once, Nagle off, connect(2): three syscalls before the wait.
+        var connecting = new LoopSocket(NativeSocket.Open(endpoint.AddressFamily), endpoint, loop);
         try
         {
-            if (connecting._loop is null)
-            {
-                await connecting._socket.ConnectAsync(endpoint, ct);
-                return connecting;
-            }
-
-            var started = NativeSocket.StartConnect(connecting._socket, endpoint);
+            NativeSocket.SetNoDelay(connecting._handle!);
+            var started = NativeSocket.StartConnect(connecting._handle!, endpoint);
             if (started is not (SocketError.Success or SocketError.InProgress))
             {
                 throw new SocketException((int)started);
@@ -111,7 +172,7 @@ internal sealed class LoopSocket : ILoopWatched
             if (started == SocketError.InProgress)
             {
                 await connecting._writable.WaitAsync(ct);
-                var error = (SocketError)(int)connecting._socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                var error = NativeSocket.ConnectResult(connecting._handle!);
                 if (error != SocketError.Success)
                 {
                     throw new SocketException((int)error);
@@ -131,7 +192,7 @@ internal sealed class LoopSocket : ILoopWatched
     {
         if (_loop is null)
         {
-            return _socket.ReceiveAsync(buffer, SocketFlags.None, ct);
+            return _socket!.ReceiveAsync(buffer, SocketFlags.None, ct);
         }
 
         if (buffer.IsEmpty)
@@ -152,19 +213,22 @@ internal sealed class LoopSocket : ILoopWatched
             return ReceiveAfterYieldAsync(buffer, ct);
         }
 
-        var received = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
-        switch (error)
+        var received = NativeSocket.Receive(_handle!, buffer.Span, out var errno);
+        if (received >= 0)
         {
-            case SocketError.Success:
-                _drained = received < buffer.Length;
-                return new ValueTask<int>(received);
-            case SocketError.WouldBlock:
+            _drained = received < buffer.Length;
+            return new ValueTask<int>(received);
+        }
+
+        switch (errno)
+        {
+            case NativeSocket.EAgain:
                 _readsInARow = 0;
                 return ReceiveWhenReadableAsync(buffer, ct);
-            case SocketError.ConnectionReset:
+            case NativeSocket.EConnReset:
                 return new ValueTask<int>(OnReset());
             default:
-                return ValueTask.FromException<int>(new SocketException((int)error));
+                return ValueTask.FromException<int>(new SocketException((int)NativeSocket.ToSocketError(errno)));
         }
     }
 
@@ -182,7 +246,7 @@ internal sealed class LoopSocket : ILoopWatched
 
         // Drained: the kernel had nothing at the last read, so whatever comes raises an edge and the wait is enough
         // (no FIONREAD for every request and direction). Otherwise bytes may already be there, with no edge to come.
-        if (_peerDone || (!_drained && _socket.Available > 0))
+        if (_peerDone || (!_drained && NativeSocket.Available(_handle!) > 0))
         {
             _drained = false;
             return ValueTask.CompletedTask;
@@ -201,18 +265,18 @@ internal sealed class LoopSocket : ILoopWatched
 
         while (!buffer.IsEmpty)
         {
-            var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
-            if (error == SocketError.Success)
+            var sent = NativeSocket.Send(_handle!, buffer.Span, out var errno);
+            if (sent >= 0)
             {
                 buffer = buffer[sent..];
             }
-            else if (error == SocketError.WouldBlock)
+            else if (errno == NativeSocket.EAgain)
             {
                 return SendWhenWritableAsync(buffer, ct);
             }
             else
             {
-                return ValueTask.FromException(new SocketException((int)error));
+                return ValueTask.FromException(new SocketException((int)NativeSocket.ToSocketError(errno)));
             }
         }
 
@@ -224,11 +288,11 @@ internal sealed class LoopSocket : ILoopWatched
     {
         if (_loop is null)
         {
-            _socket.Shutdown(SocketShutdown.Send);
+            _socket!.Shutdown(SocketShutdown.Send);
             return;
         }
 
-        NativeSocket.ShutdownSend(_socket);
+        NativeSocket.ShutdownSend(_handle!);
     }
 
     /// <summary>
@@ -258,7 +322,10 @@ internal sealed class LoopSocket : ILoopWatched
         }
     }
 
-    /// <summary>Closes the socket; a pending read or write ends with <see cref="ObjectDisposedException"/>. Idempotent, any thread.</summary>
+    /// <summary>
+    /// Closes the socket; a pending read or write ends with <see cref="ObjectDisposedException"/>, and so does every
+    /// call after this one. Idempotent, any thread: the descriptor is closed once, after the last call holding it.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -266,17 +333,24 @@ internal sealed class LoopSocket : ILoopWatched
             return;
         }
 
-        if (_fd >= 0)
+        if (_watched)
         {
-            // Out of epoll before the descriptor can be closed and its number reused.
-            _loop!.Unregister(_id, _fd);
-            _socket.SafeHandle.DangerousRelease();
+            // Events still queued for it find no socket. The close below takes the descriptor out of the loop's epoll
+            // (nothing dups it), so no EPOLL_CTL_DEL syscall first; a reused number is added afresh under a new id.
+            _loop!.Forget(_id);
         }
 
         var closed = new ObjectDisposedException(nameof(LoopSocket), "the connection was closed");
         _readable.Fail(closed);
         _writable.Fail(closed);
-        _socket.Dispose();
+        if (_socket is not null)
+        {
+            _socket.Dispose();
+        }
+        else
+        {
+            _handle!.Dispose();
+        }
     }
 
     private void Watch()
@@ -287,17 +361,15 @@ internal sealed class LoopSocket : ILoopWatched
         }
 
         var added = false;
-        _socket.SafeHandle.DangerousAddRef(ref added);
-        var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+        _handle!.DangerousAddRef(ref added);
         try
         {
-            _id = _loop.Register(this, fd);
-            _fd = fd;
+            _id = _loop.Register(this, (int)_handle.DangerousGetHandle());
+            _watched = true;
         }
-        catch
+        finally
         {
-            _socket.SafeHandle.DangerousRelease();
-            throw;
+            _handle.DangerousRelease();
         }
     }
 
@@ -307,21 +379,21 @@ internal sealed class LoopSocket : ILoopWatched
         while (true)
         {
             await _readable.WaitAsync(ct);
-            var received = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
-            if (error == SocketError.Success)
+            var received = NativeSocket.Receive(_handle!, buffer.Span, out var errno);
+            if (received >= 0)
             {
                 _drained = received < buffer.Length;
                 return received;
             }
 
-            if (error == SocketError.ConnectionReset)
+            if (errno == NativeSocket.EConnReset)
             {
                 return OnReset();
             }
 
-            if (error != SocketError.WouldBlock)
+            if (errno != NativeSocket.EAgain)
             {
-                throw new SocketException((int)error);
+                throw new SocketException((int)NativeSocket.ToSocketError(errno));
             }
         }
     }
@@ -348,15 +420,15 @@ internal sealed class LoopSocket : ILoopWatched
             await _writable.WaitAsync(ct);
             while (!buffer.IsEmpty)
             {
-                var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock)
+                var sent = NativeSocket.Send(_handle!, buffer.Span, out var errno);
+                if (errno == NativeSocket.EAgain)
                 {
                     break;
                 }
 
-                if (error != SocketError.Success)
+                if (sent < 0)
                 {
-                    throw new SocketException((int)error);
+                    throw new SocketException((int)NativeSocket.ToSocketError(errno));
                 }
 
                 buffer = buffer[sent..];
@@ -384,13 +456,13 @@ internal sealed class LoopSocket : ILoopWatched
     }
 
     private async ValueTask WaitReadableUnwatchedAsync(CancellationToken ct) =>
-        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct);
+        await _socket!.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct);
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct)
     {
         while (!buffer.IsEmpty)
         {
-            buffer = buffer[await _socket.SendAsync(buffer, SocketFlags.None, ct)..];
+            buffer = buffer[await _socket!.SendAsync(buffer, SocketFlags.None, ct)..];
         }
     }
 }

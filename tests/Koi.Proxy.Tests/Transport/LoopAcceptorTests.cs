@@ -23,9 +23,9 @@ public sealed class LoopAcceptorTests : IDisposable
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         var handed = new ConcurrentQueue<(string? Thread, string Loop)>();
-        var acceptors = _loops.Live().Select(loop => LoopAcceptor.Start(_listener, loop, (client, on) =>
+        var acceptors = _loops.Live().Select(loop => LoopAcceptor.Start(_listener, loop, client =>
         {
-            handed.Enqueue((Thread.CurrentThread.Name, on.Name));
+            handed.Enqueue((Thread.CurrentThread.Name, client.Loop!.Name));
             client.Dispose();
         }, _ => { }, TimeProvider.System)).ToList();
 
@@ -42,11 +42,33 @@ public sealed class LoopAcceptorTests : IDisposable
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task Start_ClientConnects_HandedWatchedWithTheAddressAcceptGave_CarriesBytes()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        var handed = new TaskCompletionSource<LoopSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var acceptor = LoopAcceptor.Start(_listener, _loops.Next()!, client => handed.TrySetResult(client), _ => { }, TimeProvider.System);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(_listener.LocalEndPoint!, Ct);
+
+        using var accepted = await handed.Task.WaitAsync(Ct);
+        await client.SendAsync("hello"u8.ToArray(), SocketFlags.None, Ct);
+        var buffer = new byte[16];
+
+        Assert.Equal(client.LocalEndPoint, accepted.RemoteEndPoint);
+        Assert.True(accepted.OnLoop);
+        Assert.Equal(5, await accepted.ReceiveAsync(buffer, Ct));
+        await accepted.SendAsync("back"u8.ToArray(), Ct);
+        Assert.Equal(4, await client.ReceiveAsync(buffer, SocketFlags.None, Ct));
+        acceptor.Stop();
+        Assert.Null(await acceptor.Ended);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task LoopStops_EndedSaysWhichLoop_AndTheDescriptorIsLetGo()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         var loop = _loops.Next()!;
-        var acceptor = LoopAcceptor.Start(_listener, loop, (client, _) => client.Dispose(), _ => { }, TimeProvider.System);
+        var acceptor = LoopAcceptor.Start(_listener, loop, client => client.Dispose(), _ => { }, TimeProvider.System);
 
         FileDescriptors.ReplaceWithDevNull(loop.Descriptor);
 

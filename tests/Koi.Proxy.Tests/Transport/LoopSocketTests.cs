@@ -298,7 +298,67 @@ public sealed class LoopSocketTests : IDisposable
         }
     }
 
+    [Fact(Timeout = 20_000)]
+    public async Task DisposeTwiceThenSend_NumberReusedByAnotherConnection_ThatConnectionUntouched()
+    {
+        // The loop drives descriptor numbers itself; the kernel hands a closed number to the next socket at once. A
+        // second close, or a late send or shutdown through the old number, would land on another client's connection.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
+        using var listener = Listen();
+        var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var peer = await listener.AcceptSocketAsync(Ct);
+        var number = socket.Descriptor;
+        socket.Dispose();
+
+        using var other = await ReopenSocketAsync(number);
+        await other.ConnectAsync(EndPoint(listener), Ct);
+        using var otherPeer = await listener.AcceptSocketAsync(Ct);
+
+        socket.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await socket.SendAsync("late"u8.ToArray(), Ct));
+        Assert.Throws<ObjectDisposedException>(socket.ShutdownSend);
+        await Assert.ThrowsAnyAsync<ObjectDisposedException>(async () => await socket.ReceiveAsync(new byte[4], Ct));
+
+        await other.SendAsync("mine"u8.ToArray(), SocketFlags.None, Ct);
+        var buffer = new byte[16];
+        Assert.Equal("mine", System.Text.Encoding.ASCII.GetString(buffer, 0, await otherPeer.ReceiveAsync(buffer, SocketFlags.None, Ct)));
+        Assert.Equal(0, peer.Available);
+    }
+
     public void Dispose() => _loops.Dispose();
+
+    // Opens sockets until the kernel hands out descriptor number <paramref name="wanted"/>: another client's socket.
+    private static async Task<Socket> ReopenSocketAsync(int wanted)
+    {
+        var held = new List<Socket>();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (DateTime.UtcNow < deadline)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                if ((int)socket.SafeHandle.DangerousGetHandle() == wanted)
+                {
+                    return socket;
+                }
+
+                // A lower free number came first: keep it taken so the next open goes higher.
+                held.Add(socket);
+                if (held.Count > 64)
+                {
+                    held.ForEach(h => h.Dispose());
+                    held.Clear();
+                    await Task.Delay(20, Ct);
+                }
+            }
+
+            throw new TimeoutException($"descriptor {wanted} was not closed by Dispose");
+        }
+        finally
+        {
+            held.ForEach(h => h.Dispose());
+        }
+    }
 
     private static async Task<int> ReopenAsync(int wanted)
     {
