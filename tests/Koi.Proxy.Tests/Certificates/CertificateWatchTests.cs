@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Tests.Support;
 using Koi.Testing;
@@ -69,6 +70,28 @@ public sealed class CertificateWatchTests : IDisposable
 
         await Eventually.TrueAsync(() => source.Current?.Serial == "04dd", "the new directory to be loaded", seconds: 5);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task DirectoryExchangedLikeCertmeshOnLinux_Loaded()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "renameat2 is Linux's");
+        var certs = _dir.Combine("certs", "grafana");
+        _pki.WriteSet(certs, "01aa");
+        using var source = Start(certs);
+        var staged = _dir.Combine("certs", ".grafana.new");
+        _pki.WriteSet(staged, "05ee");
+
+        // What certmesh's renewal does: both names stay, their directories trade places in one step.
+        Assert.Equal(0, RenameAt2(AtCurrentDirectory, staged, AtCurrentDirectory, certs, RenameExchange));
+
+        await Eventually.TrueAsync(() => source.Current?.Serial == "05ee", "the exchanged directory to be loaded", seconds: 5);
+    }
+
+    private const int AtCurrentDirectory = -100;
+    private const uint RenameExchange = 2;
+
+    [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static extern int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
     private static CertificateSource Start(string directory)
     {
