@@ -55,7 +55,7 @@ internal sealed class BackendConnector(
 
             try
             {
-                return await LoopSocket.ConnectAsync(new IPEndPoint(address, target.Port), loop, token);
+                return await LoopSockets.ConnectAsync(new IPEndPoint(address, target.Port), loop, token);
             }
             catch (SocketException ex)
             {

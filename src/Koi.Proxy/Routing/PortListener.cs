@@ -258,7 +258,7 @@ internal sealed partial class PortListener : IAsyncDisposable
             LoopSocket attached;
             try
             {
-                attached = LoopSocket.Attach(client, _loops.Next());
+                attached = LoopSockets.Attach(client, _loops.Next());
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
             {

@@ -7,7 +7,7 @@ namespace Koi.Proxy.Transport;
 /// Accepts the clients of a listening socket on a <see cref="SocketLoop"/>: the socket non-blocking in the loop's epoll
 /// (every loop watches it, each woken alone: <see cref="Epoll.AddListener"/>), and on every edge <c>accept4</c> until
 /// the backlog is empty, each client handed on right there to be served by this loop, as nginx's workers do. A client
-/// is its descriptor and the address accept4 wrote (<see cref="LoopSocket.Adopt"/>): no .NET <see cref="Socket"/>. Accepting through
+/// is its descriptor and the address accept4 wrote (<see cref="LoopSockets.Adopt"/>): no .NET <see cref="Socket"/>. Accepting through
 /// .NET's socket engine instead wakes its epoll thread and then a thread-pool worker for every new client before the
 /// client reaches a proxy loop (docs/performance.md). <see cref="Ended"/> says when and why accepting stopped.
 /// </summary>
@@ -137,7 +137,7 @@ internal sealed partial class LoopAcceptor : ILoopWatched
             LoopSocket client;
             try
             {
-                client = LoopSocket.Adopt(fd, NativeSocket.ReadAddress(new ReadOnlySpan<byte>(address, length)), _loop);
+                client = LoopSockets.Adopt(fd, NativeSocket.ReadAddress(new ReadOnlySpan<byte>(address, length)), _loop);
             }
             catch (IOException)
             {

@@ -44,7 +44,7 @@ internal sealed class LoopSocket : ILoopWatched
 
     private int _readsInARow;
 
-    private LoopSocket(Socket socket, SocketLoop? loop)
+    internal LoopSocket(Socket socket, SocketLoop? loop)
     {
         _socket = socket;
         _loop = loop is { Alive: true } ? loop : null;
@@ -56,7 +56,7 @@ internal sealed class LoopSocket : ILoopWatched
         }
     }
 
-    private LoopSocket(SocketDescriptor descriptor, IPEndPoint? peer, SocketLoop loop)
+    internal LoopSocket(SocketDescriptor descriptor, IPEndPoint? peer, SocketLoop loop)
     {
         _handle = descriptor;
         _peer = peer;
@@ -93,100 +93,25 @@ internal sealed class LoopSocket : ILoopWatched
         }
     }
 
-    /// <summary>Takes over an accepted socket (Nagle off; non-blocking and watched when there is a loop).</summary>
-    public static LoopSocket Attach(Socket socket, SocketLoop? loop)
-    {
-        var attached = new LoopSocket(socket, loop);
-        try
-        {
-            attached.Watch();
-            return attached;
-        }
-        catch
-        {
-            attached.Dispose();
-            throw;
-        }
-    }
+    /// <summary>The descriptor the loop drives; only with a loop.</summary>
+    internal SafeHandle Handle => _handle!;
+
+    /// <summary>The .NET socket, for a connection without a loop.</summary>
+    internal Socket? DotNetSocket => _socket;
 
     /// <summary>
-    /// Takes over <paramref name="fd"/>, a client <paramref name="loop"/> accepted (non-blocking already: accept4's
-    /// flag), from <paramref name="peer"/>: Nagle off, watched by the loop. The descriptor is closed on failure and by
-    /// <see cref="Dispose"/>, by nothing else.
+    /// Watched by the loop, the next read waiting for the loop's readable edge instead of asking the kernel first: for
+    /// a connection watched from its start, every byte that arrives raises an edge (epoll_ctl reports a descriptor that
+    /// is ready when added).
     /// </summary>
-    public static LoopSocket Adopt(int fd, IPEndPoint? peer, SocketLoop loop)
+    internal void WatchDrained()
     {
-        var adopted = new LoopSocket(new SocketDescriptor(fd), peer, loop);
-        try
-        {
-            NativeSocket.SetNoDelay(adopted._handle!);
-            adopted.Watch();
-
-            // Not marked drained: when the ClientHello is there already (FIONREAD, one syscall), the handshake starts
-            // right here on the accepting pass instead of one epoll_wait later (docs/performance.md, "Proxy": skipping
-            // the FIONREAD saved nothing measurable).
-            return adopted;
-        }
-        catch
-        {
-            adopted.Dispose();
-            throw;
-        }
+        Watch();
+        _drained = true;
     }
 
-    /// <summary>A connected socket (Nagle off), or the connect's <see cref="SocketException"/>; <paramref name="ct"/> bounds the wait.</summary>
-    public static async ValueTask<LoopSocket> ConnectAsync(IPEndPoint endpoint, SocketLoop? loop, CancellationToken ct)
-    {
-        if (loop is not { Alive: true })
-        {
-            var unwatched = new LoopSocket(new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp), null);
-            try
-            {
-                await unwatched._socket!.ConnectAsync(endpoint, ct);
-                return unwatched;
-            }
-            catch
-            {
-                unwatched.Dispose();
-                throw;
-            }
-        }
-
-        // socket(2) non-blocking and close-on-exec at once, Nagle off, connect(2): three syscalls before the wait.
-        var connecting = new LoopSocket(NativeSocket.Open(endpoint.AddressFamily), endpoint, loop);
-        try
-        {
-            NativeSocket.SetNoDelay(connecting._handle!);
-            var started = NativeSocket.StartConnect(connecting._handle!, endpoint);
-            if (started is not (SocketError.Success or SocketError.InProgress))
-            {
-                throw new SocketException((int)started);
-            }
-
-            // Under way (or made). Watched only now: epoll then reports writable once the connection is made or has
-            // failed. Whatever the backend sends raises a readable edge, bytes there when the watch began included
-            // (epoll_ctl reports a descriptor that is ready when added), so the first read waits for that edge
-            // instead of asking the kernel first (FIONREAD).
-            connecting.Watch();
-            connecting._drained = true;
-            if (started == SocketError.InProgress)
-            {
-                await connecting._writable.WaitAsync(ct);
-                var error = NativeSocket.ConnectResult(connecting._handle!);
-                if (error != SocketError.Success)
-                {
-                    throw new SocketException((int)error);
-                }
-            }
-
-            return connecting;
-        }
-        catch
-        {
-            connecting.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Until the loop reports the socket writable (a non-blocking connect made or failed).</summary>
+    internal ValueTask WaitWritableAsync(CancellationToken ct) => _writable.WaitAsync(ct);
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
@@ -353,7 +278,7 @@ internal sealed class LoopSocket : ILoopWatched
         }
     }
 
-    private void Watch()
+    internal void Watch()
     {
         if (_loop is null)
         {

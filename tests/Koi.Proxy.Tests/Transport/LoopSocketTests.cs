@@ -27,7 +27,7 @@ public sealed class LoopSocketTests : IDisposable
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var buffer = new byte[16];
 
@@ -48,7 +48,7 @@ public sealed class LoopSocketTests : IDisposable
         // serve others, so none of these reads may step off the loop for fairness.
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var buffer = new byte[16];
         var threads = new List<string?>();
@@ -68,7 +68,7 @@ public sealed class LoopSocketTests : IDisposable
     {
         const int size = 8 * 1024 * 1024;
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var payload = RandomNumberGenerator.GetBytes(size);
 
@@ -90,7 +90,7 @@ public sealed class LoopSocketTests : IDisposable
     public async Task ReceiveAsync_SocketDisposedMeanwhile_EndsWithObjectDisposed()
     {
         using var listener = Listen();
-        var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
 
         var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
@@ -104,7 +104,7 @@ public sealed class LoopSocketTests : IDisposable
     public async Task ReceiveAsync_Cancelled_EndsWithOperationCanceled()
     {
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
 
@@ -115,7 +115,7 @@ public sealed class LoopSocketTests : IDisposable
     public async Task ReceiveAsync_PeerHalfCloses_ReturnsZero()
     {
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
 
         var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
@@ -132,7 +132,7 @@ public sealed class LoopSocketTests : IDisposable
         // wrk and openssl s_time close with bytes unread, which resets: an everyday end that must not throw per connection.
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
 
         var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
@@ -150,7 +150,7 @@ public sealed class LoopSocketTests : IDisposable
     {
         // A short read usually means "drained, wait for the next edge" — but a FIN that came with the data raises none.
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var buffer = new byte[16];
 
@@ -168,7 +168,7 @@ public sealed class LoopSocketTests : IDisposable
     {
         var port = KoiProcess.FreeTcpPort();
 
-        var error = await Assert.ThrowsAsync<SocketException>(async () => await LoopSocket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), _loops.Next(), Ct));
+        var error = await Assert.ThrowsAsync<SocketException>(async () => await LoopSockets.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), _loops.Next(), Ct));
 
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
     }
@@ -178,7 +178,7 @@ public sealed class LoopSocketTests : IDisposable
     {
         using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);
         listener.Start();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
 
         await peer.SendAsync("v6"u8.ToArray(), SocketFlags.None, Ct);
@@ -216,7 +216,7 @@ public sealed class LoopSocketTests : IDisposable
         var broken = loops.Next()!;
         var survivor = loops.Next()!;
         using var listener = Listen();
-        using var socket = await LoopSocket.ConnectAsync(EndPoint(listener), broken, Ct);
+        using var socket = await LoopSockets.ConnectAsync(EndPoint(listener), broken, Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var receiving = socket.ReceiveAsync(new byte[16], Ct).AsTask();
 
@@ -232,7 +232,7 @@ public sealed class LoopSocketTests : IDisposable
         Assert.Same(survivor, loops.Next());
 
         // And the survivor still carries traffic.
-        using var next = await LoopSocket.ConnectAsync(EndPoint(listener), loops.Next(), Ct);
+        using var next = await LoopSockets.ConnectAsync(EndPoint(listener), loops.Next(), Ct);
         using var nextPeer = await listener.AcceptSocketAsync(Ct);
         await nextPeer.SendAsync("ok"u8.ToArray(), SocketFlags.None, Ct);
         var buffer = new byte[4];
@@ -277,8 +277,8 @@ public sealed class LoopSocketTests : IDisposable
         {
             using var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             using var backendSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            var connection = new Koi.Proxy.Pumping.ProxyConnection(LoopSocket.Attach(clientSocket, null), TimeProvider.System);
-            var backend = LoopSocket.Attach(backendSocket, null);
+            var connection = new Koi.Proxy.Pumping.ProxyConnection(LoopSockets.Attach(clientSocket, null), TimeProvider.System);
+            var backend = LoopSockets.Attach(backendSocket, null);
             var start = 0;
             var attached = true;
             var attaching = new Thread(() =>
@@ -305,7 +305,7 @@ public sealed class LoopSocketTests : IDisposable
         // second close, or a late send or shutdown through the old number, would land on another client's connection.
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is Linux's");
         using var listener = Listen();
-        var socket = await LoopSocket.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
+        var socket = await LoopSockets.ConnectAsync(EndPoint(listener), _loops.Next(), Ct);
         using var peer = await listener.AcceptSocketAsync(Ct);
         var number = socket.Descriptor;
         socket.Dispose();
