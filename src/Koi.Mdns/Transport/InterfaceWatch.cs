@@ -35,7 +35,7 @@ internal sealed partial class InterfaceWatch : IDisposable
         _timer = time.CreateTimer(_ => Check(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>How often to look where the system reports no changes: the period the watch always had.</summary>
+    /// <summary>How often to look where the system gives no reports of network changes.</summary>
     public static readonly TimeSpan PollWithoutReports = TimeSpan.FromSeconds(2);
 
     /// <summary>
