@@ -74,6 +74,28 @@ public sealed class HelloTests
     }
 
     [Fact]
+    public async Task Hello_CertificateAndKeyOfDifferentGenerations_503NeverATornSignature()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        var keyPath = Path.Combine(kit.Created.CertPath, "key.pem");
+        var ownKey = File.ReadAllText(keyPath);
+        using (var other = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            // What a read that straddles the CA's own renewal sees: this generation's certificate, the next one's key.
+            File.WriteAllText(keyPath, other.ExportPkcs8PrivateKeyPem());
+        }
+
+        var ex = await Assert.ThrowsAsync<KoiException>(() => kit.Ca.HelloAsync(Nonce, CancellationToken.None));
+
+        Assert.Equal(KoiErrorCode.Unavailable, ex.Code);
+        Assert.Contains("do not match", ex.Message, StringComparison.Ordinal);
+        File.WriteAllText(keyPath, ownKey);
+        var hello = await kit.Ca.HelloAsync(Nonce, CancellationToken.None);
+        var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options), CertmeshJsonContext.Default.Options)!;
+        Assert.Null(HelloVerifier.Problem(wire, Nonce, kit.H.Time.GetUtcNow()));
+    }
+
+    [Fact]
     public async Task Hello_NoCa_503()
     {
         await using var h = new CertmeshHarness();
