@@ -27,7 +27,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Koi.Certmesh;
 
 /// <summary>
-/// The certmesh capability (seed 001 §4): the CA on this machine, its roster and audit log, the <c>init</c> and
+/// The certmesh capability: the CA on this machine, its roster and audit log, the <c>init</c> and
 /// <c>unlock</c> ceremonies, the routes under <c>/v1/certmesh</c>, and the roster as <see cref="IMemberDirectory"/>.
 /// Needs <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="TimeProvider"/>; uses, when registered,
 /// <see cref="IEventBus"/> and <see cref="IServiceAdvertiser"/> (to announce <c>_certmesh._tcp</c>).

@@ -72,7 +72,7 @@ public sealed class CertmeshOptions
     /// <summary>Null when the minute-scale test setting is absent or valid, else the broken rule.</summary>
     public static string? CheckMinutes(int? lifetimeMinutes, int? renewAtMinute) => Roster.CertPolicy.CheckMinutes(lifetimeMinutes, renewAtMinute);
 
-    /// <summary>Failed unlocks (and TOTP codes) allowed before a lockout (seed 001 §4.8: 3 → 5 minutes).</summary>
+    /// <summary>Failed unlocks (and TOTP codes) allowed before a lockout (3 → 5 minutes).</summary>
     public int MaxFailures { get; init; } = 3;
 
     public TimeSpan Lockout { get; init; } = TimeSpan.FromMinutes(5);

@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Koi.Dns;
 
 /// <summary>
-/// The DNS capability as the daemon composes it (seed 001 §5): the <c>.lan</c> zone built from static entries,
+/// The DNS capability as the daemon composes it: the <c>.lan</c> zone built from static entries,
 /// certmesh members and the mDNS registry, forwarding for everything else, and the routes under <c>/v1/dns</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="StatusRegistry"/> and <see cref="KoiPaths"/> from the container; reads,
 /// when registered, <see cref="IServiceDirectory"/> (mDNS), <see cref="IMemberDirectory"/> (certmesh) and

@@ -46,7 +46,7 @@ public sealed record DnsCapabilityOptions
 
     public int MaxForwardsInFlight { get; init; } = 1024;
 
-    /// <summary>Announce the resolver over mDNS as <c>_dns._udp</c> while it serves (seed 001 §5.5).</summary>
+    /// <summary>Announce the resolver over mDNS as <c>_dns._udp</c> while it serves.</summary>
     public bool Advertise { get; init; } = true;
 
     /// <summary>The listen addresses when settings name none; tests replace it to stay on loopback.</summary>

@@ -21,7 +21,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Koi.Health;
 
 /// <summary>
-/// The health capability as the daemon composes it (seed 001 §6): machine health from mDNS presence (plus certmesh
+/// The health capability as the daemon composes it: machine health from mDNS presence (plus certmesh
 /// and DNS facts), opt-in HTTP/TCP service checks, proxy entries from the proxy's own backend checks, the transition
 /// log, and the routes under <c>/v1/health</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>

@@ -6,7 +6,7 @@ namespace Koi.Health;
 /// </summary>
 public sealed record HealthOptions
 {
-    /// <summary>A machine no longer present over mDNS is down once it has not been seen for this long (seed 001: 60 s).</summary>
+    /// <summary>A machine no longer present over mDNS is down once it has not been seen for this long (60 s).</summary>
     public TimeSpan MachineDownAfter { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often machine presence is re-evaluated from the mDNS registry (reads memory only).</summary>

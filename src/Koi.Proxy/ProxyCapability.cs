@@ -18,7 +18,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Koi.Proxy;
 
 /// <summary>
-/// The proxy capability as the daemon composes it (seed 001 §7): TLS-terminating byte pipes from a port on this
+/// The proxy capability as the daemon composes it: TLS-terminating byte pipes from a port on this
 /// machine to a plain-HTTP backend, presenting certmesh's certificate files, and the routes under <c>/v1/proxy</c>.
 /// Needs <see cref="TimeProvider"/>, <see cref="KoiPaths"/>, <see cref="StatusRegistry"/> and <see cref="IEventBus"/>
 /// from the container; uses <see cref="IMeshClientTrust"/> when registered (entries with <c>--clients mesh</c>),

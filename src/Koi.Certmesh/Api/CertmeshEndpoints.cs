@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Koi.Certmesh.Api;
 
-/// <summary>The routes under <c>/v1/certmesh</c> (seed 000's table). Every failure is a <see cref="KoiException"/>.</summary>
+/// <summary>The routes under <c>/v1/certmesh</c> (docs/api.md). Every failure is a <see cref="KoiException"/>.</summary>
 internal static class CertmeshEndpoints
 {
     public const string DestroyConfirmation = "DESTROY";
@@ -42,7 +42,7 @@ internal static class CertmeshEndpoints
         Standby.StandbyEndpoints.Map(group);
     }
 
-    /// <summary>The CA's view, and on a member what it joined and any pin alert (seed 004), loudest first.</summary>
+    /// <summary>The CA's view, and on a member what it joined and any pin alert, loudest first.</summary>
     private static async Task<CertmeshStatus> StatusAsync(
         CertmeshAuthority ca, MemberService membership, BundleFollower bundles, Standby.StandbyNode standby, Standby.HaLoop ha, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ namespace Koi.Certmesh.Authority;
 
 /// <summary>
 /// The validated answers of <c>create</c>, whether they came from the ceremony or from <c>POST /create</c>. Profile
-/// defaults follow seed 001 §4.3; explicit values override them.
+/// defaults are docs/certmesh.md's "Profile defaults"; explicit values override them.
 /// </summary>
 internal sealed record CreatePlan(
     TrustProfile Profile,

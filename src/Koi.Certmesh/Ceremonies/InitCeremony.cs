@@ -8,7 +8,7 @@ using Koi.Core.Errors;
 namespace Koi.Certmesh.Ceremonies;
 
 /// <summary>
-/// The <c>init</c> ceremony (seed 003, issue 5): profile → (custom policy) → operator → scope → entropy → passphrase
+/// The <c>init</c> ceremony (issue 5): profile → (custom policy) → operator → scope → entropy → passphrase
 /// → TOTP setup → create. Keys starting with '_' are the rules' own state: the passphrase proposal, the TOTP secret
 /// and entropy collected over several rounds.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Koi.Certmesh.Enrollment;
 
 /// <summary>
-/// The numbers behind the CA's join rules (seed 001 §4.5 step 2, §4.8): per-source lockout, the mesh-wide throttle,
+/// The numbers behind the CA's join rules: per-source lockout, the mesh-wide throttle,
 /// how long a request waits for approval, and the bounds that keep a flood from growing memory or the audit log.
 /// </summary>
 internal sealed record EnrollmentPolicy

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Certmesh.Membership;
 
 /// <summary>
-/// This machine joining a CA (seed 000 "Joining", seed 004): verify who answers, generate the key here, send only a
+/// This machine joining a CA: verify who answers, generate the key here, send only a
 /// CSR, check what comes back against the pinned CA, then write the files, trust the CA and remember the pin.
 /// A join that waits for approval keeps its key in memory only, under the CA's request id.
 /// </summary>

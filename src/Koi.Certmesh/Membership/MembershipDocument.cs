@@ -3,7 +3,7 @@ using Koi.Certmesh.MeshPlane;
 namespace Koi.Certmesh.Membership;
 
 /// <summary>
-/// <c>certmesh/membership.json</c> on a member: which CA it joined, the fingerprint it pinned on first use (seed 004),
+/// <c>certmesh/membership.json</c> on a member: which CA it joined, the fingerprint it pinned on first use,
 /// and the last MITM alert. Written once at join, then only when the pin check's verdict changes.
 /// </summary>
 internal sealed record MembershipDocument

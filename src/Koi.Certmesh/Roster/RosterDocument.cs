@@ -4,7 +4,7 @@ using Koi.Core.Storage;
 namespace Koi.Certmesh.Roster;
 
 /// <summary>
-/// <c>certmesh/roster.json</c>: the CA's source of truth (seed 001 §9.1). Design-time fields exist from day one and
+/// <c>certmesh/roster.json</c>: the CA's source of truth. Design-time fields exist from day one and
 /// are written even when empty (null), so a later version never has to guess whether a field was forgotten.
 /// </summary>
 internal sealed record RosterDocument

@@ -1,6 +1,6 @@
 namespace Koi.Core.Capabilities;
 
-/// <summary>The five monikers of seed 001 §1.3, in the order <c>koi status</c> lists them.</summary>
+/// <summary>The five capability names, in the order <c>koi status</c> lists them.</summary>
 public static class CapabilityNames
 {
     public const string Mdns = "mdns";

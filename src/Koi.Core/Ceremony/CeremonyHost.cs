@@ -6,7 +6,7 @@ using Koi.Core.Status;
 namespace Koi.Core.Ceremony;
 
 /// <summary>
-/// Runs server-driven ceremonies (seed 003): keeps sessions in memory, merges each request into the session's bag
+/// Runs server-driven ceremonies: keeps sessions in memory, merges each request into the session's bag
 /// and lets the rules decide what comes next.
 /// </summary>
 public sealed partial class CeremonyHost : IDisposable

@@ -4,10 +4,10 @@ using Koi.Core.Storage;
 
 namespace Koi.Core.Ceremony;
 
-/// <summary>Inbound wire type (seed 003): the first request of a session has no id and usually empty data.</summary>
+/// <summary>Inbound wire type: the first request of a session has no id and usually empty data.</summary>
 public sealed record CeremonyRequest(string? SessionId, string Ceremony, Dictionary<string, JsonElement>? Data);
 
-/// <summary>Outbound wire type (seed 003).</summary>
+/// <summary>Outbound wire type.</summary>
 public sealed record CeremonyResponse(
     string SessionId,
     string Ceremony,

@@ -1,7 +1,7 @@
 namespace Koi.Core.Health;
 
 /// <summary>
-/// What certmesh knows about each machine's certificate (seed 001 §6.2: cert expiry from the roster, chain validity
+/// What certmesh knows about each machine's certificate (cert expiry from the roster, chain validity
 /// from the heartbeat). Certmesh implements it; health shows it next to the machine without knowing certmesh exists.
 /// <see cref="EmptyCertificateFacts"/> stands in while there is no certmesh.
 /// </summary>

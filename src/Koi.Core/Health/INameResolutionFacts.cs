@@ -1,7 +1,7 @@
 namespace Koi.Core.Health;
 
 /// <summary>
-/// Whether a machine's names resolve in koi's local zone (seed 001 §6.2, "DNS resolution"). The DNS capability
+/// Whether a machine's names resolve in koi's local zone. The DNS capability
 /// implements it from memory; <see cref="EmptyNameResolutionFacts"/> stands in while DNS is off or not serving.
 /// </summary>
 public interface INameResolutionFacts

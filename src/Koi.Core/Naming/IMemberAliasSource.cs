@@ -1,7 +1,7 @@
 namespace Koi.Core.Naming;
 
 /// <summary>
-/// The SAN feedback loop (seed 001 §5.6): the names DNS generated that point at a certmesh member, so certmesh can add
+/// The SAN feedback loop: the names DNS generated that point at a certmesh member, so certmesh can add
 /// them to that member's next certificate. DNS implements it; certmesh reads it at renewal.
 /// </summary>
 public interface IMemberAliasSource

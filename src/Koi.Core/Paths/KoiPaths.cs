@@ -26,7 +26,7 @@ public sealed class KoiPaths
 
     public string ConfigFile => Path.Combine(DataDir, "config.yaml");
 
-    /// <summary>Flag, then KOI_DATA_DIR, then the platform default (seed 000's table).</summary>
+    /// <summary>Flag, then KOI_DATA_DIR, then the platform default (docs/data-layout.md).</summary>
     public static KoiPaths Resolve(string? flag, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Koi.Dns.Forwarding;
 
 /// <summary>
-/// Forwards queries for names outside koi's zone (seed 001 §5.2): no recursion of its own, no cache. Upstreams are
+/// Forwards queries for names outside koi's zone: no recursion of its own, no cache. Upstreams are
 /// tried in order over UDP, with a TCP retry when the answer is truncated; EDNS and everything else in the query pass
 /// through unchanged except the id and the letter case of the question. When no upstream answers in time the client
 /// gets SERVFAIL.

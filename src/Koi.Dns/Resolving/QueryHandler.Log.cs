@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Koi.Dns.Resolving;
 
-// Query logs are privacy-sensitive (seed 001 §5.7): debug level only. The arguments are passed as they are and only
+// Query logs are privacy-sensitive: debug level only. The arguments are passed as they are and only
 // formatted when debug logging is on, so the hot path pays nothing otherwise.
 internal sealed partial class QueryHandler
 {

@@ -121,7 +121,7 @@ internal sealed partial class QueryHandler(ZoneHolder zone, QueryPolicy policy, 
 
         if (IsMetaType(question.Type))
         {
-            // No zone transfers (seed 001 §5.2) and no obsolete mailbox queries.
+            // No zone transfers and no obsolete mailbox queries.
             counters.CountRefused();
             return Respond(writer, response, limit, header, asked, clientEdns, snapshot, DnsResponseCode.NotImplemented, null);
         }

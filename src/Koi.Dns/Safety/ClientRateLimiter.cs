@@ -4,7 +4,7 @@ using Koi.Core.Net;
 namespace Koi.Dns.Safety;
 
 /// <summary>
-/// A token bucket per client (seed 001 §5.7: no amplification): per IPv4 address, per IPv6 /64 — one machine can use
+/// A token bucket per client (no amplification): per IPv4 address, per IPv6 /64 — one machine can use
 /// any address of its /64, so counting IPv6 addresses one by one would give it (or a spoofer) millions of buckets
 /// (<see cref="IpRanges.SourceBucket(UInt128)"/>). The table is bounded: when it is full, buckets that have refilled
 /// (idle clients) are forgotten; if none has, the quarter that spent least recently is forgotten. A new client is

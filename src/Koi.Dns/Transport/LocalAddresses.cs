@@ -9,7 +9,7 @@ namespace Koi.Dns.Transport;
 internal static class LocalAddresses
 {
     /// <summary>
-    /// The default listen set (seed 001 §5.7): private addresses of interfaces that are up, plus loopback so the machine
+    /// The default listen set: private addresses of interfaces that are up, plus loopback so the machine
     /// itself can use koi. Public addresses are left out so koi is never exposed to the internet by default, and IPv6
     /// link-local ones because they need a scope no client can name in resolv.conf.
     /// </summary>

@@ -1,4 +1,4 @@
 namespace Koi.Dns.Zone;
 
-/// <summary>A static entry hides a name another source generated too (seed 001 §5.4: the static entry wins).</summary>
+/// <summary>A static entry hides a name another source generated too (the static entry wins).</summary>
 internal sealed record ShadowedName(string Name, ZoneSource Hidden);

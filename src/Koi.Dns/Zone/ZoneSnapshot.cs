@@ -41,7 +41,7 @@ internal sealed class ZoneSnapshot
     /// <summary>Number of names with records, per source.</summary>
     public FrozenDictionary<ZoneSource, int> NameCounts { get; init; } = FrozenDictionary<ZoneSource, int>.Empty;
 
-    /// <summary>Addresses a source offered that were public and so left out (seed 001 §5.7).</summary>
+    /// <summary>Addresses a source offered that were public and so left out.</summary>
     public int PublicAddressesDropped { get; init; }
 
     private FrozenDictionary<DnsName, ZoneNode>.AlternateLookup<ReadOnlySpan<byte>> _byWire;

@@ -3,7 +3,7 @@ using Koi.Core.Storage;
 
 namespace Koi.Dns.Zone;
 
-/// <summary>Where a name in the zone comes from, highest priority first (seed 001 §5.2).</summary>
+/// <summary>Where a name in the zone comes from, highest priority first.</summary>
 [JsonConverter(typeof(SnakeCaseEnumConverter<ZoneSource>))]
 internal enum ZoneSource
 {

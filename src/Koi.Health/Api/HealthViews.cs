@@ -2,7 +2,7 @@ using Koi.Health.Checks;
 
 namespace Koi.Health.Api;
 
-/// <summary><c>GET /v1/health/status</c>: machines and services as seed 001 §6.4 lists them, then the proxied services.</summary>
+/// <summary><c>GET /v1/health/status</c>: machines and services as docs/health.md lists them, then the proxied services.</summary>
 /// <param name="Now">The daemon's clock, so a client computes "12s ago" without trusting its own.</param>
 internal sealed record HealthStatusView(
     DateTimeOffset Now,
@@ -30,7 +30,7 @@ internal sealed record CertificateView(int DaysRemaining, DateTimeOffset NotAfte
 internal sealed record DnsView(IReadOnlyList<string> Names, bool Resolves, string? Problem);
 
 /// <param name="State"><c>up</c>, <c>down</c>, or <c>unknown</c> before the first result.</param>
-/// <param name="Label">What the seed's table shows: <c>200</c>, <c>502</c>, <c>open</c>, <c>closed</c>, <c>timeout</c>…</param>
+/// <param name="Label">What the health table shows: <c>200</c>, <c>502</c>, <c>open</c>, <c>closed</c>, <c>timeout</c>…</param>
 /// <param name="Endpoint"><c>host:port</c> of the target.</param>
 internal sealed record ServiceView(
     string Name,
@@ -46,7 +46,7 @@ internal sealed record ServiceView(
     double IntervalSecs,
     double TimeoutSecs);
 
-/// <summary>One proxy entry (seed 001 §6.7: "status of proxied services"), decided from the proxy's own facts.</summary>
+/// <summary>One proxy entry, decided from the proxy's own facts.</summary>
 /// <param name="State"><c>up</c> (listening, backend reachable), <c>down</c> (not listening, or backend unreachable), or <c>unknown</c> until decided.</param>
 /// <param name="Detail">The proxy's reason while something is wrong: the bind error, the backend's connect error.</param>
 /// <param name="BackendReachable">The last connection to the backend (a client's or the proxy's own check) succeeded; null before any.</param>

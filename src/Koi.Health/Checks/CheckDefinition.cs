@@ -19,7 +19,7 @@ internal sealed record CheckDefinition(
     [JsonIgnore]
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSecs);
 
-    /// <summary><c>host:port</c> for people: the seed's table shows where a check points, not its whole URL.</summary>
+    /// <summary><c>host:port</c> for people: the health table shows where a check points, not its whole URL.</summary>
     [JsonIgnore]
     public string Endpoint => Kind == CheckKind.Tcp ? Target : HttpEndpoint(Target);
 

@@ -3,7 +3,7 @@ using Koi.Core.Storage;
 
 namespace Koi.Health.Checks;
 
-/// <summary>The two probes of seed 001 §6.2.</summary>
+/// <summary>The two probes health runs: TCP and HTTP.</summary>
 [JsonConverter(typeof(SnakeCaseEnumConverter<CheckKind>))]
 public enum CheckKind
 {

@@ -72,7 +72,7 @@ internal sealed class HealthViews(MonitorState state, HealthOptions options, Tim
         return new HealthStatusView(now, options.MachineDownAfter.TotalSeconds, machines, services, proxies, problem);
     }
 
-    /// <summary>Figures for <c>koi status</c>: seed 001 §2 shows "11 up, 1 down" (machines, checks and proxy entries).</summary>
+    /// <summary>Figures for <c>koi status</c>, which shows "11 up, 1 down" (machines, checks and proxy entries).</summary>
     public (int Up, int Down, int Checks) Counts()
     {
         var (up, down) = (0, 0);

@@ -7,7 +7,7 @@ namespace Koi.Health.Monitoring;
 /// <summary>
 /// Re-reads the proxy's entries every <see cref="HealthOptions.ProxySweep"/> through <see cref="IProxyFacts"/>, from
 /// memory: the proxy already connects to every backend (per client, and every 10 s while idle), so health sends no
-/// packet of its own for them (seed 001 §6.7).
+/// packet of its own for them.
 /// </summary>
 internal sealed partial class ProxyWatcher(
     IProxyFacts facts,

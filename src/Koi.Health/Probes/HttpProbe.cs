@@ -8,7 +8,7 @@ using Koi.Health.Checks;
 namespace Koi.Health.Probes;
 
 /// <summary>
-/// An HTTP check: GET the URL, any 2xx is up and the status code is what people see (seed 001 §6.2). HTTPS targets
+/// An HTTP check: GET the URL, any 2xx is up and the status code is what people see. HTTPS targets
 /// validate against the system store and, failing that, the mesh CA, so a certmesh-served service checks green.
 /// </summary>
 internal sealed class HttpProbe(IMeshTrustAnchors meshAnchors) : ICheckProbe

@@ -5,7 +5,7 @@ using Koi.Health.Checks;
 
 namespace Koi.Health.Probes;
 
-/// <summary>A TCP check: the port accepts a connection (seed 001 §6.2). The connection is closed at once.</summary>
+/// <summary>A TCP check: the port accepts a connection. The connection is closed at once.</summary>
 internal sealed class TcpProbe : ICheckProbe
 {
     public async Task<ProbeResult> ProbeAsync(CheckDefinition check, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using Koi.Core.Proxy;
 namespace Koi.Health.Proxies;
 
 /// <summary>
-/// Up or down for one proxy entry, from what the proxy itself knows (seed 001 §6.7: "proxy already probes backends").
+/// Up or down for one proxy entry, from what the proxy itself knows (it already checks its backends).
 /// Health adds no probe of its own: the proxy connects to the backend for every client and every 10 s while idle.
 /// </summary>
 internal static class ProxyVerdict

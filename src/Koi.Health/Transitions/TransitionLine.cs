@@ -4,7 +4,7 @@ using System.Text;
 namespace Koi.Health.Transitions;
 
 /// <summary>
-/// The line format of seed 001 §6.5, <c>2026-02-10 14:30:00 | stone-09   | up → down    | mDNS: not seen for 60s</c>,
+/// The line format of docs/health.md, <c>2026-02-10 14:30:00 | stone-09   | up → down    | mDNS: not seen for 60s</c>,
 /// times in UTC so the file reads the same wherever it is copied to.
 /// </summary>
 internal static class TransitionLine

@@ -7,7 +7,7 @@ using Koi.Proxy.Entries;
 namespace Koi.Proxy.Backends;
 
 /// <summary>
-/// Seed 001 §7.5: the unencrypted hop stays on this machine unless the operator opted in with <c>--backend-remote</c>.
+/// The unencrypted hop stays on this machine unless the operator opted in with <c>--backend-remote</c>.
 /// Every path to a backend goes through here — adding an entry, loading one at start, and every connection (a name
 /// is resolved again then, so a name that later points elsewhere is refused too).
 /// </summary>

@@ -4,7 +4,7 @@ namespace Koi.Proxy.Certificates;
 
 /// <summary>
 /// Where an entry's certificate lives: <c>--cert-path</c>, else <c>&lt;data-dir&gt;/certs/&lt;hostname&gt;/</c> as
-/// certmesh writes it (seed 001 §4.9). The host name follows certmesh's rule — the first label of the machine's
+/// certmesh writes it. The host name follows certmesh's rule — the first label of the machine's
 /// name, lower case — so both name the same directory without knowing each other.
 /// </summary>
 internal static class CertificateLocation

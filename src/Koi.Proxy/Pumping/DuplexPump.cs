@@ -7,7 +7,7 @@ namespace Koi.Proxy.Pumping;
 
 /// <summary>
 /// Moves bytes both ways between a client's TLS stream and its backend socket until both directions have ended.
-/// Nothing is parsed, logged or rewritten (seed 001 §7.2). Each direction holds at most one pooled buffer, so memory
+/// Nothing is parsed, logged or rewritten. Each direction holds at most one pooled buffer, so memory
 /// per connection is bounded and a slow reader holds the other side back instead of queueing; a direction with nothing
 /// to read gives its buffer back and waits with a zero-byte read, so an idle connection holds none (docs/proxy.md). End of stream in one
 /// direction is passed on as a half-close (TCP FIN to the backend; close_notify and FIN to the client) while the other

@@ -3,8 +3,8 @@ using Koi.Proxy.Entries;
 namespace Koi.Proxy.State;
 
 /// <summary>
-/// <c>state/proxy.json</c>: the configured entries, so they come back when the daemon starts. (Seed 001 §9.1 also
-/// sketches <c>proxy_entries</c> in certmesh's roster; the proxy cannot see certmesh, so it keeps its own file.)
+/// <c>state/proxy.json</c>: the configured entries, so they come back when the daemon starts. (certmesh's roster has a
+/// <c>proxy_entries</c> field; the proxy cannot see certmesh, so it keeps its own file.)
 /// </summary>
 internal sealed record ProxyDocument
 {

@@ -15,7 +15,7 @@ internal static class KoiCli
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        // Seed 000 writes `koi --daemon`; it is the same as `koi daemon`.
+        // `koi --daemon` is accepted as the same as `koi daemon` (docs/cli.md).
         if (args.Length > 0 && args[0] == "--daemon")
         {
             args = ["daemon", .. args[1..]];

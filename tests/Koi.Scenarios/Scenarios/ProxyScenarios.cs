@@ -8,7 +8,7 @@ using Koi.Scenarios.Harness;
 namespace Koi.Scenarios.Scenarios;
 
 /// <summary>
-/// The proxy end to end (issue 9, seed 001 §8.2): stone-b creates a mesh and puts HTTPS in front of a plain python
+/// The proxy end to end (issue 9): stone-b creates a mesh and puts HTTPS in front of a plain python
 /// http.server on its loopback; stone-a joins the mesh and reaches https://stone-b.lan:8443 with curl through its
 /// system trust store alone and with headless Chromium; a certificate swapped under a running transfer; the backend
 /// rule; a port taken by another program; a backend that stops (and health showing the proxy down). One ordered

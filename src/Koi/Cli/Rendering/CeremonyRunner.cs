@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Koi.Cli.Rendering;
 
 /// <summary>
-/// The CLI side of a ceremony (seed 003): a dumb loop that sends what it has, renders what comes back and asks for
+/// The CLI side of a ceremony: a dumb loop that sends what it has, renders what comes back and asks for
 /// what is missing. No domain logic lives here.
 /// </summary>
 internal sealed class CeremonyRunner(CliContext cli, PromptRenderer prompts)

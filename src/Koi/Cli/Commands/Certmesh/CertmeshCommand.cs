@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Koi.Cli.Commands.Certmesh;
 
 /// <summary>
-/// <c>koi certmesh …</c>: the private CA (seed 001 §4), through the daemon's <c>/v1/certmesh</c> API. Ceremonies
+/// <c>koi certmesh …</c>: the private CA, through the daemon's <c>/v1/certmesh</c> API. Ceremonies
 /// (create, unlock) run through the generic render loop; every decision is the daemon's.
 /// </summary>
 internal static class CertmeshCommand

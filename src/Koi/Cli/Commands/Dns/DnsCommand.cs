@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Koi.Cli.Commands.Dns;
 
-/// <summary><c>koi dns …</c>: the local resolver (seed 001 §5.3), through the daemon's <c>/v1/dns</c> API.</summary>
+/// <summary><c>koi dns …</c>: the local resolver, through the daemon's <c>/v1/dns</c> API.</summary>
 internal static class DnsCommand
 {
     public static Command Create(CliEnvironment environment)

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Koi.Cli.Commands.Health;
 
-/// <summary><c>koi health …</c>: machine and service health (seed 001 §6), through the daemon's <c>/v1/health</c> API.</summary>
+/// <summary><c>koi health …</c>: machine and service health, through the daemon's <c>/v1/health</c> API.</summary>
 internal static class HealthCommand
 {
     public static Command Create(CliEnvironment environment)

@@ -38,7 +38,7 @@ internal static class HealthLogCommand
 
             foreach (var t in transitions)
             {
-                // The same layout as logs/health.log (seed 001 §6.5).
+                // The same layout as logs/health.log.
                 var at = t.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
                 cli.Stdout.WriteLine($"{at} | {t.Subject,-10} | {t.From + " → " + t.To,-12} | {t.Reason}");
             }

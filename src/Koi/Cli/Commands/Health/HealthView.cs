@@ -9,7 +9,7 @@ using Spectre.Console.Rendering;
 namespace Koi.Cli.Commands.Health;
 
 /// <summary>
-/// The seed 001 §6.4 layout — Machines, then Services, then the proxied services when there are any, one line each —
+/// The layout of docs/health.md — Machines, then Services, then the proxied services when there are any, one line each —
 /// shared by <c>status</c> and <c>watch</c>.
 /// Lines are built as plain text first so they can be cut to the terminal width, then coloured.
 /// </summary>

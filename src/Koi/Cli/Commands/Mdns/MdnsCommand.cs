@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Koi.Cli.Commands.Mdns;
 
-/// <summary><c>koi mdns …</c>, and the deprecated top-level <c>koi discover</c> / <c>koi announce</c> (seed §1.4).</summary>
+/// <summary><c>koi mdns …</c>, and the deprecated top-level <c>koi discover</c> / <c>koi announce</c>.</summary>
 internal static class MdnsCommand
 {
     public static Command Create(CliEnvironment environment)

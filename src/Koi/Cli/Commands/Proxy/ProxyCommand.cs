@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Koi.Cli.Commands.Proxy;
 
-/// <summary><c>koi proxy …</c>: HTTPS in front of plain-HTTP services (seed 001 §7), through the daemon's <c>/v1/proxy</c> API.</summary>
+/// <summary><c>koi proxy …</c>: HTTPS in front of plain-HTTP services, through the daemon's <c>/v1/proxy</c> API.</summary>
 internal static class ProxyCommand
 {
     public static Command Create(CliEnvironment environment)
