@@ -6,6 +6,7 @@ using Koi.Dns.Protocol;
 using Koi.Dns.Protocol.Records;
 using Koi.Dns.Resolving;
 using Koi.Dns.Safety;
+using Koi.Dns.Zone;
 
 namespace Koi.Dns.Hosting;
 
@@ -31,7 +32,9 @@ internal static class SelfLookup
         var queryLength = queryWriter.Complete(new DnsHeader { Id = QueryIds.Next(), RecursionDesired = true });
 
         var response = new byte[QueryHandler.MaxTcpSize];
-        var handler = new QueryHandler(service.Maintainer.Holder, QueryPolicy.Internal, new DnsCounters(), service.Logger);
+        // One snapshot for the answer and for the source it names: a rebuild in between must not make them disagree.
+        var snapshot = service.Maintainer.Holder.Current;
+        var handler = new QueryHandler(new ZoneHolder(snapshot), QueryPolicy.Internal, new DnsCounters(), service.Logger);
         var handled = handler.Handle(query.AsSpan(0, queryLength), Self, DnsTransport.Internal, new DnsMessageWriter(response), response);
         string source;
         string? upstream = null;
@@ -56,7 +59,7 @@ internal static class SelfLookup
         }
         else
         {
-            source = service.Zone.Find(name)?.Source.ToString().ToLowerInvariant() ?? "zone";
+            source = snapshot.Find(name)?.Source.ToString().ToLowerInvariant() ?? "zone";
         }
 
         if (!DnsMessageReader.TryRead(response.AsSpan(0, length), out var message, out _))
