@@ -202,7 +202,7 @@ internal sealed partial class CertificateSource : IDisposable
         if (_entryWatcher is null && Path.GetDirectoryName(directory) is { Length: > 0 } parent)
         {
             // Only the directory's own name in its parent: created, deleted, renamed over.
-            var watcher = Start(parent, Path.GetFileName(directory), NotifyFilters.DirectoryName | NotifyFilters.FileName, OnEntryEvent);
+            var watcher = NewWatcher(parent, Path.GetFileName(directory), NotifyFilters.DirectoryName | NotifyFilters.FileName, OnEntryEvent);
             lock (_checkGate)
             {
                 if (_disposed)
@@ -224,7 +224,7 @@ internal sealed partial class CertificateSource : IDisposable
     /// <summary>(Re)watches the files of the directory now at <see cref="Directory"/>; the old watch followed the old one.</summary>
     private void WatchFiles()
     {
-        var watcher = Start(Directory, "", NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size, OnFileEvent);
+        var watcher = NewWatcher(Directory, "", NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size, OnFileEvent);
         FileSystemWatcher? previous;
         lock (_checkGate)
         {
@@ -242,7 +242,7 @@ internal sealed partial class CertificateSource : IDisposable
     }
 
     /// <summary>A running watcher, or null when the directory is missing or cannot be watched (the periodic check covers it).</summary>
-    private FileSystemWatcher? Start(string path, string filter, NotifyFilters notify, FileSystemEventHandler handler)
+    private FileSystemWatcher? NewWatcher(string path, string filter, NotifyFilters notify, FileSystemEventHandler handler)
     {
         if (!System.IO.Directory.Exists(path))
         {
