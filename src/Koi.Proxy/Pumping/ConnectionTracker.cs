@@ -48,7 +48,13 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    /// <summary>Closes connections idle for the timeout; returns how many.</summary>
+    /// <summary>Closes connections idle for the timeout; returns how many it closed (each counted once).</summary>
+    /// <remarks>
+    /// A connection stays listed after it is aborted until its serving task has seen its sockets close and removed it,
+    /// so a later sweep, or one running at the same time (the timer and <c>SweepIdle</c>), can find it again: it is
+    /// counted only by the sweep whose <see cref="ProxyConnection.Abort"/> closed it, and never when it was closed for
+    /// another reason first (its own end, eviction, the entry's removal).
+    /// </remarks>
     public int Sweep()
     {
         List<ProxyConnection>? idle = null;
@@ -56,7 +62,7 @@ internal sealed class ConnectionTracker : IDisposable
         {
             foreach (var connection in _open)
             {
-                if (connection.Idle >= _idleTimeout)
+                if (!connection.Aborted && connection.Idle >= _idleTimeout)
                 {
                     (idle ??= []).Add(connection);
                 }
@@ -68,13 +74,17 @@ internal sealed class ConnectionTracker : IDisposable
             return 0;
         }
 
+        var closed = 0;
         foreach (var connection in idle)
         {
-            _counters.IdleClose();
-            connection.Abort();
+            if (connection.Abort())
+            {
+                _counters.IdleClose();
+                closed++;
+            }
         }
 
-        return idle.Count;
+        return closed;
     }
 
     public IReadOnlyList<ProxyConnection> Snapshot()

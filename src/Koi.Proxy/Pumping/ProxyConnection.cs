@@ -37,15 +37,19 @@ internal sealed class ProxyConnection(LoopSocket client, TimeProvider time)
         return true;
     }
 
-    /// <summary>Closes both sockets; pending reads and writes on them end with an error. Idempotent.</summary>
-    public void Abort()
+    /// <summary>
+    /// Closes both sockets; pending reads and writes on them end with an error. Idempotent: true only for the call
+    /// that closed them, so whoever counts why a connection ended (the idle sweep) counts it once.
+    /// </summary>
+    public bool Abort()
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0)
         {
-            return;
+            return false;
         }
 
         client.Dispose();
         Volatile.Read(ref _backend)?.Dispose();
+        return true;
     }
 }
