@@ -161,26 +161,28 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         }
 
         Counters.Opened();
-        _ = ServeAttachedAsync(client, ticket, null, 0);
+        _ = ServeAttachedAsync(client, ticket, null, 0, null);
     }
 
     /// <summary>
     /// A client of a shared port whose ClientHello named this entry: <paramref name="hello"/> (rented from the buffer
-    /// pool, returned by this entry) holds the <paramref name="length"/> bytes already read, which the handshake reads first.
+    /// pool, returned by this entry) holds the <paramref name="length"/> bytes already read, which the handshake reads
+    /// first, and <paramref name="deadline"/> (disposed by this entry) is the client's, in its handshake phase.
     /// </summary>
-    public void AcceptRouted(LoopSocket client, byte[] hello, int length)
+    public void AcceptRouted(LoopSocket client, byte[] hello, int length, ConnectionDeadline deadline)
     {
         var ticket = Admit(client.RemoteEndPoint);
         if (ticket is null)
         {
             Counters.Reject();
+            deadline.Dispose();
             client.Dispose();
             _options.BufferPool.Return(hello);
             return;
         }
 
         Counters.Opened();
-        _ = ServeAttachedAsync(client, ticket, hello, length);
+        _ = ServeAttachedAsync(client, ticket, hello, length, deadline);
     }
 
     private void Reevaluate()
@@ -233,15 +235,18 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     }
 
     /// <param name="hello">A routed client's ClientHello, read already (returned to the pool here); null: wait for it.</param>
-    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength)
+    /// <param name="routed">A routed client's deadline, in its handshake phase (disposed here); null: a new one.</param>
+    private async Task ServeAttachedAsync(LoopSocket client, ConnectionAdmission.Ticket ticket, byte[]? hello, int helloLength, ConnectionDeadline? routed)
     {
         var loop = client.Loop;
         var connection = new ProxyConnection(client, _time);
         _tracker.Add(connection);
         SslStream? tls = null;
-        using var deadline = new ConnectionDeadline(hello is null ? _options.FirstByteTimeout : _options.HandshakeTimeout, _time, _stopping.Token);
+        using var deadline = routed ?? new ConnectionDeadline(_options.FirstByteTimeout, _time, _stopping.Token);
         try
         {
+            // Removing this entry ends its routed clients' handshakes too, not only the port's stop.
+            routed?.HandOver(_stopping.Token);
             if (!ticket.Bind(connection) || (hello is null && !await FirstByteAsync(client, deadline)))
             {
                 return;

@@ -293,10 +293,11 @@ internal sealed partial class PortListener : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads the ClientHello of a client of a shared port and hands the client, with the bytes read, to the entry its
-    /// SNI names. At most <see cref="ProxyOptions.MaxPendingHandshakes"/> clients are read at once per port, each for
-    /// at most <see cref="ProxyOptions.FirstByteTimeout"/> plus <see cref="ProxyOptions.HandshakeTimeout"/>; the entry
-    /// then applies its own connection limits.
+    /// Reads the ClientHello of a client of a shared port and hands the client, with the bytes read and its deadline,
+    /// to the entry its SNI names. At most <see cref="ProxyOptions.MaxPendingHandshakes"/> clients are read at once per
+    /// port. The deadline is the one a client of a dedicated port gets: <see cref="ProxyOptions.FirstByteTimeout"/> for
+    /// the first byte, then <see cref="ProxyOptions.HandshakeTimeout"/> for the ClientHello and the entry's handshake
+    /// together; the entry then applies its own connection limits.
     /// </summary>
     private async Task RouteAsync(LoopSocket accepted, PortRoutes routes)
     {
@@ -309,18 +310,14 @@ internal sealed partial class PortListener : IAsyncDisposable
 
         LoopSocket? client = accepted;
         byte[]? buffer = null;
+        ConnectionDeadline? deadline = null;
         try
         {
-            using (var firstByte = new CancellationTokenSource(_options.FirstByteTimeout, _time))
-            using (var linkedFirst = CancellationTokenSource.CreateLinkedTokenSource(firstByte.Token, _stopping.Token))
-            {
-                await client.WaitReadableAsync(linkedFirst.Token);
-            }
-
+            deadline = new ConnectionDeadline(_options.FirstByteTimeout, _time, _stopping.Token);
+            await client.WaitReadableAsync(deadline.Token);
+            deadline.Rearm(_options.HandshakeTimeout);
             buffer = _options.BufferPool.Rent(ClientHello.MaxRecord);
-            using var handshake = new CancellationTokenSource(_options.HandshakeTimeout, _time);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, _stopping.Token);
-            var length = await HelloReceiver.ReceiveAsync(client, buffer, timeout.Token);
+            var length = await HelloReceiver.ReceiveAsync(client, buffer, deadline.Token);
             if (length == 0)
             {
                 return;
@@ -333,14 +330,15 @@ internal sealed partial class PortListener : IAsyncDisposable
             {
                 Interlocked.Increment(ref _unrouted);
                 LogUnrouted(_logger, ListenText, result == ClientHelloResult.ServerName ? System.Text.Encoding.ASCII.GetString(buffer, nameStart, nameLength) : result.ToString());
-                await client.SendAsync(result == ClientHelloResult.ServerName ? UnrecognizedName : TlsPolicy.HandshakeFailureAlert, timeout.Token);
+                await client.SendAsync(result == ClientHelloResult.ServerName ? UnrecognizedName : TlsPolicy.HandshakeFailureAlert, deadline.Token);
                 return;
             }
 
-            // The entry owns the socket and the buffer from here on.
-            entry.AcceptRouted(client, buffer, length);
+            // The entry owns the socket, the buffer and the deadline from here on.
+            entry.AcceptRouted(client, buffer, length, deadline);
             client = null;
             buffer = null;
+            deadline = null;
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or IOException or SocketException)
         {
@@ -348,6 +346,7 @@ internal sealed partial class PortListener : IAsyncDisposable
         }
         finally
         {
+            deadline?.Dispose();
             client?.Dispose();
             if (buffer is not null)
             {
