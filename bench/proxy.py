@@ -29,7 +29,14 @@ and reported as median [range], with the issue's targets and whether the median 
 
 --sni adds "koi sni50": a second koi port (:9444) shared by 50 entries (svc0 … svc49), wrk asking for svc37.lan
 (stone-b's /etc/hosts names it), so every new connection has its ClientHello read and its entry picked among 50
-(issue 16); printed as a ratio to the single-entry koi port of the same round.
+(issue 16), and "nginx sni50": the nginx http terminator with the same 50 names as 50 `server` blocks on one port
+(:8445, nginx picks the block by SNI), each proxying to the same backend with upstream keep-alive. Printed: koi sni50 /
+nginx sni50 against the issue's targets, and koi sni50 / koi (the shared port against the dedicated one, same
+daemon). With --baseline, "koi-base sni50" is the baseline's own 50-entry port (wrk asks for svc37-stone-c.lan, the
+name of that machine's instance, so the same SNI lookup runs), and "koi sni50 / koi-base sni50" is the before/after.
+For the koi targets the bench also reads the daemon's koi_process_allocated_bytes_total before and after each run:
+managed bytes allocated per request / per new connection ("B/req", "B/hs"). Returning clients (s_time) are not
+measured on the SNI ports: openssl s_time sends no server name.
 """
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -39,8 +46,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB = "bench-proxy"
 SERVER, CLIENT, SERVER_IP = "stone-a", "stone-b", "10.77.0.11"
 BASE_HOST, BASE_IP = "stone-c", "10.77.0.13"
-BACKEND, KOI_PORT, SNI_PORT, HTTP_PORT, STREAM_PORT = 8080, 9443, 9444, 8443, 8444
-SNI_ENTRIES, SNI_NAME = 50, "svc37.lan"
+BACKEND, KOI_PORT, SNI_PORT, HTTP_PORT, STREAM_PORT, NGINX_SNI_PORT = 8080, 9443, 9444, 8443, 8444, 8445
+SNI_ENTRIES, SNI_NAME, BASE_SNI_NAME = 50, "svc37.lan", f"svc37-{BASE_HOST}.lan"
+# koi sni50 / koi: a shared port should cost what a dedicated one does, within 5 %.
+SNI_WITHIN = 0.05
 NEW_CONNECTIONS, RESUMING_CLIENTS = 8, 8
 # The issue's targets: koi / nginx http, at the median of the rounds.
 TARGET_KEEPALIVE, TARGET_HANDSHAKES = 1.2, 1.0
@@ -124,12 +133,23 @@ def wrk(url, seconds, connections, close=False):
     return rps, p50, p99, (errors.group(1) if errors else "none"), int(non2xx.group(1)) if non2xx else 0
 
 
-def measured(url, pids, seconds, connections, close=False):
-    """wrk's figures plus what the proxy's processes spent per request: CPU microseconds and context switches."""
+def allocated(host):
+    """A koi daemon's managed bytes allocated so far (its /metrics), or None for another program."""
+    if host is None: return None
+    m = re.search(r"^koi_process_allocated_bytes_total\s+([\d.e+]+)", on(host, "curl", "-sf", "http://127.0.0.1:5641/metrics"), re.M)
+    return float(m.group(1)) if m else None
+
+
+def measured(url, pids, seconds, connections, close=False, koi_host=None):
+    """wrk's figures plus what the proxy's processes spent per request: CPU microseconds and context switches, and
+    for a koi daemon (koi_host) the managed bytes it allocated per request (read outside the CPU window)."""
+    a0 = allocated(koi_host)
     cpu0, cs0 = cpu_seconds(pids), context_switches(pids)
     rps, p50, p99, err, bad = wrk(url, seconds, connections, close)
     requests = max(1.0, rps * seconds)
-    return rps, p50, p99, err, bad, 1e6 * (cpu_seconds(pids) - cpu0) / requests, (context_switches(pids) - cs0) / requests
+    cpu, cs = 1e6 * (cpu_seconds(pids) - cpu0) / requests, (context_switches(pids) - cs0) / requests
+    a1 = allocated(koi_host)
+    return rps, p50, p99, err, bad, cpu, cs, (a1 - a0) / requests if a0 is not None and a1 is not None else None
 
 
 def resumed(ip, port, pids, seconds, tmp):
@@ -156,6 +176,20 @@ def spread(xs):
 
 def verdict(xs, target):
     return f"{'met' if statistics.median(xs) >= target else 'NOT met'} (target >= {target})"
+
+
+def within(xs, tolerance, lower_is_better=False):
+    """Met when the median is no worse than 1 -/+ tolerance (a ratio to the dedicated port)."""
+    m = statistics.median(xs)
+    ok = m <= 1 + tolerance if lower_is_better else m >= 1 - tolerance
+    return f"{'met' if ok else 'NOT met'} (target {'<=' if lower_is_better else '>='} {1 + tolerance if lower_is_better else 1 - tolerance:.2f})"
+
+
+def add_sni_entries(binary, host, ip, certs):
+    for i in range(SNI_ENTRIES):
+        koi(binary, "proxy", "add", f"svc{i}", "--listen", f"{ip}:{SNI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
+            "--cert-path", certs, "--no-alias", "--json", host=host)
+    wait_listening(SNI_PORT, "koi proxy (SNI)", host=host)
 
 
 def main():
@@ -195,11 +229,19 @@ def main():
         with open(f"{tmp}/www/index.html", "w") as f: f.write("<html>" + "koi " * 250 + "</html>\n")
         ssl = f"ssl_certificate {certs}/fullchain.pem; ssl_certificate_key {certs}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
         nginx(tmp, "backend", f"http {{ access_log off; server {{ listen 127.0.0.1:{BACKEND}; root {tmp}/www; }} }}")
+        sni_blocks = ""
+        if a.sni:
+            # The same 50 names as koi's shared port, one server block each, chosen by SNI; one certificate naming all.
+            sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
+            sni_ssl = f"ssl_certificate {sni_certs}/fullchain.pem; ssl_certificate_key {sni_certs}/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+            sni_blocks = "".join(f"""
+  server {{ listen {SERVER_IP}:{NGINX_SNI_PORT} ssl; server_name svc{i}.lan; {sni_ssl}
+           location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}""" for i in range(SNI_ENTRIES))
         terminators_master = nginx(tmp, "terminators", f"""
 http {{ access_log off;
   upstream be {{ server 127.0.0.1:{BACKEND}; keepalive 64; }}
   server {{ listen {SERVER_IP}:{HTTP_PORT} ssl; {ssl}
-           location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
+           location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}{sni_blocks} }}
 stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0.0.1:{BACKEND}; }} }}""")
         for port, what in ((BACKEND, "backend nginx"), (HTTP_PORT, "nginx")):
             wait_listening(port, what)
@@ -212,30 +254,32 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
         if baseline:
             memory["koi-base"] = [koi_memory(on(BASE_HOST, "curl", "-sf", "http://127.0.0.1:5641/metrics"), base_daemon)]
         if a.sni:
-            sni_certs = certificates(tmp, [f"svc{i}.lan" for i in range(SNI_ENTRIES)], "sni-certs")
-            for i in range(SNI_ENTRIES):
-                koi(binary, "proxy", "add", f"svc{i}", "--listen", f"{SERVER_IP}:{SNI_PORT}", "--backend", f"http://127.0.0.1:{BACKEND}",
-                    "--cert-path", sni_certs, "--no-alias", "--json")
-            wait_listening(SNI_PORT, "koi proxy (SNI)")
+            add_sni_entries(binary, SERVER, SERVER_IP, sni_certs)
             on(CLIENT, "sh", "-c", f"echo '{SERVER_IP} {SNI_NAME}' >> /etc/hosts")
+            if baseline:
+                add_sni_entries(baseline, BASE_HOST, BASE_IP, sni_certs)
+                on(CLIENT, "sh", "-c", f"echo '{BASE_IP} {BASE_SNI_NAME}' >> /etc/hosts")
 
         # The two nginx terminators share one nginx: while one is measured the other is idle, so its workers' CPU
         # is the measured one's.
         terminators = workers(terminators_master)
         targets = {"koi": (KOI_PORT, [daemon]), "nginx http": (HTTP_PORT, terminators), "nginx stream": (STREAM_PORT, terminators)}
-        if a.sni: targets["koi sni50"] = (SNI_PORT, [daemon])
+        if a.sni: targets.update({"koi sni50": (SNI_PORT, [daemon]), "nginx sni50": (NGINX_SNI_PORT, terminators)})
         if baseline: targets["koi-base"] = (KOI_PORT, [base_daemon])
-        ip = lambda name: BASE_IP if name == "koi-base" else SERVER_IP
-        url = lambda name: f"https://{SNI_NAME if name == 'koi sni50' else ip(name)}:{targets[name][0]}/index.html"
+        if baseline and a.sni: targets["koi-base sni50"] = (SNI_PORT, [base_daemon])
+        sni_names = {"koi sni50": SNI_NAME, "nginx sni50": SNI_NAME, "koi-base sni50": BASE_SNI_NAME}
+        ip = lambda name: BASE_IP if name.startswith("koi-base") else SERVER_IP
+        koi_host = lambda name: (BASE_HOST if name.startswith("koi-base") else SERVER) if name.startswith("koi") else None
+        url = lambda name: f"https://{sni_names.get(name, ip(name))}:{targets[name][0]}/index.html"
         for name in targets:  # the same warm-up for all (pools, caches; the AOT binary has no JIT to warm)
             wrk(url(name), 2, a.connections); wrk(url(name), 2, NEW_CONNECTIONS, close=True)
         names = list(targets)
         for r in range(a.rounds):
             order = names[r % len(names):] + names[:r % len(names)]
             load = os.getloadavg()[0]
-            keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections) for n in order}
-            fresh = {n: measured(url(n), targets[n][1], a.seconds, NEW_CONNECTIONS, close=True) for n in order}
-            back = {n: resumed(ip(n), targets[n][0], targets[n][1], a.seconds, tmp) for n in order if n != "koi sni50"}
+            keep = {n: measured(url(n), targets[n][1], a.seconds, a.connections, koi_host=koi_host(n)) for n in order}
+            fresh = {n: measured(url(n), targets[n][1], a.seconds, NEW_CONNECTIONS, close=True, koi_host=koi_host(n)) for n in order}
+            back = {n: resumed(ip(n), targets[n][0], targets[n][1], a.seconds, tmp) for n in order if n not in sni_names}
             rounds.append((load, (load + os.getloadavg()[0]) / 2, keep, fresh, back))
         status = {}
         for name, b, host, pid in (("koi", binary, SERVER, daemon),) + ((("koi-base", baseline, BASE_HOST, base_daemon),) if baseline else ()):
@@ -259,11 +303,12 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
     print(f"uptime before: {uptime_before}\nuptime after:  {uptime_after}")
     for i, (load, mean_load, keep, fresh, back) in enumerate(rounds, 1):
         print(f"\nround {i}: load average {load:.2f} at the start, {mean_load:.2f} mean of start and end")
-        print(f"{'':14}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}{'cs/req':>8}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}  errors")
+        print(f"{'':16}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'us/req':>8}{'cs/req':>8}{'B/req':>7}  {'handshakes/s':>12}{'p99 ms':>8}{'us/hs':>8}{'B/hs':>7}  errors")
+        b = lambda v: f"{v:7.0f}" if v is not None else f"{'-':>7}"
         for name in keep:
-            rps, p50, p99, err, bad, cpu, cs = keep[name]
-            hps, _, hp99, herr, hbad, hcpu, _ = fresh[name]
-            print(f"{name:14}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}{cs:8.2f}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}  "
+            rps, p50, p99, err, bad, cpu, cs, alloc = keep[name]
+            hps, _, hp99, herr, hbad, hcpu, _, halloc = fresh[name]
+            print(f"{name:16}{rps:9.0f}{p50:8.2f}{p99:8.2f}{cpu:8.1f}{cs:8.2f}{b(alloc)}  {hps:12.0f}{hp99:8.2f}{hcpu:8.0f}{b(halloc)}  "
                   f"keep-alive: {err}, {bad} non-2xx; new: {herr}, {hbad} non-2xx")
         for name, (cps, cpu, share) in back.items():
             print(f"{name:14}returning clients: {cps:6.0f} connections/s, {cpu:4.0f} us CPU each, {share:.0%} resumed")
@@ -284,9 +329,31 @@ stream {{ server {{ listen {SERVER_IP}:{STREAM_PORT} ssl; {ssl} proxy_pass 127.0
         print(f"  new TLS handshakes/s, returning clients resume {spread(col(B, mine, 'nginx http', 0))}  {verdict(col(B, mine, 'nginx http', 0), TARGET_HANDSHAKES)}")
         print(f"  new TLS handshakes/s, full (no resumption)     {spread(col(F, mine, 'nginx http', 0))}  {verdict(col(F, mine, 'nginx http', 0), TARGET_HANDSHAKES)}")
     if a.sni:
-        print(f"koi sni50 / koi (same daemon, {SNI_ENTRIES} entries on one port chosen by SNI vs one entry): "
-              f"req/s {spread(col(K, 'koi sni50', 'koi', 0))}, handshakes/s {spread(col(F, 'koi sni50', 'koi', 0))} (target within 5 %: "
-              f"0.95-1.05); CPU per keep-alive request {spread(col(K, 'koi sni50', 'koi', 5))}, CPU per handshake {spread(col(F, 'koi sni50', 'koi', 5))}")
+        median = lambda xs: statistics.median(xs)
+        us = lambda table, n, i: f"{median([rd[table][n][i] for rd in rounds]):.1f}"
+        print(f"\nshared port, {SNI_ENTRIES} entries chosen by SNI (median [range] over the rounds):")
+        for mine in ["koi sni50"] + (["koi-base sni50"] if baseline else []):
+            print(f"{mine} / nginx sni50 (nginx http, the same {SNI_ENTRIES} names as server blocks on one port):")
+            print(f"  keep-alive req/s            {spread(col(K, mine, 'nginx sni50', 0))}  {verdict(col(K, mine, 'nginx sni50', 0), TARGET_KEEPALIVE)}   "
+                  f"CPU per request   {spread(col(K, mine, 'nginx sni50', 5))}")
+            print(f"  new handshakes/s (full)     {spread(col(F, mine, 'nginx sni50', 0))}  {verdict(col(F, mine, 'nginx sni50', 0), TARGET_HANDSHAKES)}   "
+                  f"CPU per handshake {spread(col(F, mine, 'nginx sni50', 5))}")
+        for mine, dedicated in [("koi sni50", "koi")] + ([("koi-base sni50", "koi-base")] if baseline else []):
+            print(f"{mine} / {dedicated} (same daemon, shared port vs its dedicated one; target within {SNI_WITHIN:.0%}):")
+            print(f"  keep-alive req/s            {spread(col(K, mine, dedicated, 0))}  {within(col(K, mine, dedicated, 0), SNI_WITHIN)}   "
+                  f"CPU per request   {spread(col(K, mine, dedicated, 5))}  {within(col(K, mine, dedicated, 5), SNI_WITHIN, True)}")
+            print(f"  new handshakes/s (full)     {spread(col(F, mine, dedicated, 0))}  {within(col(F, mine, dedicated, 0), SNI_WITHIN)}   "
+                  f"CPU per handshake {spread(col(F, mine, dedicated, 5))}  {within(col(F, mine, dedicated, 5), SNI_WITHIN, True)}")
+        if baseline:
+            print("koi sni50 / koi-base sni50 (this build against the baseline, each on its own 50-entry port; CPU: lower is better):")
+            print(f"  keep-alive req/s            {spread(col(K, 'koi sni50', 'koi-base sni50', 0))}   CPU per request   {spread(col(K, 'koi sni50', 'koi-base sni50', 5))}")
+            print(f"  new handshakes/s (full)     {spread(col(F, 'koi sni50', 'koi-base sni50', 0))}   CPU per handshake {spread(col(F, 'koi sni50', 'koi-base sni50', 5))}")
+        for n in [t for t in targets if t.startswith("koi")]:
+            allocs = [rd[F][n][7] for rd in rounds if rd[F][n][7] is not None]
+            kallocs = [rd[K][n][7] for rd in rounds if rd[K][n][7] is not None]
+            if allocs:
+                print(f"{n}: median CPU {us(F, n, 5)} us per new connection, {median(allocs):.0f} managed bytes allocated per new connection, "
+                      f"{median(kallocs):.1f} per keep-alive request")
     for name, entry in status.items():
         print(f"{name} proxy status: {entry['connections_total']} connections, {entry['handshake_failures']} handshake failures, "
               f"{entry['backend_failures']} backend failures")
