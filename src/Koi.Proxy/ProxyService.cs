@@ -63,7 +63,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         IMeshClientTrust? meshTrust = null,
         IServiceAdvertiser? advertiser = null,
         ServiceNameBoard? board = null,
-        ComponentHealth? namesHealth = null)
+        ComponentHealth? namesHealth = null,
+        ComponentHealth? watchHealth = null)
     {
         _store = store;
         _options = options;
@@ -75,7 +76,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
-        _watches = new DirectoryWatchHub(logger);
+        _watches = new DirectoryWatchHub(watchHealth ?? new ComponentHealth("proxy/cert-watch", time), logger);
         _factory = new ProxyListenerFactory(options, paths, Hostname, _loops, _watches, _resolve, events, meshTrust ?? new EmptyMeshClientTrust(), time, logger, RefreshHealth);
         Board = board ?? new ServiceNameBoard();
         _resolution = new NameResolutionMonitor(() => Listeners().Select(l => _views!.UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);

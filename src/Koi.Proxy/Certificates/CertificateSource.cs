@@ -6,10 +6,11 @@ namespace Koi.Proxy.Certificates;
 /// The certificate one entry presents, kept current without touching the disk on the handshake path: two
 /// directory watches on the proxy's shared <see cref="DirectoryWatchHub"/> — one on the directory's own entry in its
 /// parent (certmesh replaces <c>certs/&lt;host&gt;/</c> by renaming a staged directory over it), one on the files
-/// inside it (written in place) — plus a periodic two-stat check. Neither watches the parent's other entries: a certificate kept in a busy or large directory tree (a home
-/// directory, <c>/tmp</c>) must not wake the daemon for every file written beside it. A change is loaded in the background and swapped in atomically;
-/// handshakes already running keep the context they started with, established connections are not touched. If a
-/// reload fails the previous certificate stays in use and the problem is reported.
+/// inside it (written in place) — plus a periodic two-stat check. Neither watches the parent's other entries: a
+/// certificate kept in a busy or large directory tree (a home directory, <c>/tmp</c>) must not wake the daemon for
+/// every file written beside it. A change is loaded in the background and swapped in atomically; handshakes already
+/// running keep the context they started with, established connections are not touched. If a reload fails the
+/// previous certificate stays in use and the problem is reported.
 /// </summary>
 internal sealed partial class CertificateSource : IDisposable
 {
@@ -20,9 +21,9 @@ internal sealed partial class CertificateSource : IDisposable
     private readonly Lock _checkGate = new();
     private readonly ITimer _periodic;
     private readonly ITimer _settle;
+    private readonly DirectoryWatchHub _watches;
     private LoadedCertificate? _current;
     private (string Text, DateTimeOffset Since)? _problem;
-    private readonly DirectoryWatchHub _watches;
     private DirectoryWatch? _entryWatch;
     private DirectoryWatch? _filesWatch;
     private string? _watchProblem;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Koi.Core.Status;
 using Microsoft.Extensions.Logging;
 
 namespace Koi.Proxy.Certificates;
@@ -11,13 +12,17 @@ namespace Koi.Proxy.Certificates;
 /// kernel watch however many subscribe to it — entries whose certificates sit side by side share the watch on their
 /// parent — and the kernel's watch is removed when its last subscriber leaves. One thread reads the events and calls
 /// the subscribers back on it, so a callback must be short. Where there is no inotify (not Linux, or the instances are
-/// used up) <see cref="Watch"/> answers null with the reason, and the caller falls back to its periodic check.
+/// used up) <see cref="Watch"/> answers null with the reason, and the caller falls back to its periodic check. Its
+/// state is the component <c>proxy/cert-watch</c>.
 /// </summary>
 internal sealed partial class DirectoryWatchHub : IDisposable
 {
     // Room for many events per read(2); one event is 16 bytes plus a name of at most NAME_MAX + 1, padded.
     private const int BufferSize = 64 * 1024;
 
+    private const string Fallback = "every entry's certificate files are checked every few seconds instead";
+
+    private readonly ComponentHealth _health;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<int, DirectoryWatch[]> _watches = [];
@@ -27,12 +32,14 @@ internal sealed partial class DirectoryWatchHub : IDisposable
     private string? _unavailable;
     private bool _disposed;
 
-    public DirectoryWatchHub(ILogger logger)
+    public DirectoryWatchHub(ComponentHealth health, ILogger logger)
     {
+        _health = health;
         _logger = logger;
         if (!OperatingSystem.IsLinux())
         {
             _unavailable = "inotify is Linux's";
+            health.Disabled($"{_unavailable}; {Fallback}");
             LogUnavailable(logger, _unavailable);
             return;
         }
@@ -51,12 +58,14 @@ internal sealed partial class DirectoryWatchHub : IDisposable
         if (_fd < 0)
         {
             _unavailable = Inotify.Describe(errno);
+            health.Failed($"no inotify instance: {_unavailable}; {Fallback}");
             LogUnavailable(logger, _unavailable);
             return;
         }
 
         _reader = new Thread(Read) { IsBackground = true, Name = "koi proxy inotify" };
         _reader.Start();
+        health.Running("one inotify instance for every entry's certificate directory");
     }
 
     /// <summary>Why there are no watches (every subscriber relies on its periodic check); null when there are.</summary>
@@ -135,6 +144,8 @@ internal sealed partial class DirectoryWatchHub : IDisposable
             return;
         }
 
+        _health.Stopped("daemon stopping");
+
         // Closing the descriptor would not wake a thread blocked on it; the eventfd does, at once.
         Inotify.Wake(_wakeup);
         if (_reader.Join(TimeSpan.FromSeconds(5)))
@@ -208,6 +219,7 @@ internal sealed partial class DirectoryWatchHub : IDisposable
             _watches.Clear();
         }
 
+        _health.Failed($"reading inotify events stopped: {reason}; {Fallback}");
         LogReaderFailed(_logger, reason);
         foreach (var watch in all)
         {

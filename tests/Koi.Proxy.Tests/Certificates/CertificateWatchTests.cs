@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Koi.Core.Status;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Tests.Support;
 using Koi.Testing;
@@ -15,7 +16,7 @@ public sealed class CertificateWatchTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly TestPki _pki = new();
-    private readonly DirectoryWatchHub _watches = new(NullLogger.Instance);
+    private readonly DirectoryWatchHub _watches = new(new ComponentHealth("proxy/cert-watch", TimeProvider.System), NullLogger.Instance);
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Koi.Core.Status;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,7 +15,7 @@ namespace Koi.Proxy.Tests.Certificates;
 public sealed class DirectoryWatchHubTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly DirectoryWatchHub _hub = new(NullLogger.Instance);
+    private readonly DirectoryWatchHub _hub = new(new ComponentHealth("proxy/cert-watch", TimeProvider.System), NullLogger.Instance);
 
     public void Dispose()
     {
@@ -97,17 +98,36 @@ public sealed class DirectoryWatchHubTests : IDisposable
     public void Dispose_ReaderWaitingForEvents_ReturnsWithinASecondAndTheThreadEnds()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "inotify is Linux's");
-        var hub = new DirectoryWatchHub(NullLogger.Instance);
+        var health = new ComponentHealth("proxy/cert-watch", TimeProvider.System);
+        var hub = new DirectoryWatchHub(health, NullLogger.Instance);
         using var watch = Subscribe(hub, Directory.CreateDirectory(_dir.Combine("certs")).FullName, new ConcurrentQueue<DirectoryNotice>());
         Assert.True(hub.Reading);
+        Assert.Equal(ComponentState.Running, health.Snapshot.State);
 
         var clock = Stopwatch.StartNew();
         hub.Dispose();
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {clock.Elapsed}");
         Assert.False(hub.Reading);
+        Assert.Equal(ComponentState.Stopped, health.Snapshot.State);
         Assert.Null(hub.Watch(_dir.Path, DirectoryEvents.Names, null, _ => { }, out var stopping));
         Assert.NotNull(stopping);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task ProxyService_StartedThenDisposed_CertWatchComponentRunningThenStopped()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "inotify is Linux's");
+        var proxy = new ProxyHarness();
+        await using (proxy)
+        {
+            proxy.Service.Start();
+            var running = proxy.Status.Snapshot("proxy").Single(c => c.Name == "proxy/cert-watch");
+            Assert.Equal(ComponentState.Running, running.State);
+            Assert.Contains("one inotify instance", running.Reason!, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(ComponentState.Stopped, proxy.Status.Snapshot("proxy").Single(c => c.Name == "proxy/cert-watch").State);
     }
 
     private DirectoryWatch Subscribe(string directory, ConcurrentQueue<DirectoryNotice> notices) => Subscribe(_hub, directory, notices);

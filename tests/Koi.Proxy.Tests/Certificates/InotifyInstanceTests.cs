@@ -1,3 +1,4 @@
+using Koi.Core.Status;
 using Koi.Proxy.Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,7 +26,7 @@ public sealed class InotifyInstanceTests : IDisposable
         const int count = 200;
         var before = InotifyInstancesOfThisProcess();
         var sources = new List<CertificateSource>();
-        using var hub = new DirectoryWatchHub(NullLogger.Instance);
+        using var hub = new DirectoryWatchHub(new ComponentHealth("proxy/cert-watch", TimeProvider.System), NullLogger.Instance);
         try
         {
             var options = new ProxyOptions { CertificateRecheck = TimeSpan.FromHours(1) };
