@@ -111,7 +111,7 @@ public sealed class CertmeshCapability(CertmeshOptions? options = null) : IKoiCa
         services.AddSingleton(sp => new MeshPlaneHost(
             sp.GetRequiredService<CertmeshAuthority>(),
             sp.GetRequiredService<MeshPeerValidator>(),
-            new ServerCertificate(sp.GetRequiredService<CertmeshAuthority>().Context),
+            sp.GetRequiredService<CertmeshAuthority>().MeshCertificate,
             sp.GetRequiredService<CertmeshAuthority>().Renewals,
             sp.GetRequiredService<CertmeshAuthority>().Heartbeats,
             _options,

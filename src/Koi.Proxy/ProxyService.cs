@@ -94,6 +94,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         {
             await _names.AnnounceAsync(listener.Entry, ct);
         }
+
+        await _names.ReportAsync();
     }
 
     public void Start()

@@ -19,7 +19,8 @@ internal sealed class CertmeshHarness : IAsyncDisposable
     private readonly TimeProvider _clock;
 
     /// <param name="clock">What the authority reads the time from, when not <paramref name="time"/> itself (e.g. a skewed wall clock).</param>
-    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null, (int Lifetime, int RenewAt)? policy = null, TimeProvider? clock = null)
+    /// <param name="hostname">This machine's hostname (a joiner's harness names another machine).</param>
+    public CertmeshHarness(TempDirectory? directory = null, ManualTimeProvider? time = null, IReadOnlyList<ITrustStore>? trustStores = null, (int Lifetime, int RenewAt)? policy = null, TimeProvider? clock = null, string hostname = "stone-a")
     {
         Directory = directory ?? new TempDirectory();
         Time = time ?? new ManualTimeProvider(DateTimeOffset.UtcNow);
@@ -29,7 +30,7 @@ internal sealed class CertmeshHarness : IAsyncDisposable
         TrustStores = trustStores ?? [new SystemTrustStore(Anchors, null)];
         Options = new CertmeshOptions
         {
-            Hostname = () => "stone-a",
+            Hostname = () => hostname,
             Addresses = () => [IPAddress.Parse("10.77.0.11"), IPAddress.Parse("fd77::11")],
             TrustStores = () => TrustStores,
             MachineId = () => MachineId,

@@ -53,7 +53,8 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
         Bundles = new BundleKeeper(Context, Vault, bundles);
         Standing = new MemberStanding(Context, Bundles, Heads);
         Trust = new CaTrust(Context, Vault);
-        Hello = new HelloSigner(Context, Vault, Window);
+        MeshCertificate = new MeshPlane.ServerCertificate(Context);
+        Hello = new HelloSigner(Context, Vault, Window, MeshCertificate);
         Joins = new JoinPipeline(Context, Vault, Window, Ledger, Issuer);
         Approvals = new JoinApprovals(Context, Vault, Ledger, Joins, Heads);
         Renewals = new MemberRenewals(Context, Vault, Issuer, Ledger);
@@ -96,6 +97,9 @@ internal sealed class CertmeshAuthority : IAsyncDisposable
     public string CrlUrl => Issuer.CrlUrl;
 
     public CaTrust Trust { get; }
+
+    /// <summary>This host's own service certificate as the mesh plane and the hello present it (one source for both).</summary>
+    public MeshPlane.ServerCertificate MeshCertificate { get; }
 
     public HelloSigner Hello { get; }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Koi.Certmesh.Authority;
+using Koi.Certmesh.MeshPlane;
 using Koi.Certmesh.Roster;
 using Koi.Core.Errors;
 
@@ -12,13 +13,13 @@ namespace Koi.Certmesh.Enrollment;
 /// nonce by the primary's service key — which chains to the CA — so a machine that merely copied <c>ca.pem</c>
 /// cannot answer. Works while locked.
 /// </summary>
-internal sealed class HelloSigner(CaContext ca, CaVault vault, EnrollmentWindow window)
+internal sealed class HelloSigner(CaContext ca, CaVault vault, EnrollmentWindow window, ServerCertificate served)
 {
     public const string HelloContext = "koi-certmesh-hello";
     public const int MinNonceChars = 16;
     public const int MaxNonceChars = 128;
 
-    // A torn read (see SignAsync) is retried this often, this far apart; a swap takes one rename.
+    // With nothing loaded yet, a torn read (see SignAsync) is retried this often, this far apart; a swap takes one rename.
     private const int PairReads = 3;
     private static readonly TimeSpan PairRetryDelay = TimeSpan.FromMilliseconds(50);
 
@@ -56,49 +57,29 @@ internal sealed class HelloSigner(CaContext ca, CaVault vault, EnrollmentWindow 
     }
 
     /// <summary>
-    /// Signs <paramref name="text"/> with the service key in <paramref name="directory"/> and returns the certificate of
-    /// that same key. The CA's own renewal replaces the directory as a whole (docs/certmesh.md, "Renewal"); a read that
-    /// straddles the swap gets one generation's certificate and the other's key, and a hello signed with those looks
-    /// to the joiner exactly like an impostor ("possible MITM"). So the pair is checked and read again, and never
-    /// signed when torn.
+    /// Signs <paramref name="text"/> with the key of the certificate the mesh plane presents, and returns that
+    /// certificate: one source for both, so the joiner's check that the TLS server is the machine that answered the
+    /// hello cannot be failed by the CA's own renewal swapping the files in between. With no whole pair loaded yet
+    /// (the first read straddled a swap), it is read again a few times, and never signed when torn.
     /// </summary>
-    private static async Task<(string CertPem, string Signature)> SignAsync(string directory, string text, CancellationToken ct)
+    private async Task<(string CertPem, string Signature)> SignAsync(string directory, string text, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            string certPem;
-            string keyPem;
-            try
+            if (served.Current() is { } certificate)
             {
-                certPem = await File.ReadAllTextAsync(Path.Combine(directory, "cert.pem"), ct);
-                keyPem = await File.ReadAllTextAsync(Path.Combine(directory, "key.pem"), ct);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new KoiException(KoiErrorCode.Unavailable, $"the CA's own service certificate is unreadable ({directory})");
-            }
-
-            using var key = ECDsa.Create();
-            key.ImportFromPem(keyPem);
-            if (Belongs(key, certPem))
-            {
-                return (certPem, Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256)));
+                using var key = certificate.GetECDsaPrivateKey()
+                    ?? throw new KoiException(KoiErrorCode.Unavailable, $"the CA's own service certificate in {directory} has no ECDSA key");
+                return (certificate.ExportCertificatePem() + "\n", Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256)));
             }
 
             if (attempt == PairReads)
             {
-                throw new KoiException(KoiErrorCode.Unavailable, $"the CA's own service certificate and key in {directory} do not match (being replaced?); try again");
+                throw new KoiException(KoiErrorCode.Unavailable, $"the CA's own service certificate and key in {directory} are unreadable or do not match (being replaced?); try again");
             }
 
             await Task.Delay(PairRetryDelay, ct);
         }
-    }
-
-    private static bool Belongs(ECDsa key, string certPem)
-    {
-        using var certificate = X509Certificate2.CreateFromPem(certPem);
-        using var certified = certificate.GetECDsaPublicKey();
-        return certified is not null && certified.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
     }
 
     private static bool IsNonceChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=' or '_' or '-';

@@ -102,10 +102,29 @@ internal sealed class CaClient(HttpClient http)
         return HelloVerifier.ChainProblem(certificate, caCert, now) ?? HelloVerifier.NameProblem(certificate, ca.Hostname);
     }
 
+    /// <summary>
+    /// True when <paramref name="certificate"/> differs from the hello's only in being another certificate of the same
+    /// CA for the same host — what the CA's own renewal between the hello and this connection looks like. The joiner
+    /// asks for a fresh hello then, which only the holder of that certificate's key can sign.
+    /// </summary>
+    public static bool IsRenewedSinceHello(X509Certificate2? certificate, CaIdentity ca, DateTimeOffset now)
+    {
+        if (certificate is null || ca.CaCert is null)
+        {
+            return false;
+        }
+
+        using var caCert = X509Certificate2.CreateFromPem(ca.CaCert);
+        return string.Equals(HelloVerifier.Fingerprint(caCert), ca.CaFingerprint, StringComparison.Ordinal)
+            && HelloVerifier.ChainProblem(certificate, caCert, now) is null
+            && HelloVerifier.NameProblem(certificate, ca.Hostname) is null;
+    }
+
     private static async Task<T> SendTlsAsync<T>(HttpMethod method, CaIdentity ca, string path, HttpContent? body, JsonTypeInfo<T> answer, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var baseAddress = TlsBase(ca);
         string? refused = null;
+        var renewed = false;
         using var handler = new SocketsHttpHandler
         {
             ConnectTimeout = RequestTimeout,
@@ -115,6 +134,7 @@ internal sealed class CaClient(HttpClient http)
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                 {
                     refused = ServerProblem(certificate as X509Certificate2, ca, now);
+                    renewed = refused is not null && IsRenewedSinceHello(certificate as X509Certificate2, ca, now);
                     return refused is null;
                 },
             },
@@ -126,7 +146,8 @@ internal sealed class CaClient(HttpClient http)
         }
         catch (KoiException) when (refused is not null)
         {
-            throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the CA at {baseAddress} failed the TLS identity check: {refused} — possible MITM; the code was not sent");
+            var message = $"the CA at {baseAddress} failed the TLS identity check: {refused} — possible MITM; the code was not sent";
+            throw renewed ? new CaRenewedSinceHelloException(message) : new KoiException(KoiErrorCode.CaFingerprintMismatch, message);
         }
     }
 

@@ -12,4 +12,7 @@ internal sealed partial class MemberJoiner
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "refused to join {Endpoint}: CA fingerprint {Seen} is not the expected {Expected} (possible MITM)")]
     private static partial void LogFingerprintMismatch(ILogger logger, string endpoint, string expected, string seen);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "the CA at {Endpoint} presented a newer certificate of its own than its hello showed (renewed since); asked again")]
+    private static partial void LogHelloRepeated(ILogger logger, string endpoint);
 }

@@ -102,7 +102,8 @@ internal sealed partial class MemberJoiner(
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var csr = new CertificateRequest($"CN={hostname}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
             var addresses = options.ResolveAddresses().Select(a => a.ToString()).ToList();
-            var answer = await CaClient.JoinAsync(identity, new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses), time.GetUtcNow(), cancellationToken);
+            var join = new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses);
+            (var answer, identity) = await OverTlsAsync(identity, caNow => CaClient.JoinAsync(caNow, join, time.GetUtcNow(), cancellationToken), cancellationToken);
             if (answer.ServiceCert is null)
             {
                 var id = answer.RequestId ?? throw new KoiException(KoiErrorCode.CaUnreachable, "the CA answered neither a certificate nor a request id");
@@ -134,7 +135,14 @@ internal sealed partial class MemberJoiner(
             CaJoinResponse answer;
             try
             {
-                answer = await CaClient.PollAsync(pending.Identity, requestId, time.GetUtcNow(), cancellationToken);
+                CaIdentity identity;
+                (answer, identity) = await OverTlsAsync(pending.Identity, caNow => CaClient.PollAsync(caNow, requestId, time.GetUtcNow(), cancellationToken), cancellationToken);
+                if (!ReferenceEquals(identity, pending.Identity))
+                {
+                    var renewed = pending with { Identity = identity };
+                    _pending.TryUpdate(requestId, renewed, pending);
+                    pending = renewed;
+                }
             }
             catch (KoiException ex) when (ex.Code is KoiErrorCode.JoinDenied or KoiErrorCode.NotFound)
             {
@@ -159,6 +167,34 @@ internal sealed partial class MemberJoiner(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends over the CA's TLS plane; when the plane presents another certificate of the same CA for the same host than
+    /// the hello showed — the CA renewed its own in between (an address change, its schedule) or while a join waited
+    /// for approval — asks for one fresh hello, which only the holder of the new certificate's key can sign, and tries
+    /// once more. Anything else is refused as before; nothing was sent on the refused connection.
+    /// </summary>
+    private async Task<(CaJoinResponse Answer, CaIdentity Identity)> OverTlsAsync(CaIdentity identity, Func<CaIdentity, Task<CaJoinResponse>> send, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await send(identity), identity);
+        }
+        catch (CaRenewedSinceHelloException ex)
+        {
+            var fresh = await IdentifyAsync(identity.Endpoint, cancellationToken);
+            if (!string.Equals(fresh.CaFingerprint, identity.CaFingerprint, StringComparison.Ordinal) || !string.Equals(fresh.Hostname, identity.Hostname, StringComparison.Ordinal))
+            {
+                Audit("ca_fingerprint_mismatch", ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("seen", fresh.CaFingerprint));
+                throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the CA at {identity.Endpoint} answered a second hello as {fresh.Hostname} with fingerprint {fresh.CaFingerprint}, not {identity.Hostname} with {identity.CaFingerprint} — possible MITM; the code was not sent");
+            }
+
+            Audit("ca_hello_repeated", ("endpoint", identity.Endpoint), ("ca", identity.Hostname), ("reason", ex.Message));
+            LogHelloRepeated(logger, identity.Endpoint);
+            fresh = fresh with { FingerprintTrust = identity.FingerprintTrust };
+            return (await send(fresh), fresh);
         }
     }
 

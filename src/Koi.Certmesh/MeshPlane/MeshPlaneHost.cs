@@ -4,6 +4,7 @@ using Koi.Certmesh.Issuing;
 using Koi.Certmesh.Roster;
 using Koi.Core;
 using Koi.Core.Errors;
+using Koi.Core.Hosting;
 using Koi.Core.Net;
 using Koi.Core.Status;
 using Koi.Core.Storage;
@@ -121,7 +122,7 @@ internal sealed partial class MeshPlaneHost(
 
     private async Task StartListenerAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = KoiWebHost.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.Configure<JsonOptions>(json => KoiJson.Apply(json.SerializerOptions, [CertmeshJsonContext.Default, CoreJsonContext.Default]));
         builder.Services.AddSingleton(authority);

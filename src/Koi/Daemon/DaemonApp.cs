@@ -6,6 +6,7 @@ using Koi.Core.Ceremony;
 using Koi.Core.Discovery;
 using Koi.Core.Events;
 using Koi.Core.Health;
+using Koi.Core.Hosting;
 using Koi.Core.Metrics;
 using Koi.Core.Naming;
 using Koi.Core.Networking;
@@ -77,7 +78,7 @@ internal static class DaemonApp
         Action<WebApplicationBuilder>? configure = null,
         Action<WebApplication>? mapExtra = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = KoiWebHost.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);

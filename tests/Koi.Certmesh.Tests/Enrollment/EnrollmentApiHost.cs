@@ -45,7 +45,8 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
 
     public CertmeshAuthority Ca => App.Services.GetRequiredService<CertmeshAuthority>();
 
-    public static async Task<EnrollmentApiHost> StartAsync()
+    /// <param name="meshPort">The mesh plane's TLS port once a CA exists here (0: a free one, on loopback).</param>
+    public static async Task<EnrollmentApiHost> StartAsync(int meshPort = CertmeshOptions.DefaultMeshPort)
     {
         var dir = new TempDirectory();
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
@@ -56,6 +57,7 @@ internal sealed class EnrollmentApiHost : IAsyncDisposable
             Addresses = () => [IPAddress.Parse("10.77.0.11")],
             ManageTrustStores = false,
             MachineId = () => "machine-a",
+            MeshPort = meshPort,
         });
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();

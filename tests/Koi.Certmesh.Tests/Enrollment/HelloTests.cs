@@ -74,7 +74,7 @@ public sealed class HelloTests
     }
 
     [Fact]
-    public async Task Hello_CertificateAndKeyOfDifferentGenerations_503NeverATornSignature()
+    public async Task Hello_CertificateAndKeyOfDifferentGenerationsNothingLoaded_503NeverATornSignature()
     {
         await using var kit = await JoinKit.CreateAsync();
         var keyPath = Path.Combine(kit.Created.CertPath, "key.pem");
@@ -93,6 +93,30 @@ public sealed class HelloTests
         var hello = await kit.Ca.HelloAsync(Nonce, CancellationToken.None);
         var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options), CertmeshJsonContext.Default.Options)!;
         Assert.Null(HelloVerifier.Problem(wire, Nonce, kit.H.Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task Hello_OwnCertificateSwappedBeforeTheRosterRecordsIt_SignsWithWhatTheMeshPlanePresents()
+    {
+        await using var kit = await JoinKit.CreateAsync();
+        using var presented = X509CertificateLoader.LoadCertificate(kit.Ca.MeshCertificate.Current()!.RawData);
+
+        // The CA's own renewal swaps certs/<host>/ first and records the new fingerprint in the roster after: a hello in
+        // between must not show the joiner a certificate the mesh plane's TLS does not present yet.
+        var secrets = kit.Ca.Vault.RequireUnlocked("test");
+        var meta = kit.Roster.Metadata;
+        var (next, _) = kit.Ca.Issuer.IssueOwn(kit.Ca.Vault.CaCert!, secrets.CaKey, "stone-a", meta.DomainScope, meta.SubnetScope, meta.Policy, kit.H.Time.GetUtcNow());
+        using (next)
+        {
+            var hello = await kit.Ca.HelloAsync(Nonce, CancellationToken.None);
+
+            using var shown = X509Certificate2.CreateFromPem(hello.ServiceCert);
+            Assert.Equal(presented.Thumbprint, shown.Thumbprint);
+            Assert.Equal(presented.Thumbprint, kit.Ca.MeshCertificate.Current()!.Thumbprint);
+            Assert.NotEqual(next.Thumbprint, shown.Thumbprint);
+            var wire = JsonSerializer.Deserialize<HelloResponse>(JsonSerializer.Serialize(hello, CertmeshJsonContext.Default.Options), CertmeshJsonContext.Default.Options)!;
+            Assert.Null(HelloVerifier.Problem(wire, Nonce, kit.H.Time.GetUtcNow()));
+        }
     }
 
     [Fact]

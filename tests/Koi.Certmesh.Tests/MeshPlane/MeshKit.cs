@@ -62,7 +62,7 @@ internal sealed class MeshKit : IAsyncDisposable
         var plane = new MeshPlaneHost(
             ca,
             new MeshPeerValidator(ca.Context, ca.Vault, new RosterRevocationSet(ca.Roster)),
-            new ServerCertificate(ca.Context),
+            ca.MeshCertificate,
             ca.Renewals,
             ca.Heartbeats,
             new CertmeshOptions { MeshPort = 0, MeshBind = IPAddress.Loopback },

@@ -48,7 +48,7 @@ internal sealed class StandbyKit : IAsyncDisposable
             h.Time,
             h.Logger,
             bundles: new TrustBundlePublisher(new TrustBundleStore(files.TrustBundle, files.Crl), h.Time));
-        BPlane = new MeshPlaneHost(B, new MeshPeerValidator(B.Context, B.Vault, new RosterRevocationSet(B.Roster)), new ServerCertificate(B.Context),
+        BPlane = new MeshPlaneHost(B, new MeshPeerValidator(B.Context, B.Vault, new RosterRevocationSet(B.Roster)), B.MeshCertificate,
             B.Renewals, B.Heartbeats, options, h.Status, new RecordingLogger());
         Node = new StandbyNode(new CertmeshFiles(Path.Combine(files.Dir, "standby"), files.CertsDir), B.Handover.Store, mesh.Audit);
         Promotion = new StandbyPromotion(Node, () => B.Initialized, mesh.Membership, mesh.Mesh, mesh.Audit, h.Time);

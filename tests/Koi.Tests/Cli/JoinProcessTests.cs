@@ -41,6 +41,12 @@ public sealed class JoinProcessTests
         Assert.True(verified.ExitCode == 0, verified.Stderr + verified.Stdout);
         Assert.Contains(fingerprint, verified.Stdout, StringComparison.Ordinal);
 
+        // Neither daemon watches files it has no use for: the API and the CA's mesh plane once each kept a recursive
+        // watch of the working directory for appsettings.json, an inotify instance apiece (the user's whole
+        // allowance is 128 by default), and a daemon could not start when they were used up.
+        Assert.Equal(0, InotifyInstances(ca.Process.Pid));
+        Assert.Equal(0, InotifyInstances(joiner.Process.Pid));
+
         // A member joins once; the daemon says so before anything reaches the CA.
         var again = await KoiProcess.RunAsync(Koi, ["certmesh", "join", ca.Endpoint.ToString(), "--code", "000000", "--data-dir", joiner.DataDir]);
         Assert.Equal(1, again.ExitCode);
@@ -154,4 +160,7 @@ public sealed class JoinProcessTests
         Assert.Equal(0, process.ExitCode);
         return code.Trim();
     }
+
+    private static int InotifyInstances(int pid) =>
+        new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Count(fd => fd.LinkTarget == "anon_inode:inotify");
 }
