@@ -115,12 +115,8 @@ public sealed partial class KoiProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as systemd or Ctrl+C in a service manager would.</summary>
     public void Terminate() => _ = SysKill(_process.Id, 15);
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A port no socket holds on any address, for a server the test starts on it (<see cref="TestPorts"/>).</summary>
+    public static int FreeTcpPort() => TestPorts.Tcp();
 
     public async ValueTask DisposeAsync()
     {

@@ -31,21 +31,38 @@ public sealed class LocalDaemon : IAsyncDisposable
     {
         var owned = dataDir is null ? new TempDirectory() : null;
         var dir = dataDir ?? owned!.Path;
-        var port = KoiProcess.FreeTcpPort();
-        var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. extraArgs ?? []], env);
-        var daemon = new LocalDaemon(process, dir, port, owned);
-        try
+        var args = extraArgs?.ToList() ?? [];
+        for (var attempt = 1; ; attempt++)
         {
-            await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        }
-        catch
-        {
-            // A daemon that never became healthy must not outlive the test that started it.
-            await daemon.DisposeAsync();
-            throw;
-        }
+            var port = KoiProcess.FreeTcpPort();
+            var process = KoiProcess.Start(binary, ["daemon", "--no-mdns", "--http-bind", "127.0.0.1", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dir, .. args], env);
+            var daemon = new LocalDaemon(process, dir, port, owned);
+            try
+            {
+                await daemon.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+                return daemon;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && process.HasExited)
+            {
+                // Waiting for the exit drains its stderr, which says why.
+                await process.WaitForExitAsync(TimeSpan.FromSeconds(5));
+                if (!LostThePort(process.Stderr, port))
+                {
+                    await daemon.DisposeAsync();
+                    throw;
+                }
 
-        return daemon;
+                // Another program bound the port between its pick and the daemon's bind (TestPorts makes that rare):
+                // a start-up problem of the test, not a failure of koi, which said so and exited. Another port.
+                await process.DisposeAsync();
+            }
+            catch
+            {
+                // A daemon that never became healthy must not outlive the test that started it.
+                await daemon.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     public async Task WaitHealthyAsync(TimeSpan timeout)
@@ -62,7 +79,8 @@ public sealed class LocalDaemon : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(Endpoint, "/healthz"));
-                if (response.IsSuccessStatusCode && File.Exists(Path.Combine(DataDir, "daemon.json")))
+                // The breadcrumb names this process: whatever answers on the port is this daemon, not a stranger.
+                if (response.IsSuccessStatusCode && BreadcrumbPid() == Process.Pid)
                 {
                     return;
                 }
@@ -78,6 +96,24 @@ public sealed class LocalDaemon : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    // "error: cannot listen on 127.0.0.1:N: Failed to bind to address http://127.0.0.1:N: address already in use."
+    private static bool LostThePort(string stderr, int port) =>
+        stderr.Contains($"127.0.0.1:{port}", StringComparison.Ordinal)
+        && stderr.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+
+    private int? BreadcrumbPid()
+    {
+        try
+        {
+            using var breadcrumb = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(DataDir, "daemon.json")));
+            return breadcrumb.RootElement.GetProperty("pid").GetInt32();
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

@@ -139,7 +139,7 @@ public sealed class DnsServiceTests
         Assert.Equal($"UDP on {broken}: 2 of 2 receive loops stopped (NotSocket); `koi dns serve` starts serving afresh", udp.Reason);
         Assert.Equal(udp.Reason, server.Service.Status().Error);
 
-        await server.Service.ServeAsync(new ServeRequest(Port: FreePort.On(IPAddress.Loopback)), Ct);
+        await server.Service.ServeAsync(new ServeRequest(Port: TestPorts.UdpAndTcp(IPAddress.Loopback)), Ct);
 
         Assert.Equal(ComponentState.Running, server.Status.Snapshot("dns").Single(c => c.Name == "dns/udp").State);
         Assert.Null(server.Service.Status().Error);

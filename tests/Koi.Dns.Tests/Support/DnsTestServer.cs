@@ -65,7 +65,7 @@ internal sealed class DnsTestServer : IAsyncDisposable
         await service.StartAsync(TestContext.Current.CancellationToken);
         if (serve)
         {
-            var port = FreePort.On(IPAddress.Loopback);
+            var port = TestPorts.UdpAndTcp(IPAddress.Loopback);
             await service.ServeAsync(
                 (request ?? new ServeRequest()) with { Port = request?.Port ?? port, Listen = request?.Listen ?? ["127.0.0.1"], Upstreams = upstreams ?? request?.Upstreams ?? [] },
                 TestContext.Current.CancellationToken);

@@ -32,7 +32,7 @@ internal sealed class Dnsmasq : IAsyncDisposable
     public static async Task<Dnsmasq> StartAsync(IEnumerable<string>? extraArgs = null, IPAddress? address = null)
     {
         address ??= IPAddress.Parse("127.0.77.1");
-        var port = FreePort.On(address);
+        var port = TestPorts.UdpAndTcp(address);
         var dir = new TempDirectory();
         var chunk = new string('x', 200);
         var info = new ProcessStartInfo(Binary)

@@ -87,9 +87,15 @@ internal sealed class FakeServiceDirectory : IServiceDirectory
                 throw new InvalidOperationException("mDNS engine stopped");
             }
 
+            // As the mDNS engine replays its cache to a new watch: each known instance found, and resolved if it is.
+            // (Found alone made the zone ignore a service added between its first build and its watch's start.)
             foreach (var service in _services)
             {
                 channel.Writer.TryWrite(new ServiceChange(ServiceChangeKind.Found, service));
+                if (service.IsResolved)
+                {
+                    channel.Writer.TryWrite(new ServiceChange(ServiceChangeKind.Resolved, service));
+                }
             }
 
             _watchers.Add(channel);

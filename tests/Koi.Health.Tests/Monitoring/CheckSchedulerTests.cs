@@ -142,10 +142,13 @@ public sealed class CheckSchedulerTests
     [Fact]
     public async Task Run_LoopDies_FailedWithReason_UntilTheCheckIsStartedAfresh()
     {
+        // Broken for one draw only, a's: b, started below while a is dead, runs its loop on the thread pool beside this
+        // test and draws too; with the source broken until a restart, b died now and then as well and a's restart
+        // found the component still failed (b's fault).
         var broken = 1;
         await using var h = new HealthHarness(
             new HealthOptions { Jitter = 0.1 },
-            random: () => Volatile.Read(ref broken) == 1 ? throw new InvalidOperationException("jitter source broke") : 0.5);
+            random: () => Interlocked.Exchange(ref broken, 0) == 1 ? throw new InvalidOperationException("jitter source broke") : 0.5);
         var check = h.AddHttp("a", interval: 5);
 
         h.Scheduler.Start(check);
@@ -156,7 +159,6 @@ public sealed class CheckSchedulerTests
         h.Scheduler.Start(h.AddHttp("b", interval: 5));
         Assert.Equal(ComponentState.Failed, h.ChecksHealth.Snapshot.State);
 
-        Volatile.Write(ref broken, 0);
         h.Scheduler.Start(check);
 
         Assert.Equal(ComponentState.Running, h.ChecksHealth.Snapshot.State);
