@@ -46,7 +46,8 @@ public sealed class ProxyCapability(ProxyOptions? options = null) : IKoiCapabili
             sp.GetService<IMeshClientTrust>(),
             sp.GetService<IServiceAdvertiser>(),
             sp.GetService<ServiceNameBoard>(),
-            sp.GetRequiredService<StatusRegistry>().Register(Name, "names")));
+            sp.GetRequiredService<StatusRegistry>().Register(Name, "names"),
+            sp.GetRequiredService<StatusRegistry>().Register(Name, "cert-watch")));
         services.AddSingleton<IProxyFacts>(sp => new ProxyFacts(sp.GetRequiredService<ProxyService>()));
         services.AddSingleton<IMetricsSource>(sp => new ProxyMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ProxyService>()));
         services.AddHostedService<ProxyHostedService>();

@@ -23,6 +23,7 @@ internal sealed class ProxyListenerFactory(
     KoiPaths paths,
     string hostname,
     SocketLoops loops,
+    DirectoryWatchHub watches,
     Func<string, CancellationToken, Task<IPAddress[]>> resolve,
     IEventBus events,
     IMeshClientTrust meshTrust,
@@ -32,7 +33,7 @@ internal sealed class ProxyListenerFactory(
 {
     public ProxyListener Create(ProxyEntry entry, LoadedCertificate? initial)
     {
-        var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, paths, hostname), initial, options, time, logger);
+        var certificates = new CertificateSource(CertificateLocation.Directory(entry.CertPath, paths, hostname), initial, watches, options, time, logger);
         var connector = new BackendConnector(entry.Target, entry.BackendRemote, resolve, options, time);
         return new ProxyListener(entry, NamesOf(entry), certificates, connector, options, time, events, logger, stateChanged, meshTrust);
     }

@@ -42,6 +42,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
     private readonly Dictionary<string, ProxyListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<PortListener> _ports = [];
     private readonly SocketLoops _loops;
+    private readonly DirectoryWatchHub _watches;
     private readonly ProxyListenerFactory _factory;
     private readonly EntryAnnouncer _names;
     private readonly NameResolutionMonitor _resolution;
@@ -62,7 +63,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         IMeshClientTrust? meshTrust = null,
         IServiceAdvertiser? advertiser = null,
         ServiceNameBoard? board = null,
-        ComponentHealth? namesHealth = null)
+        ComponentHealth? namesHealth = null,
+        ComponentHealth? watchHealth = null)
     {
         _store = store;
         _options = options;
@@ -74,7 +76,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         _resolve = options.Resolve ?? BackendRule.SystemResolve;
         Hostname = (options.Hostname ?? CertificateLocation.MachineHostname)();
         _loops = new SocketLoops(options.SocketLoops, loopsHealth, logger);
-        _factory = new ProxyListenerFactory(options, paths, Hostname, _loops, _resolve, events, meshTrust ?? new EmptyMeshClientTrust(), time, logger, RefreshHealth);
+        _watches = new DirectoryWatchHub(watchHealth ?? new ComponentHealth("proxy/cert-watch", time), logger);
+        _factory = new ProxyListenerFactory(options, paths, Hostname, _loops, _watches, _resolve, events, meshTrust ?? new EmptyMeshClientTrust(), time, logger, RefreshHealth);
         Board = board ?? new ServiceNameBoard();
         _resolution = new NameResolutionMonitor(() => Listeners().Select(l => _views!.UrlHostOf(l.Entry)).Distinct(StringComparer.Ordinal).ToList(), options, time);
         _names = new EntryAnnouncer(advertiser ?? new NoServiceAdvertiser(), Board, namesHealth ?? new ComponentHealth("proxy/names", time), Hostname, logger);
@@ -94,6 +97,8 @@ internal sealed partial class ProxyService : IAsyncDisposable
         {
             await _names.AnnounceAsync(listener.Entry, ct);
         }
+
+        await _names.ReportAsync();
     }
 
     public void Start()
@@ -346,6 +351,7 @@ internal sealed partial class ProxyService : IAsyncDisposable
         }
 
         _loops.Dispose();
+        _watches.Dispose();
         _health.Stopped("daemon stopping");
     }
 

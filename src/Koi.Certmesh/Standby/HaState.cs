@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Koi.Core.Storage;
 
 namespace Koi.Certmesh.Standby;
@@ -13,6 +14,8 @@ internal sealed record HaState(HaRole Role, long Epoch, DateTimeOffset Since, st
     public static HaState Initial(DateTimeOffset since) => new(HaRole.Primary, 0, since, null, null, null);
 }
 
+/// <summary>Written as <c>"primary"</c> / <c>"standby"</c> (docs/data-layout.md); a file from before, with 0 / 1, still reads.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<HaRole>))]
 internal enum HaRole
 {
     /// <summary>Signs: joins, renewals, bundles.</summary>

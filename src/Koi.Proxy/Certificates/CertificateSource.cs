@@ -4,12 +4,13 @@ namespace Koi.Proxy.Certificates;
 
 /// <summary>
 /// The certificate one entry presents, kept current without touching the disk on the handshake path: two
-/// file-system watchers — one on the directory's own entry in its parent (certmesh replaces <c>certs/&lt;host&gt;/</c>
-/// by renaming a staged directory over it), one on the files inside it (written in place) — plus a periodic two-stat
-/// check. Neither watches the parent's other entries: a certificate kept in a busy or large directory tree (a home
-/// directory, <c>/tmp</c>) must not wake the daemon for every file written beside it. A change is loaded in the background and swapped in atomically;
-/// handshakes already running keep the context they started with, established connections are not touched. If a
-/// reload fails the previous certificate stays in use and the problem is reported.
+/// directory watches on the proxy's shared <see cref="DirectoryWatchHub"/> — one on the directory's own entry in its
+/// parent (certmesh replaces <c>certs/&lt;host&gt;/</c> by renaming a staged directory over it), one on the files
+/// inside it (written in place) — plus a periodic two-stat check. Neither watches the parent's other entries: a
+/// certificate kept in a busy or large directory tree (a home directory, <c>/tmp</c>) must not wake the daemon for
+/// every file written beside it. A change is loaded in the background and swapped in atomically; handshakes already
+/// running keep the context they started with, established connections are not touched. If a reload fails the
+/// previous certificate stays in use and the problem is reported.
 /// </summary>
 internal sealed partial class CertificateSource : IDisposable
 {
@@ -20,17 +21,20 @@ internal sealed partial class CertificateSource : IDisposable
     private readonly Lock _checkGate = new();
     private readonly ITimer _periodic;
     private readonly ITimer _settle;
+    private readonly DirectoryWatchHub _watches;
     private LoadedCertificate? _current;
     private (string Text, DateTimeOffset Since)? _problem;
-    private FileSystemWatcher? _entryWatcher;
-    private FileSystemWatcher? _filesWatcher;
+    private DirectoryWatch? _entryWatch;
+    private DirectoryWatch? _filesWatch;
+    private string? _watchProblem;
     private int _rewatch;
     private int _wakeups;
     private bool _disposed;
 
-    public CertificateSource(string directory, LoadedCertificate? initial, ProxyOptions options, TimeProvider time, ILogger logger)
+    public CertificateSource(string directory, LoadedCertificate? initial, DirectoryWatchHub watches, ProxyOptions options, TimeProvider time, ILogger logger)
     {
         Directory = directory;
+        _watches = watches;
         _current = initial;
         _time = time;
         _logger = logger;
@@ -55,7 +59,7 @@ internal sealed partial class CertificateSource : IDisposable
         }
     }
 
-    /// <summary>How many file-system events reached this source: what the watchers cost the daemon.</summary>
+    /// <summary>How many file-system notices reached this source: what the watches cost the daemon.</summary>
     internal int Wakeups => Volatile.Read(ref _wakeups);
 
     /// <summary>Raised after a certificate was loaded (the first one, or a replacement).</summary>
@@ -136,8 +140,16 @@ internal sealed partial class CertificateSource : IDisposable
 
         _periodic.Dispose();
         _settle.Dispose();
-        _entryWatcher?.Dispose();
-        _filesWatcher?.Dispose();
+        DirectoryWatch? entry;
+        DirectoryWatch? files;
+        lock (_checkGate)
+        {
+            (entry, files) = (_entryWatch, _filesWatch);
+            (_entryWatch, _filesWatch) = (null, null);
+        }
+
+        entry?.Dispose();
+        files?.Dispose();
     }
 
     /// <summary>
@@ -169,7 +181,7 @@ internal sealed partial class CertificateSource : IDisposable
 
     private void Tick()
     {
-        if (_entryWatcher is null || _filesWatcher is null)
+        if (_entryWatch is null || _filesWatch is null)
         {
             Watch();
         }
@@ -199,23 +211,23 @@ internal sealed partial class CertificateSource : IDisposable
     private void Watch()
     {
         var directory = Path.TrimEndingDirectorySeparator(Directory);
-        if (_entryWatcher is null && Path.GetDirectoryName(directory) is { Length: > 0 } parent)
+        if (_entryWatch is null && Path.GetDirectoryName(directory) is { Length: > 0 } parent)
         {
             // Only the directory's own name in its parent: created, deleted, renamed over.
-            var watcher = NewWatcher(parent, Path.GetFileName(directory), NotifyFilters.DirectoryName | NotifyFilters.FileName, OnEntryEvent);
+            var watch = NewWatch(parent, DirectoryEvents.Names, Path.GetFileName(directory), OnEntryNotice);
             lock (_checkGate)
             {
                 if (_disposed)
                 {
-                    watcher?.Dispose();
+                    watch?.Dispose();
                     return;
                 }
 
-                _entryWatcher = watcher;
+                _entryWatch = watch;
             }
         }
 
-        if (_filesWatcher is null)
+        if (_filesWatch is null)
         {
             WatchFiles();
         }
@@ -224,60 +236,65 @@ internal sealed partial class CertificateSource : IDisposable
     /// <summary>(Re)watches the files of the directory now at <see cref="Directory"/>; the old watch followed the old one.</summary>
     private void WatchFiles()
     {
-        var watcher = NewWatcher(Directory, "", NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size, OnFileEvent);
-        FileSystemWatcher? previous;
+        var watch = NewWatch(Directory, DirectoryEvents.NamesAndContents, null, OnFilesNotice);
+        DirectoryWatch? previous;
         lock (_checkGate)
         {
             if (_disposed)
             {
-                watcher?.Dispose();
+                watch?.Dispose();
                 return;
             }
 
-            previous = _filesWatcher;
-            _filesWatcher = watcher;
+            previous = _filesWatch;
+            _filesWatch = watch;
         }
 
         previous?.Dispose();
     }
 
-    /// <summary>A running watcher, or null when the directory is missing or cannot be watched (the periodic check covers it).</summary>
-    private FileSystemWatcher? NewWatcher(string path, string filter, NotifyFilters notify, FileSystemEventHandler handler)
+    /// <summary>A watch, or null when the directory is missing or cannot be watched (the periodic check covers it).</summary>
+    private DirectoryWatch? NewWatch(string path, DirectoryEvents events, string? name, Action<DirectoryNotice> notify)
     {
-        if (!System.IO.Directory.Exists(path))
+        var watch = _watches.Watch(path, events, name, notify, out var error);
+        if (error is not null && error != _watchProblem)
         {
-            return null;
+            // Out of inotify watches or instances: said once per reason, not at every periodic check that tries again.
+            LogWatcherUnavailable(_logger, path, error);
         }
 
-        try
-        {
-            var watcher = new FileSystemWatcher(path, filter) { IncludeSubdirectories = false, NotifyFilter = notify };
-            watcher.Changed += handler;
-            watcher.Created += handler;
-            watcher.Deleted += handler;
-            watcher.Renamed += (sender, e) => handler(sender, e);
-            watcher.Error += (_, _) => Settle();
-            watcher.EnableRaisingEvents = true;
-            return watcher;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
-        {
-            // Out of inotify watches, or the directory vanished meanwhile: the periodic check covers it.
-            LogWatcherUnavailable(_logger, path, ex.Message);
-            return null;
-        }
+        _watchProblem = error;
+        return watch;
     }
 
-    private void OnEntryEvent(object sender, FileSystemEventArgs e)
+    private void OnEntryNotice(DirectoryNotice notice)
     {
+        if (notice == DirectoryNotice.Lost)
+        {
+            // The parent itself went: the periodic check watches it again once it is back.
+            lock (_checkGate)
+            {
+                _entryWatch = null;
+            }
+        }
+
         Volatile.Write(ref _rewatch, 1);
         Settle();
     }
 
-    private void OnFileEvent(object sender, FileSystemEventArgs e) => Settle();
+    // Lost (the directory deleted) or events dropped: watch whatever is at the path now once things settled.
+    private void OnFilesNotice(DirectoryNotice notice)
+    {
+        if (notice != DirectoryNotice.Changed)
+        {
+            Volatile.Write(ref _rewatch, 1);
+        }
+
+        Settle();
+    }
 
     // Several events arrive for one swap (rename out, rename in, deletes); check once they settled.
-    // A late event after Dispose (the watcher's own thread) finds the timer gone; nothing is left to check then.
+    // A late notice after Dispose (the hub's thread) finds the timer gone; nothing is left to check then.
     private void Settle()
     {
         Interlocked.Increment(ref _wakeups);

@@ -97,6 +97,23 @@ internal sealed partial class EntryAnnouncer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reports the names' state once the saved entries were announced: with no entry (or only <c>--no-alias</c> ones)
+    /// nothing else would, and the component would stay <c>starting</c> for the daemon's whole life.
+    /// </summary>
+    public async Task ReportAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            Publish();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task WithdrawAsync(string name)
     {
         await _gate.WaitAsync();

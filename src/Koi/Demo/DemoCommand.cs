@@ -13,7 +13,7 @@ internal static class DemoCommand
         var command = new Command("demo", """
             Run the whole story on a throwaway lab in network namespaces (root, Linux).
 
-            Two machines on a bridge: create a CA, join, DNS, health, an HTTPS proxy. The lab is removed afterwards,
+            Three machines on a bridge: create a CA, join, DNS, health, an HTTPS proxy. The lab is removed afterwards,
             also on failure and Ctrl+C.
 
             Example:

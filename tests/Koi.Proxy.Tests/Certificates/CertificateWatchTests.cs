@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Koi.Core.Status;
 using Koi.Proxy.Certificates;
 using Koi.Proxy.Tests.Support;
 using Koi.Testing;
@@ -15,9 +16,11 @@ public sealed class CertificateWatchTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly TestPki _pki = new();
+    private readonly DirectoryWatchHub _watches = new(new ComponentHealth("proxy/cert-watch", TimeProvider.System), NullLogger.Instance);
 
     public void Dispose()
     {
+        _watches.Dispose();
         _pki.Dispose();
         _dir.Dispose();
     }
@@ -87,15 +90,36 @@ public sealed class CertificateWatchTests : IDisposable
         await Eventually.TrueAsync(() => source.Current?.Serial == "05ee", "the exchanged directory to be loaded", seconds: 5);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task DirectoryDeletedThenCreatedAgain_WatchedAgainAndLoaded()
+    {
+        var certs = _dir.Combine("certs", "grafana");
+        _pki.WriteSet(certs, "01aa");
+        using var source = Start(certs);
+
+        Directory.Delete(certs, recursive: true);
+        await Eventually.TrueAsync(() => source.Problem is not null, "the deleted files to be reported", seconds: 5);
+        Assert.Equal("01aa", source.Current?.Serial);
+
+        _pki.WriteSet(certs, "06ff");
+        await Eventually.TrueAsync(() => source.Current?.Serial == "06ff", "the directory created again to be loaded", seconds: 5);
+
+        // Its files are watched again: written in place, they are loaded without the (hour-long) periodic check.
+        var (cert, key) = _pki.Issue("07aa");
+        await File.WriteAllTextAsync(Path.Combine(certs, "key.pem"), key, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(certs, "fullchain.pem"), cert + _pki.CaPem, TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => source.Current?.Serial == "07aa", "the files written in place to be loaded", seconds: 5);
+    }
+
     private const int AtCurrentDirectory = -100;
     private const uint RenameExchange = 2;
 
     [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
     private static extern int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
-    private static CertificateSource Start(string directory)
+    private CertificateSource Start(string directory)
     {
-        var source = new CertificateSource(directory, null, new ProxyOptions { CertificateRecheck = TimeSpan.FromHours(1) }, TimeProvider.System, NullLogger.Instance);
+        var source = new CertificateSource(directory, null, _watches, new ProxyOptions { CertificateRecheck = TimeSpan.FromHours(1) }, TimeProvider.System, NullLogger.Instance);
         source.Start();
         return source;
     }

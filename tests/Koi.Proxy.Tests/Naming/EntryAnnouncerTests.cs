@@ -29,6 +29,18 @@ public sealed class EntryAnnouncerTests
     }
 
     [Fact]
+    public async Task StartAsync_NoEntries_NamesRunningNotStarting()
+    {
+        await using var proxy = new ProxyHarness(advertiser: new RecordingAdvertiser());
+
+        await proxy.Service.StartAsync(TestContext.Current.CancellationToken);
+
+        var names = proxy.Status.Snapshot("proxy").Single(c => c.Name == "proxy/names");
+        Assert.Equal(ComponentState.Running, names.State);
+        Assert.Equal("no names announced", names.Reason);
+    }
+
+    [Fact]
     public async Task Add_NoAlias_NothingAnnouncedNothingOffered()
     {
         var advertiser = new RecordingAdvertiser();

@@ -118,5 +118,6 @@ internal sealed class ProxyHarness : IAsyncDisposable
         _meshTrust,
         _advertiser,
         Board,
-        Status.Register("proxy", "names"));
+        Status.Register("proxy", "names"),
+        Status.Register("proxy", "cert-watch"));
 }
