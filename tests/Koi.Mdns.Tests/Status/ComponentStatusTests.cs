@@ -1,5 +1,5 @@
-using Koi.Dns.Protocol;
 using Koi.Core.Status;
+using Koi.Dns.Protocol;
 using Koi.Mdns.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
