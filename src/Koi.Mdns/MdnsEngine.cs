@@ -158,7 +158,16 @@ public sealed class MdnsEngine : IServiceDirectory, IServiceReconfirmer, ILocalA
         }
 
         _engineHealth.Starting();
-        await _transport.StartAsync(_dispatcher.OnPacket, cancellationToken);
+        try
+        {
+            await _transport.StartAsync(_dispatcher.OnPacket, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _selfHealth?.Failed($"not announced: the mDNS engine did not start: {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+
         _gate.Run(now =>
         {
             _links.Start();
@@ -177,7 +186,8 @@ public sealed class MdnsEngine : IServiceDirectory, IServiceReconfirmer, ILocalA
 
     /// <summary>
     /// Announces a service. Returns once probing ended (≈ 0.75–1 s), with the final name: <c>Name (2)</c> if another
-    /// host had the name. Throws <see cref="KoiException"/> (invalid_request) for a bad field. Cancelling before it
+    /// host had the name; when no link is open, at once in state <c>waiting</c> (kept, and announced as soon as a link
+    /// appears). Throws <see cref="KoiException"/> (invalid_request) for a bad field. Cancelling before it
     /// returns withdraws the registration.
     /// </summary>
     public Task<MdnsRegistration> RegisterAsync(ServiceRegistration registration, CancellationToken cancellationToken = default) =>

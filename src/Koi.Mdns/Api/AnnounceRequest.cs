@@ -11,6 +11,11 @@ internal sealed record AnnounceRequest(
     int? LeaseSecs);
 
 /// <summary>What <c>POST /v1/mdns/announce</c> and the heartbeat return.</summary>
+/// <param name="State">
+/// The registration's state (<see cref="MdnsRegistration.State"/>): <c>announcing</c> or <c>announced</c> once
+/// announcements went out, <c>waiting</c> while no link is open (nothing was sent; it is kept and announced when one
+/// appears), <c>probing</c> while a link that came back is being probed.
+/// </param>
 internal sealed record AnnounceResponse(
     string Id,
     string Name,
@@ -19,4 +24,5 @@ internal sealed record AnnounceResponse(
     string Host,
     int Port,
     int LeaseSecs,
-    DateTimeOffset? LeaseExpiresAt);
+    DateTimeOffset? LeaseExpiresAt,
+    string State);

@@ -21,7 +21,8 @@ internal static class MdnsHttpEndpoints
     {
         group.MapGet("/discover", DiscoverAsync)
             .Produces<IReadOnlyList<ServiceView>>(StatusCodes.Status200OK).Produces<ServiceView>(StatusCodes.Status200OK, "text/event-stream");
-        group.MapPost("/announce", AnnounceAsync).Produces<AnnounceResponse>(StatusCodes.Status201Created);
+        group.MapPost("/announce", AnnounceAsync)
+            .Produces<AnnounceResponse>(StatusCodes.Status201Created).Produces<AnnounceResponse>(StatusCodes.Status202Accepted);
         group.MapPut("/announce/{id}/heartbeat", Heartbeat);
         group.MapDelete("/announce/{id}", UnregisterAsync).Produces(StatusCodes.Status204NoContent);
         group.MapGet("/resolve", ResolveAsync);
@@ -128,7 +129,12 @@ internal static class MdnsHttpEndpoints
             // Probing ends within about a second; a client that left meanwhile leaves a lease that simply runs out.
             CancellationToken.None);
         var lease = leased ? leases.Add(registration.Id, length) : null;
-        return TypedResults.Created($"/v1/mdns/announce/{registration.Id}", Describe(registration, lease));
+        var location = $"/v1/mdns/announce/{registration.Id}";
+        // 201 only when announcements went out; with no link open the registration is kept (202, state "waiting") and
+        // announced once a link appears, and the client is not told it was announced (docs/mdns.md).
+        return registration.State == MdnsRegistration.Waiting
+            ? TypedResults.Accepted(location, Describe(registration, lease))
+            : TypedResults.Created(location, Describe(registration, lease));
     }
 
     private static AnnounceResponse Heartbeat(string id, MdnsEngine engine, LeaseKeeper leases)
@@ -186,7 +192,8 @@ internal static class MdnsHttpEndpoints
         registration.Host,
         registration.Port,
         lease is null ? 0 : (int)lease.Length.TotalSeconds,
-        lease?.ExpiresAt);
+        lease?.ExpiresAt,
+        registration.State);
 
     private static TimeSpan? ParseTimeout(string? text, TimeSpan? fallback)
     {

@@ -22,14 +22,16 @@ internal sealed partial class Registrar(
     /// <summary>Raised after a service was registered or withdrawn; handlers must be quick and must not throw.</summary>
     public event EventHandler? Changed;
 
-    /// <summary>Announces this daemon without anyone waiting; the outcome shows as <c>mdns/self-announce</c>.</summary>
+    /// <summary>
+    /// Announces this daemon without anyone waiting. <c>mdns/self-announce</c> follows the registration from then on:
+    /// starting while probing, running only once announcements went out on a link, failed while no link is open (as
+    /// <c>mdns/engine</c> is) or when the registration was refused.
+    /// </summary>
     public async Task AnnounceSelfInBackgroundAsync(KoiSelfAnnouncement self)
     {
         try
         {
-            var registration = await AnnounceSelfAsync(self);
-            selfHealth?.Running($"announced as {registration.FullName}");
-            LogSelfAnnounced(logger, registration.FullName);
+            _ = await AnnounceSelfAsync(self, follow: selfHealth is null ? null : ReportSelf);
         }
         catch (Exception ex)
         {
@@ -48,12 +50,42 @@ internal sealed partial class Registrar(
         }
     }
 
+    /// <summary>Under the engine's lock, whenever the self-announcement's state changes.</summary>
+    private void ReportSelf(UniqueName self)
+    {
+        switch (self.State)
+        {
+            case ProbeState.Waiting:
+                selfHealth?.Failed($"not announced: no mDNS socket is open (see mdns/engine); {self.Name} is announced as soon as an interface comes up");
+                LogSelfWaiting(logger, self.Name);
+                break;
+            case ProbeState.Probing:
+                selfHealth?.Starting();
+                break;
+            case ProbeState.Announcing:
+                selfHealth?.Running($"announced as {self.Name}");
+                LogSelfAnnounced(logger, self.Name);
+                break;
+            default:
+                selfHealth?.Running($"announced as {self.Name}");
+                break;
+        }
+    }
+
     /// <summary>
     /// Announces a service. Returns once probing ended (≈ 0.75–1 s), with the final name: <c>Name (2)</c> if another
-    /// host had the name. Throws <see cref="KoiException"/> (invalid_request) for a bad field. Cancelling before it
+    /// host had the name; or, when no link is open, at once in state <c>waiting</c> (kept, and probed and announced as
+    /// soon as a link appears). Throws <see cref="KoiException"/> (invalid_request) for a bad field. Cancelling before it
     /// returns withdraws the registration.
     /// </summary>
-    public async Task<MdnsRegistration> RegisterAsync(ServiceRegistration registration, CancellationToken cancellationToken = default)
+    public Task<MdnsRegistration> RegisterAsync(ServiceRegistration registration, CancellationToken cancellationToken = default) =>
+        RegisterAsync(registration, follow: null, cancellationToken);
+
+    /// <param name="follow">Told of every change of the registration's state, under the engine's lock.</param>
+    private async Task<MdnsRegistration> RegisterAsync(
+        ServiceRegistration registration,
+        Action<UniqueName>? follow,
+        CancellationToken cancellationToken)
     {
         var valid = RegistrationValidator.Validate(registration);
         var service = gate.Run(_ =>
@@ -69,6 +101,7 @@ internal sealed partial class Registrar(
                 RandomNumberGenerator.GetHexString(12, lowercase: true), valid.Label, valid.ServiceType, valid.Port, valid.Txt, host)
             {
                 TxtProperties = valid.TxtProperties,
+                StateChanged = follow,
             };
             responder.Add(created);
             return created;
@@ -94,7 +127,10 @@ internal sealed partial class Registrar(
     }
 
     /// <summary>Announces this daemon as <c>_koi._tcp</c> with TXT <c>version</c> and <c>api_port</c>.</summary>
-    public Task<MdnsRegistration> AnnounceSelfAsync(KoiSelfAnnouncement self, CancellationToken cancellationToken = default)
+    public Task<MdnsRegistration> AnnounceSelfAsync(KoiSelfAnnouncement self, CancellationToken cancellationToken = default) =>
+        AnnounceSelfAsync(self, follow: null, cancellationToken);
+
+    private Task<MdnsRegistration> AnnounceSelfAsync(KoiSelfAnnouncement self, Action<UniqueName>? follow, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(self);
         string label;
@@ -115,6 +151,7 @@ internal sealed partial class Registrar(
                     ["api_port"] = self.ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 },
             },
+            follow,
             cancellationToken);
     }
 

@@ -33,6 +33,12 @@ internal sealed class Announcer(EngineScheduler scheduler, Random random, Outbox
             return;
         }
 
+        if (state.Links.Links.Count == 0)
+        {
+            Wait(name);
+            return;
+        }
+
         if (name.ProbesSent == ProbeCount)
         {
             BeginAnnouncing(name);
@@ -65,6 +71,12 @@ internal sealed class Announcer(EngineScheduler scheduler, Random random, Outbox
 
     public void BeginAnnouncing(UniqueName name)
     {
+        if (state.Links.Links.Count == 0)
+        {
+            Wait(name);
+            return;
+        }
+
         name.State = ProbeState.Announcing;
         name.AnnouncementsSent = 0;
         if (name is LocalService service)
@@ -79,6 +91,12 @@ internal sealed class Announcer(EngineScheduler scheduler, Random random, Outbox
     {
         if (name.IsWithdrawn)
         {
+            return;
+        }
+
+        if (state.Links.Links.Count == 0)
+        {
+            Wait(name);
             return;
         }
 
@@ -167,6 +185,28 @@ internal sealed class Announcer(EngineScheduler scheduler, Random random, Outbox
         return false;
     }
 
+    /// <summary>
+    /// No link is open: the name waits, claiming nothing, until <see cref="Renew"/> probes it on the links that appear.
+    /// A registration waiting for its first probing is told it may return, in <see cref="ProbeState.Waiting"/>.
+    /// </summary>
+    public static void Wait(UniqueName name)
+    {
+        if (name.IsWithdrawn)
+        {
+            return;
+        }
+
+        name.Next?.Cancel();
+        name.Next = null;
+        name.ProbesSent = 0;
+        name.AnnouncementsSent = 0;
+        name.State = ProbeState.Waiting;
+        if (name is LocalService service)
+        {
+            service.Established.TrySetResult();
+        }
+    }
+
     /// <summary>Probes or announces a name again on a changed set of links, unless it is withdrawn or still probing.</summary>
     public void Renew(UniqueName name, bool probeAgain)
     {
@@ -176,7 +216,7 @@ internal sealed class Announcer(EngineScheduler scheduler, Random random, Outbox
         }
 
         name.Next?.Cancel();
-        if (probeAgain)
+        if (probeAgain || name.State == ProbeState.Waiting)
         {
             BeginProbing(name, TimeSpan.Zero);
         }

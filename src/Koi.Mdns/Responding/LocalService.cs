@@ -45,7 +45,10 @@ internal sealed class LocalService : UniqueName
 
     public override DnsName Name => _name;
 
-    /// <summary>Completed with the final name once the first probing ends; the engine awaits it outside its lock.</summary>
+    /// <summary>
+    /// Completed once the first probing ends (with the final name), or as soon as there is no link to probe on (the
+    /// service then waits, <see cref="ProbeState.Waiting"/>); the engine awaits it outside its lock.
+    /// </summary>
     public TaskCompletionSource Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DnsResourceRecord Srv => new(Name, HostRecordTtl, new SrvRecordData(0, 0, Port, Host.Name), cacheFlush: true);

@@ -10,4 +10,10 @@ internal enum ProbeState
 
     /// <summary>Announced; queries for it are answered.</summary>
     Announced,
+
+    /// <summary>
+    /// No link is open, so nothing can be probed or announced; the name is probed afresh as soon as one is (RFC 6762
+    /// §8: probing happens whenever an interface comes up). Never "announced" without a packet having gone out.
+    /// </summary>
+    Waiting,
 }

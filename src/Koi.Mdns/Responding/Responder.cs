@@ -39,7 +39,7 @@ internal sealed class Responder
     /// <summary>
     /// The interfaces or their addresses changed (docs/mdns.md, "Network changes"). Addresses gone from an interface
     /// that is still in use get goodbyes there (RFC 6762 §10.1), since no cache-flush announcement would name them.
-    /// Then, if there was no link before, every name is probed afresh (§8: probing happens when an interface comes up);
+    /// With no link left every name waits (<see cref="ProbeState.Waiting"/>). Otherwise, if there was no link before, every name is probed afresh (§8: probing happens when an interface comes up);
     /// otherwise every live name is announced again on the new set (§8.4: changed rdata repeats the announcing step),
     /// which also covers an interface that came up beside others.
     /// </summary>
@@ -47,6 +47,22 @@ internal sealed class Responder
     {
         var before = _state.Links;
         _state.Links = links;
+        if (links.Links.Count == 0)
+        {
+            // Nothing can be sent, so nothing is claimed: every name waits and is probed afresh when a link appears.
+            foreach (var host in _state.Hosts)
+            {
+                Announcer.Wait(host);
+            }
+
+            foreach (var service in _state.Services.Values)
+            {
+                Announcer.Wait(service);
+            }
+
+            return;
+        }
+
         if (OwnHost.IsLive)
         {
             _announcer.SendAddressGoodbyes(before, links);

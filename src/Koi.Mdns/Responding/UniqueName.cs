@@ -11,10 +11,25 @@ namespace Koi.Mdns.Responding;
 internal abstract class UniqueName
 {
     private readonly Queue<DateTimeOffset> _recentConflicts = new();
+    private ProbeState _state = ProbeState.Probing;
 
     public abstract DnsName Name { get; }
 
-    public ProbeState State { get; set; } = ProbeState.Probing;
+    public ProbeState State
+    {
+        get => _state;
+        set
+        {
+            if (_state != value)
+            {
+                _state = value;
+                StateChanged?.Invoke(this);
+            }
+        }
+    }
+
+    /// <summary>Called under the engine's lock after <see cref="State"/> changed; must be quick and must not throw.</summary>
+    public Action<UniqueName>? StateChanged { get; set; }
 
     public int ProbesSent { get; set; }
 
@@ -27,7 +42,8 @@ internal abstract class UniqueName
 
     public bool IsWithdrawn { get; set; }
 
-    public bool IsLive => !IsWithdrawn && State != ProbeState.Probing;
+    /// <summary>Claimed on the wire: announcements went out on at least one link and queries for it are answered.</summary>
+    public bool IsLive => !IsWithdrawn && State is ProbeState.Announcing or ProbeState.Announced;
 
     /// <summary>The records owned under <see cref="Name"/> as announced on <paramref name="nic"/>, with cache-flush set.</summary>
     public abstract void AddUniqueRecords(MdnsInterface nic, List<DnsResourceRecord> records);

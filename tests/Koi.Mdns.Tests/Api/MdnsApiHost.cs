@@ -17,12 +17,16 @@ namespace Koi.Mdns.Tests.Api;
 /// </summary>
 internal sealed class MdnsApiHost : IAsyncDisposable
 {
-    private MdnsApiHost(WebApplication app, ManualTimeProvider time, VirtualLan lan)
+    private MdnsApiHost(WebApplication app, ManualTimeProvider time, VirtualLan lan, VirtualTransport transport)
     {
         App = app;
         Time = time;
         Lan = lan;
+        Transport = transport;
     }
+
+    /// <summary>The daemon engine's interface: <see cref="VirtualTransport.SetUp"/> takes it down or up.</summary>
+    public VirtualTransport Transport { get; }
 
     public WebApplication App { get; }
 
@@ -32,13 +36,20 @@ internal sealed class MdnsApiHost : IAsyncDisposable
 
     public MdnsEngine Engine => App.Services.GetRequiredService<MdnsEngine>();
 
-    public static async Task<MdnsApiHost> StartAsync()
+    /// <param name="interfaceUp">False: the engine starts with no usable interface (no socket open).</param>
+    public static async Task<MdnsApiHost> StartAsync(bool interfaceUp = true)
     {
         var time = new ManualTimeProvider();
         var lan = new VirtualLan(time);
+        var transport = lan.Attach("10.0.0.1");
+        if (!interfaceUp)
+        {
+            transport.SetUp(false);
+        }
+
         var capability = new MdnsCapability(sp => new MdnsEngine(
             new MdnsOptions { HostName = "daemon" },
-            lan.Attach("10.0.0.1"),
+            transport,
             time,
             NullLogger.Instance,
             sp.GetRequiredService<StatusRegistry>(),
@@ -65,7 +76,7 @@ internal sealed class MdnsApiHost : IAsyncDisposable
         capability.MapEndpoints(app.MapGroup("/v1/mdns"));
         await app.StartAsync(TestContext.Current.CancellationToken);
         time.Advance(TimeSpan.FromSeconds(3));
-        return new MdnsApiHost(app, time, lan);
+        return new MdnsApiHost(app, time, lan, transport);
     }
 
     public HttpClient Client() => App.GetTestClient();

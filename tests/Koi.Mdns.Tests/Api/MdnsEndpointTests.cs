@@ -25,6 +25,46 @@ public class MdnsEndpointTests
         Assert.NotNull(host.Engine.GetRegistration(id));
     }
 
+    [Fact]
+    public async Task PostAnnounce_ValidBody_StateSaysItWasAnnounced()
+    {
+        await using var host = await MdnsApiHost.StartAsync();
+
+        var response = await host.WhileAdvancingAsync(
+            host.Client().PostAsJsonAsync("/v1/mdns/announce", new { name = "Web", type = "_http._tcp", port = 8080 }, TestContext.Current.CancellationToken),
+            TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("announcing", (await Json(response)).GetProperty("state").GetString());
+        Assert.Contains(host.Lan.Log, r => r.IsAnnouncementOf("Web._http._tcp.local", DnsType.SRV));
+    }
+
+    [Fact]
+    public async Task PostAnnounce_NoInterface_202WaitingNothingSentAndAnnouncedOnceOneComesUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await MdnsApiHost.StartAsync(interfaceUp: false);
+        var client = host.Client();
+
+        var response = await host.WhileAdvancingAsync(
+            client.PostAsJsonAsync("/v1/mdns/announce", new { name = "Web", type = "_http._tcp", port = 8080, lease_secs = 0 }, ct),
+            TimeSpan.FromMilliseconds(100));
+        var body = await Json(response);
+        var id = body.GetProperty("id").GetString()!;
+        var sentWhileDown = host.Lan.Log.Count;
+        host.Transport.SetUp(true);
+        host.Engine.CheckInterfacesNow();
+        host.Time.Advance(TimeSpan.FromSeconds(3));
+        var later = await Json(await client.GetAsync("/v1/mdns/status", ct));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("waiting", body.GetProperty("state").GetString());
+        Assert.Equal(0, sentWhileDown);
+        Assert.Contains(host.Lan.Log, r => r.IsAnnouncementOf("Web._http._tcp.local", DnsType.SRV));
+        var registration = later.GetProperty("registrations").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+        Assert.Equal("announced", registration.GetProperty("state").GetString());
+    }
+
     [Theory]
     [InlineData("""{"name":"Web","type":"http._tcp","port":80}""", "underscore")]
     [InlineData("""{"name":"Web","type":"_http._tcp","port":0}""", "port must be 1 to 65535")]

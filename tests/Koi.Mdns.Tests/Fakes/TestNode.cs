@@ -29,9 +29,11 @@ internal sealed class TestNode : IAsyncDisposable
         string address,
         string host,
         int seed = 1,
-        MdnsOptions? options = null)
+        MdnsOptions? options = null,
+        bool up = true)
     {
         var transport = lan.Attach(address);
+        transport.SetUp(up);
         var status = new StatusRegistry(time);
         var engine = new MdnsEngine(
             (options ?? new MdnsOptions()) with { HostName = host },

@@ -1,4 +1,5 @@
 using Koi.Core.Status;
+using Koi.Dns.Protocol;
 using Koi.Mdns.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -116,6 +117,99 @@ public class ComponentStatusTests
         var component = await SettledAsync(time, status, "mdns/self-announce");
         Assert.Equal(ComponentState.Running, component.State);
         Assert.Equal("announced as alpha._koi._tcp.local", component.Reason);
+    }
+
+    [Fact]
+    public async Task SelfAnnounce_NoInterface_NotRunningAndNothingSent()
+    {
+        var time = new ManualTimeProvider();
+        var lan = new VirtualLan(time);
+        var transport = lan.Attach("10.0.0.1");
+        transport.SetUp(false);
+        var status = new StatusRegistry(time);
+        var options = new MdnsOptions { HostName = "alpha", SelfAnnouncement = new KoiSelfAnnouncement("1.0.0", 8443) };
+        await using var engine = new MdnsEngine(options, transport, time, NullLogger.Instance, status, new Random(1));
+
+        await engine.StartAsync(TestContext.Current.CancellationToken);
+
+        var component = await SettledAsync(time, status, "mdns/self-announce");
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(ComponentState.Failed, component.State);
+        Assert.StartsWith("not announced: no mDNS socket is open", component.Reason, StringComparison.Ordinal);
+        Assert.Equal(ComponentState.Failed, Component(status, "mdns/self-announce").State);
+        Assert.Empty(lan.Log);
+        Assert.Equal("waiting", Assert.Single(engine.Registrations()).State);
+    }
+
+    [Fact]
+    public async Task SelfAnnounce_InterfaceAppears_RunningOnlyOnceAnAnnouncementWentOut()
+    {
+        var time = new ManualTimeProvider();
+        var lan = new VirtualLan(time);
+        var transport = lan.Attach("10.0.0.1");
+        transport.SetUp(false);
+        var status = new StatusRegistry(time);
+        var options = new MdnsOptions { HostName = "alpha", SelfAnnouncement = new KoiSelfAnnouncement("1.0.0", 8443) };
+        await using var engine = new MdnsEngine(options, transport, time, NullLogger.Instance, status, new Random(1));
+        await engine.StartAsync(TestContext.Current.CancellationToken);
+        _ = await SettledAsync(time, status, "mdns/self-announce");
+
+        transport.SetUp(true);
+        engine.CheckInterfacesNow();
+        var whileProbing = Component(status, "mdns/self-announce");
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(ComponentState.Starting, whileProbing.State);
+        var component = Component(status, "mdns/self-announce");
+        Assert.Equal(ComponentState.Running, component.State);
+        Assert.Equal("announced as alpha._koi._tcp.local", component.Reason);
+        var first = lan.Log.First(r => r.IsAnnouncementOf("alpha._koi._tcp.local", DnsType.SRV));
+        Assert.True(component.Since >= first.At, $"running since {component.Since:O}, first announcement at {first.At:O}");
+    }
+
+    [Fact]
+    public async Task SelfAnnounce_LastInterfaceGoesAway_NotRunningUntilItComesBack()
+    {
+        var time = new ManualTimeProvider();
+        var lan = new VirtualLan(time);
+        var transport = lan.Attach("10.0.0.1");
+        var status = new StatusRegistry(time);
+        var options = new MdnsOptions { HostName = "alpha", SelfAnnouncement = new KoiSelfAnnouncement("1.0.0", 8443) };
+        await using var engine = new MdnsEngine(options, transport, time, NullLogger.Instance, status, new Random(1));
+        await engine.StartAsync(TestContext.Current.CancellationToken);
+        var before = await SettledAsync(time, status, "mdns/self-announce");
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        transport.SetUp(false);
+        engine.CheckInterfacesNow();
+        var down = Component(status, "mdns/self-announce");
+        var registrationWhileDown = Assert.Single(engine.Registrations()).State;
+        transport.SetUp(true);
+        engine.CheckInterfacesNow();
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(ComponentState.Running, before.State);
+        Assert.Equal(ComponentState.Failed, down.State);
+        Assert.StartsWith("not announced", down.Reason, StringComparison.Ordinal);
+        Assert.Equal("waiting", registrationWhileDown);
+        Assert.Equal(ComponentState.Running, Component(status, "mdns/self-announce").State);
+    }
+
+    [Fact]
+    public async Task SelfAnnounce_EngineCannotStart_FailedWithReason()
+    {
+        var time = new ManualTimeProvider();
+        var transport = new VirtualLan(time).Attach("10.0.0.1");
+        transport.StartFailure = new InvalidOperationException("no network stack");
+        var status = new StatusRegistry(time);
+        var options = new MdnsOptions { HostName = "alpha", SelfAnnouncement = new KoiSelfAnnouncement("1.0.0", 8443) };
+        await using var engine = new MdnsEngine(options, transport, time, NullLogger.Instance, status, new Random(1));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => engine.StartAsync(TestContext.Current.CancellationToken));
+
+        var component = Component(status, "mdns/self-announce");
+        Assert.Equal(ComponentState.Failed, component.State);
+        Assert.Equal("not announced: the mDNS engine did not start: InvalidOperationException: no network stack", component.Reason);
     }
 
     private static ComponentSnapshot Component(StatusRegistry status, string name) =>

@@ -23,8 +23,8 @@ internal sealed record MdnsEventOutput(
     IReadOnlyList<string> Addresses,
     IReadOnlyDictionary<string, string> Txt);
 
-/// <summary><c>koi mdns announce --json</c>.</summary>
-internal sealed record AnnouncedOutput(string Id, string FullName, string Host, int Port, bool Detached);
+/// <summary><c>koi mdns announce --json</c>; <c>State</c> <c>waiting</c> means registered but not announced (no interface).</summary>
+internal sealed record AnnouncedOutput(string Id, string FullName, string Host, int Port, bool Detached, string State);
 
 /// <summary><c>koi mdns unregister --json</c>.</summary>
 internal sealed record UnregisteredOutput(string Id, bool Unregistered);

@@ -81,10 +81,10 @@ internal static class MdnsAnnounceCommand
     private static async Task<int> ThroughDaemonAsync(CliContext cli, AnnounceRequest request, CancellationToken ct)
     {
         var created = await cli.Daemon.SendAsync<AnnounceResponse>(HttpMethod.Post, "/v1/mdns/announce", request, ct);
-        Report(cli, created.Id, created.FullName, created.Host, created.Port, request.LeaseSecs == 0);
+        var announced = Report(cli, created.Id, created.FullName, created.Host, created.Port, request.LeaseSecs == 0, created.State);
         if (request.LeaseSecs == 0)
         {
-            return ExitCodes.Ok;
+            return announced ? ExitCodes.Ok : ExitCodes.NotAnnounced;
         }
 
         // Heart-beat well inside the lease, so one slow beat never lets the service lapse.
@@ -94,7 +94,8 @@ internal static class MdnsAnnounceCommand
             while (true)
             {
                 await Task.Delay(interval, ct);
-                await cli.Daemon.SendAsync<AnnounceResponse>(HttpMethod.Put, $"/v1/mdns/announce/{created.Id}/heartbeat", null, ct);
+                var beat = await cli.Daemon.SendAsync<AnnounceResponse>(HttpMethod.Put, $"/v1/mdns/announce/{created.Id}/heartbeat", null, ct);
+                announced |= ReportLateAnnouncement(cli, announced, beat.FullName, beat.Host, beat.Port, beat.State);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -102,7 +103,7 @@ internal static class MdnsAnnounceCommand
             using var bye = new CancellationTokenSource(TimeSpan.FromSeconds(3));
             using var response = await cli.Daemon.SendRawAsync(HttpMethod.Delete, $"/v1/mdns/announce/{created.Id}", null, bye.Token);
             cli.Stderr.WriteLine($"withdrawn {created.FullName}");
-            return ExitCodes.Ok;
+            return announced ? ExitCodes.Ok : ExitCodes.NotAnnounced;
         }
     }
 
@@ -120,10 +121,17 @@ internal static class MdnsAnnounceCommand
                 Addresses = request.Ip is null ? null : [request.Ip],
             },
             ct);
-        Report(cli, registration.Id, registration.FullName, registration.Host, registration.Port, detached: false);
+        var announced = Report(cli, registration.Id, registration.FullName, registration.Host, registration.Port, detached: false, registration.State);
         try
         {
-            await Task.Delay(Timeout.Infinite, ct);
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                if (engine.GetRegistration(registration.Id) is { } now)
+                {
+                    announced |= ReportLateAnnouncement(cli, announced, now.FullName, now.Host, now.Port, now.State);
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -131,22 +139,49 @@ internal static class MdnsAnnounceCommand
 
         // Disposing the engine sends the goodbyes.
         cli.Stderr.WriteLine($"withdrawn {registration.FullName}");
-        return ExitCodes.Ok;
+        return announced ? ExitCodes.Ok : ExitCodes.NotAnnounced;
     }
 
-    private static void Report(CliContext cli, string id, string fullName, string host, int port, bool detached)
+    /// <summary>Prints the registration; false when it is only registered (no interface to announce on yet).</summary>
+    private static bool Report(CliContext cli, string id, string fullName, string host, int port, bool detached, string state)
     {
+        var announced = state != MdnsRegistration.Waiting;
         if (cli.Json)
         {
-            cli.WriteJson(new AnnouncedOutput(id, fullName, host, port, detached));
+            cli.WriteJson(new AnnouncedOutput(id, fullName, host, port, detached, state));
         }
-        else
+        else if (announced)
         {
             cli.Stdout.WriteLine(detached
                 ? $"announced {fullName} -> {host}:{port} (id {id}; stays with the daemon until `koi mdns unregister {id}`)"
                 : $"announced {fullName} -> {host}:{port} (id {id}); Ctrl+C withdraws it");
         }
+        else
+        {
+            // Nothing was sent: saying "announced" here would be the lie docs/mdns.md promises never to tell.
+            cli.Stdout.WriteLine(detached
+                ? $"registered {fullName} -> {host}:{port} (id {id}) but NOT announced: no network interface to announce on (see mdns/engine in `koi status`); the daemon keeps it and announces it as soon as one comes up, until `koi mdns unregister {id}`"
+                : $"registered {fullName} -> {host}:{port} (id {id}) but NOT announced: no network interface to announce on; it is announced as soon as one comes up; Ctrl+C withdraws it");
+        }
 
         cli.Stdout.Flush();
+        return announced;
+    }
+
+    /// <summary>A registration that waited was announced after all (an interface came up): says so once, in text mode.</summary>
+    private static bool ReportLateAnnouncement(CliContext cli, bool announcedBefore, string fullName, string host, int port, string state)
+    {
+        if (announcedBefore || state is not ("announcing" or "announced"))
+        {
+            return false;
+        }
+
+        if (!cli.Json)
+        {
+            cli.Stdout.WriteLine($"announced {fullName} -> {host}:{port} (an interface came up)");
+            cli.Stdout.Flush();
+        }
+
+        return true;
     }
 }
