@@ -1,8 +1,6 @@
-using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Text;
 using Koi.Core.Net;
+using Koi.Testing;
 
 namespace Koi.Core.Tests.Net;
 
@@ -13,7 +11,7 @@ public sealed class ClientHelloTests
     [Fact]
     public async Task Read_RealClientHelloWithName_FindsTheName()
     {
-        var hello = await CaptureAsync("grafana.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("grafana.lan", Ct);
 
         var result = ClientHello.Read(hello, out var start, out var length);
 
@@ -25,7 +23,7 @@ public sealed class ClientHelloTests
     public async Task Read_ClientConnectingToAnAddress_NoServerName()
     {
         // RFC 6066 §3: a literal IP address is not sent as a server name.
-        var hello = await CaptureAsync("127.0.0.1");
+        var hello = await ClientHelloCapture.CaptureAsync("127.0.0.1", Ct);
 
         Assert.Equal(ClientHelloResult.NoServerName, ClientHello.Read(hello, out _, out _));
     }
@@ -33,7 +31,7 @@ public sealed class ClientHelloTests
     [Fact]
     public async Task Read_EveryShorterPrefix_NeedMore()
     {
-        var hello = await CaptureAsync("wiki.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("wiki.lan", Ct);
 
         for (var length = 0; length < hello.Length; length++)
         {
@@ -50,7 +48,7 @@ public sealed class ClientHelloTests
     [Fact]
     public async Task Read_RandomCorruption_NeverThrowsAndNeverPointsOutside()
     {
-        var hello = await CaptureAsync("grafana.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("grafana.lan", Ct);
         var random = new Random(16);
         for (var round = 0; round < 20_000; round++)
         {
@@ -74,7 +72,7 @@ public sealed class ClientHelloTests
     [Fact]
     public async Task Offers_RealDotnetClientHello_Tls13AndAesGcmForBothKeyTypes()
     {
-        var hello = await CaptureAsync("grafana.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("grafana.lan", Ct);
 
         Assert.Equal(HelloOffers.Tls13 | HelloOffers.EcdsaAesGcm | HelloOffers.RsaAesGcm, ClientHello.Offers(hello));
     }
@@ -89,7 +87,7 @@ public sealed class ClientHelloTests
     [Fact]
     public async Task Offers_RandomCorruption_NeverThrows()
     {
-        var hello = await CaptureAsync("grafana.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("grafana.lan", Ct);
         var random = new Random(18);
         for (var round = 0; round < 20_000; round++)
         {
@@ -101,30 +99,5 @@ public sealed class ClientHelloTests
 
             _ = ClientHello.Offers(copy.AsSpan(0, random.Next(copy.Length + 1)));
         }
-    }
-
-    /// <summary>The first bytes a real .NET (OpenSSL) TLS client sends when it connects to <paramref name="host"/>.</summary>
-    private static async Task<byte[]> CaptureAsync(string host)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, Ct);
-        using var server = await listener.AcceptSocketAsync(Ct);
-        using var tls = new SslStream(client.GetStream());
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var handshake = tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, stop.Token);
-
-        var buffer = new byte[ClientHello.MaxRecord];
-        var read = 0;
-        while (read < 5 || read < 5 + ((buffer[3] << 8) | buffer[4]))
-        {
-            read += await server.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, Ct);
-        }
-
-        await stop.CancelAsync();
-        server.Close();
-        await Assert.ThrowsAnyAsync<Exception>(() => handshake);
-        return buffer[..read];
     }
 }

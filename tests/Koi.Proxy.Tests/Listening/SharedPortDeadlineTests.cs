@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Security;
 using Koi.Core.Net;
 using Koi.Proxy.Tests.Support;
 
@@ -34,7 +33,7 @@ public sealed class SharedPortDeadlineTests
         var handshake = TimeSpan.FromSeconds(2);
         var pause = TimeSpan.FromSeconds(1.2);
         await using var proxy = await SharedPortAsync(firstByte: TimeSpan.FromSeconds(30), handshake: handshake);
-        var hello = await CaptureClientHelloAsync("grafana.lan");
+        var hello = await ClientHelloCapture.CaptureAsync("grafana.lan", Ct);
         using var client = await ConnectAsync(proxy.Port);
 
         // Half the ClientHello, a pause well within the handshake timeout, the rest; then the client says nothing more.
@@ -72,29 +71,6 @@ public sealed class SharedPortDeadlineTests
         return socket;
     }
 
-    /// <summary>A real ClientHello from .NET's TLS client asking for <paramref name="host"/>, captured off a plain socket.</summary>
-    private static async Task<byte[]> CaptureClientHelloAsync(string host)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, Ct);
-        using var server = await listener.AcceptSocketAsync(Ct);
-        using var tls = new SslStream(client.GetStream());
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var handshake = tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, stop.Token);
-        var buffer = new byte[ClientHello.MaxRecord];
-        var read = 0;
-        while (read < 5 || read < 5 + ((buffer[3] << 8) | buffer[4]))
-        {
-            read += await server.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, Ct);
-        }
-
-        await stop.CancelAsync();
-        server.Close();
-        await Assert.ThrowsAnyAsync<Exception>(() => handshake);
-        return buffer[..read];
-    }
 
     /// <summary>Reads (the server's handshake flight, if any) until the proxy closes the connection; false on timeout.</summary>
     private static async Task<bool> DrainUntilClosedAsync(Socket socket, TimeSpan within)
