@@ -103,7 +103,7 @@ internal sealed partial class MemberJoiner(
             var csr = new CertificateRequest($"CN={hostname}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
             var addresses = options.ResolveAddresses().Select(a => a.ToString()).ToList();
             var join = new CaJoinRequest(hostname, csr, request.TotpCode.Trim(), addresses);
-            (var answer, identity) = await OverTlsAsync(identity, caNow => CaClient.JoinAsync(caNow, join, time.GetUtcNow(), cancellationToken), cancellationToken);
+            (var answer, identity) = await OverTlsAsync(identity, current => CaClient.JoinAsync(current, join, time.GetUtcNow(), cancellationToken), cancellationToken);
             if (answer.ServiceCert is null)
             {
                 var id = answer.RequestId ?? throw new KoiException(KoiErrorCode.CaUnreachable, "the CA answered neither a certificate nor a request id");
@@ -136,7 +136,7 @@ internal sealed partial class MemberJoiner(
             try
             {
                 CaIdentity identity;
-                (answer, identity) = await OverTlsAsync(pending.Identity, caNow => CaClient.PollAsync(caNow, requestId, time.GetUtcNow(), cancellationToken), cancellationToken);
+                (answer, identity) = await OverTlsAsync(pending.Identity, current => CaClient.PollAsync(current, requestId, time.GetUtcNow(), cancellationToken), cancellationToken);
                 if (!ReferenceEquals(identity, pending.Identity))
                 {
                     var renewed = pending with { Identity = identity };
@@ -188,7 +188,7 @@ internal sealed partial class MemberJoiner(
             if (!string.Equals(fresh.CaFingerprint, identity.CaFingerprint, StringComparison.Ordinal) || !string.Equals(fresh.Hostname, identity.Hostname, StringComparison.Ordinal))
             {
                 Audit("ca_fingerprint_mismatch", ("endpoint", identity.Endpoint), ("pinned", identity.CaFingerprint), ("seen", fresh.CaFingerprint));
-                throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the CA at {identity.Endpoint} answered a second hello as {fresh.Hostname} with fingerprint {fresh.CaFingerprint}, not {identity.Hostname} with {identity.CaFingerprint} — possible MITM; the code was not sent");
+                throw new KoiException(KoiErrorCode.CaFingerprintMismatch, $"the CA at {identity.Endpoint} answered a second hello as {fresh.Hostname} with fingerprint {fresh.CaFingerprint}, not {identity.Hostname} with {identity.CaFingerprint} — possible MITM; nothing was sent");
             }
 
             Audit("ca_hello_repeated", ("endpoint", identity.Endpoint), ("ca", identity.Hostname), ("reason", ex.Message));
